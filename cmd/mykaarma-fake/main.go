@@ -1,0 +1,145 @@
+// Command mykaarma-fake serves the in-memory fake myKaarma API of package mykaarmatest as a
+// standalone server, for demos and docker-compose. The API is served under its real paths; the
+// control endpoints of (*mykaarmatest.Server).AdminHandler under /_fake/.
+//
+// Credentials come from FAKE_MYKAARMA_USERNAME and FAKE_MYKAARMA_PASSWORD (default
+// test-user/test-pass). Flags:
+//
+//	-addr        listen address (default 127.0.0.1:8089)
+//	-fail-rate   probability in 0..1 that an API call answers 503
+//	-latency     delay added to every API call
+//	-seed        seed of the fault randomness
+//
+// SIGINT or SIGTERM stops it: hanging requests are released, then in-flight requests get up to
+// five seconds to finish.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
+)
+
+const shutdownGrace = 5 * time.Second
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := logrus.New()
+	log.SetFormatter(&logrus.JSONFormatter{})
+	if err := run(ctx, os.Args[1:], os.Getenv, log, nil); err != nil {
+		log.WithError(err).Error("mykaarma-fake stopped")
+		os.Exit(1)
+	}
+}
+
+// config is what flags and environment say.
+type config struct {
+	addr     string
+	username string
+	password string
+	failRate float64
+	latency  time.Duration
+	seed     int64
+}
+
+func parseConfig(args []string, getenv func(string) string) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("mykaarma-fake", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8089", "listen address")
+	fs.Float64Var(&c.failRate, "fail-rate", 0, "probability in 0..1 that an API call answers 503")
+	fs.DurationVar(&c.latency, "latency", 0, "delay added to every API call")
+	fs.Int64Var(&c.seed, "seed", 1, "seed of the fault randomness")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if c.failRate < 0 || c.failRate > 1 {
+		return c, fmt.Errorf("-fail-rate %v: want 0..1", c.failRate)
+	}
+	if c.latency < 0 {
+		return c, errors.New("-latency must not be negative")
+	}
+	c.username = getenv("FAKE_MYKAARMA_USERNAME")
+	c.password = getenv("FAKE_MYKAARMA_PASSWORD")
+	return c, nil
+}
+
+// handler serves the admin endpoints under /_fake/ and the fake API elsewhere, logging API calls.
+func handler(fake *mykaarmatest.Server, log logrus.FieldLogger) http.Handler {
+	admin := fake.AdminHandler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/_fake/") {
+			admin.ServeHTTP(w, r)
+			return
+		}
+		start := time.Now()
+		fake.ServeHTTP(w, r)
+		// The path only: the query may hold a customer's phone or email.
+		log.WithFields(logrus.Fields{
+			"method":   r.Method,
+			"path":     r.URL.Path,
+			"duration": time.Since(start).String(),
+		}).Info("request")
+	})
+}
+
+// run serves until ctx is done. ready, if not nil, receives the listening address.
+func run(ctx context.Context, args []string, getenv func(string) string, log logrus.FieldLogger, ready chan<- string) error {
+	cfg, err := parseConfig(args, getenv)
+	if err != nil {
+		return err
+	}
+	fake := mykaarmatest.New(mykaarmatest.Options{Username: cfg.username, Password: cfg.password, Seed: cfg.seed})
+	if cfg.latency > 0 {
+		fake.AddFault(mykaarmatest.Fault{Latency: cfg.latency})
+	}
+	if cfg.failRate > 0 {
+		fake.AddFault(mykaarmatest.Fault{Status: http.StatusServiceUnavailable, Probability: cfg.failRate})
+	}
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: handler(fake, log), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.WithFields(logrus.Fields{"addr": ln.Addr().String(), "failRate": cfg.failRate, "latency": cfg.latency.String()}).Info("mykaarma-fake listening")
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("mykaarma-fake stopping")
+	fake.Close() // release hanging requests first, or Shutdown would wait for them
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,261 @@
+// Package mykaarma is a client for the parts of the myKaarma REST API that leadworker uses:
+// customer search, read, create and update (customers.go) and save lead (leads.go).
+//
+// Every method takes a context, sends HTTP Basic credentials and returns either a decoded result
+// or an error built by one function, checkResponse. Errors are *Error values whose class is reached
+// with errors.Is: ErrTransient (worth retrying later), ErrAuth (credentials or scope; retrying will
+// not help until an operator acts) or ErrRejected (myKaarma refused this request). When the
+// caller's own context ends, the error wraps context.Canceled or context.DeadlineExceeded and is
+// none of those classes: shutting down is not a myKaarma failure. The client's per-call timeout is
+// ErrTransient.
+//
+// Create, update and save lead are not idempotent. After a transport failure on one of them,
+// (*Error).OutcomeUnknown reports whether the request may have reached myKaarma; the caller must
+// then look (search again) before sending it again.
+//
+// The client does not retry, does not log, and never puts the password, the Authorization header
+// or URLs in error strings.
+package mykaarma
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults applied by New to zero Options fields.
+const (
+	DefaultTimeout          = 10 * time.Second
+	DefaultMaxResponseBytes = 1 << 20
+	DefaultUserAgent        = "leadworker-mykaarma"
+)
+
+// Options configures a Client. Username and Password are required; the zero value of every other
+// field picks the documented default.
+type Options struct {
+	// Username and Password of the myKaarma ServiceSubscriber account (HTTP Basic).
+	Username, Password string
+	// HTTPClient sends the requests; nil means a client of the package's own. Its Timeout, if
+	// any, applies on top of Timeout.
+	HTTPClient *http.Client
+	// Timeout bounds one call, response body included. Default DefaultTimeout.
+	Timeout time.Duration
+	// MaxResponseBytes is the largest response body read. A larger 2xx body is a rejection.
+	// Default DefaultMaxResponseBytes.
+	MaxResponseBytes int64
+	// UserAgent is sent with every request. Default DefaultUserAgent.
+	UserAgent string
+}
+
+// Client calls the myKaarma API. It is safe for concurrent use.
+type Client struct {
+	baseURL    *url.URL
+	httpClient *http.Client
+	username   string
+	password   string
+	timeout    time.Duration
+	maxBytes   int64
+	userAgent  string
+	now        func() time.Time // clock for Retry-After HTTP dates; tests replace it
+}
+
+// New returns a Client for baseURL (for example https://api.mykaarma.com). baseURL must be an
+// absolute http or https URL without user information, query or fragment.
+func New(baseURL string, opts Options) (*Client, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, errors.New("mykaarma: base url does not parse")
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("mykaarma: base url scheme %q: want http or https", u.Scheme)
+	case u.Host == "":
+		return nil, errors.New("mykaarma: base url has no host")
+	case u.User != nil:
+		return nil, errors.New("mykaarma: base url must not carry credentials; use Options.Username and Password")
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, errors.New("mykaarma: base url must not have a query or fragment")
+	}
+	if opts.Username == "" || opts.Password == "" {
+		return nil, errors.New("mykaarma: username and password are required")
+	}
+	if opts.Timeout < 0 || opts.MaxResponseBytes < 0 {
+		return nil, errors.New("mykaarma: timeout and max response bytes must not be negative")
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	c := &Client{
+		baseURL:    u,
+		httpClient: opts.HTTPClient,
+		username:   opts.Username,
+		password:   opts.Password,
+		timeout:    opts.Timeout,
+		maxBytes:   opts.MaxResponseBytes,
+		userAgent:  opts.UserAgent,
+		now:        time.Now,
+	}
+	if c.httpClient == nil {
+		c.httpClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	if c.timeout == 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.maxBytes == 0 {
+		c.maxBytes = DefaultMaxResponseBytes
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	return c, nil
+}
+
+// newRequest builds a request for path (already escaped, starting with "/") below the base URL.
+// A non-nil body is sent as JSON.
+func (c *Client) newRequest(ctx context.Context, method, path string, query url.Values, body any) (*http.Request, error) {
+	u := *c.baseURL
+	u.Path = ""
+	u.RawPath = ""
+	u.Opaque = ""
+	ref := c.baseURL.EscapedPath() + path
+	if query != nil {
+		ref += "?" + query.Encode()
+	}
+	full, err := u.Parse(ref)
+	if err != nil {
+		return nil, fmt.Errorf("build url: %w", err)
+	}
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("encode body: %w", err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, full.String(), r)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	req.SetBasicAuth(c.username, c.password)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
+// response is what do hands back on success: the status and the raw body.
+type response struct {
+	status int
+	body   []byte
+}
+
+// do sends req under the per-call timeout, reads at most maxBytes of the body, classifies the
+// outcome with checkResponse and, when out is not nil, decodes the body into it.
+func (c *Client) do(op string, req *http.Request, out any) (*response, error) {
+	parent := req.Context()
+	ctx, cancel := context.WithTimeout(parent, c.timeout)
+	defer cancel()
+	var connected atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
+	})
+	req = req.WithContext(ctx)
+
+	resp, err := c.httpClient.Do(req)
+	if err != nil {
+		return nil, c.transportError(op, req.Method, parent, ctx, err, connected.Load())
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBytes+1))
+	if err != nil {
+		e := c.transportError(op, req.Method, parent, ctx, err, true)
+		e.StatusCode = resp.StatusCode
+		return nil, e
+	}
+	tooLarge := int64(len(body)) > c.maxBytes
+	if tooLarge {
+		body = body[:c.maxBytes]
+	}
+	if err := checkResponse(op, resp, body, tooLarge, c.now()); err != nil {
+		return nil, c.redact(err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(body, out); err != nil {
+			return nil, c.redact(newError(op, resp.StatusCode, body, ErrRejected, "undecodable body: "+err.Error()))
+		}
+	}
+	return &response{status: resp.StatusCode, body: body}, nil
+}
+
+// transportError classifies a failure to get or read a response. connected tells whether a
+// connection to the server had been obtained, so that the request may have reached it.
+func (c *Client) transportError(op, method string, parent, call context.Context, err error, connected bool) *Error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // the url may carry the search term; keep it out of messages
+	}
+	e := &Error{
+		Op:      op,
+		Err:     err,
+		method:  method,
+		reached: connected,
+	}
+	switch {
+	case parent.Err() != nil:
+		e.Message = "caller context done"
+		if !errors.Is(err, parent.Err()) {
+			e.Err = fmt.Errorf("%w: %w", parent.Err(), err)
+		}
+	case call.Err() != nil:
+		e.class = ErrTransient
+		e.Message = fmt.Sprintf("no response within %s", c.timeout)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			e.Err = fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
+		}
+	default:
+		e.class = ErrTransient
+		e.Message = "transport error"
+	}
+	return e
+}
+
+// redact removes the password and the Basic token from the parts of err that came from the
+// server, in case a proxy or a login page echoed them.
+func (c *Client) redact(err error) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	token := basicToken(c.username, c.password)
+	for _, secret := range []string{token, c.password} {
+		if secret == "" {
+			continue
+		}
+		e.Message = strings.ReplaceAll(e.Message, secret, "[redacted]")
+		e.Body = bytes.ReplaceAll(e.Body, []byte(secret), []byte("[redacted]"))
+		for i := range e.Problems {
+			e.Problems[i].Title = strings.ReplaceAll(e.Problems[i].Title, secret, "[redacted]")
+			e.Problems[i].Message = strings.ReplaceAll(e.Problems[i].Message, secret, "[redacted]")
+		}
+		if e.Lead != nil {
+			e.Lead.Description = strings.ReplaceAll(e.Lead.Description, secret, "[redacted]")
+		}
+	}
+	return err
+}
+
+func basicToken(user, pass string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+}

@@ -1,0 +1,103 @@
+package mykaarma
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// searchFields is the fieldsToBeSearched of seed 000.
+const searchFields = "vehicles.vin,communications.commValue,customerKey"
+
+// SearchCustomers searches a department's customers (listMinimal, scope customer.search) for term,
+// a space-separated list of customer key, VIN suffix, phone or email (seed 000; at most 30
+// characters). No match is a normal result: an empty list with warning WarningNoCustomerFound.
+func (c *Client) SearchCustomers(ctx context.Context, departmentUUID, term string, maxResults int) (*SearchResult, error) {
+	const op = "search"
+	if departmentUUID == "" {
+		return nil, invalidArgument(op, "empty department uuid")
+	}
+	q := url.Values{}
+	q.Set("fieldsToBeSearched", searchFields)
+	q.Set("maxResults", strconv.Itoa(maxResults))
+	q.Set("searchTerm", term)
+	q.Set("queryOperator", "OR")
+	req, err := c.newRequest(ctx, http.MethodGet, departmentPath(departmentUUID)+"/customer/listMinimal", q, nil)
+	if err != nil {
+		return nil, invalidArgument(op, err.Error())
+	}
+	var res SearchResult
+	if _, err := c.do(op, req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// GetCustomer reads one customer with its vehicles (scope customer.search).
+func (c *Client) GetCustomer(ctx context.Context, departmentUUID, customerUUID string) (*ReadResult, error) {
+	const op = "read"
+	if departmentUUID == "" || customerUUID == "" {
+		return nil, invalidArgument(op, "empty department or customer uuid")
+	}
+	req, err := c.newRequest(ctx, http.MethodGet, customerPath(departmentUUID, customerUUID), nil, nil)
+	if err != nil {
+		return nil, invalidArgument(op, err.Error())
+	}
+	var res ReadResult
+	if _, err := c.do(op, req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// CreateCustomer creates a customer with its vehicles (scope customer.update). It is not
+// idempotent: after an error whose OutcomeUnknown is true, search before creating again.
+// Phones not in +1XXXXXXXXXX form are dropped by myKaarma with warning WarningPhoneNotE164.
+func (c *Client) CreateCustomer(ctx context.Context, departmentUUID string, body *CustomerWithVehicles) (*SaveResult, error) {
+	const op = "create"
+	if departmentUUID == "" || body == nil {
+		return nil, invalidArgument(op, "empty department uuid or body")
+	}
+	req, err := c.newRequest(ctx, http.MethodPost, departmentPath(departmentUUID)+"/customer", nil, body)
+	if err != nil {
+		return nil, invalidArgument(op, err.Error())
+	}
+	var res SaveResult
+	if _, err := c.do(op, req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// UpdateCustomer updates a customer (scope customer.update) with replace semantics: an empty
+// PhoneNumbers or Emails list deletes all of them (warnings WarningAllPhonesDeleted,
+// WarningAllEmailsDeleted). Read the customer first and send the merged lists.
+func (c *Client) UpdateCustomer(ctx context.Context, departmentUUID, customerUUID string, body *CustomerWithVehicles) (*SaveResult, error) {
+	const op = "update"
+	if departmentUUID == "" || customerUUID == "" || body == nil {
+		return nil, invalidArgument(op, "empty department uuid, customer uuid or body")
+	}
+	req, err := c.newRequest(ctx, http.MethodPut, customerPath(departmentUUID, customerUUID), nil, body)
+	if err != nil {
+		return nil, invalidArgument(op, err.Error())
+	}
+	var res SaveResult
+	if _, err := c.do(op, req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func departmentPath(departmentUUID string) string {
+	return "/customer/v2/department/" + url.PathEscape(departmentUUID)
+}
+
+func customerPath(departmentUUID, customerUUID string) string {
+	return departmentPath(departmentUUID) + "/customer/" + url.PathEscape(customerUUID)
+}
+
+// invalidArgument is a request that was never sent because its arguments are unusable.
+func invalidArgument(op, msg string) *Error {
+	return &Error{Op: op, Message: "invalid argument: " + msg, class: ErrRejected}
+}

@@ -1,0 +1,110 @@
+package mykaarmatest
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/leadworker/leadworker/mykaarma"
+)
+
+// MaxSearchTermLength is the documented cap on searchTerm.
+const MaxSearchTermLength = 30
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request, dept string) {
+	q := r.URL.Query()
+	term := q.Get("searchTerm")
+	if n := utf8.RuneCountInString(term); n == 0 || n > MaxSearchTermLength {
+		s.writeFramework(w, r, http.StatusBadRequest, fmt.Sprintf("searchTerm must be 1 to %d characters", MaxSearchTermLength))
+		return
+	}
+	max, err := strconv.Atoi(q.Get("maxResults"))
+	if err != nil || max < 1 || max > 100 {
+		s.writeFramework(w, r, http.StatusBadRequest, "maxResults must be between 1 and 100")
+		return
+	}
+	tokens := strings.Fields(term)
+
+	s.mu.Lock()
+	hits := []mykaarma.MinimalCustomer{}
+	for _, c := range s.depts[dept] {
+		if len(hits) == max {
+			break
+		}
+		if candidate(c, tokens) {
+			hits = append(hits, minimal(c))
+		}
+	}
+	s.mu.Unlock()
+
+	env := newEnvelope()
+	env.Matching = &hits
+	if len(hits) == 0 {
+		env.Warnings = append(env.Warnings, mykaarma.Warning{
+			Code: mykaarma.WarningNoCustomerFound, Title: "NO_CUSTOMER_FOUND", Message: "No customer found",
+		})
+	}
+	writeJSON(w, http.StatusOK, env)
+}
+
+// candidate applies the assumed search rules of the package doc.
+func candidate(c *mykaarma.CustomerWithVehicles, tokens []string) bool {
+	for _, tok := range tokens {
+		if c.Customer.CustomerKey != "" && strings.EqualFold(tok, c.Customer.CustomerKey) {
+			return true
+		}
+		for _, v := range c.Vehicles {
+			if v.VIN != "" && strings.HasSuffix(strings.ToUpper(v.VIN), strings.ToUpper(tok)) {
+				return true
+			}
+		}
+		for _, e := range c.Customer.Emails {
+			if strings.Contains(strings.ToLower(e.EmailAddress), strings.ToLower(tok)) {
+				return true
+			}
+		}
+		if d := digits(tok); d != "" && !strings.ContainsFunc(tok, unicode.IsLetter) {
+			for _, p := range c.Customer.PhoneNumbers {
+				if strings.Contains(digits(p.PhoneNumber), d) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+func minimal(c *mykaarma.CustomerWithVehicles) mykaarma.MinimalCustomer {
+	m := mykaarma.MinimalCustomer{
+		UUID:      c.Customer.UUID,
+		FirstName: c.Customer.FirstName,
+		LastName:  c.Customer.LastName,
+		Company:   c.Customer.Company,
+	}
+	if c.Customer.CustomerKey != "" {
+		k := c.Customer.CustomerKey
+		m.CustomerKey = &k
+	}
+	for _, p := range c.Customer.PhoneNumbers {
+		m.Communications = append(m.Communications, mykaarma.Communication{CommType: mykaarma.CommPhone, CommValue: p.PhoneNumber})
+	}
+	for _, e := range c.Customer.Emails {
+		m.Communications = append(m.Communications, mykaarma.Communication{CommType: mykaarma.CommEmail, CommValue: e.EmailAddress})
+	}
+	for _, v := range c.Vehicles {
+		m.Vehicles = append(m.Vehicles, mykaarma.MinimalVehicle{UUID: v.UUID, VIN: v.VIN, Year: v.VehicleYear, Make: v.VehicleMake, Model: v.VehicleModel})
+	}
+	return m
+}
