@@ -1,0 +1,150 @@
+package schemas
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"unicode/utf8"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// Decode parses and validates one input record and returns its event.
+//
+// It rejects, in this order and reporting only the first failure of the list: empty input;
+// input that is not UTF-8; input that is not one JSON value (or has data after it); a value
+// that is not an object; an eventType that is missing, not a string, or neither "lead" nor
+// "customer". It then validates the object against the event type's schema, reporting every
+// problem found, and decodes it.
+//
+// Every error is a *[ValidationError] that matches [ErrInvalid]. On success exactly one of
+// Lead (eventType "lead") or Customer (eventType "customer") is set; DealerUUID and Vehicles
+// are set only for the event type that defines them.
+func Decode(b []byte) (*Event, error) {
+	v, err := parse(b)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, newValidationError(Problem{Message: "not a JSON object: got " + jsonType(v)})
+	}
+	s, eventType, err := schemaFor(obj)
+	if err != nil {
+		return nil, err
+	}
+	if problems := validate(s, obj); len(problems) > 0 {
+		return nil, newValidationError(problems...)
+	}
+	ev, err := toEvent(obj, eventType)
+	if err != nil {
+		// The schema admits only values that decode; this is a bug, reported as a problem so
+		// that the record is dead-lettered rather than lost.
+		return nil, newValidationError(Problem{Message: "decode: " + err.Error()})
+	}
+	return ev, nil
+}
+
+// toEvent converts a validated object into an Event. It goes through the object, not the
+// input bytes, so that encoding/json's case-insensitive field matching cannot let a property
+// the schema did not check (such as "EventID") override one it did.
+//
+// The other event type's properties are unknown to the schema, hence unchecked, and dropped.
+func toEvent(obj map[string]any, eventType string) (*Event, error) {
+	switch eventType {
+	case TypeLead:
+		delete(obj, "customer")
+		delete(obj, "vehicles")
+	case TypeCustomer:
+		delete(obj, "lead")
+		delete(obj, "dealerUuid")
+	}
+	dropCaseVariants(obj, reflect.TypeFor[Event]())
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	var ev Event
+	if err := json.Unmarshal(b, &ev); err != nil {
+		return nil, err
+	}
+	return &ev, nil
+}
+
+// parse checks that b is one UTF-8 JSON value and returns it, with numbers as json.Number as
+// jsonschema expects.
+func parse(b []byte) (any, error) {
+	if len(b) == 0 {
+		return nil, newValidationError(Problem{Message: "empty input"})
+	}
+	if !utf8.Valid(b) {
+		return nil, newValidationError(Problem{Message: "not UTF-8"})
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, newValidationError(Problem{Message: "not JSON: " + syntaxMessage(err)})
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, newValidationError(Problem{Message: "not JSON: data after the value"})
+	}
+	return v, nil
+}
+
+// syntaxMessage describes a JSON syntax error, with its byte offset when known.
+func syntaxMessage(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%v at offset %d", se, se.Offset)
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "unexpected end of input"
+	}
+	return err.Error()
+}
+
+// schemaFor picks the schema for obj's eventType.
+func schemaFor(obj map[string]any) (*jsonschema.Schema, string, error) {
+	raw, ok := obj["eventType"]
+	if !ok {
+		return nil, "", newValidationError(Problem{Path: "/eventType", Message: "missing property"})
+	}
+	t, ok := raw.(string)
+	if !ok {
+		return nil, "", newValidationError(Problem{Path: "/eventType", Message: "got " + jsonType(raw) + ", want string"})
+	}
+	c := compiledSchemas()
+	switch t {
+	case TypeLead:
+		return c.lead, t, nil
+	case TypeCustomer:
+		return c.customer, t, nil
+	}
+	return nil, "", newValidationError(Problem{
+		Path:    "/eventType",
+		Message: fmt.Sprintf("unknown event type %s, want %s", quote(t), oneOf([]any{TypeLead, TypeCustomer})),
+	})
+}
+
+// jsonType names the JSON type of a value decoded with UseNumber.
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case json.Number:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}

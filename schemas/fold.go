@@ -1,0 +1,45 @@
+package schemas
+
+import (
+	"reflect"
+	"strings"
+)
+
+// dropCaseVariants deletes, from v and its nested objects, every key that encoding/json would
+// match case-insensitively to a field of t but that is not the field's exact JSON name. Such
+// keys are unknown properties to the schema, so they were not validated and must not reach the
+// decoded value.
+func dropCaseVariants(v any, t reflect.Type) {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+		if arr, ok := v.([]any); ok {
+			for _, e := range arr {
+				dropCaseVariants(e, t)
+			}
+			return
+		}
+	}
+	obj, ok := v.(map[string]any)
+	if !ok || t.Kind() != reflect.Struct {
+		return
+	}
+	fields := make(map[string]reflect.Type, t.NumField())
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			fields[name] = f.Type
+		}
+	}
+	for key, val := range obj {
+		if ft, ok := fields[key]; ok {
+			dropCaseVariants(val, ft)
+			continue
+		}
+		for name := range fields {
+			if strings.EqualFold(key, name) {
+				delete(obj, key)
+				break
+			}
+		}
+	}
+}
