@@ -1,0 +1,137 @@
+// Package handlers holds leadworker's business: it moves one CRM lead or customer event
+// into myKaarma without creating a duplicate customer.
+//
+// Handle searches myKaarma for the event's customer, picks a candidate with seed 000's
+// decision tree (customerKey, then last name and a phone or email, then last name and a
+// VIN), and updates that customer with the event merged in, or creates one. For a lead
+// event it then saves the lead against that customer. The flow is retried as a whole, from
+// the search, on transient failures, so a create or update whose outcome is unknown is
+// never sent again blindly: the next search finds the customer if the write went through.
+//
+// Guarantees and limits:
+//   - Only mykaarma.ErrTransient failures are retried, with exponential backoff
+//     (RetryOptions) or the server's Retry-After when longer; rejections and auth failures
+//     return at once.
+//   - After a create of unknown outcome (timeout or dropped connection), the next attempt's
+//     search decides; if it finds the customer, it is updated and reported as created with a
+//     create-outcome-recovered warning. When no search could recognise the created customer
+//     (no search token, or neither a findable customerKey nor a last name with a contact or
+//     VIN), Handle does not retry: it returns a create StepError wrapping ErrExhausted.
+//   - Once an attempt has created a customer, later attempts update that one if their
+//     search does not pick it.
+//   - An update always sends the union of stored and event phones, emails, addresses and
+//     vehicles, so it never deletes any (update replaces lists).
+//   - Save lead is not idempotent, yet a transient failure of it is retried like any step:
+//     after a timeout a lead may be saved twice (its leadId tells the copies apart).
+//   - Outcome.Warnings carry the create or update response's warnings; search warnings
+//     (10001, no customer found, is the normal miss) and read warnings are not reported.
+//
+// Handle returns an Outcome, a *StepError (classify with errors.Is: mykaarma.ErrRejected,
+// mykaarma.ErrAuth, ErrExhausted), or, when the caller's context ends, an error wrapping the
+// context's error. The package does not log.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/leadworker/leadworker/mykaarma"
+	"github.com/leadworker/leadworker/schemas"
+)
+
+// API is the part of myKaarma the flow calls; *mykaarma.Client satisfies it.
+type API interface {
+	SearchCustomers(ctx context.Context, departmentUUID, term string, maxResults int) (*mykaarma.SearchResult, error)
+	GetCustomer(ctx context.Context, departmentUUID, customerUUID string) (*mykaarma.ReadResult, error)
+	CreateCustomer(ctx context.Context, departmentUUID string, body *mykaarma.CustomerWithVehicles) (*mykaarma.SaveResult, error)
+	UpdateCustomer(ctx context.Context, departmentUUID, customerUUID string, body *mykaarma.CustomerWithVehicles) (*mykaarma.SaveResult, error)
+	SaveLead(ctx context.Context, dealerUUID string, lead *mykaarma.Lead) (*mykaarma.LeadResult, error)
+}
+
+// DefaultMaxResults is the search page size when Options.MaxResults is 0.
+const DefaultMaxResults = 25
+
+// Options configures a Handler.
+type Options struct {
+	API        API          // required
+	MaxResults int          // search maxResults, 1..100; 0 means DefaultMaxResults
+	Retry      RetryOptions // zero value = defaults
+}
+
+// Handler handles events. It is safe for concurrent use.
+type Handler struct {
+	api        API
+	maxResults int
+	retry      RetryOptions
+
+	// sleep waits d or until ctx ends; now is the clock of the retry budget. Tests replace both.
+	sleep func(ctx context.Context, d time.Duration) error
+	now   func() time.Time
+}
+
+// New validates opts, applies defaults and returns a Handler.
+func New(opts Options) (*Handler, error) {
+	if opts.API == nil {
+		return nil, errors.New("handlers: Options.API is required")
+	}
+	if opts.MaxResults == 0 {
+		opts.MaxResults = DefaultMaxResults
+	}
+	if opts.MaxResults < 1 || opts.MaxResults > 100 {
+		return nil, fmt.Errorf("handlers: Options.MaxResults %d: want 1..100", opts.MaxResults)
+	}
+	retry, err := opts.Retry.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{api: opts.API, maxResults: opts.MaxResults, retry: retry, sleep: sleepCtx, now: time.Now}, nil
+}
+
+// Outcome is what handling one event achieved.
+type Outcome struct {
+	Outcome        string // schemas.OutcomeQueued or OutcomeUnprocessed (lead events), schemas.OutcomeSaved (customer events)
+	CustomerUUID   string
+	CustomerAction string // schemas.ActionCreated or ActionUpdated
+	MatchRule      string // schemas.RuleCustomerKey, RuleLastNameContact, RuleLastNameVIN or RuleNone
+	RequestID      string // lead events: myKaarma's id of the save request
+	LeadID         string // lead events: the event's leadId
+	Warnings       []schemas.Warning
+	Attempts       int // flow attempts, 1 when the first try succeeded
+}
+
+// Handle moves one event into myKaarma. See the package documentation for the flow and
+// the errors.
+func (h *Handler) Handle(ctx context.Context, ev *schemas.Event) (*Outcome, error) {
+	if err := checkEvent(ev); err != nil {
+		return nil, &StepError{Step: StepEvent, Err: err}
+	}
+	f := newFlow(ev)
+	return h.retrying(ctx, func(ctx context.Context) (*Outcome, *StepError) {
+		return h.attempt(ctx, f)
+	})
+}
+
+// checkEvent rejects an event the flow cannot use. Such an event is never sent, and its
+// error wraps mykaarma.ErrRejected so that callers dead-letter it like any rejection.
+func checkEvent(ev *schemas.Event) error {
+	var problem string
+	switch {
+	case ev == nil:
+		problem = "nil event"
+	case ev.DepartmentUUID == "":
+		problem = "event has no departmentUuid"
+	case ev.EventType == schemas.TypeLead && ev.Lead == nil:
+		problem = "lead event has no lead"
+	case ev.EventType == schemas.TypeLead && ev.DealerUUID == "":
+		problem = "lead event has no dealerUuid"
+	case ev.EventType == schemas.TypeCustomer && ev.Customer == nil:
+		problem = "customer event has no customer"
+	case ev.EventType != schemas.TypeLead && ev.EventType != schemas.TypeCustomer:
+		problem = fmt.Sprintf("unknown eventType %q", ev.EventType)
+	default:
+		return nil
+	}
+	return fmt.Errorf("%s: %w", problem, mykaarma.ErrRejected)
+}

@@ -1,0 +1,47 @@
+package handlers
+
+import (
+	"strconv"
+
+	"github.com/leadworker/leadworker/mykaarma"
+	"github.com/leadworker/leadworker/schemas"
+)
+
+// Sources of the warnings on an Outcome.
+const (
+	SourceLeadworker  = "leadworker"
+	SourceCustomerAPI = "mykaarma-customer"
+	SourceLeadAPI     = "mykaarma-lead"
+)
+
+// Codes of the warnings leadworker raises itself (Source SourceLeadworker).
+const (
+	WarnInvalidPhone           = "invalid-phone"            // an event phone that is not 10 digits was not written
+	WarnAmbiguousMatch         = "ambiguous-match"          // several candidates satisfied the winning rule
+	WarnCreateOutcomeRecovered = "create-outcome-recovered" // a create of unknown outcome was found again by search
+)
+
+// customerWarnings converts a customer API response's warnings.
+func customerWarnings(ws []mykaarma.Warning) []schemas.Warning {
+	var out []schemas.Warning
+	for _, w := range ws {
+		out = append(out, schemas.Warning{
+			Source:      SourceCustomerAPI,
+			Code:        strconv.Itoa(w.Code),
+			Description: either(w.Message, w.Title),
+		})
+	}
+	return out
+}
+
+// leadWarnings converts a save-lead response's error object and warnings.
+func leadWarnings(r *mykaarma.LeadResult) []schemas.Warning {
+	var out []schemas.Warning
+	if e := r.Error; e != nil && (e.Code != "" || e.Description != "") {
+		out = append(out, schemas.Warning{Source: SourceLeadAPI, Code: string(e.Code), Description: e.Description})
+	}
+	for _, w := range r.Warnings {
+		out = append(out, schemas.Warning{Source: SourceLeadAPI, Code: string(w.Code), Description: w.Description})
+	}
+	return out
+}
