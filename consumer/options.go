@@ -1,0 +1,144 @@
+package consumer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/sirupsen/logrus"
+)
+
+// Options configures a Consumer. Zero values take the documented defaults.
+type Options struct {
+	Brokers     []string // required
+	GroupID     string   // required
+	Topics      []string // input topics, required
+	ResultTopic string   // required
+	DLQTopic    string   // required
+
+	Handler Handler // required
+
+	// OrderKey returns the key whose records must be handled in order.
+	// Default: the Kafka key, and for an empty key the record's own offset
+	// (no ordering constraint).
+	OrderKey func(m *Message) string
+
+	// MaxInFlight bounds the records being handled at once across all
+	// partitions of this process (default 64). The fetcher waits when full.
+	MaxInFlight int
+	// MaxRecordBytes: a larger input value is dead-lettered as invalid
+	// without being handled (default 1 MiB).
+	MaxRecordBytes int
+	// DrainTimeout bounds how long in-flight records of a revoked partition, or
+	// of every partition at shutdown, may take to finish (default 15s). Keep it
+	// below RebalanceTimeout.
+	DrainTimeout time.Duration
+	// CommitInterval is how often finished offsets are committed (default 500ms).
+	// Offsets are also committed when a partition is given up.
+	CommitInterval time.Duration
+	// MaxWait bounds a fetch's wait for new data, and so how quickly fetching
+	// stops on a rebalance or shutdown (default 500ms).
+	MaxWait time.Duration
+
+	SessionTimeout    time.Duration // default 30s
+	HeartbeatInterval time.Duration // default 3s
+	RebalanceTimeout  time.Duration // default 30s
+	// RetryBackoffMax caps the wait between retries of a failing handler or
+	// output write (default 10s).
+	RetryBackoffMax time.Duration
+
+	// Dialer is used for group coordination and fetching (TLS, SASL); nil
+	// uses kafka-go's default dialer.
+	Dialer *kafka.Dialer
+	// Transport is used by the output writer (TLS, SASL); nil uses the default.
+	Transport kafka.RoundTripper
+
+	// Logger receives one line per outcome and the consumer's own errors;
+	// nil is silent.
+	Logger logrus.FieldLogger
+	// Now is the clock for failed.at headers and latencies; nil is time.Now.
+	Now func() time.Time
+}
+
+func (o *Options) setDefaults() {
+	if o.MaxInFlight == 0 {
+		o.MaxInFlight = 64
+	}
+	if o.MaxRecordBytes == 0 {
+		o.MaxRecordBytes = 1 << 20
+	}
+	if o.DrainTimeout == 0 {
+		o.DrainTimeout = 15 * time.Second
+	}
+	if o.CommitInterval == 0 {
+		o.CommitInterval = 500 * time.Millisecond
+	}
+	if o.MaxWait == 0 {
+		o.MaxWait = 500 * time.Millisecond
+	}
+	if o.SessionTimeout == 0 {
+		o.SessionTimeout = 30 * time.Second
+	}
+	if o.HeartbeatInterval == 0 {
+		o.HeartbeatInterval = 3 * time.Second
+	}
+	if o.RebalanceTimeout == 0 {
+		o.RebalanceTimeout = 30 * time.Second
+	}
+	if o.RetryBackoffMax == 0 {
+		o.RetryBackoffMax = 10 * time.Second
+	}
+	if o.Logger == nil {
+		l := logrus.New()
+		l.Out = io.Discard
+		o.Logger = l
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.OrderKey == nil {
+		o.OrderKey = KafkaKey
+	}
+}
+
+func (o *Options) validate() error {
+	var errs []error
+	if len(o.Brokers) == 0 {
+		errs = append(errs, errors.New("no brokers"))
+	}
+	if o.GroupID == "" {
+		errs = append(errs, errors.New("no group id"))
+	}
+	if len(o.Topics) == 0 {
+		errs = append(errs, errors.New("no input topics"))
+	}
+	if o.ResultTopic == "" || o.DLQTopic == "" {
+		errs = append(errs, errors.New("result and dead-letter topics are required"))
+	}
+	for _, t := range o.Topics {
+		if t == o.ResultTopic || t == o.DLQTopic {
+			errs = append(errs, fmt.Errorf("input topic %q is also an output topic", t))
+		}
+	}
+	if o.Handler == nil {
+		errs = append(errs, errors.New("no handler"))
+	}
+	if o.MaxInFlight < 0 || o.MaxRecordBytes < 0 {
+		errs = append(errs, errors.New("limits must not be negative"))
+	}
+	if o.DrainTimeout >= o.RebalanceTimeout {
+		errs = append(errs, fmt.Errorf("drain timeout %v must be below the rebalance timeout %v", o.DrainTimeout, o.RebalanceTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+// KafkaKey is the default OrderKey: the record's key, or for a record without
+// a key a value unique to it.
+func KafkaKey(m *Message) string {
+	if len(m.Key) == 0 {
+		return fmt.Sprintf("\x00offset:%s/%d/%d", m.Topic, m.Partition, m.Offset)
+	}
+	return string(m.Key)
+}

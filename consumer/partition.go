@@ -1,0 +1,236 @@
+package consumer
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/segmentio/kafka-go"
+	"github.com/sirupsen/logrus"
+)
+
+// partition is one owned partition for the lifetime of one generation.
+type partition struct {
+	c     *Consumer
+	gen   *kafka.Generation
+	topic string
+	id    int
+	start int64 // committed offset at assignment, or kafka.FirstOffset
+	log   logrus.FieldLogger
+
+	wm    *watermark
+	lanes *lanes
+
+	// work is the context records are handled under. It outlives the
+	// generation so that in-flight records can finish during a drain, and is
+	// cancelled when the drain deadline passes.
+	work     context.Context
+	stopWork context.CancelFunc
+
+	committed int64 // last committed offset; only run's goroutine touches it
+}
+
+func newPartition(c *Consumer, gen *kafka.Generation, topic string, id int, start int64) *partition {
+	p := &partition{
+		c: c, gen: gen, topic: topic, id: id, start: start,
+		log:       c.log.WithFields(logrus.Fields{"topic": topic, "partition": id}),
+		wm:        newWatermark(),
+		committed: -1,
+	}
+	p.work, p.stopWork = context.WithCancel(context.Background())
+	p.lanes = newLanes(p.handle)
+	return p
+}
+
+// run owns the partition until the generation ends or shutdown begins, then
+// drains and commits. Returning ends the generation for kafka-go, so it must
+// not return before that.
+func (p *partition) run(shutdown, genCtx context.Context) {
+	p.c.track(p, true)
+	defer p.c.track(p, false)
+	defer p.stopWork()
+
+	reader := kafka.NewReader(kafka.ReaderConfig{
+		Brokers:        p.c.opts.Brokers,
+		Topic:          p.topic,
+		Partition:      p.id,
+		Dialer:         p.c.opts.Dialer,
+		MinBytes:       1,
+		MaxBytes:       2*p.c.opts.MaxRecordBytes + 1<<20,
+		MaxWait:        p.c.opts.MaxWait,
+		ReadBackoffMin: 100 * time.Millisecond,
+		ReadBackoffMax: time.Second,
+		Logger:         kafka.LoggerFunc(p.log.WithField("component", "kafka-reader").Debugf),
+		ErrorLogger:    kafka.LoggerFunc(p.log.WithField("component", "kafka-reader").Debugf),
+	})
+	defer closeWithin(reader, 5*time.Second, p.log)
+	if err := reader.SetOffset(p.start); err != nil {
+		p.log.WithError(err).Error("set fetch offset")
+		<-anyDone(shutdown, genCtx)
+		return
+	}
+
+	fetchCtx, stopFetch := context.WithCancel(context.Background())
+	fetched := make(chan struct{})
+	go func() {
+		defer close(fetched)
+		p.fetch(fetchCtx, reader)
+	}()
+
+	ticker := time.NewTicker(p.c.opts.CommitInterval)
+	reason := "rebalance"
+loop:
+	for {
+		select {
+		case <-ticker.C:
+			p.commit()
+		case <-genCtx.Done():
+			break loop
+		case <-shutdown.Done():
+			reason = "shutdown"
+			break loop
+		}
+	}
+	ticker.Stop()
+	stopFetch()
+	<-fetched
+	p.drain(reason)
+	p.commit()
+}
+
+// fetch reads records and dispatches them until ctx ends. It takes an
+// in-flight slot before each fetch, so a full process stops reading.
+func (p *partition) fetch(ctx context.Context, reader *kafka.Reader) {
+	bo := p.c.retryBackOff()
+	for {
+		if err := p.c.limit.acquire(ctx); err != nil {
+			return
+		}
+		m, err := reader.FetchMessage(ctx)
+		if err != nil {
+			p.c.limit.release()
+			if ctx.Err() != nil || errors.Is(err, io.EOF) {
+				return
+			}
+			p.log.WithError(err).Warn("fetch failed, retrying")
+			if !sleep(ctx, bo.NextBackOff()) {
+				return
+			}
+			continue
+		}
+		bo.Reset()
+		r := &record{
+			msg: Message{
+				Topic: m.Topic, Partition: m.Partition, Offset: m.Offset,
+				Key: m.Key, Value: m.Value, Time: m.Time,
+				Headers: fromKafkaHeaders(m.Headers),
+			},
+			fetched: p.c.opts.Now(),
+		}
+		p.wm.add(m.Offset, r.fetched)
+		p.lanes.dispatch(p.c.opts.OrderKey(&r.msg), r)
+	}
+}
+
+// drain waits for in-flight records up to DrainTimeout, then cancels the rest.
+func (p *partition) drain(reason string) {
+	n := p.wm.inFlight()
+	if n == 0 {
+		return
+	}
+	p.log.WithFields(logrus.Fields{"reason": reason, "in_flight": n}).Info("draining partition")
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		p.lanes.wait()
+	}()
+	timer := time.NewTimer(p.c.opts.DrainTimeout)
+	defer timer.Stop()
+	select {
+	case <-finished:
+	case <-timer.C:
+		p.log.WithField("in_flight", p.wm.inFlight()).Warn("drain deadline passed; unfinished records will be redelivered")
+		p.stopWork()
+		<-finished
+	}
+}
+
+// commit commits the watermark with this partition's generation. A commit
+// the broker refuses (the generation is gone) only means redelivery.
+func (p *partition) commit() {
+	off, ok := p.wm.commitPoint()
+	if !ok || off == p.committed {
+		return
+	}
+	err := p.gen.CommitOffsets(map[string]map[int]int64{p.topic: {p.id: off}})
+	if err != nil {
+		p.log.WithError(err).WithField("offset", off).Warn("commit refused; records after the last commit will be redelivered")
+		return
+	}
+	p.committed = off
+	p.log.WithField("offset", off).Debug("committed")
+}
+
+func (p *partition) oldest() (time.Time, bool) { return p.wm.oldest() }
+
+func (c *Consumer) retryBackOff() backoff.BackOff {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval = 100 * time.Millisecond
+	b.MaxInterval = c.opts.RetryBackoffMax
+	b.MaxElapsedTime = 0 // never give up: a record is never skipped
+	return b
+}
+
+func fromKafkaHeaders(hs []kafka.Header) []Header {
+	if len(hs) == 0 {
+		return nil
+	}
+	out := make([]Header, len(hs))
+	for i, h := range hs {
+		out[i] = Header{Key: h.Key, Value: h.Value}
+	}
+	return out
+}
+
+// sleep waits for d or ctx; it reports whether the full wait happened.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func anyDone(a, b context.Context) <-chan struct{} {
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		select {
+		case <-a.Done():
+		case <-b.Done():
+		}
+	}()
+	return ch
+}
+
+// closeWithin closes c but gives up waiting after d: kafka-go's Close can
+// stall (kafka-go #428, #1248).
+func closeWithin(c io.Closer, d time.Duration, log logrus.FieldLogger) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = c.Close()
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		log.Warn("reader close timed out")
+	}
+}

@@ -1,0 +1,77 @@
+package consumer
+
+import (
+	"sync"
+	"time"
+)
+
+// watermark tracks, for one partition, which fetched offsets are still in
+// flight and so where it is safe to commit: the lowest unfinished offset, or
+// one past the last finished offset when nothing is in flight.
+//
+// Offsets are added in fetch order, which is increasing within a partition;
+// gaps (compaction, transaction markers) are fine.
+type watermark struct {
+	mu      sync.Mutex
+	pending []int64        // in-flight offsets in fetch order
+	since   []time.Time    // when each pending offset was fetched
+	done    map[int64]bool // finished offsets that are not yet at the head
+	next    int64          // commit point when nothing is pending; -1 = nothing finished yet
+}
+
+func newWatermark() *watermark {
+	return &watermark{done: make(map[int64]bool), next: -1}
+}
+
+// add records a fetched offset as in flight.
+func (w *watermark) add(offset int64, at time.Time) {
+	w.mu.Lock()
+	w.pending = append(w.pending, offset)
+	w.since = append(w.since, at)
+	w.mu.Unlock()
+}
+
+// finish marks an offset's output as durably written.
+func (w *watermark) finish(offset int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.done[offset] = true
+	for len(w.pending) > 0 && w.done[w.pending[0]] {
+		head := w.pending[0]
+		delete(w.done, head)
+		w.pending = w.pending[1:]
+		w.since = w.since[1:]
+		w.next = head + 1
+	}
+	if len(w.pending) == 0 {
+		w.pending, w.since = nil, nil // let the backing arrays go
+	}
+}
+
+// commitPoint returns the offset to commit (the next offset the group should
+// read) and false when nothing has finished since the partition was assigned.
+func (w *watermark) commitPoint() (int64, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.next < 0 {
+		return 0, false
+	}
+	return w.next, true
+}
+
+// inFlight returns how many fetched offsets are not finished.
+func (w *watermark) inFlight() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.pending)
+}
+
+// oldest returns when the oldest unfinished offset was fetched.
+func (w *watermark) oldest() (time.Time, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.since) == 0 {
+		return time.Time{}, false
+	}
+	return w.since[0], true
+}
