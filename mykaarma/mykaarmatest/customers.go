@@ -180,14 +180,15 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, dept, id string,
 	}
 	cu.IsBusiness = in.Customer.IsBusiness
 	cu.Addresses = in.Customer.Addresses
+	hadPhones, hadEmails := len(cu.PhoneNumbers) > 0, len(cu.Emails) > 0
 	cu.PhoneNumbers = phones
-	if len(in.Customer.PhoneNumbers) == 0 {
+	if len(in.Customer.PhoneNumbers) == 0 && hadPhones {
 		env.Warnings = append(env.Warnings, mykaarma.Warning{
 			Code: mykaarma.WarningAllPhonesDeleted, Title: "ALL_PHONES_DELETED", Message: "phoneNumbers was empty: all phone numbers deleted",
 		})
 	}
 	cu.Emails = in.Customer.Emails
-	if len(in.Customer.Emails) == 0 {
+	if len(in.Customer.Emails) == 0 && hadEmails {
 		env.Warnings = append(env.Warnings, mykaarma.Warning{
 			Code: mykaarma.WarningAllEmailsDeleted, Title: "ALL_EMAILS_DELETED", Message: "emails was empty: all emails deleted",
 		})

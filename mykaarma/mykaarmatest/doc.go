@@ -28,7 +28,8 @@
 //     (ErrCodeMissingName) gets HTTP 200 with an errors entry, and nothing is stored.
 //   - Update: unknown customer gets 404 with an errors list (ErrCodeCustomerNotFound). Label and
 //     phone rules as for create. phoneNumbers, emails and addresses are replaced; a null or empty
-//     phoneNumbers or emails list deletes them all with warning 10005 or 10006. firstName,
+//     phoneNumbers or emails list deletes them all with warning 10005 or 10006
+//     (the warning only when there was something to delete). firstName,
 //     lastName, company, customerKey and preferredLocale are replaced when non-empty (an empty
 //     value keeps the stored one); isBusiness is always replaced. Vehicles matched by uuid or VIN
 //     (case-insensitive) get their non-empty fields updated, others are added with a new uuid,

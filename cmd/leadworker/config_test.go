@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func lookupFrom(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func minimalEnv() map[string]string {
+	return map[string]string{"KAFKA_BROKERS": "127.0.0.1:9092", "MYKAARMA_USERNAME": "svc", "MYKAARMA_PASSWORD": "s3cret-pw"}
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	c, err := loadConfig(lookupFrom(minimalEnv()))
+	if err != nil {
+		t.Fatalf("loadConfig() error = %v", err)
+	}
+	if c.GroupID != "leadworker" || c.InputTopics[0] != "crm.events" || c.ResultTopic != "leadworker.results" ||
+		c.DLQTopic != "leadworker.dlq" || c.BaseURL != "https://api.mykaarma.com" || c.HTTPAddr != ":8080" ||
+		c.LogFormat != "json" || c.MaxInFlight != 64 || c.RetryMaxElapsed != 2*time.Minute {
+		t.Errorf("defaults = %+v", c)
+	}
+}
+
+func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pwFile, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		set  map[string]string
+		drop []string
+		want string // "" = valid
+	}{
+		{name: "no brokers", drop: []string{"KAFKA_BROKERS"}, want: "KAFKA_BROKERS"},
+		{name: "no username", drop: []string{"MYKAARMA_USERNAME"}, want: "MYKAARMA_USERNAME"},
+		{name: "no password", drop: []string{"MYKAARMA_PASSWORD"}, want: "MYKAARMA_PASSWORD"},
+		{name: "password file", drop: []string{"MYKAARMA_PASSWORD"}, set: map[string]string{"MYKAARMA_PASSWORD_FILE": pwFile}},
+		{name: "missing password file", drop: []string{"MYKAARMA_PASSWORD"}, set: map[string]string{"MYKAARMA_PASSWORD_FILE": "/nonexistent/pw"}, want: "MYKAARMA_PASSWORD_FILE"},
+		{name: "both password forms", set: map[string]string{"MYKAARMA_PASSWORD_FILE": pwFile}, want: "not both"},
+		{name: "bad in-flight", set: map[string]string{"MAX_IN_FLIGHT": "many"}, want: "MAX_IN_FLIGHT"},
+		{name: "zero in-flight", set: map[string]string{"MAX_IN_FLIGHT": "0"}, want: "MAX_IN_FLIGHT"},
+		{name: "bad duration", set: map[string]string{"RETRY_MAX_ELAPSED": "soon"}, want: "RETRY_MAX_ELAPSED"},
+		{name: "bad log format", set: map[string]string{"LOG_FORMAT": "xml"}, want: "LOG_FORMAT"},
+		{name: "bad log level", set: map[string]string{"LOG_LEVEL": "loud"}, want: "LOG_LEVEL"},
+		{name: "url with credentials", set: map[string]string{"MYKAARMA_BASE_URL": "https://u:p@api.example.com"}, want: "MYKAARMA_BASE_URL"},
+		{name: "ftp url", set: map[string]string{"MYKAARMA_BASE_URL": "ftp://api.example.com"}, want: "MYKAARMA_BASE_URL"},
+		{name: "input is output", set: map[string]string{"KAFKA_INPUT_TOPICS": "a,leadworker.dlq"}, want: "KAFKA_INPUT_TOPICS"},
+		{name: "sasl without password", set: map[string]string{"KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_SASL_USERNAME": "u"}, want: "KAFKA_SASL_MECHANISM"},
+		{name: "bad sasl mechanism", set: map[string]string{"KAFKA_SASL_MECHANISM": "GSSAPI"}, want: "KAFKA_SASL_MECHANISM"},
+		{name: "drain too long", set: map[string]string{"DRAIN_TIMEOUT": "45s"}, want: "DRAIN_TIMEOUT"},
+		{name: "max results over 100", set: map[string]string{"MYKAARMA_MAX_RESULTS": "500"}, want: "MYKAARMA_MAX_RESULTS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := minimalEnv()
+			for _, k := range tt.drop {
+				delete(env, k)
+			}
+			for k, v := range tt.set {
+				env[k] = v
+			}
+			c, err := loadConfig(lookupFrom(env))
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("loadConfig() error = %v; want nil", err)
+				}
+				if tt.name == "password file" && c.Password != "from-file" {
+					t.Errorf("password from file = %q; want %q", c.Password, "from-file")
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("loadConfig() error = %v; want it to name %s", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "s3cret-pw") {
+				t.Errorf("error %q contains the password", err)
+			}
+		})
+	}
+}
+
+func TestRunWithBadConfigExits2(t *testing.T) {
+	var stderr bytes.Buffer
+	env := minimalEnv()
+	env["MAX_IN_FLIGHT"] = "-3"
+	code := realMain([]string{"run"}, &bytes.Buffer{}, &stderr, lookupFrom(env))
+	if code != 2 {
+		t.Errorf("exit = %d; want 2", code)
+	}
+	if !strings.Contains(stderr.String(), "MAX_IN_FLIGHT") || strings.Contains(stderr.String(), "s3cret-pw") {
+		t.Errorf("stderr = %q; want the variable named and no password", stderr.String())
+	}
+	if code := realMain([]string{"nope"}, &bytes.Buffer{}, &bytes.Buffer{}, lookupFrom(env)); code != 2 {
+		t.Errorf("unknown command exit = %d; want 2", code)
+	}
+}

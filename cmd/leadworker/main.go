@@ -1,0 +1,76 @@
+// Command leadworker moves CRM lead and customer events from Kafka into
+// myKaarma without creating duplicate customers.
+//
+//	leadworker run     the worker; configured from the environment (README.md)
+//	leadworker demo    the whole pipeline on an embedded broker and a fake myKaarma
+//	leadworker bench   throughput against the embedded broker and the fake
+//	leadworker dlq     inspect and replay the dead-letter topic
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage: leadworker <command>
+
+commands:
+  run     consume and process events; configured from the environment (see README.md)
+  demo    run the whole pipeline on an embedded Kafka and a fake myKaarma, print what happened
+  bench   measure throughput against the embedded Kafka and the fake myKaarma
+  dlq     dead-letter topic tools: leadworker dlq replay -h
+`
+
+func main() {
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv))
+}
+
+// realMain returns the exit status: 0 done, 1 failed, 2 bad usage or configuration.
+func realMain(args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	switch args[0] {
+	case "run":
+		return runCommand(ctx, stderr, lookup)
+	case "demo":
+		return demoCommand(ctx, args[1:], stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "leadworker: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}
+
+func runCommand(ctx context.Context, stderr io.Writer, lookup func(string) (string, bool)) int {
+	cfg, err := loadConfig(lookup)
+	if err != nil {
+		fmt.Fprintf(stderr, "leadworker: bad configuration:\n%v\n", err)
+		return 2
+	}
+	log := newLogger(cfg.LogLevel, cfg.LogFormat, stderr)
+	w, err := newWorker(cfg, log, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "leadworker: %v\n", err)
+		return 2
+	}
+	log.WithFields(map[string]any{
+		"brokers": cfg.Brokers, "group": cfg.GroupID, "topics": cfg.InputTopics,
+		"results": cfg.ResultTopic, "dlq": cfg.DLQTopic, "mykaarma": cfg.BaseURL,
+	}).Info("leadworker starting")
+	if err := w.run(ctx, cfg.HTTPAddr); err != nil {
+		log.WithError(err).Error("leadworker stopped with an error")
+		return 1
+	}
+	log.Info("leadworker stopped")
+	return 0
+}

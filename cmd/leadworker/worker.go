@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/mykaarma"
+	"github.com/sirupsen/logrus"
+)
+
+// worker is the wired pipeline: consumer → processor → handlers → myKaarma.
+type worker struct {
+	consumer *consumer.Consumer
+	gate     *authGate
+	log      logrus.FieldLogger
+}
+
+// newWorker wires the pipeline from cfg. httpClient may be nil.
+func newWorker(cfg config, log logrus.FieldLogger, httpClient *http.Client) (*worker, error) {
+	client, err := mykaarma.New(cfg.BaseURL, mykaarma.Options{
+		Username: cfg.Username, Password: cfg.Password,
+		Timeout: cfg.CallTimeout, HTTPClient: httpClient,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mykaarma client: %w", err)
+	}
+	h, err := handlers.New(handlers.Options{
+		API:        client,
+		MaxResults: cfg.MaxResults,
+		Retry: handlers.RetryOptions{
+			InitialInterval: cfg.RetryInitial,
+			MaxInterval:     cfg.RetryMax,
+			MaxElapsed:      cfg.RetryMaxElapsed,
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("handler: %w", err)
+	}
+	dialer, transport, err := kafkaConnections(cfg.Kafka)
+	if err != nil {
+		return nil, err
+	}
+	gate := newAuthGate(time.Now, time.Second, 30*time.Second)
+	c, err := consumer.New(consumer.Options{
+		Brokers:        cfg.Brokers,
+		GroupID:        cfg.GroupID,
+		Topics:         cfg.InputTopics,
+		ResultTopic:    cfg.ResultTopic,
+		DLQTopic:       cfg.DLQTopic,
+		Handler:        &processor{match: h, gate: gate, log: log, now: time.Now},
+		OrderKey:       orderKey,
+		MaxInFlight:    cfg.MaxInFlight,
+		MaxRecordBytes: cfg.MaxRecordBytes,
+		DrainTimeout:   cfg.DrainTimeout,
+		Dialer:         dialer,
+		Transport:      transport,
+		Logger:         log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &worker{consumer: c, gate: gate, log: log}, nil
+}
+
+// ready reports whether the worker can do work, and if not, why.
+func (w *worker) ready() (bool, string) {
+	switch {
+	case !w.consumer.Joined():
+		return false, "not a member of the consumer group (Kafka unreachable or rebalancing)"
+	case w.gate.isPaused():
+		return false, "myKaarma refuses the credentials; paused"
+	}
+	return true, "ok"
+}
+
+// routes serves /healthz (the process is alive) and /readyz (it can work).
+func (w *worker) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
+		writeJSON(rw, http.StatusOK, map[string]string{"status": "alive"})
+	})
+	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, _ *http.Request) {
+		ok, why := w.ready()
+		status := http.StatusOK
+		if !ok {
+			status = http.StatusServiceUnavailable
+		}
+		s := w.consumer.Stats()
+		writeJSON(rw, status, map[string]any{"ready": ok, "reason": why, "partitions": s.Partitions, "inFlight": s.InFlight})
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// run serves HTTP on addr and consumes until ctx ends; it returns when both
+// have stopped. The consumer drains first, then the HTTP server stops.
+func (w *worker) run(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: w.routes(), ReadHeaderTimeout: 5 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	w.log.WithField("addr", ln.Addr().String()).Info("serving /healthz and /readyz")
+
+	runErr := w.consumer.Run(ctx)
+
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return errors.Join(runErr, err)
+	}
+	return runErr
+}
+
+// orderKey keeps events of one customer in order: the Kafka key, or for an
+// unkeyed event its customer identity (customerKey, else last name with the
+// first phone or email), or no constraint when nothing identifies it.
+func orderKey(m *consumer.Message) string {
+	if len(m.Key) > 0 {
+		return string(m.Key)
+	}
+	type ident struct {
+		CustomerKey  string `json:"customerKey"`
+		LastName     string `json:"lastName"`
+		PhoneNumbers []struct {
+			PhoneNumber string `json:"phoneNumber"`
+		} `json:"phoneNumbers"`
+		Emails []struct {
+			EmailAddress string `json:"emailAddress"`
+		} `json:"emails"`
+	}
+	var v struct {
+		Customer *ident `json:"customer"`
+		Lead     *struct {
+			Customer *ident `json:"customer"`
+		} `json:"lead"`
+	}
+	if json.Unmarshal(m.Value, &v) == nil {
+		c := v.Customer
+		if v.Lead != nil {
+			c = v.Lead.Customer
+		}
+		if c != nil {
+			switch {
+			case c.CustomerKey != "":
+				return "key:" + strings.ToLower(strings.TrimSpace(c.CustomerKey))
+			case len(c.PhoneNumbers) > 0:
+				return "phone:" + digits(c.PhoneNumbers[0].PhoneNumber)
+			case len(c.Emails) > 0:
+				return "email:" + strings.ToLower(strings.TrimSpace(c.Emails[0].EmailAddress))
+			}
+		}
+	}
+	return consumer.KafkaKey(m)
+}
+
+func digits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	d := b.String()
+	if len(d) == 11 && d[0] == '1' {
+		d = d[1:]
+	}
+	return d
+}
