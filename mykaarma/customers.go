@@ -23,15 +23,7 @@ func (c *Client) SearchCustomers(ctx context.Context, departmentUUID, term strin
 	q.Set("maxResults", strconv.Itoa(maxResults))
 	q.Set("searchTerm", term)
 	q.Set("queryOperator", "OR")
-	req, err := c.newRequest(ctx, http.MethodGet, departmentPath(departmentUUID)+"/customer/listMinimal", q, nil)
-	if err != nil {
-		return nil, invalidArgument(op, err.Error())
-	}
-	var res SearchResult
-	if _, err := c.do(op, req, &res); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return call[SearchResult](ctx, c, op, http.MethodGet, departmentPath(departmentUUID)+"/customer/listMinimal", q, nil)
 }
 
 // GetCustomer reads one customer with its vehicles (scope customer.search).
@@ -40,15 +32,7 @@ func (c *Client) GetCustomer(ctx context.Context, departmentUUID, customerUUID s
 	if departmentUUID == "" || customerUUID == "" {
 		return nil, invalidArgument(op, "empty department or customer uuid")
 	}
-	req, err := c.newRequest(ctx, http.MethodGet, customerPath(departmentUUID, customerUUID), nil, nil)
-	if err != nil {
-		return nil, invalidArgument(op, err.Error())
-	}
-	var res ReadResult
-	if _, err := c.do(op, req, &res); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return call[ReadResult](ctx, c, op, http.MethodGet, customerPath(departmentUUID, customerUUID), nil, nil)
 }
 
 // CreateCustomer creates a customer with its vehicles (scope customer.update). It is not
@@ -59,15 +43,7 @@ func (c *Client) CreateCustomer(ctx context.Context, departmentUUID string, body
 	if departmentUUID == "" || body == nil {
 		return nil, invalidArgument(op, "empty department uuid or body")
 	}
-	req, err := c.newRequest(ctx, http.MethodPost, departmentPath(departmentUUID)+"/customer", nil, body)
-	if err != nil {
-		return nil, invalidArgument(op, err.Error())
-	}
-	var res SaveResult
-	if _, err := c.do(op, req, &res); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return call[SaveResult](ctx, c, op, http.MethodPost, departmentPath(departmentUUID)+"/customer", nil, body)
 }
 
 // UpdateCustomer updates a customer (scope customer.update) with replace semantics: an empty
@@ -78,15 +54,7 @@ func (c *Client) UpdateCustomer(ctx context.Context, departmentUUID, customerUUI
 	if departmentUUID == "" || customerUUID == "" || body == nil {
 		return nil, invalidArgument(op, "empty department uuid, customer uuid or body")
 	}
-	req, err := c.newRequest(ctx, http.MethodPut, customerPath(departmentUUID, customerUUID), nil, body)
-	if err != nil {
-		return nil, invalidArgument(op, err.Error())
-	}
-	var res SaveResult
-	if _, err := c.do(op, req, &res); err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return call[SaveResult](ctx, c, op, http.MethodPut, customerPath(departmentUUID, customerUUID), nil, body)
 }
 
 func departmentPath(departmentUUID string) string {
@@ -100,4 +68,17 @@ func customerPath(departmentUUID, customerUUID string) string {
 // invalidArgument is a request that was never sent because its arguments are unusable.
 func invalidArgument(op, msg string) *Error {
 	return &Error{Op: op, Message: "invalid argument: " + msg, class: ErrRejected}
+}
+
+// call sends one request and decodes a successful answer into a new T.
+func call[T any](ctx context.Context, c *Client, op, method, path string, query url.Values, body any) (*T, error) {
+	req, err := c.newRequest(ctx, method, path, query, body)
+	if err != nil {
+		return nil, invalidArgument(op, err.Error())
+	}
+	var res T
+	if _, err := c.do(op, req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
 }
