@@ -55,6 +55,10 @@ type Options struct {
 	// Transport is used by the output writer (TLS, SASL); nil uses the default.
 	Transport kafka.RoundTripper
 
+	// Observer, when set, is told about every finished record (metrics,
+	// flood guards); see Observer.
+	Observer Observer
+
 	// Logger receives one line per outcome and the consumer's own errors;
 	// nil is silent.
 	Logger logrus.FieldLogger

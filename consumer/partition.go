@@ -101,16 +101,15 @@ loop:
 }
 
 // fetch reads records and dispatches them until ctx ends. It takes an
-// in-flight slot before each fetch, so a full process stops reading.
+// in-flight slot after each fetch and before dispatching, so a full process
+// stops reading with at most one record per partition waiting for a slot; a
+// fetcher idle on an empty partition holds no slot. A record whose slot never
+// came (ctx ended) was not dispatched and is redelivered.
 func (p *partition) fetch(ctx context.Context, reader *kafka.Reader) {
 	bo := p.c.retryBackOff()
 	for {
-		if err := p.c.limit.acquire(ctx); err != nil {
-			return
-		}
 		m, err := reader.FetchMessage(ctx)
 		if err != nil {
-			p.c.limit.release()
 			if ctx.Err() != nil || errors.Is(err, io.EOF) {
 				return
 			}
@@ -121,6 +120,9 @@ func (p *partition) fetch(ctx context.Context, reader *kafka.Reader) {
 			continue
 		}
 		bo.Reset()
+		if err := p.c.limit.acquire(ctx); err != nil {
+			return
+		}
 		r := &record{
 			msg: Message{
 				Topic: m.Topic, Partition: m.Partition, Offset: m.Offset,

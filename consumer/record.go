@@ -26,6 +26,7 @@ func (p *partition) handle(r *record) {
 		return
 	}
 	p.wm.finish(r.msg.Offset)
+	p.observe(r, out)
 	p.logOutcome(r, out)
 }
 

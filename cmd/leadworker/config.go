@@ -34,11 +34,18 @@ type config struct {
 	RetryMaxElapsed time.Duration
 	RateLimit       float64 // myKaarma calls per second per replica; 0 = unlimited
 
-	MaxInFlight    int
-	MaxRecordBytes int
-	DrainTimeout   time.Duration
+	MaxInFlight int
+	// AdaptiveConcurrency (ADAPTIVE_CONCURRENCY, default true) lets the
+	// in-flight limit follow myKaarma's health: halved on 429, 5xx and
+	// timeouts, grown back by one per round of successful calls while latency
+	// holds, between 1 and MaxInFlight (aimd.go). false keeps MaxInFlight fixed.
+	AdaptiveConcurrency bool
+	MaxRecordBytes      int
+	DrainTimeout        time.Duration
 
 	Kafka kafkaSecurity
+
+	Guards guardConfig // circuit breaker, dead-letter flood guard, lag (config_circuit.go)
 }
 
 // kafkaSecurity is the optional TLS and SASL setup for the brokers.
@@ -191,9 +198,10 @@ func loadConfig(lookup func(string) (string, bool)) (config, error) {
 		RetryMaxElapsed: e.duration("RETRY_MAX_ELAPSED", 2*time.Minute),
 		RateLimit:       e.float("MYKAARMA_RATE_LIMIT", 0),
 
-		MaxInFlight:    e.integer("MAX_IN_FLIGHT", 64, 1),
-		MaxRecordBytes: e.integer("MAX_RECORD_BYTES", 1<<20, 1),
-		DrainTimeout:   e.duration("DRAIN_TIMEOUT", 15*time.Second),
+		MaxInFlight:         e.integer("MAX_IN_FLIGHT", 64, 1),
+		AdaptiveConcurrency: e.boolean("ADAPTIVE_CONCURRENCY", true),
+		MaxRecordBytes:      e.integer("MAX_RECORD_BYTES", 1<<20, 1),
+		DrainTimeout:        e.duration("DRAIN_TIMEOUT", 15*time.Second),
 
 		Kafka: kafkaSecurity{
 			TLS:                e.boolean("KAFKA_TLS", false),
@@ -206,6 +214,7 @@ func loadConfig(lookup func(string) (string, bool)) (config, error) {
 			SASLPassword:       e.secret("KAFKA_SASL_PASSWORD"),
 		},
 	}
+	c.Guards = loadGuardConfig(e)
 	if len(c.Brokers) == 0 {
 		e.errs = append(e.errs, errors.New("KAFKA_BROKERS is required (comma-separated host:port list)"))
 	}

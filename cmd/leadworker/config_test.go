@@ -24,7 +24,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	}
 	if c.GroupID != "leadworker" || c.InputTopics[0] != "crm.events" || c.ResultTopic != "leadworker.results" ||
 		c.DLQTopic != "leadworker.dlq" || c.BaseURL != "https://api.mykaarma.com" || c.HTTPAddr != ":8080" ||
-		c.LogFormat != "json" || c.MaxInFlight != 64 || c.RetryMaxElapsed != 2*time.Minute {
+		c.LogFormat != "json" || c.MaxInFlight != 64 || c.RetryMaxElapsed != 2*time.Minute || !c.AdaptiveConcurrency || c.RateLimit != 0 {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -48,6 +48,8 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		{name: "both password forms", set: map[string]string{"MYKAARMA_PASSWORD_FILE": pwFile}, want: "not both"},
 		{name: "bad in-flight", set: map[string]string{"MAX_IN_FLIGHT": "many"}, want: "MAX_IN_FLIGHT"},
 		{name: "zero in-flight", set: map[string]string{"MAX_IN_FLIGHT": "0"}, want: "MAX_IN_FLIGHT"},
+		{name: "bad adaptive concurrency", set: map[string]string{"ADAPTIVE_CONCURRENCY": "sometimes"}, want: "ADAPTIVE_CONCURRENCY"},
+		{name: "adaptive concurrency off", set: map[string]string{"ADAPTIVE_CONCURRENCY": "false"}},
 		{name: "bad duration", set: map[string]string{"RETRY_MAX_ELAPSED": "soon"}, want: "RETRY_MAX_ELAPSED"},
 		{name: "bad log format", set: map[string]string{"LOG_FORMAT": "xml"}, want: "LOG_FORMAT"},
 		{name: "bad log level", set: map[string]string{"LOG_LEVEL": "loud"}, want: "LOG_LEVEL"},

@@ -2,42 +2,78 @@ package main
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
 
-// authGate pauses work while myKaarma refuses the credentials (401/403): the
-// operator must fix them, so no event is dead-lettered for it. While paused,
-// one caller at a time is let through as a probe, no more often than the
-// probe backoff allows; the first call that is not refused reopens the gate.
-type authGate struct {
+// Pause reasons, as /readyz and leadworker_paused{reason} name them.
+const (
+	reasonAuth    = "auth"      // myKaarma refuses the credentials (401/403); probed
+	reasonCircuit = "circuit"   // myKaarma fails for everything; probed
+	reasonFlood   = "dlq-flood" // too many dead letters; until POST /admin/resume or a restart
+)
+
+// pauseGate pauses work for one or more reasons, so that no event is
+// dead-lettered for a failure that is not the event's fault. While paused for
+// probed reasons only, one caller at a time is let through as a probe, no more
+// often than the probe backoff allows (it doubles while the pause lasts). A
+// pause without probes lets nobody through until it is lifted.
+type pauseGate struct {
 	now        func() time.Time
 	minBackoff time.Duration
 	maxBackoff time.Duration
 
-	mu        sync.Mutex
-	paused    bool
-	probing   bool
+	mu      sync.Mutex
+	pauses  map[string]*pause
+	probing bool
+	changed chan struct{} // closed and replaced on every state change
+}
+
+type pause struct {
+	probes    bool
 	backoff   time.Duration
 	nextProbe time.Time
-	changed   chan struct{} // closed and replaced on every state change
 }
 
-func newAuthGate(now func() time.Time, minBackoff, maxBackoff time.Duration) *authGate {
-	return &authGate{now: now, minBackoff: minBackoff, maxBackoff: maxBackoff, changed: make(chan struct{})}
+func newPauseGate(now func() time.Time, minBackoff, maxBackoff time.Duration) *pauseGate {
+	return &pauseGate{now: now, minBackoff: minBackoff, maxBackoff: maxBackoff,
+		pauses: make(map[string]*pause), changed: make(chan struct{})}
 }
 
-// enter waits until a call may go ahead. probe reports that the call is the
-// one probe allowed while paused; pass it to exit.
-func (g *authGate) enter(ctx context.Context) (probe bool, err error) {
+// enter waits until a call to myKaarma may go ahead. probe reports that the
+// call is the one probe allowed while paused; pass it to exit.
+func (g *pauseGate) enter(ctx context.Context) (probe bool, err error) {
+	return g.wait(ctx, true)
+}
+
+// await waits until no pause without probes is in effect: for work that does
+// not call myKaarma (an invalid event is still dead-lettered while myKaarma is
+// down, but not during a dead-letter flood).
+func (g *pauseGate) await(ctx context.Context) error {
+	_, err := g.wait(ctx, false)
+	return err
+}
+
+func (g *pauseGate) wait(ctx context.Context, callsMyKaarma bool) (probe bool, err error) {
 	for {
 		g.mu.Lock()
-		if !g.paused {
+		wait, blocked, probable := time.Duration(0), false, true
+		now := g.now()
+		for _, p := range g.pauses {
+			switch {
+			case !p.probes:
+				blocked, probable = true, false
+			case callsMyKaarma:
+				blocked = true
+				wait = max(wait, p.nextProbe.Sub(now))
+			}
+		}
+		if !blocked {
 			g.mu.Unlock()
 			return false, nil
 		}
-		wait := g.nextProbe.Sub(g.now())
-		if !g.probing && wait <= 0 {
+		if probable && !g.probing && wait <= 0 {
 			g.probing = true
 			g.mu.Unlock()
 			return true, nil
@@ -59,35 +95,70 @@ func (g *authGate) enter(ctx context.Context) (probe bool, err error) {
 	}
 }
 
-// exit records how a call went. It returns true when this call paused the
-// gate (so the caller logs the one actionable error) or reopened it.
-func (g *authGate) exit(probe, refused bool) (paused, resumed bool) {
+// exit ends a call let through by enter. After a probe, every probed pause
+// still in effect backs off further.
+func (g *pauseGate) exit(probe bool) {
+	if !probe {
+		return
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if probe {
-		g.probing = false
+	g.probing = false
+	for _, p := range g.pauses {
+		if p.probes {
+			p.backoff = min(2*p.backoff, g.maxBackoff)
+			p.nextProbe = g.now().Add(p.backoff)
+		}
 	}
-	switch {
-	case refused && !g.paused:
-		g.paused, paused = true, true
-		g.backoff = g.minBackoff
-		g.nextProbe = g.now().Add(g.backoff)
-	case refused && probe:
-		g.backoff = min(2*g.backoff, g.maxBackoff)
-		g.nextProbe = g.now().Add(g.backoff)
-	case !refused && g.paused:
-		g.paused, resumed = false, true
-	default:
-		return false, false
-	}
-	close(g.changed)
-	g.changed = make(chan struct{})
-	return paused, resumed
+	g.broadcast()
 }
 
-// isPaused reports whether work is paused for refused credentials.
-func (g *authGate) isPaused() bool {
+// pause pauses work for reason; probes tells whether probes are let through.
+// It reports whether the reason was new, so the caller logs one line.
+func (g *pauseGate) pause(reason string, probes bool) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.paused
+	if _, ok := g.pauses[reason]; ok {
+		return false
+	}
+	g.pauses[reason] = &pause{probes: probes, backoff: g.minBackoff, nextProbe: g.now().Add(g.minBackoff)}
+	g.broadcast()
+	return true
+}
+
+// resume lifts the pause for reason and reports whether it was in effect.
+func (g *pauseGate) resume(reason string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, ok := g.pauses[reason]; !ok {
+		return false
+	}
+	delete(g.pauses, reason)
+	g.broadcast()
+	return true
+}
+
+// reasons returns the pauses in effect, sorted; none means work goes ahead.
+func (g *pauseGate) reasons() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var rs []string
+	for r := range g.pauses {
+		rs = append(rs, r)
+	}
+	slices.Sort(rs)
+	return rs
+}
+
+// isPaused reports whether work is paused for reason.
+func (g *pauseGate) isPaused(reason string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_, ok := g.pauses[reason]
+	return ok
+}
+
+func (g *pauseGate) broadcast() {
+	close(g.changed)
+	g.changed = make(chan struct{})
 }

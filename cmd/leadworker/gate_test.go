@@ -16,19 +16,19 @@ type clock struct {
 func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-func TestAuthGate(t *testing.T) {
+func TestPauseGateProbes(t *testing.T) {
 	clk := &clock{t: time.Unix(1000, 0)}
-	g := newAuthGate(clk.now, time.Second, 8*time.Second)
+	g := newPauseGate(clk.now, time.Second, 8*time.Second)
 	ctx := context.Background()
 
 	if probe, err := g.enter(ctx); probe || err != nil {
 		t.Fatalf("open gate: enter() = %v, %v; want false, nil", probe, err)
 	}
-	if paused, _ := g.exit(false, true); !paused || !g.isPaused() {
-		t.Fatal("a refused call did not pause the gate")
+	if !g.pause(reasonAuth, true) || !g.isPaused(reasonAuth) {
+		t.Fatal("pause(auth) did not pause the gate")
 	}
-	if paused, _ := g.exit(false, true); paused {
-		t.Error("a second refusal reported pausing again; want one actionable log line only")
+	if g.pause(reasonAuth, true) {
+		t.Error("a second pause reported pausing again; want one actionable log line only")
 	}
 
 	// Before the probe backoff passes, nobody gets through.
@@ -49,7 +49,7 @@ func TestAuthGate(t *testing.T) {
 		t.Error("a second caller got through while a probe is out")
 	}
 	cancel()
-	g.exit(true, true) // probe refused: backoff doubles to 2s
+	g.exit(true) // probe failed: backoff doubles to 2s
 	clk.add(time.Second)
 	short, cancel = context.WithTimeout(ctx, 20*time.Millisecond)
 	if _, err := g.enter(short); err == nil {
@@ -58,10 +58,40 @@ func TestAuthGate(t *testing.T) {
 	cancel()
 	clk.add(time.Second)
 	probe, _ = g.enter(ctx)
-	if _, resumed := g.exit(probe, false); !resumed || g.isPaused() {
-		t.Fatal("a successful probe did not reopen the gate")
+	g.exit(probe)
+	if !g.resume(reasonAuth) || g.isPaused(reasonAuth) {
+		t.Fatal("resume(auth) did not reopen the gate")
 	}
 	if probe, err := g.enter(ctx); probe || err != nil {
 		t.Errorf("reopened gate: enter() = %v, %v; want false, nil", probe, err)
+	}
+}
+
+func TestPauseGateWithoutProbes(t *testing.T) {
+	clk := &clock{t: time.Unix(1000, 0)}
+	g := newPauseGate(clk.now, time.Second, 8*time.Second)
+	ctx := context.Background()
+	g.pause(reasonCircuit, true)
+	if err := g.await(ctx); err != nil {
+		t.Errorf("await() during a probed pause = %v; want work that does not call myKaarma to go ahead", err)
+	}
+	g.pause(reasonFlood, false)
+	clk.add(time.Hour)
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if _, err := g.enter(short); err == nil {
+		t.Error("enter() let a probe through during a flood pause")
+	}
+	if err := g.await(short); err == nil {
+		t.Error("await() went ahead during a flood pause")
+	}
+	entered := make(chan error, 1)
+	go func() { entered <- g.await(ctx) }()
+	g.resume(reasonFlood)
+	if err := <-entered; err != nil {
+		t.Errorf("await() after resume = %v", err)
+	}
+	if got := g.reasons(); len(got) != 1 || got[0] != reasonCircuit {
+		t.Errorf("reasons() = %v; want [circuit]", got)
 	}
 }

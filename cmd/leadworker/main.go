@@ -40,8 +40,12 @@ func realMain(args []string, stdout, stderr io.Writer, lookup func(string) (stri
 	switch args[0] {
 	case "run":
 		return runCommand(ctx, stderr, lookup)
+	case "dlq":
+		return dlqCommand(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return demoCommand(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return benchCommand(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -20,18 +20,23 @@ type matcher interface {
 }
 
 // processor turns one input record into its result or dead-letter outcome:
-// decode and validate, run the handler, classify what went wrong.
+// decode and validate, run the handler behind the pause gate, classify what
+// went wrong.
 type processor struct {
-	match matcher
-	gate  *authGate
-	log   logrus.FieldLogger
-	now   func() time.Time
+	match   matcher
+	gate    *pauseGate
+	circuit *circuit // nil: no circuit breaker
+	log     logrus.FieldLogger
+	now     func() time.Time
 }
 
 // Handle implements consumer.Handler.
 func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.Outcome, error) {
 	ev, err := schemas.Decode(m.Value)
 	if err != nil {
+		if err := p.gate.await(ctx); err != nil {
+			return consumer.Outcome{}, err
+		}
 		return consumer.Outcome{
 			DeadLetter: &consumer.DeadLetter{Class: consumer.ClassInvalid, Message: err.Error(), EventID: schemas.PeekEventID(m.Value), Attempts: 1},
 			Fields:     map[string]any{"outcome": "DEAD_LETTER"},
@@ -42,14 +47,20 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 	if err != nil {
 		return consumer.Outcome{}, err
 	}
-	out, err := p.match.Handle(ctx, ev)
+	gen := p.circuit.generation()
+	out, err := p.match.Handle(withEvent(ctx, ev.EventID), ev)
+	p.gate.exit(probe)
 	refused := errors.Is(err, mykaarma.ErrAuth)
-	switch paused, resumed := p.gate.exit(probe, refused); {
-	case paused:
-		p.log.WithError(err).Error("myKaarma refuses leadworker's credentials (401/403): check MYKAARMA_USERNAME, MYKAARMA_PASSWORD and the account's scopes " +
-			"(customer.search, customer.update, lead.write). Work is paused and /readyz answers 503; leadworker probes and resumes by itself.")
-	case resumed:
-		p.log.Info("myKaarma accepts the credentials again; resuming work")
+	switch {
+	case refused:
+		if p.gate.pause(reasonAuth, true) {
+			p.log.WithError(err).Error("myKaarma refuses leadworker's credentials (401/403): check MYKAARMA_USERNAME, MYKAARMA_PASSWORD and the account's scopes " +
+				"(customer.search, customer.update, lead.write). Work is paused and /readyz answers 503; leadworker probes and resumes by itself.")
+		}
+	case ctx.Err() == nil:
+		if p.gate.resume(reasonAuth) {
+			p.log.Info("myKaarma accepts the credentials again; resuming work")
+		}
 	}
 
 	fields := map[string]any{"eventId": ev.EventID, "eventType": ev.EventType, "department": ev.DepartmentUUID}
@@ -61,6 +72,9 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 		return p.result(ev, m, out, fields)
 	case refused, ctx.Err() != nil:
 		return consumer.Outcome{}, err // not done: retried, never dead-lettered
+	case errors.Is(err, handlers.ErrExhausted) && p.circuit.openedSince(gen):
+		// Everyone failed, not this event: retried once the circuit closes.
+		return consumer.Outcome{}, fmt.Errorf("myKaarma is failing for every event (circuit open), retrying later: %w", err)
 	}
 	d := deadLetterFor(err)
 	d.EventID = ev.EventID

@@ -52,13 +52,13 @@ func TestProcessorClassifies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			log, _ := test.NewNullLogger()
-			p := &processor{match: tt.match, gate: newAuthGate(time.Now, time.Second, time.Second), log: log, now: time.Now}
+			p := &processor{match: tt.match, gate: newPauseGate(time.Now, time.Second, time.Second), log: log, now: time.Now}
 			out, err := p.Handle(context.Background(), &consumer.Message{Topic: "in", Partition: 2, Offset: 9, Value: tt.value})
 			if tt.wantErr {
 				if err == nil {
 					t.Fatal("Handle() error = nil; want not-done")
 				}
-				if !p.gate.isPaused() {
+				if !p.gate.isPaused(reasonAuth) {
 					t.Error("auth failure did not pause work")
 				}
 				return

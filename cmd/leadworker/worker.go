@@ -19,15 +19,23 @@ import (
 // worker is the wired pipeline: consumer → processor → handlers → myKaarma.
 type worker struct {
 	consumer *consumer.Consumer
-	gate     *authGate
+	guards   *guards // pause gate, circuit, flood guard, metrics, lag
 	log      logrus.FieldLogger
+	// concurrency adapts the consumer's in-flight limit; nil when
+	// ADAPTIVE_CONCURRENCY is off. Its Limit() is the current limit.
+	concurrency *aimd
 }
 
-// newWorker wires the pipeline from cfg. httpClient may be nil.
+// newWorker wires the pipeline from cfg. httpClient may be nil; its transport
+// (or a pooled one sized for MAX_IN_FLIGHT) is wrapped so that every myKaarma
+// call passes the rate limit, then the adaptive-concurrency observer.
 func newWorker(cfg config, log logrus.FieldLogger, httpClient *http.Client) (*worker, error) {
+	hc, concurrency := myKaarmaHTTP(cfg, log, httpClient)
+	guards := newGuards(cfg.Guards, log)
+	hc.Transport = guards.wrap(hc.Transport)
 	client, err := mykaarma.New(cfg.BaseURL, mykaarma.Options{
 		Username: cfg.Username, Password: cfg.Password,
-		Timeout: cfg.CallTimeout, HTTPClient: httpClient,
+		Timeout: cfg.CallTimeout, HTTPClient: hc,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mykaarma client: %w", err)
@@ -48,14 +56,14 @@ func newWorker(cfg config, log logrus.FieldLogger, httpClient *http.Client) (*wo
 	if err != nil {
 		return nil, err
 	}
-	gate := newAuthGate(time.Now, time.Second, 30*time.Second)
 	c, err := consumer.New(consumer.Options{
 		Brokers:        cfg.Brokers,
 		GroupID:        cfg.GroupID,
 		Topics:         cfg.InputTopics,
 		ResultTopic:    cfg.ResultTopic,
 		DLQTopic:       cfg.DLQTopic,
-		Handler:        &processor{match: h, gate: gate, log: log, now: time.Now},
+		Handler:        guards.processor(h),
+		Observer:       guards,
 		OrderKey:       orderKey,
 		MaxInFlight:    cfg.MaxInFlight,
 		MaxRecordBytes: cfg.MaxRecordBytes,
@@ -67,7 +75,37 @@ func newWorker(cfg config, log logrus.FieldLogger, httpClient *http.Client) (*wo
 	if err != nil {
 		return nil, err
 	}
-	return &worker{consumer: c, gate: gate, log: log}, nil
+	if concurrency != nil {
+		concurrency.setter(c.SetMaxInFlight)
+	}
+	guards.watch(c, cfg.Brokers, cfg.GroupID, cfg.InputTopics, transport)
+	return &worker{consumer: c, guards: guards, log: log, concurrency: concurrency}, nil
+}
+
+// myKaarmaHTTP returns the client for myKaarma calls: rate limit outermost
+// (time spent waiting for a turn is not myKaarma's latency), then the
+// adaptive-concurrency observer, then the transport.
+func myKaarmaHTTP(cfg config, log logrus.FieldLogger, base *http.Client) (*http.Client, *aimd) {
+	hc := &http.Client{}
+	if base != nil {
+		c := *base
+		hc = &c
+	}
+	if hc.Transport == nil {
+		// The default keeps two idle connections per host, so a full in-flight
+		// window would open and close connections on every call.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = max(t.MaxIdleConns, cfg.MaxInFlight)
+		t.MaxIdleConnsPerHost = cfg.MaxInFlight
+		hc.Transport = t
+	}
+	var concurrency *aimd
+	if cfg.AdaptiveConcurrency {
+		concurrency = newAIMD(hc.Transport, cfg.MaxInFlight, time.Now, log)
+		hc.Transport = concurrency
+	}
+	hc.Transport = newRateLimited(hc.Transport, cfg.RateLimit)
+	return hc, concurrency
 }
 
 // ready reports whether the worker can do work, and if not, why.
@@ -75,8 +113,8 @@ func (w *worker) ready() (bool, string) {
 	switch {
 	case !w.consumer.Joined():
 		return false, "not a member of the consumer group (Kafka unreachable or rebalancing)"
-	case w.gate.isPaused():
-		return false, "myKaarma refuses the credentials; paused"
+	case len(w.guards.gate.reasons()) > 0:
+		return false, pauseReason(w.guards.gate.reasons())
 	}
 	return true, "ok"
 }
@@ -86,6 +124,14 @@ func (w *worker) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
 		writeJSON(rw, http.StatusOK, map[string]string{"status": "alive"})
+	})
+	mux.Handle("GET /metrics", w.guards.metrics.handler())
+	mux.HandleFunc("POST /admin/resume", func(rw http.ResponseWriter, _ *http.Request) {
+		resumed := w.guards.flood.resume()
+		if resumed {
+			w.log.Warn("dead-letter flood pause lifted by POST /admin/resume")
+		}
+		writeJSON(rw, http.StatusOK, map[string]any{"resumed": resumed, "paused": w.guards.gate.reasons()})
 	})
 	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, _ *http.Request) {
 		ok, why := w.ready()
@@ -117,7 +163,9 @@ func (w *worker) run(ctx context.Context, addr string) error {
 	go func() { served <- srv.Serve(ln) }()
 	w.log.WithField("addr", ln.Addr().String()).Info("serving /healthz and /readyz")
 
+	lagDone := w.guards.runLag(ctx)
 	runErr := w.consumer.Run(ctx)
+	<-lagDone
 
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

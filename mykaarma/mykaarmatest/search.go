@@ -26,7 +26,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, dept string) {
 		s.writeFramework(w, r, http.StatusBadRequest, "maxResults must be between 1 and 100")
 		return
 	}
-	tokens := strings.Fields(term)
+	tokens := searchTokens(term)
 
 	s.mu.Lock()
 	hits := []mykaarma.MinimalCustomer{}
@@ -50,25 +50,46 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, dept string) {
 	writeJSON(w, http.StatusOK, env)
 }
 
+// searchToken is one token of a search term, prepared once per search rather
+// than once per stored customer: the scan below runs under the server's lock.
+type searchToken struct {
+	raw    string
+	upper  string // for VIN suffixes
+	lower  string // for email containment
+	digits string // for phone containment; "" when the token has letters or no digits
+}
+
+func searchTokens(term string) []searchToken {
+	fields := strings.Fields(term)
+	toks := make([]searchToken, len(fields))
+	for i, f := range fields {
+		toks[i] = searchToken{raw: f, upper: strings.ToUpper(f), lower: strings.ToLower(f)}
+		if !strings.ContainsFunc(f, unicode.IsLetter) {
+			toks[i].digits = digits(f)
+		}
+	}
+	return toks
+}
+
 // candidate applies the assumed search rules of the package doc.
-func candidate(c *mykaarma.CustomerWithVehicles, tokens []string) bool {
+func candidate(c *mykaarma.CustomerWithVehicles, tokens []searchToken) bool {
 	for _, tok := range tokens {
-		if c.Customer.CustomerKey != "" && strings.EqualFold(tok, c.Customer.CustomerKey) {
+		if c.Customer.CustomerKey != "" && strings.EqualFold(tok.raw, c.Customer.CustomerKey) {
 			return true
 		}
 		for _, v := range c.Vehicles {
-			if v.VIN != "" && strings.HasSuffix(strings.ToUpper(v.VIN), strings.ToUpper(tok)) {
+			if v.VIN != "" && strings.HasSuffix(strings.ToUpper(v.VIN), tok.upper) {
 				return true
 			}
 		}
 		for _, e := range c.Customer.Emails {
-			if strings.Contains(strings.ToLower(e.EmailAddress), strings.ToLower(tok)) {
+			if strings.Contains(strings.ToLower(e.EmailAddress), tok.lower) {
 				return true
 			}
 		}
-		if d := digits(tok); d != "" && !strings.ContainsFunc(tok, unicode.IsLetter) {
+		if tok.digits != "" {
 			for _, p := range c.Customer.PhoneNumbers {
-				if strings.Contains(digits(p.PhoneNumber), d) {
+				if containsDigits(p.PhoneNumber, tok.digits) {
 					return true
 				}
 			}
@@ -84,6 +105,19 @@ func digits(s string) string {
 		}
 		return -1
 	}, s)
+}
+
+// containsDigits reports whether the digits of s contain d, without
+// allocating for phone-sized s.
+func containsDigits(s, d string) bool {
+	var buf [32]byte
+	b := buf[:0]
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b = append(b, s[i])
+		}
+	}
+	return strings.Contains(string(b), d)
 }
 
 func minimal(c *mykaarma.CustomerWithVehicles) mykaarma.MinimalCustomer {

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/sirupsen/logrus"
+)
+
+// lagWatcher computes the consumer group's lag per input partition: the end
+// offset minus the group's committed offset (minus the first offset when the
+// group has committed nothing yet). kafka-go's Reader.Stats().Lag is one
+// reader's view, not the group's.
+type lagWatcher struct {
+	client  *kafka.Client
+	group   string
+	topics  []string
+	every   time.Duration
+	metrics *metrics
+	log     logrus.FieldLogger
+}
+
+// run refreshes the metric every w.every until ctx ends.
+func (w *lagWatcher) run(ctx context.Context) {
+	t := time.NewTicker(w.every)
+	defer t.Stop()
+	for {
+		if err := w.refresh(ctx); err != nil && ctx.Err() == nil {
+			w.log.WithError(err).Debug("consumer lag not refreshed")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// refresh computes the lag of every input partition once.
+func (w *lagWatcher) refresh(ctx context.Context) error {
+	lags, err := w.lags(ctx)
+	if err != nil {
+		return err
+	}
+	for topic, ps := range lags {
+		for p, lag := range ps {
+			w.metrics.lag.WithLabelValues(topic, strconv.Itoa(p)).Set(float64(lag))
+		}
+	}
+	w.metrics.lagRefreshed.SetToCurrentTime()
+	return nil
+}
+
+func (w *lagWatcher) lags(ctx context.Context) (map[string]map[int]int64, error) {
+	meta, err := w.client.Metadata(ctx, &kafka.MetadataRequest{Topics: w.topics})
+	if err != nil {
+		return nil, fmt.Errorf("metadata: %w", err)
+	}
+	parts := make(map[string][]int)
+	ends := make(map[string][]kafka.OffsetRequest)
+	for _, t := range meta.Topics {
+		if t.Error != nil {
+			return nil, fmt.Errorf("metadata of %s: %w", t.Name, t.Error)
+		}
+		for _, p := range t.Partitions {
+			parts[t.Name] = append(parts[t.Name], p.ID)
+			ends[t.Name] = append(ends[t.Name], kafka.FirstOffsetOf(p.ID), kafka.LastOffsetOf(p.ID))
+		}
+	}
+	// OffsetFetch with nil partitions returns nothing: list them.
+	committed, err := w.client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: w.group, Topics: parts})
+	if err != nil {
+		return nil, fmt.Errorf("offset fetch: %w", err)
+	}
+	if committed.Error != nil {
+		return nil, fmt.Errorf("offset fetch: %w", committed.Error)
+	}
+	offsets, err := w.client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: ends})
+	if err != nil {
+		return nil, fmt.Errorf("list offsets: %w", err)
+	}
+	out := make(map[string]map[int]int64)
+	for topic, ps := range offsets.Topics {
+		pos := make(map[int]int64)
+		for _, c := range committed.Topics[topic] {
+			if c.Error == nil {
+				pos[c.Partition] = c.CommittedOffset
+			}
+		}
+		out[topic] = make(map[int]int64)
+		for _, p := range ps {
+			if p.Error != nil {
+				continue
+			}
+			from, ok := pos[p.Partition]
+			if !ok || from < 0 {
+				from = p.FirstOffset
+			}
+			out[topic][p.Partition] = max(p.LastOffset-from, 0)
+		}
+	}
+	return out, nil
+}
