@@ -1,0 +1,230 @@
+package integration
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/testcontainers/testcontainers-go"
+	tckafka "github.com/testcontainers/testcontainers-go/modules/kafka"
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// Broker kinds, as logged by every test.
+const (
+	kindExternal       = "external"
+	kindTestcontainers = "testcontainers"
+	kindEmbedded       = "embedded-kfake"
+)
+
+// confluentImage is the image the testcontainers Kafka module supports (notes/kafka-go.md §4).
+const confluentImage = "confluentinc/confluent-local:7.5.0"
+
+// broker is the Kafka cluster a test runs against.
+type broker struct {
+	kind  string
+	addrs []string
+}
+
+// String is what workers get in KAFKA_BROKERS.
+func (b *broker) String() string { return strings.Join(b.addrs, ",") }
+
+// newBroker returns the broker for t: KAFKA_BROKERS when set, else a testcontainers container when
+// LEADWORKER_IT_DOCKER=1 (skipping t without a healthy Docker), else an embedded kfake cluster
+// that lives as long as t.
+func newBroker(t *testing.T) *broker {
+	t.Helper()
+	var b *broker
+	switch {
+	case os.Getenv("KAFKA_BROKERS") != "":
+		b = &broker{kind: kindExternal, addrs: strings.Split(os.Getenv("KAFKA_BROKERS"), ",")}
+	case os.Getenv("LEADWORKER_IT_DOCKER") == "1":
+		b = containerBroker(t)
+	default:
+		c, err := kfake.NewCluster(kfake.NumBrokers(1))
+		if err != nil {
+			t.Fatalf("kfake.NewCluster: %v", err)
+		}
+		t.Cleanup(c.Close)
+		b = &broker{kind: kindEmbedded, addrs: c.ListenAddrs()}
+	}
+	t.Logf("broker: %s %s", b.kind, b)
+	return b
+}
+
+// The testcontainers broker is started once and shared by every test of the run; TestMain
+// terminates it.
+var shared struct {
+	once sync.Once
+	ctr  *tckafka.KafkaContainer
+	b    *broker
+	err  error
+}
+
+// containerBroker starts (once) a Kafka container, or skips t when Docker is not usable.
+func containerBroker(t *testing.T) *broker {
+	t.Helper()
+	testcontainers.SkipIfProviderIsNotHealthy(t)
+	shared.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		shared.ctr, shared.err = tckafka.Run(ctx, confluentImage, tckafka.WithClusterID("leadworker-it"))
+		if shared.err != nil {
+			return
+		}
+		addrs, err := shared.ctr.Brokers(ctx)
+		if err != nil {
+			shared.err = err
+			return
+		}
+		shared.b = &broker{kind: kindTestcontainers, addrs: addrs}
+	})
+	if shared.err != nil {
+		t.Fatalf("start Kafka container %s: %v", confluentImage, shared.err)
+	}
+	return shared.b
+}
+
+func stopSharedContainer() {
+	if shared.ctr != nil {
+		if err := testcontainers.TerminateContainer(shared.ctr); err != nil {
+			fmt.Fprintln(os.Stderr, "integration: terminate Kafka container:", err)
+		}
+	}
+}
+
+// topics are one test's topic and group names.
+type topics struct {
+	Input, Result, DLQ, Group string
+	Partitions                int // of the input topic
+}
+
+// newTopics creates the test's input, result and dead-letter topics, all with partitions
+// partitions, and waits until every partition has a leader.
+func newTopics(t *testing.T, b *broker, partitions int) topics {
+	t.Helper()
+	s := suffix(t)
+	tp := topics{
+		Input:      "it.crm.events." + s,
+		Result:     "it.results." + s,
+		DLQ:        "it.dlq." + s,
+		Group:      "it-leadworker-" + s,
+		Partitions: partitions,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := createTopics(ctx, b, partitions, tp.Input, tp.Result, tp.DLQ); err != nil {
+		t.Fatalf("create topics: %v", err)
+	}
+	return tp
+}
+
+// suffix makes names unique to one test and one run.
+func suffix(t *testing.T) string {
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return '-'
+	}, strings.TrimPrefix(t.Name(), "Test"))
+	return name + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+}
+
+// createTopics creates topics on the controller and polls metadata until all partitions have
+// leaders. It retries while the broker is still starting.
+func createTopics(ctx context.Context, b *broker, partitions int, names ...string) error {
+	var cfgs []kafka.TopicConfig
+	for _, n := range names {
+		cfgs = append(cfgs, kafka.TopicConfig{Topic: n, NumPartitions: partitions, ReplicationFactor: 1})
+	}
+	var last error
+	for {
+		if last = tryCreateTopics(ctx, b, cfgs); last == nil {
+			break
+		}
+		if err := pause(ctx, 200*time.Millisecond); err != nil {
+			return fmt.Errorf("%w (last error: %v)", err, last)
+		}
+	}
+	for {
+		last = topicsReady(ctx, b, partitions, names)
+		if last == nil {
+			return nil
+		}
+		if err := pause(ctx, 100*time.Millisecond); err != nil {
+			return fmt.Errorf("topics not ready: %w (last: %v)", err, last)
+		}
+	}
+}
+
+func tryCreateTopics(ctx context.Context, b *broker, cfgs []kafka.TopicConfig) error {
+	conn, err := kafka.DialContext(ctx, "tcp", b.addrs[0])
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ctrl, err := conn.Controller()
+	if err != nil {
+		return fmt.Errorf("controller: %w", err)
+	}
+	cc, err := kafka.DialContext(ctx, "tcp", net.JoinHostPort(ctrl.Host, strconv.Itoa(ctrl.Port)))
+	if err != nil {
+		return err
+	}
+	defer cc.Close()
+	for _, c := range cfgs {
+		if err := cc.CreateTopics(c); err != nil && !isTopicExists(err) {
+			return fmt.Errorf("create %s: %w", c.Topic, err)
+		}
+	}
+	return nil
+}
+
+func isTopicExists(err error) bool { return errors.Is(err, kafka.TopicAlreadyExists) }
+
+func topicsReady(ctx context.Context, b *broker, partitions int, names []string) error {
+	conn, err := kafka.DialContext(ctx, "tcp", b.addrs[0])
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ps, err := conn.ReadPartitions(names...)
+	if err != nil {
+		return err
+	}
+	led := map[string]int{}
+	for _, p := range ps {
+		if p.Leader.Host != "" && p.Error == nil {
+			led[p.Topic]++
+		}
+	}
+	for _, n := range names {
+		if led[n] != partitions {
+			return fmt.Errorf("topic %s: %d of %d partitions have a leader", n, led[n], partitions)
+		}
+	}
+	return nil
+}
+
+// pause waits d or until ctx ends; it is the back-off between polls of a condition.
+func pause(ctx context.Context, d time.Duration) error {
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-tm.C:
+		return nil
+	}
+}
