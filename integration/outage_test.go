@@ -33,7 +33,7 @@ func TestBrokerOutage(t *testing.T) {
 	fake.AddFault(mykaarmatest.Fault{Latency: 20 * time.Millisecond})
 	out := collect(t, b, tp)
 	wl := newWorkload(t, tp, 100)
-	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{"MAX_IN_FLIGHT": "4"}))
+	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{"MAX_IN_FLIGHT": "4", "LAG_INTERVAL": "2s"}))
 	pid := w.cmd.Process.Pid
 
 	produce(t, b, tp.Input, wl.Events[:60], 30*time.Second)
@@ -64,6 +64,9 @@ func TestBrokerOutage(t *testing.T) {
 	kafkaScript(t, script, "start")
 	down = false
 	t.Logf("broker back after %v; /readyz reported not ready during the outage: %v", time.Since(stopped).Round(time.Second), sawUnready)
+	if !sawUnready {
+		t.Error("/readyz answered 200 throughout a 20s broker outage; want 503 while Kafka does not answer")
+	}
 
 	produce(t, b, tp.Input, wl.Events[60:], 60*time.Second)
 	tl := out.waitAll(t, IDs(wl.Events), 3*time.Minute, w)

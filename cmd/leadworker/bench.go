@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/http/httptest"
 	"os"
 	"runtime/pprof"
 	"slices"
@@ -19,7 +18,6 @@ import (
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/schemas"
 	"github.com/segmentio/kafka-go"
-	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 // benchOptions are bench's flags.
@@ -91,20 +89,13 @@ func bench(ctx context.Context, o benchOptions, out io.Writer) error {
 	cfg.RateLimit = o.rateLimit
 	cfg.AdaptiveConcurrency = o.adaptive
 
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1),
-		kfake.SeedTopics(int32(o.partitions), in, cfg.ResultTopic, cfg.DLQTopic, seqIn, seqOut))
+	box, err := newSandbox(&cfg, o.partitions, in, cfg.ResultTopic, cfg.DLQTopic, seqIn, seqOut)
 	if err != nil {
-		return fmt.Errorf("embedded kafka: %w", err)
+		return err
 	}
-	defer cluster.Close()
-	cfg.Brokers = cluster.ListenAddrs()
-
-	fake := mykaarmatest.New(mykaarmatest.Options{Username: "bench", Password: "bench-password"})
-	api := httptest.NewServer(fake)
-	defer api.Close()
-	defer fake.Close()
+	defer box.close()
+	fake := box.fake
 	fake.AddFault(mykaarmatest.Fault{Latency: o.latency}) // delays, then serves normally
-	cfg.BaseURL, cfg.Username, cfg.Password = api.URL, "bench", "bench-password"
 
 	r, err := benchPipeline(ctx, cfg, o, fake)
 	if err != nil {

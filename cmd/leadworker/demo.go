@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http/httptest"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -18,7 +17,6 @@ import (
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/schemas"
 	"github.com/segmentio/kafka-go"
-	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 const demoDepartment = "7d3f0a52-5c1e-4f7a-9a1b-2e8c4d6f0a11"
@@ -51,22 +49,16 @@ type sample struct {
 
 func demo(ctx context.Context, out, stderr io.Writer, verbose bool) error {
 	cfg := defaultConfig()
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic))
+	box, err := newSandbox(&cfg, 3, cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic)
 	if err != nil {
-		return fmt.Errorf("embedded kafka: %w", err)
+		return err
 	}
-	defer cluster.Close()
-	cfg.Brokers = cluster.ListenAddrs()
-
-	fake := mykaarmatest.New(mykaarmatest.Options{Username: "demo", Password: "demo-password"})
-	api := httptest.NewServer(fake)
-	defer api.Close()
-	defer fake.Close()
-	cfg.BaseURL, cfg.Username, cfg.Password = api.URL, "demo", "demo-password"
+	defer box.close()
+	fake := box.fake
 	seeded := seedDemoCustomers(fake)
 
 	fmt.Fprintf(out, "leadworker demo\n  embedded Kafka   %s (topics %s, %s, %s; 3 partitions each)\n  fake myKaarma    %s\n",
-		cfg.Brokers[0], cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic, api.URL)
+		cfg.Brokers[0], cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic, cfg.BaseURL)
 	fmt.Fprintf(out, "  seeded customers %s\n\n", strings.Join(seeded, "; "))
 
 	logOut := io.Discard

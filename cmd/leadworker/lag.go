@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -21,15 +23,30 @@ type lagWatcher struct {
 	every   time.Duration
 	metrics *metrics
 	log     logrus.FieldLogger
+
+	failing atomic.Bool // the last refresh could not query the brokers
 }
+
+// errUnreachable marks a refresh that could not query the brokers at all.
+var errUnreachable = errors.New("kafka unreachable")
 
 // run refreshes the metric every w.every until ctx ends.
 func (w *lagWatcher) run(ctx context.Context) {
 	t := time.NewTicker(w.every)
 	defer t.Stop()
 	for {
-		if err := w.refresh(ctx); err != nil && ctx.Err() == nil {
+		err := w.refresh(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		unreachable := errors.Is(err, errUnreachable)
+		if err != nil && !unreachable {
 			w.log.WithError(err).Debug("consumer lag not refreshed")
+		}
+		if was := w.failing.Swap(unreachable); unreachable && !was {
+			w.log.WithError(err).Warn("Kafka does not answer; not ready until it does")
+		} else if !unreachable && was {
+			w.log.Info("Kafka answers again")
 		}
 		select {
 		case <-ctx.Done():
@@ -57,7 +74,7 @@ func (w *lagWatcher) refresh(ctx context.Context) error {
 func (w *lagWatcher) lags(ctx context.Context) (map[string]map[int]int64, error) {
 	meta, err := w.client.Metadata(ctx, &kafka.MetadataRequest{Topics: w.topics})
 	if err != nil {
-		return nil, fmt.Errorf("metadata: %w", err)
+		return nil, fmt.Errorf("metadata: %w: %w", errUnreachable, err)
 	}
 	parts := make(map[string][]int)
 	ends := make(map[string][]kafka.OffsetRequest)
@@ -104,3 +121,6 @@ func (w *lagWatcher) lags(ctx context.Context) (map[string]map[int]int64, error)
 	}
 	return out, nil
 }
+
+// reachable reports whether the last refresh could query the brokers.
+func (w *lagWatcher) reachable() bool { return w == nil || !w.failing.Load() }

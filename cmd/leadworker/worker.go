@@ -113,6 +113,8 @@ func (w *worker) ready() (bool, string) {
 	switch {
 	case !w.consumer.Joined():
 		return false, "not a member of the consumer group (Kafka unreachable or rebalancing)"
+	case !w.guards.lag.reachable():
+		return false, "Kafka does not answer metadata and offset queries"
 	case len(w.guards.gate.reasons()) > 0:
 		return false, pauseReason(w.guards.gate.reasons())
 	}

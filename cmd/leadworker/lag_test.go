@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/sirupsen/logrus/hooks/test"
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+func TestLagWatcherReachability(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "in"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	log, _ := test.NewNullLogger()
+	newWatcher := func(addr string) *lagWatcher {
+		return &lagWatcher{
+			client: &kafka.Client{Addr: kafka.TCP(addr), Timeout: 2 * time.Second},
+			group:  "g", topics: []string{"in"}, every: time.Hour, metrics: newMetrics(), log: log,
+		}
+	}
+
+	up := newWatcher(cluster.ListenAddrs()[0])
+	if _, err := up.lags(context.Background()); errors.Is(err, errUnreachable) {
+		t.Fatalf("lags against a live broker: %v; want it reachable", err)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	down := newWatcher(addr)
+	if !down.reachable() {
+		t.Fatal("a watcher that has not refreshed yet reports unreachable")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go down.run(ctx)
+	deadline := time.Now().Add(20 * time.Second)
+	for down.reachable() {
+		if time.Now().After(deadline) {
+			t.Fatal("watcher of a broker that does not answer still reports reachable")
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition with a deadline
+	}
+}
