@@ -1,0 +1,59 @@
+package integration
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
+)
+
+// TestMyKaarmaOutageOfAMinute: myKaarma answers every call with 503 for a
+// minute, far longer than each event's 10s retry budget. The circuit opens,
+// the worker reports not ready, nothing is dead-lettered, and after the
+// outage every event ends with a result.
+func TestMyKaarmaOutageOfAMinute(t *testing.T) {
+	const outage = time.Minute
+	b := newBroker(t)
+	tp := newTopics(t, b, 3)
+	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
+	out := collect(t, b, tp)
+	wl := newWorkload(t, tp, 60)
+	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{
+		"RETRY_INITIAL_INTERVAL":     "100ms",
+		"RETRY_MAX_INTERVAL":         "1s",
+		"RETRY_MAX_ELAPSED":          "10s",
+		"CIRCUIT_PROBE_MAX_INTERVAL": "5s",
+	}))
+	produce(t, b, tp.Input, wl.Events[:20], 30*time.Second)
+	out.waitOutputs(t, 20, 60*time.Second)
+
+	remove := fake.AddFault(mykaarmatest.Fault{Status: http.StatusServiceUnavailable})
+	started := time.Now()
+	produce(t, b, tp.Input, wl.Events[20:], 30*time.Second)
+	sawUnready := false
+	ctx, cancel := context.WithTimeout(context.Background(), outage)
+	for ctx.Err() == nil {
+		if r, err := w.readyz(t); err == nil && !r.Ready {
+			sawUnready = true
+		}
+		_ = pause(ctx, 500*time.Millisecond) // the outage's length is the point, not synchronisation
+	}
+	cancel()
+	remove()
+	_, dlq := out.snapshot()
+	t.Logf("myKaarma down for %v; /readyz reported not ready: %v; dead letters during the outage: %d",
+		time.Since(started).Round(time.Second), sawUnready, len(dlq))
+	if !sawUnready {
+		t.Error("/readyz stayed ready through a one-minute myKaarma outage; want 503 while the circuit is open")
+	}
+
+	tl := out.waitAll(t, IDs(wl.Events), 3*time.Minute, w)
+	customers := checkCustomers(t, fake, wl.Dept, identities(wl.Events))
+	logCounts(t, tl, customers)
+	if tl.deadLetters != 0 {
+		t.Errorf("dead_letters = %d; want 0: an outage for everyone is not an event's fault", tl.deadLetters)
+	}
+	checkResults(t, out)
+}
