@@ -60,12 +60,14 @@ func (g *guards) Outcome(m *consumer.Message, out consumer.Outcome, latency time
 
 // watch exports c's in-flight state and prepares the lag watcher for the
 // group's input topics; transport may be nil (kafkasec.go).
-func (g *guards) watch(c *consumer.Consumer, brokers []string, group string, topics []string, transport kafka.RoundTripper) {
+func (g *guards) watch(c *consumer.Consumer, brokers []string, group string, topics []string, dialer *kafka.Dialer, transport kafka.RoundTripper) {
 	g.metrics.watchConsumer(c)
 	g.lag = &lagWatcher{
 		client:  &kafka.Client{Addr: kafka.TCP(brokers...), Transport: transport, Timeout: 10 * time.Second},
 		group:   group,
 		topics:  topics,
+		brokers: brokers,
+		dialer:  dialer,
 		every:   g.cfg.LagInterval,
 		metrics: g.metrics,
 		log:     g.log,

@@ -24,24 +24,26 @@ type lagWatcher struct {
 	metrics *metrics
 	log     logrus.FieldLogger
 
-	failing atomic.Bool // the last refresh could not query the brokers
-}
+	brokers []string
+	dialer  *kafka.Dialer // nil: kafka-go's default
 
-// errUnreachable marks a refresh that could not query the brokers at all.
-var errUnreachable = errors.New("kafka unreachable")
+	failing atomic.Bool // the last probe reached no broker
+}
 
 // run refreshes the metric every w.every until ctx ends.
 func (w *lagWatcher) run(ctx context.Context) {
 	t := time.NewTicker(w.every)
 	defer t.Stop()
 	for {
-		err := w.refresh(ctx)
+		err := w.probe(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		unreachable := errors.Is(err, errUnreachable)
-		if err != nil && !unreachable {
-			w.log.WithError(err).Debug("consumer lag not refreshed")
+		unreachable := err != nil
+		if !unreachable {
+			if err := w.refresh(ctx); err != nil && ctx.Err() == nil {
+				w.log.WithError(err).Debug("consumer lag not refreshed")
+			}
 		}
 		if was := w.failing.Swap(unreachable); unreachable && !was {
 			w.log.WithError(err).Warn("Kafka does not answer; not ready until it does")
@@ -74,7 +76,7 @@ func (w *lagWatcher) refresh(ctx context.Context) error {
 func (w *lagWatcher) lags(ctx context.Context) (map[string]map[int]int64, error) {
 	meta, err := w.client.Metadata(ctx, &kafka.MetadataRequest{Topics: w.topics})
 	if err != nil {
-		return nil, fmt.Errorf("metadata: %w: %w", errUnreachable, err)
+		return nil, fmt.Errorf("metadata: %w", err)
 	}
 	parts := make(map[string][]int)
 	ends := make(map[string][]kafka.OffsetRequest)
@@ -124,3 +126,32 @@ func (w *lagWatcher) lags(ctx context.Context) (map[string]map[int]int64, error)
 
 // reachable reports whether the last refresh could query the brokers.
 func (w *lagWatcher) reachable() bool { return w == nil || !w.failing.Load() }
+
+// probe asks the brokers for metadata over a new connection. (kafka.Client
+// answers metadata from its transport's cache, so it cannot tell.)
+func (w *lagWatcher) probe(ctx context.Context) error {
+	d := w.dialer
+	if d == nil {
+		d = kafka.DefaultDialer
+	}
+	var errs []error
+	for _, addr := range w.brokers {
+		err := func() error {
+			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			conn, err := d.DialContext(ctx, "tcp", addr)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+			_, err = conn.Brokers()
+			return err
+		}()
+		if err == nil {
+			return nil
+		}
+		errs = append(errs, err)
+	}
+	return fmt.Errorf("no broker answers: %w", errors.Join(errs...))
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net"
 	"testing"
 	"time"
@@ -21,14 +20,15 @@ func TestLagWatcherReachability(t *testing.T) {
 	log, _ := test.NewNullLogger()
 	newWatcher := func(addr string) *lagWatcher {
 		return &lagWatcher{
-			client: &kafka.Client{Addr: kafka.TCP(addr), Timeout: 2 * time.Second},
-			group:  "g", topics: []string{"in"}, every: time.Hour, metrics: newMetrics(), log: log,
+			client:  &kafka.Client{Addr: kafka.TCP(addr), Timeout: 2 * time.Second},
+			brokers: []string{addr},
+			group:   "g", topics: []string{"in"}, every: time.Hour, metrics: newMetrics(), log: log,
 		}
 	}
 
 	up := newWatcher(cluster.ListenAddrs()[0])
-	if _, err := up.lags(context.Background()); errors.Is(err, errUnreachable) {
-		t.Fatalf("lags against a live broker: %v; want it reachable", err)
+	if err := up.probe(context.Background()); err != nil {
+		t.Fatalf("probe of a live broker: %v", err)
 	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -37,6 +37,10 @@ func TestLagWatcherReachability(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
+	cluster.Close()
+	if err := up.probe(context.Background()); err == nil {
+		t.Error("probe of a closed broker succeeded")
+	}
 	down := newWatcher(addr)
 	if !down.reachable() {
 		t.Fatal("a watcher that has not refreshed yet reports unreachable")

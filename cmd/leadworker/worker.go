@@ -78,7 +78,7 @@ func newWorker(cfg config, log logrus.FieldLogger, httpClient *http.Client) (*wo
 	if concurrency != nil {
 		concurrency.setter(c.SetMaxInFlight)
 	}
-	guards.watch(c, cfg.Brokers, cfg.GroupID, cfg.InputTopics, transport)
+	guards.watch(c, cfg.Brokers, cfg.GroupID, cfg.InputTopics, dialer, transport)
 	return &worker{consumer: c, guards: guards, log: log, concurrency: concurrency}, nil
 }
 
