@@ -65,6 +65,7 @@ type Handler struct {
 	api        API
 	maxResults int
 	retry      RetryOptions
+	locks      *identityLocks
 
 	// sleep waits d or until ctx ends; now is the clock of the retry budget. Tests replace both.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -86,7 +87,7 @@ func New(opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{api: opts.API, maxResults: opts.MaxResults, retry: retry, sleep: sleepCtx, now: time.Now}, nil
+	return &Handler{api: opts.API, maxResults: opts.MaxResults, retry: retry, locks: newIdentityLocks(), sleep: sleepCtx, now: time.Now}, nil
 }
 
 // Outcome is what handling one event achieved.
@@ -108,6 +109,11 @@ func (h *Handler) Handle(ctx context.Context, ev *schemas.Event) (*Outcome, erro
 		return nil, &StepError{Step: StepEvent, Err: err}
 	}
 	f := newFlow(ev)
+	unlock, err := h.locks.lock(ctx, identityTokens(ev.DepartmentUUID, f.subj.id))
+	if err != nil {
+		return nil, fmt.Errorf("handlers: %w while waiting for another event of the same customer", err)
+	}
+	defer unlock()
 	return h.retrying(ctx, func(ctx context.Context) (*Outcome, *StepError) {
 		return h.attempt(ctx, f)
 	})

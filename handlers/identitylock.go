@@ -1,0 +1,85 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+	"sync"
+)
+
+// identityLocks serialises events that could be the same customer. Two events
+// that share no customerKey, phone, email or VIN cannot match each other in the
+// decision tree, so they may run at once; two that share one must not, or both
+// could search, find nothing, and create the same customer twice.
+//
+// It protects one process. Across replicas, events of one customer must share a
+// Kafka key (so they share a partition) for the same guarantee.
+type identityLocks struct {
+	mu   sync.Mutex
+	held map[string]chan struct{} // token -> closed when released
+}
+
+func newIdentityLocks() *identityLocks {
+	return &identityLocks{held: make(map[string]chan struct{})}
+}
+
+// lock waits until none of tokens is held, then holds them all. The returned
+// func releases them.
+func (l *identityLocks) lock(ctx context.Context, tokens []string) (func(), error) {
+	for {
+		l.mu.Lock()
+		var busy chan struct{}
+		for _, t := range tokens {
+			if ch, ok := l.held[t]; ok {
+				busy = ch
+				break
+			}
+		}
+		if busy == nil {
+			release := make(chan struct{})
+			for _, t := range tokens {
+				l.held[t] = release
+			}
+			l.mu.Unlock()
+			return func() { l.unlock(tokens, release) }, nil
+		}
+		l.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-busy:
+		}
+	}
+}
+
+func (l *identityLocks) unlock(tokens []string, release chan struct{}) {
+	l.mu.Lock()
+	for _, t := range tokens {
+		if l.held[t] == release {
+			delete(l.held, t)
+		}
+	}
+	l.mu.Unlock()
+	close(release)
+}
+
+// identityTokens are the values through which the decision tree could match
+// this customer, scoped to the department.
+func identityTokens(dept string, id identity) []string {
+	var ts []string
+	add := func(kind, v string) {
+		if v != "" {
+			ts = append(ts, dept+"\x00"+kind+"\x00"+v)
+		}
+	}
+	add("key", strings.ToLower(id.Key))
+	for _, p := range id.Phones {
+		add("phone", p)
+	}
+	for _, e := range id.Emails {
+		add("email", e)
+	}
+	for _, v := range id.VINs {
+		add("vin", v)
+	}
+	return ts
+}
