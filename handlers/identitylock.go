@@ -7,9 +7,10 @@ import (
 )
 
 // identityLocks serialises events that could be the same customer. Two events
-// that share no customerKey, phone, email or VIN cannot match each other in the
-// decision tree, so they may run at once; two that share one must not, or both
-// could search, find nothing, and create the same customer twice.
+// that share neither a customerKey nor a last name with a phone, email or VIN
+// cannot match each other in the decision tree, so they may run at once; two
+// that share one must not, or both could search, find nothing, and create the
+// same customer twice.
 //
 // It protects one process. Across replicas, events of one customer must share a
 // Kafka key (so they share a partition) for the same guarantee.
@@ -62,24 +63,22 @@ func (l *identityLocks) unlock(tokens []string, release chan struct{}) {
 	close(release)
 }
 
-// identityTokens are the values through which the decision tree could match
-// this customer, scoped to the department.
+// identityTokens are the ways the decision tree could match this customer,
+// scoped to the department: its customerKey, and its last name together with
+// each phone, email and VIN (rules 2 and 3 need the same last name).
 func identityTokens(dept string, id identity) []string {
 	var ts []string
-	add := func(kind, v string) {
-		if v != "" {
-			ts = append(ts, dept+"\x00"+kind+"\x00"+v)
+	if id.Key != "" {
+		ts = append(ts, dept+"\x00key\x00"+strings.ToLower(id.Key))
+	}
+	last := fold(id.LastName)
+	if last == "" {
+		return ts
+	}
+	for kind, vs := range map[string][]string{"phone": id.Phones, "email": id.Emails, "vin": id.VINs} {
+		for _, v := range vs {
+			ts = append(ts, dept+"\x00"+last+"\x00"+kind+"\x00"+v)
 		}
-	}
-	add("key", strings.ToLower(id.Key))
-	for _, p := range id.Phones {
-		add("phone", p)
-	}
-	for _, e := range id.Emails {
-		add("email", e)
-	}
-	for _, v := range id.VINs {
-		add("vin", v)
 	}
 	return ts
 }

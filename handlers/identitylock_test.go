@@ -91,3 +91,41 @@ func TestIdentityLocks(t *testing.T) {
 		t.Errorf("held = %v after every release; want empty", l.held)
 	}
 }
+
+func TestIdentityTokensOverlap(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b identity
+		want bool
+	}{
+		{name: "same key", a: identity{Key: "DOM123"}, b: identity{Key: "dom123", LastName: "Other"}, want: true},
+		{name: "same last name and phone", a: identity{LastName: "Watanabe", Phones: []string{"3125550199"}},
+			b: identity{LastName: "WATANABE", Phones: []string{"3125550199"}}, want: true},
+		{name: "same last name and VIN", a: identity{LastName: "García", VINs: []string{"1FTFW1E50PFC10709"}},
+			b: identity{LastName: "GARCÍA", VINs: []string{"1FTFW1E50PFC10709"}}, want: true},
+		{name: "same VIN, other last name", a: identity{LastName: "Nguyen", VINs: []string{"1HGCV1F34LA012345"}},
+			b: identity{LastName: "Ortiz", VINs: []string{"1HGCV1F34LA012345"}}, want: false},
+		{name: "same phone, no last name", a: identity{Phones: []string{"3125550199"}}, b: identity{Phones: []string{"3125550199"}}, want: false},
+		{name: "different keys", a: identity{Key: "A1"}, b: identity{Key: "B2"}, want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			seen := map[string]bool{}
+			for _, tok := range identityTokens("d1", tt.a) {
+				seen[tok] = true
+			}
+			got := false
+			for _, tok := range identityTokens("d1", tt.b) {
+				got = got || seen[tok]
+			}
+			if got != tt.want {
+				t.Errorf("overlap(%+v, %+v) = %v; want %v", tt.a, tt.b, got, tt.want)
+			}
+			for _, tok := range identityTokens("d2", tt.b) {
+				if seen[tok] {
+					t.Errorf("token %q shared across departments", tok)
+				}
+			}
+		})
+	}
+}
