@@ -39,7 +39,7 @@ func Decode(b []byte) (*Event, error) {
 	if problems := validate(s, obj); len(problems) > 0 {
 		return nil, newValidationError(problems...)
 	}
-	ev, err := toEvent(obj, eventType)
+	ev, err := toEvent(b, obj, eventType)
 	if err != nil {
 		// The schema admits only values that decode; this is a bug, reported as a problem so
 		// that the record is dead-lettered rather than lost.
@@ -48,24 +48,29 @@ func Decode(b []byte) (*Event, error) {
 	return ev, nil
 }
 
-// toEvent converts a validated object into an Event. It goes through the object, not the
-// input bytes, so that encoding/json's case-insensitive field matching cannot let a property
-// the schema did not check (such as "EventID") override one it did.
-//
-// The other event type's properties are unknown to the schema, hence unchecked, and dropped.
-func toEvent(obj map[string]any, eventType string) (*Event, error) {
-	switch eventType {
-	case TypeLead:
-		delete(obj, "customer")
-		delete(obj, "vehicles")
-	case TypeCustomer:
-		delete(obj, "lead")
-		delete(obj, "dealerUuid")
+// toEvent converts a validated object into an Event. encoding/json matches field names
+// case-insensitively, so a property the schema did not check (such as "EventID") could
+// override one it did; such properties, and the other event type's (unknown to the schema,
+// hence unchecked), are dropped from the object, which is then decoded instead of the input.
+// When nothing was dropped, the input bytes decode to the same Event and are used directly.
+func toEvent(b []byte, obj map[string]any, eventType string) (*Event, error) {
+	foreign := []string{"lead", "dealerUuid"}
+	if eventType == TypeLead {
+		foreign = []string{"customer", "vehicles"}
 	}
-	dropCaseVariants(obj, reflect.TypeFor[Event]())
-	b, err := json.Marshal(obj)
-	if err != nil {
-		return nil, err
+	dropped := false
+	for _, k := range foreign {
+		if _, ok := obj[k]; ok {
+			delete(obj, k)
+			dropped = true
+		}
+	}
+	dropped = dropCaseVariants(obj, reflect.TypeFor[Event]()) || dropped
+	if dropped { // decode what is left, not the input
+		var err error
+		if b, err = json.Marshal(obj); err != nil {
+			return nil, err
+		}
 	}
 	var ev Event
 	if err := json.Unmarshal(b, &ev); err != nil {
@@ -74,8 +79,6 @@ func toEvent(obj map[string]any, eventType string) (*Event, error) {
 	return &ev, nil
 }
 
-// parse checks that b is one UTF-8 JSON value and returns it, with numbers as json.Number as
-// jsonschema expects.
 func parse(b []byte) (any, error) {
 	if len(b) == 0 {
 		return nil, newValidationError(Problem{Message: "empty input"})

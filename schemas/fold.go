@@ -9,19 +9,19 @@ import (
 // match case-insensitively to a field of t but that is not the field's exact JSON name. Such
 // keys are unknown properties to the schema, so they were not validated and must not reach the
 // decoded value.
-func dropCaseVariants(v any, t reflect.Type) {
+func dropCaseVariants(v any, t reflect.Type) (dropped bool) {
 	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
 		t = t.Elem()
 		if arr, ok := v.([]any); ok {
 			for _, e := range arr {
-				dropCaseVariants(e, t)
+				dropped = dropCaseVariants(e, t) || dropped
 			}
-			return
+			return dropped
 		}
 	}
 	obj, ok := v.(map[string]any)
 	if !ok || t.Kind() != reflect.Struct {
-		return
+		return false
 	}
 	fields := make(map[string]reflect.Type, t.NumField())
 	for f := range t.Fields() {
@@ -32,14 +32,16 @@ func dropCaseVariants(v any, t reflect.Type) {
 	}
 	for key, val := range obj {
 		if ft, ok := fields[key]; ok {
-			dropCaseVariants(val, ft)
+			dropped = dropCaseVariants(val, ft) || dropped
 			continue
 		}
 		for name := range fields {
 			if strings.EqualFold(key, name) {
 				delete(obj, key)
+				dropped = true
 				break
 			}
 		}
 	}
+	return dropped
 }
