@@ -28,11 +28,11 @@ type worker struct {
 
 // newWorker wires the pipeline from cfg. httpClient may be nil; its transport
 // (or a pooled one sized for MAX_IN_FLIGHT) is wrapped so that every myKaarma
-// call passes the rate limit, then the adaptive-concurrency observer.
+// call passes the rate limit, then the metrics and circuit observer, then the
+// adaptive-concurrency observer.
 func newWorker(cfg config, log logrus.FieldLogger, httpClient *http.Client) (*worker, error) {
-	hc, concurrency := myKaarmaHTTP(cfg, log, httpClient)
 	guards := newGuards(cfg.Guards, log)
-	hc.Transport = guards.wrap(hc.Transport)
+	hc, concurrency := myKaarmaHTTP(cfg, log, httpClient, guards.wrap)
 	client, err := mykaarma.New(cfg.BaseURL, mykaarma.Options{
 		Username: cfg.Username, Password: cfg.Password,
 		Timeout: cfg.CallTimeout, HTTPClient: hc,
@@ -83,9 +83,10 @@ func newWorker(cfg config, log logrus.FieldLogger, httpClient *http.Client) (*wo
 }
 
 // myKaarmaHTTP returns the client for myKaarma calls: rate limit outermost
-// (time spent waiting for a turn is not myKaarma's latency), then the
-// adaptive-concurrency observer, then the transport.
-func myKaarmaHTTP(cfg config, log logrus.FieldLogger, base *http.Client) (*http.Client, *aimd) {
+// (time spent waiting for a turn is not myKaarma's latency, nor a failure of
+// it), then observe (metrics and the circuit), then the adaptive-concurrency
+// observer, then the transport.
+func myKaarmaHTTP(cfg config, log logrus.FieldLogger, base *http.Client, observe func(http.RoundTripper) http.RoundTripper) (*http.Client, *aimd) {
 	hc := &http.Client{}
 	if base != nil {
 		c := *base
@@ -104,7 +105,7 @@ func myKaarmaHTTP(cfg config, log logrus.FieldLogger, base *http.Client) (*http.
 		concurrency = newAIMD(hc.Transport, cfg.MaxInFlight, time.Now, log)
 		hc.Transport = concurrency
 	}
-	hc.Transport = newRateLimited(hc.Transport, cfg.RateLimit)
+	hc.Transport = newRateLimited(observe(hc.Transport), cfg.RateLimit)
 	return hc, concurrency
 }
 
@@ -114,7 +115,7 @@ func (w *worker) ready() (bool, string) {
 	case !w.consumer.Joined():
 		return false, "not a member of the consumer group (Kafka unreachable or rebalancing)"
 	case !w.guards.lag.reachable():
-		return false, "Kafka does not answer metadata and offset queries"
+		return false, "no Kafka broker answered the last probe"
 	case len(w.guards.gate.reasons()) > 0:
 		return false, pauseReason(w.guards.gate.reasons())
 	}
