@@ -17,7 +17,13 @@ type Consumer struct {
 	opts   Options
 	log    logrus.FieldLogger
 	writer *kafka.Writer
-	limit  *limiter
+	// handling bounds the records inside the Handler (MaxInFlight, adaptive);
+	// buffered bounds the records fetched and not yet finished (MaxBuffered),
+	// so that records waiting behind their key, or for their output write,
+	// take memory but no handler slot.
+	handling *limiter
+	buffered *limiter
+	workers  *workers
 
 	joined   atomic.Bool  // a generation is active
 	assigned atomic.Int64 // partitions owned by the active generation
@@ -49,7 +55,9 @@ func New(opts Options) (*Consumer, error) {
 		opts:       opts,
 		log:        opts.Logger,
 		writer:     w,
-		limit:      newLimiter(opts.MaxInFlight),
+		handling:   newLimiter(opts.MaxInFlight),
+		buffered:   newLimiter(opts.MaxBuffered),
+		workers:    newWorkers(),
 		partitions: make(map[*partition]struct{}),
 	}, nil
 }
@@ -101,6 +109,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 	<-closed
 	c.joined.Store(false)
+	c.workers.stop() // every partition has drained: the workers are idle
 	if err := c.writer.Close(); err != nil {
 		return fmt.Errorf("close writer: %w", err)
 	}
@@ -134,27 +143,29 @@ func (c *Consumer) track(p *partition, owned bool) {
 // Joined reports whether the consumer is a member of an active generation.
 func (c *Consumer) Joined() bool { return c.joined.Load() }
 
-// SetMaxInFlight changes how many records may be in flight at once (for
+// SetMaxInFlight changes how many records may be handled at once (for
 // adaptive concurrency); it is capped at Options.MaxInFlight.
 func (c *Consumer) SetMaxInFlight(n int) {
 	if n > c.opts.MaxInFlight {
 		n = c.opts.MaxInFlight
 	}
-	c.limit.setLimit(n)
+	c.handling.setLimit(n)
 }
 
 // Stats is a snapshot of the consumer's state.
 type Stats struct {
-	InFlight       int           // records being handled
+	InFlight       int           // records inside the handler
 	Limit          int           // current in-flight limit
+	Buffered       int           // records fetched and not finished (in flight, queued behind their key, or being written)
 	Partitions     int           // partitions owned
 	OldestInFlight time.Duration // age of the oldest unfinished record
 }
 
 // Stats returns a snapshot of the consumer's state.
 func (c *Consumer) Stats() Stats {
-	used, limit := c.limit.snapshot()
-	s := Stats{InFlight: used, Limit: limit}
+	used, limit := c.handling.snapshot()
+	buffered, _ := c.buffered.snapshot()
+	s := Stats{InFlight: used, Limit: limit, Buffered: buffered}
 	now := c.opts.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()

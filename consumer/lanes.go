@@ -3,17 +3,19 @@ package consumer
 import "sync"
 
 // lanes runs records concurrently while keeping records with the same
-// ordering key in order: the first record of a key starts a goroutine that
-// then works through that key's queue; later records of the key wait in it.
+// ordering key in order: the first record of a key starts a lane, on a
+// worker, that then works through that key's queue; later records of the key
+// wait in it.
 type lanes struct {
-	mu     sync.Mutex
-	queues map[string][]*record // key -> records waiting behind the running one
-	wg     sync.WaitGroup
-	run    func(*record)
+	mu      sync.Mutex
+	queues  map[string][]*record // key -> records waiting behind the running one
+	wg      sync.WaitGroup
+	run     func(*record)
+	workers *workers
 }
 
-func newLanes(run func(*record)) *lanes {
-	return &lanes{queues: make(map[string][]*record), run: run}
+func newLanes(w *workers, run func(*record)) *lanes {
+	return &lanes{queues: make(map[string][]*record), run: run, workers: w}
 }
 
 // dispatch queues r behind earlier records of the same key, or starts it.
@@ -28,12 +30,12 @@ func (l *lanes) dispatch(key string, r *record) {
 	l.mu.Unlock()
 
 	l.wg.Add(1)
-	go func() {
+	l.workers.run(func() {
 		defer l.wg.Done()
 		for next := r; next != nil; next = l.pop(key) {
 			l.run(next)
 		}
-	}()
+	})
 }
 
 // pop takes the next record of key, or retires the key when its queue is empty.

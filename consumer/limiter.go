@@ -1,57 +1,69 @@
 package consumer
 
 import (
+	"container/list"
 	"context"
 	"sync"
 )
 
-// limiter is a counting semaphore whose limit can change while it is in use:
-// it bounds the records in flight and lets the concurrency adapt.
+// limiter is a counting semaphore whose limit can change while it is in use.
+// Waiters are served in arrival order, so a release wakes one waiter, not all
+// of them, and a record that has waited longest starts first. The consumer has
+// two: one bounds the records being handled (and adapts), the other the
+// records fetched but not yet finished (memory).
 type limiter struct {
-	mu    sync.Mutex
-	limit int
-	used  int
-	wake  chan struct{} // closed and replaced whenever a slot may have opened
+	mu      sync.Mutex
+	limit   int
+	used    int
+	waiters list.List // of chan struct{}, closed when granted
 }
 
 func newLimiter(limit int) *limiter {
-	return &limiter{limit: limit, wake: make(chan struct{})}
+	return &limiter{limit: max(limit, 1)}
 }
 
-// acquire waits for a free slot or for ctx to end.
+// acquire waits for a slot, in arrival order, or for ctx to end.
 func (l *limiter) acquire(ctx context.Context) error {
-	for {
-		l.mu.Lock()
-		if l.used < l.limit {
-			l.used++
-			l.mu.Unlock()
-			return nil
-		}
-		wake := l.wake
+	l.mu.Lock()
+	if l.used < l.limit && l.waiters.Len() == 0 {
+		l.used++
 		l.mu.Unlock()
+		return nil
+	}
+	ready := make(chan struct{})
+	elem := l.waiters.PushBack(ready)
+	l.mu.Unlock()
+
+	select {
+	case <-ready:
+		return nil
+	case <-ctx.Done():
+		l.mu.Lock()
+		defer l.mu.Unlock()
 		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-wake:
+		case <-ready: // granted while giving up: hand it on
+			l.used--
+		default:
+			l.waiters.Remove(elem)
 		}
+		l.grant()
+		return ctx.Err()
 	}
 }
 
 func (l *limiter) release() {
 	l.mu.Lock()
 	l.used--
-	l.broadcast()
+	l.grant()
 	l.mu.Unlock()
 }
 
-// setLimit changes the limit; slots already held are kept.
+// setLimit changes the limit; slots already held are kept, so after a cut no
+// waiter starts until enough of them are released.
 func (l *limiter) setLimit(n int) {
-	if n < 1 {
-		n = 1
-	}
 	l.mu.Lock()
-	l.limit = n
-	l.broadcast()
+	l.limit = max(n, 1)
+	l.grant()
 	l.mu.Unlock()
 }
 
@@ -61,7 +73,11 @@ func (l *limiter) snapshot() (used, limit int) {
 	return l.used, l.limit
 }
 
-func (l *limiter) broadcast() {
-	close(l.wake)
-	l.wake = make(chan struct{})
+// grant hands free slots to waiters in order; l.mu must be held.
+func (l *limiter) grant() {
+	for l.used < l.limit && l.waiters.Len() > 0 {
+		ready := l.waiters.Remove(l.waiters.Front()).(chan struct{})
+		l.used++
+		close(ready)
+	}
 }

@@ -25,9 +25,15 @@ type Options struct {
 	// (no ordering constraint).
 	OrderKey func(m *Message) string
 
-	// MaxInFlight bounds the records being handled at once across all
-	// partitions of this process (default 64). The fetcher waits when full.
+	// MaxInFlight bounds the records inside the Handler at once across all
+	// partitions of this process (default 64): the concurrency myKaarma sees.
 	MaxInFlight int
+	// MaxBuffered bounds the records fetched and not yet finished across all
+	// partitions of this process: those in the Handler, those waiting behind
+	// an earlier record of their key or for a handler slot, and those whose
+	// output is being written (default 2 × MaxInFlight, at least MaxInFlight).
+	// Fetching waits while it is full; it is what bounds memory.
+	MaxBuffered int
 	// MaxRecordBytes: a larger input value is dead-lettered as invalid
 	// without being handled (default 1 MiB).
 	MaxRecordBytes int
@@ -69,6 +75,9 @@ type Options struct {
 func (o *Options) setDefaults() {
 	if o.MaxInFlight == 0 {
 		o.MaxInFlight = 64
+	}
+	if o.MaxBuffered == 0 {
+		o.MaxBuffered = 2 * o.MaxInFlight
 	}
 	if o.MaxRecordBytes == 0 {
 		o.MaxRecordBytes = 1 << 20
@@ -129,8 +138,11 @@ func (o *Options) validate() error {
 	if o.Handler == nil {
 		errs = append(errs, errors.New("no handler"))
 	}
-	if o.MaxInFlight < 0 || o.MaxRecordBytes < 0 {
+	if o.MaxInFlight < 0 || o.MaxBuffered < 0 || o.MaxRecordBytes < 0 {
 		errs = append(errs, errors.New("limits must not be negative"))
+	}
+	if o.MaxBuffered > 0 && o.MaxBuffered < o.MaxInFlight {
+		errs = append(errs, fmt.Errorf("MaxBuffered %d is below MaxInFlight %d: the handler could never be full", o.MaxBuffered, o.MaxInFlight))
 	}
 	if o.DrainTimeout >= o.RebalanceTimeout {
 		errs = append(errs, fmt.Errorf("drain timeout %v must be below the rebalance timeout %v", o.DrainTimeout, o.RebalanceTimeout))

@@ -40,7 +40,7 @@ func newPartition(c *Consumer, gen *kafka.Generation, topic string, id int, star
 		committed: -1,
 	}
 	p.work, p.stopWork = context.WithCancel(context.Background())
-	p.lanes = newLanes(p.handle)
+	p.lanes = newLanes(c.workers, p.handle)
 	return p
 }
 
@@ -100,11 +100,11 @@ loop:
 	p.commit()
 }
 
-// fetch reads records and dispatches them until ctx ends. It takes an
-// in-flight slot after each fetch and before dispatching, so a full process
-// stops reading with at most one record per partition waiting for a slot; a
-// fetcher idle on an empty partition holds no slot. A record whose slot never
-// came (ctx ended) was not dispatched and is redelivered.
+// fetch reads records and dispatches them until ctx ends. It takes a buffer
+// slot after each fetch and before dispatching, so a full process stops
+// reading with at most one record per partition waiting for a slot; a fetcher
+// idle on an empty partition holds no slot. A record whose slot never came
+// (ctx ended) was not dispatched and is redelivered.
 func (p *partition) fetch(ctx context.Context, reader *kafka.Reader) {
 	bo := p.c.retryBackOff()
 	for {
@@ -120,7 +120,7 @@ func (p *partition) fetch(ctx context.Context, reader *kafka.Reader) {
 			continue
 		}
 		bo.Reset()
-		if err := p.c.limit.acquire(ctx); err != nil {
+		if err := p.c.buffered.acquire(ctx); err != nil {
 			return
 		}
 		r := &record{

@@ -17,7 +17,7 @@ type record struct {
 // marked finished only after the output write was acknowledged; if the work
 // context ends first the record stays unfinished and is redelivered.
 func (p *partition) handle(r *record) {
-	defer p.c.limit.release()
+	defer p.c.buffered.release()
 	out, ok := p.outcome(r)
 	if !ok {
 		return
@@ -40,7 +40,7 @@ func (p *partition) outcome(r *record) (Outcome, bool) {
 	}
 	bo := p.c.retryBackOff()
 	for {
-		out, err := p.c.opts.Handler.Handle(p.work, &r.msg)
+		out, err := p.handleOnce(r)
 		if err == nil {
 			return out, true
 		}
@@ -52,6 +52,16 @@ func (p *partition) outcome(r *record) (Outcome, bool) {
 			return Outcome{}, false
 		}
 	}
+}
+
+// handleOnce calls the Handler once it has a handler slot. Slots are held
+// only inside the Handler: not while waiting to retry, nor while writing.
+func (p *partition) handleOnce(r *record) (Outcome, error) {
+	if err := p.c.handling.acquire(p.work); err != nil {
+		return Outcome{}, err
+	}
+	defer p.c.handling.release()
+	return p.c.opts.Handler.Handle(p.work, &r.msg)
 }
 
 // write writes the result or dead-letter record until the broker acknowledges
