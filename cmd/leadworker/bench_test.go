@@ -26,6 +26,8 @@ func TestBenchSmoke(t *testing.T) {
 		regexp.MustCompile(`(?m)^latency p99\s+\S+`),
 		regexp.MustCompile(`(?m)^myKaarma calls per event\s+2\.00`),
 		regexp.MustCompile(`(?m)^sequential kafka-go loop\s+\d+\.\d events/s \(20 events`),
+		regexp.MustCompile(`(?m)^ceiling on this machine\s+\d+\.\d events/s \(the handler alone, 32 goroutines`),
+		regexp.MustCompile(`(?m)^ceiling_to_limit=\d+\.\d\d ratio_to_ceiling=\d+\.\d\d$`),
 	} {
 		if !want.MatchString(s) {
 			t.Errorf("bench output lacks %s\n%s", want, s)

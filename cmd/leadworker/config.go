@@ -35,6 +35,11 @@ type config struct {
 	RateLimit       float64 // myKaarma calls per second per replica; 0 = unlimited
 
 	MaxInFlight int
+	// MaxBuffered (MAX_BUFFERED, default 2 × MAX_IN_FLIGHT) bounds the events
+	// fetched and not finished: in flight, waiting behind an earlier event of
+	// their key or for an in-flight slot, or having their output written. It
+	// is what bounds memory; fetching waits while it is full.
+	MaxBuffered int
 	// AdaptiveConcurrency (ADAPTIVE_CONCURRENCY, default true) lets the
 	// in-flight limit follow myKaarma's health: halved on 429, 5xx and
 	// timeouts, grown back by one per round of successful calls while latency
@@ -199,6 +204,7 @@ func loadConfig(lookup func(string) (string, bool)) (config, error) {
 		RateLimit:       e.float("MYKAARMA_RATE_LIMIT", 0),
 
 		MaxInFlight:         e.integer("MAX_IN_FLIGHT", 64, 1),
+		MaxBuffered:         e.integer("MAX_BUFFERED", 0, 1), // 0: 2 × MaxInFlight, below
 		AdaptiveConcurrency: e.boolean("ADAPTIVE_CONCURRENCY", true),
 		MaxRecordBytes:      e.integer("MAX_RECORD_BYTES", 1<<20, 1),
 		DrainTimeout:        e.duration("DRAIN_TIMEOUT", 15*time.Second),
@@ -231,6 +237,12 @@ func loadConfig(lookup func(string) (string, bool)) (config, error) {
 		if t == c.ResultTopic || t == c.DLQTopic {
 			e.errs = append(e.errs, fmt.Errorf("KAFKA_INPUT_TOPICS: %q is also KAFKA_RESULT_TOPIC or KAFKA_DLQ_TOPIC", t))
 		}
+	}
+	if c.MaxBuffered == 0 {
+		c.MaxBuffered = 2 * c.MaxInFlight
+	}
+	if c.MaxBuffered < c.MaxInFlight {
+		e.errs = append(e.errs, fmt.Errorf("MAX_BUFFERED=%d: want at least MAX_IN_FLIGHT (%d)", c.MaxBuffered, c.MaxInFlight))
 	}
 	if c.MaxResults > 100 {
 		e.errs = append(e.errs, fmt.Errorf("MYKAARMA_MAX_RESULTS=%d: want 1..100", c.MaxResults))

@@ -24,7 +24,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	}
 	if c.GroupID != "leadworker" || c.InputTopics[0] != "crm.events" || c.ResultTopic != "leadworker.results" ||
 		c.DLQTopic != "leadworker.dlq" || c.BaseURL != "https://api.mykaarma.com" || c.HTTPAddr != ":8080" ||
-		c.LogFormat != "json" || c.MaxInFlight != 64 || c.RetryMaxElapsed != 2*time.Minute || !c.AdaptiveConcurrency || c.RateLimit != 0 {
+		c.LogFormat != "json" || c.MaxInFlight != 64 || c.MaxBuffered != 128 || c.RetryMaxElapsed != 2*time.Minute || !c.AdaptiveConcurrency || c.RateLimit != 0 {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -48,6 +48,9 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		{name: "both password forms", set: map[string]string{"MYKAARMA_PASSWORD_FILE": pwFile}, want: "not both"},
 		{name: "bad in-flight", set: map[string]string{"MAX_IN_FLIGHT": "many"}, want: "MAX_IN_FLIGHT"},
 		{name: "zero in-flight", set: map[string]string{"MAX_IN_FLIGHT": "0"}, want: "MAX_IN_FLIGHT"},
+		{name: "buffered below in-flight", set: map[string]string{"MAX_IN_FLIGHT": "32", "MAX_BUFFERED": "16"}, want: "MAX_BUFFERED=16"},
+		{name: "buffered set", set: map[string]string{"MAX_IN_FLIGHT": "32", "MAX_BUFFERED": "1000"}},
+		{name: "bad buffered", set: map[string]string{"MAX_BUFFERED": "0"}, want: "MAX_BUFFERED"},
 		{name: "bad adaptive concurrency", set: map[string]string{"ADAPTIVE_CONCURRENCY": "sometimes"}, want: "ADAPTIVE_CONCURRENCY"},
 		{name: "adaptive concurrency off", set: map[string]string{"ADAPTIVE_CONCURRENCY": "false"}},
 		{name: "bad duration", set: map[string]string{"RETRY_MAX_ELAPSED": "soon"}, want: "RETRY_MAX_ELAPSED"},

@@ -66,6 +66,7 @@ func newWorker(cfg config, log logrus.FieldLogger, httpClient *http.Client) (*wo
 		Observer:       guards,
 		OrderKey:       orderKey,
 		MaxInFlight:    cfg.MaxInFlight,
+		MaxBuffered:    cfg.MaxBuffered,
 		MaxRecordBytes: cfg.MaxRecordBytes,
 		DrainTimeout:   cfg.DrainTimeout,
 		Dialer:         dialer,

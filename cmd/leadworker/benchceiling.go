@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/mykaarma"
+	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
+	"github.com/leadworker/leadworker/schemas"
+	"github.com/segmentio/kafka-go"
+)
+
+// benchCeiling measures what this machine allows before Kafka and the
+// pipeline take their share: the same events, decoded beforehand, handled by
+// MAX_IN_FLIGHT goroutines calling handlers.Handler directly against a fresh
+// fake with the same latency. No broker, no schema validation, no output
+// records, no commits. On a small machine the fake's HTTP server and the
+// client's HTTP stack alone keep calls above the injected latency, and this
+// shows by how much.
+func benchCeiling(ctx context.Context, cfg config, o benchOptions, msgs []kafka.Message) (float64, error) {
+	fake := mykaarmatest.New(mykaarmatest.Options{Username: cfg.Username, Password: cfg.Password})
+	api := httptest.NewServer(fake)
+	defer func() {
+		fake.Close()
+		api.Close()
+	}()
+	fake.AddFault(mykaarmatest.Fault{Latency: o.latency})
+
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = o.maxInFlight, o.maxInFlight
+	defer t.CloseIdleConnections()
+	client, err := mykaarma.New(api.URL, mykaarma.Options{Username: cfg.Username, Password: cfg.Password,
+		Timeout: cfg.CallTimeout, HTTPClient: &http.Client{Transport: t}})
+	if err != nil {
+		return 0, err
+	}
+	h, err := handlers.New(handlers.Options{API: client, MaxResults: cfg.MaxResults, Retry: handlers.RetryOptions{
+		InitialInterval: cfg.RetryInitial, MaxInterval: cfg.RetryMax, MaxElapsed: cfg.RetryMaxElapsed,
+	}})
+	if err != nil {
+		return 0, err
+	}
+	events := make([]*schemas.Event, len(msgs))
+	for i, m := range msgs {
+		if events[i], err = schemas.Decode(m.Value); err != nil {
+			return 0, fmt.Errorf("decode bench event: %w", err)
+		}
+	}
+
+	var (
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	start := time.Now()
+	for range min(o.maxInFlight, len(events)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(events)); i = next.Add(1) - 1 {
+				if _, err := h.Handle(ctx, events[i]); err != nil {
+					mu.Lock()
+					firstErr = firstError(firstErr, fmt.Errorf("handle %s: %w", events[i].EventID, err))
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return 0, firstErr
+	}
+	return float64(len(events)) / time.Since(start).Seconds(), nil
+}
+
+// firstError returns the first non-nil error.
+func firstError(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
