@@ -15,7 +15,10 @@
 //     only ever causes redelivery, never loss.
 //   - Records with the same ordering key (the Kafka key by default) are handled
 //     one at a time in offset order; other keys run concurrently, up to
-//     Options.MaxInFlight records per process.
+//     Options.MaxInFlight records inside the Handler per process. A record
+//     waiting behind an earlier record of its key, or for its output write,
+//     holds no such slot; fetched-but-unfinished records are bounded by
+//     Options.MaxBuffered, and fetching waits while that is full.
 //   - Ownership. The group is driven through kafka-go's ConsumerGroup and
 //     Generation API, and every commit carries the generation that fetched the
 //     record, so a commit from a lost generation is rejected by the broker
