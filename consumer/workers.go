@@ -7,9 +7,11 @@ import "sync"
 // HTTP), so a new goroutine would grow its stack, copying it, several times
 // per record; a kept one has grown already.
 //
-// A worker exists only because a lane needed it while the others were busy,
-// so there are never more than the most lanes that ran at once (at most
-// Options.MaxBuffered). They all end with stop.
+// A worker exists only because a lane needed it while the others were busy.
+// A lane holds a buffer slot per record, but gives the last one back a moment
+// before its worker is idle again, so a new lane can start a worker in that
+// gap: there are fewer than 2 × Options.MaxBuffered workers. They all end with
+// stop.
 type workers struct {
 	work chan func() // unbuffered: a send succeeds only when a worker is idle
 	done chan struct{}

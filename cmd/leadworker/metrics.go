@@ -76,8 +76,10 @@ func (m *metrics) watchConsumer(c *consumer.Consumer) {
 		return func() float64 { return f(c.Stats()) }
 	}
 	m.reg.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_in_flight", Help: "Events being handled now."},
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_in_flight", Help: "Events inside the handler now."},
 			stat(func(s consumer.Stats) float64 { return float64(s.InFlight) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_buffered", Help: "Events fetched and not finished (bounded by MAX_BUFFERED)."},
+			stat(func(s consumer.Stats) float64 { return float64(s.Buffered) })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_in_flight_limit", Help: "Current limit on events in flight."},
 			stat(func(s consumer.Stats) float64 { return float64(s.Limit) })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_oldest_in_flight_seconds", Help: "Age of the oldest unfinished event."},
