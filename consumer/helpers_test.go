@@ -47,19 +47,26 @@ func keyed(n int, keys int) []kafka.Message {
 	return msgs
 }
 
-// readAll reads every record of topic that exists when called plus any that
-// arrive until want records were seen or the deadline passes.
-func readAll(t *testing.T, addr, topic string, want int, within time.Duration) []kafka.Message {
+// partitionsOf returns topic's partitions as the broker at addr sees them.
+func partitionsOf(t *testing.T, addr, topic string) []kafka.Partition {
 	t.Helper()
 	conn, err := kafka.Dial("tcp", addr)
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
+	defer conn.Close()
 	parts, err := conn.ReadPartitions(topic)
-	conn.Close()
 	if err != nil {
 		t.Fatalf("partitions: %v", err)
 	}
+	return parts
+}
+
+// readAll reads every record of topic that exists when called plus any that
+// arrive until want records were seen or the deadline passes.
+func readAll(t *testing.T, addr, topic string, want int, within time.Duration) []kafka.Message {
+	t.Helper()
+	parts := partitionsOf(t, addr, topic)
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
 	var (

@@ -16,17 +16,8 @@ import (
 // partitions' last offsets.
 func endOffset(t *testing.T, addr, topic string) int64 {
 	t.Helper()
-	conn, err := kafka.Dial("tcp", addr)
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	parts, err := conn.ReadPartitions(topic)
-	conn.Close()
-	if err != nil {
-		t.Fatalf("partitions: %v", err)
-	}
 	var n int64
-	for _, p := range parts {
+	for _, p := range partitionsOf(t, addr, topic) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		lc, err := kafka.DialLeader(ctx, "tcp", addr, topic, p.ID)
 		cancel()

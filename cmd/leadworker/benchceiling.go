@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/leadworker/leadworker/handlers"
-	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/schemas"
 	"github.com/segmentio/kafka-go"
@@ -35,14 +33,7 @@ func benchCeiling(ctx context.Context, cfg config, o benchOptions, msgs []kafka.
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns, t.MaxIdleConnsPerHost = o.maxInFlight, o.maxInFlight
 	defer t.CloseIdleConnections()
-	client, err := mykaarma.New(api.URL, mykaarma.Options{Username: cfg.Username, Password: cfg.Password,
-		Timeout: cfg.CallTimeout, HTTPClient: &http.Client{Transport: t}})
-	if err != nil {
-		return 0, err
-	}
-	h, err := handlers.New(handlers.Options{API: client, MaxResults: cfg.MaxResults, Retry: handlers.RetryOptions{
-		InitialInterval: cfg.RetryInitial, MaxInterval: cfg.RetryMax, MaxElapsed: cfg.RetryMaxElapsed,
-	}})
+	h, err := benchHandler(cfg, api.URL, &http.Client{Transport: t})
 	if err != nil {
 		return 0, err
 	}

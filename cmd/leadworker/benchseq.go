@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/leadworker/leadworker/handlers"
@@ -19,13 +20,7 @@ import (
 // before the next fetch. It returns events per second from the first fetch
 // to the last commit.
 func benchSequential(ctx context.Context, cfg config, in, out string, msgs []kafka.Message) (float64, error) {
-	client, err := mykaarma.New(cfg.BaseURL, mykaarma.Options{Username: cfg.Username, Password: cfg.Password, Timeout: cfg.CallTimeout})
-	if err != nil {
-		return 0, err
-	}
-	h, err := handlers.New(handlers.Options{API: client, MaxResults: cfg.MaxResults, Retry: handlers.RetryOptions{
-		InitialInterval: cfg.RetryInitial, MaxInterval: cfg.RetryMax, MaxElapsed: cfg.RetryMaxElapsed,
-	}})
+	h, err := benchHandler(cfg, cfg.BaseURL, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -83,4 +78,18 @@ func handleSequential(ctx context.Context, h *handlers.Handler, m kafka.Message)
 		Source:      schemas.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset},
 		ProcessedAt: time.Now().UTC(),
 	})
+}
+
+// benchHandler returns a bare handlers.Handler (no guards, no metrics) for
+// cfg's retry settings, calling the myKaarma at baseURL through hc (nil: the
+// client's own).
+func benchHandler(cfg config, baseURL string, hc *http.Client) (*handlers.Handler, error) {
+	client, err := mykaarma.New(baseURL, mykaarma.Options{Username: cfg.Username, Password: cfg.Password,
+		Timeout: cfg.CallTimeout, HTTPClient: hc})
+	if err != nil {
+		return nil, err
+	}
+	return handlers.New(handlers.Options{API: client, MaxResults: cfg.MaxResults, Retry: handlers.RetryOptions{
+		InitialInterval: cfg.RetryInitial, MaxInterval: cfg.RetryMax, MaxElapsed: cfg.RetryMaxElapsed,
+	}})
 }
