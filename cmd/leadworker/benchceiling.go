@@ -47,8 +47,7 @@ func benchCeiling(ctx context.Context, cfg config, o benchOptions, msgs []kafka.
 	var (
 		next     atomic.Int64
 		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
+		firstErr = make(chan error, 1) // keeps the first failure only
 	)
 	start := time.Now()
 	for range min(o.maxInFlight, len(events)) {
@@ -57,25 +56,20 @@ func benchCeiling(ctx context.Context, cfg config, o benchOptions, msgs []kafka.
 			defer wg.Done()
 			for i := next.Add(1) - 1; i < int64(len(events)); i = next.Add(1) - 1 {
 				if _, err := h.Handle(ctx, events[i]); err != nil {
-					mu.Lock()
-					firstErr = firstError(firstErr, fmt.Errorf("handle %s: %w", events[i].EventID, err))
-					mu.Unlock()
+					select {
+					case firstErr <- fmt.Errorf("handle %s: %w", events[i].EventID, err):
+					default:
+					}
 					return
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	if firstErr != nil {
-		return 0, firstErr
+	select {
+	case err := <-firstErr:
+		return 0, err
+	default:
 	}
 	return float64(len(events)) / time.Since(start).Seconds(), nil
-}
-
-// firstError returns the first non-nil error.
-func firstError(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
