@@ -104,9 +104,7 @@ func (o *Options) setDefaults() {
 		o.RetryBackoffMax = 10 * time.Second
 	}
 	if o.Logger == nil {
-		l := logrus.New()
-		l.Out = io.Discard
-		o.Logger = l
+		o.Logger = discardLogger()
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -148,6 +146,13 @@ func (o *Options) validate() error {
 		errs = append(errs, fmt.Errorf("drain timeout %v must be below the rebalance timeout %v", o.DrainTimeout, o.RebalanceTimeout))
 	}
 	return errors.Join(errs...)
+}
+
+// discardLogger is the silent logger that a nil Logger stands for.
+func discardLogger() logrus.FieldLogger {
+	l := logrus.New()
+	l.Out = io.Discard
+	return l
 }
 
 // KafkaKey is the default OrderKey: the record's key, or for a record without

@@ -8,62 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/guard"
+	"github.com/leadworker/leadworker/worker"
 )
-
-// config is everything `leadworker run` reads from the environment. The
-// variable names are the operators' contract; see README.md.
-type config struct {
-	Brokers     []string
-	GroupID     string
-	InputTopics []string
-	ResultTopic string
-	DLQTopic    string
-
-	BaseURL  string
-	Username string
-	Password string // never logged
-
-	HTTPAddr  string
-	LogLevel  string
-	LogFormat string
-
-	MaxResults      int
-	CallTimeout     time.Duration
-	RetryInitial    time.Duration
-	RetryMax        time.Duration
-	RetryMaxElapsed time.Duration
-	RateLimit       float64 // myKaarma calls per second per replica; 0 = unlimited
-
-	MaxInFlight int
-	// MaxBuffered (MAX_BUFFERED, default 2 × MAX_IN_FLIGHT) bounds the events
-	// fetched and not finished: in flight, waiting behind an earlier event of
-	// their key or for an in-flight slot, or having their output written. It
-	// is what bounds memory; fetching waits while it is full.
-	MaxBuffered int
-	// AdaptiveConcurrency (ADAPTIVE_CONCURRENCY, default true) lets the
-	// in-flight limit follow myKaarma's health: halved on 429, 5xx and
-	// timeouts, grown back by one per round of successful calls while latency
-	// holds, between 1 and MaxInFlight (aimd.go). false keeps MaxInFlight fixed.
-	AdaptiveConcurrency bool
-	MaxRecordBytes      int
-	DrainTimeout        time.Duration
-
-	Kafka kafkaSecurity
-
-	Guards guardConfig // circuit breaker, dead-letter flood guard, lag (config_circuit.go)
-}
-
-// kafkaSecurity is the optional TLS and SASL setup for the brokers.
-type kafkaSecurity struct {
-	TLS                bool
-	TLSCAFile          string
-	TLSCertFile        string
-	TLSKeyFile         string
-	InsecureSkipVerify bool
-	SASLMechanism      string // PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
-	SASLUsername       string
-	SASLPassword       string // never logged
-}
 
 // env reads variables and collects every problem, each naming its variable.
 type env struct {
@@ -179,37 +128,38 @@ func (e *env) secret(name string) string {
 
 // loadConfig reads the worker's configuration. The error lists every bad or
 // missing variable by name and never contains a secret's value.
-func loadConfig(lookup func(string) (string, bool)) (config, error) {
+func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
 	e := &env{lookup: lookup}
-	c := config{
+	d := worker.DefaultConfig()
+	c := worker.Config{
 		Brokers:     e.list("KAFKA_BROKERS", ""),
-		GroupID:     e.str("KAFKA_GROUP_ID", "leadworker"),
-		InputTopics: e.list("KAFKA_INPUT_TOPICS", "crm.events"),
-		ResultTopic: e.str("KAFKA_RESULT_TOPIC", "leadworker.results"),
-		DLQTopic:    e.str("KAFKA_DLQ_TOPIC", "leadworker.dlq"),
+		GroupID:     e.str("KAFKA_GROUP_ID", d.GroupID),
+		InputTopics: e.list("KAFKA_INPUT_TOPICS", strings.Join(d.InputTopics, ",")),
+		ResultTopic: e.str("KAFKA_RESULT_TOPIC", d.ResultTopic),
+		DLQTopic:    e.str("KAFKA_DLQ_TOPIC", d.DLQTopic),
 
-		BaseURL:  e.str("MYKAARMA_BASE_URL", "https://api.mykaarma.com"),
+		BaseURL:  e.str("MYKAARMA_BASE_URL", d.BaseURL),
 		Username: e.required("MYKAARMA_USERNAME"),
 		Password: e.secret("MYKAARMA_PASSWORD"),
 
-		HTTPAddr:  e.str("HTTP_ADDR", ":8080"),
-		LogLevel:  e.oneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
-		LogFormat: e.oneOf("LOG_FORMAT", "json", "json", "text"),
+		HTTPAddr:  e.str("HTTP_ADDR", d.HTTPAddr),
+		LogLevel:  e.oneOf("LOG_LEVEL", d.LogLevel, "debug", "info", "warn", "error"),
+		LogFormat: e.oneOf("LOG_FORMAT", d.LogFormat, "json", "text"),
 
-		MaxResults:      e.integer("MYKAARMA_MAX_RESULTS", 25, 1),
-		CallTimeout:     e.duration("MYKAARMA_TIMEOUT", 10*time.Second),
-		RetryInitial:    e.duration("RETRY_INITIAL_INTERVAL", 200*time.Millisecond),
-		RetryMax:        e.duration("RETRY_MAX_INTERVAL", 10*time.Second),
-		RetryMaxElapsed: e.duration("RETRY_MAX_ELAPSED", 2*time.Minute),
-		RateLimit:       e.float("MYKAARMA_RATE_LIMIT", 0),
+		MaxResults:      e.integer("MYKAARMA_MAX_RESULTS", d.MaxResults, 1),
+		CallTimeout:     e.duration("MYKAARMA_TIMEOUT", d.CallTimeout),
+		RetryInitial:    e.duration("RETRY_INITIAL_INTERVAL", d.RetryInitial),
+		RetryMax:        e.duration("RETRY_MAX_INTERVAL", d.RetryMax),
+		RetryMaxElapsed: e.duration("RETRY_MAX_ELAPSED", d.RetryMaxElapsed),
+		RateLimit:       e.float("MYKAARMA_RATE_LIMIT", d.RateLimit),
 
-		MaxInFlight:         e.integer("MAX_IN_FLIGHT", 64, 1),
+		MaxInFlight:         e.integer("MAX_IN_FLIGHT", d.MaxInFlight, 1),
 		MaxBuffered:         e.integer("MAX_BUFFERED", 0, 1), // 0: 2 × MaxInFlight, below
-		AdaptiveConcurrency: e.boolean("ADAPTIVE_CONCURRENCY", true),
-		MaxRecordBytes:      e.integer("MAX_RECORD_BYTES", 1<<20, 1),
-		DrainTimeout:        e.duration("DRAIN_TIMEOUT", 15*time.Second),
+		AdaptiveConcurrency: e.boolean("ADAPTIVE_CONCURRENCY", d.AdaptiveConcurrency),
+		MaxRecordBytes:      e.integer("MAX_RECORD_BYTES", d.MaxRecordBytes, 1),
+		DrainTimeout:        e.duration("DRAIN_TIMEOUT", d.DrainTimeout),
 
-		Kafka: kafkaSecurity{
+		Kafka: consumer.Security{
 			TLS:                e.boolean("KAFKA_TLS", false),
 			TLSCAFile:          e.str("KAFKA_TLS_CA_FILE", ""),
 			TLSCertFile:        e.str("KAFKA_TLS_CERT_FILE", ""),
@@ -220,7 +170,7 @@ func loadConfig(lookup func(string) (string, bool)) (config, error) {
 			SASLPassword:       e.secret("KAFKA_SASL_PASSWORD"),
 		},
 	}
-	c.Guards = loadGuardConfig(e)
+	c.Guards = loadGuardConfig(e, d.Guards)
 	if len(c.Brokers) == 0 {
 		e.errs = append(e.errs, errors.New("KAFKA_BROKERS is required (comma-separated host:port list)"))
 	}
@@ -258,4 +208,46 @@ func loadConfig(lookup func(string) (string, bool)) (config, error) {
 		e.errs = append(e.errs, errors.New("KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE go together"))
 	}
 	return c, errors.Join(e.errs...)
+}
+
+// loadGuardConfig reads the guards' variables (README.md, "On a bad day").
+// loadConfig calls it with its env so that problems are reported together.
+func loadGuardConfig(e *env, d worker.GuardConfig) worker.GuardConfig {
+	g := worker.GuardConfig{
+		Circuit: guard.CircuitOptions{
+			Consecutive: e.integer("CIRCUIT_FAILURE_THRESHOLD", d.Circuit.Consecutive, 0),
+			Ratio:       e.float("CIRCUIT_FAILURE_RATIO", d.Circuit.Ratio),
+			WindowCalls: e.integer("CIRCUIT_WINDOW_CALLS", d.Circuit.WindowCalls, 1),
+			Window:      e.duration("CIRCUIT_WINDOW", d.Circuit.Window),
+			MinEvents:   e.integer("CIRCUIT_MIN_EVENTS", d.Circuit.MinEvents, 1),
+		},
+		Flood: guard.FloodOptions{
+			Ratio:       e.float("DLQ_FLOOD_RATIO", d.Flood.Ratio),
+			Window:      e.integer("DLQ_FLOOD_WINDOW", d.Flood.Window, 1),
+			MinEvents:   e.integer("DLQ_FLOOD_MIN_EVENTS", d.Flood.MinEvents, 1),
+			Consecutive: e.integer("DLQ_FLOOD_CONSECUTIVE", d.Flood.Consecutive, 0),
+		},
+		ProbeMin:    e.duration("CIRCUIT_PROBE_MIN_INTERVAL", d.ProbeMin),
+		ProbeMax:    e.duration("CIRCUIT_PROBE_MAX_INTERVAL", d.ProbeMax),
+		LagInterval: e.duration("LAG_INTERVAL", d.LagInterval),
+	}
+	if g.Circuit.Consecutive == 0 {
+		g.Circuit.Consecutive = -1 // CIRCUIT_FAILURE_THRESHOLD=0 turns the circuit off
+	}
+	if g.Flood.Consecutive == 0 {
+		g.Flood.Disabled = true // DLQ_FLOOD_CONSECUTIVE=0 turns the flood guard off
+	}
+	if r := g.Circuit.Ratio; r <= 0 || r > 1 {
+		e.errs = append(e.errs, fmt.Errorf("CIRCUIT_FAILURE_RATIO=%v: want a share in (0, 1]", r))
+	}
+	if r := g.Flood.Ratio; r <= 0 || r > 1 {
+		e.errs = append(e.errs, fmt.Errorf("DLQ_FLOOD_RATIO=%v: want a share in (0, 1]", r))
+	}
+	if g.Flood.MinEvents > g.Flood.Window {
+		e.errs = append(e.errs, fmt.Errorf("DLQ_FLOOD_MIN_EVENTS=%d: want at most DLQ_FLOOD_WINDOW=%d", g.Flood.MinEvents, g.Flood.Window))
+	}
+	if g.ProbeMin > g.ProbeMax {
+		e.errs = append(e.errs, fmt.Errorf("CIRCUIT_PROBE_MIN_INTERVAL=%v: want at most CIRCUIT_PROBE_MAX_INTERVAL=%v", g.ProbeMin, g.ProbeMax))
+	}
+	return g
 }

@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/leadworker/leadworker/worker"
 )
 
 const usage = `usage: leadworker <command>
@@ -61,8 +63,8 @@ func runCommand(ctx context.Context, stderr io.Writer, lookup func(string) (stri
 		fmt.Fprintf(stderr, "leadworker: bad configuration:\n%v\n", err)
 		return 2
 	}
-	log := newLogger(cfg.LogLevel, cfg.LogFormat, stderr)
-	w, err := newWorker(cfg, log, nil)
+	log := worker.NewLogger(cfg.LogLevel, cfg.LogFormat, stderr)
+	w, err := worker.New(cfg, log, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "leadworker: %v\n", err)
 		return 2
@@ -71,7 +73,7 @@ func runCommand(ctx context.Context, stderr io.Writer, lookup func(string) (stri
 		"brokers": cfg.Brokers, "group": cfg.GroupID, "topics": cfg.InputTopics,
 		"results": cfg.ResultTopic, "dlq": cfg.DLQTopic, "mykaarma": cfg.BaseURL,
 	}).Info("leadworker starting")
-	if err := w.run(ctx, cfg.HTTPAddr); err != nil {
+	if err := w.Run(ctx, cfg.HTTPAddr); err != nil {
 		log.WithError(err).Error("leadworker stopped with an error")
 		return 1
 	}

@@ -1,39 +1,61 @@
 package main
 
 import (
+	"context"
+	"flag"
 	"fmt"
-	"net/http/httptest"
+	"io"
+	"time"
 
-	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
-	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/leadworker/leadworker/sandbox"
 )
 
-// sandbox is an embedded Kafka broker and a fake myKaarma in this process:
-// what demo and bench run the real pipeline against.
-type sandbox struct {
-	cluster *kfake.Cluster
-	fake    *mykaarmatest.Server
-	api     *httptest.Server
-}
-
-// newSandbox starts both, seeds the topics with partitions each, and points
-// cfg's brokers, base URL and credentials at them.
-func newSandbox(cfg *config, partitions int, topics ...string) (*sandbox, error) {
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(int32(partitions), topics...))
-	if err != nil {
-		return nil, fmt.Errorf("embedded kafka: %w", err)
+// demoCommand parses demo's flags and runs sandbox.Demo.
+func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	verbose := fset.Bool("v", false, "also print the worker's log lines (stderr)")
+	timeout := fset.Duration("timeout", 60*time.Second, "give up after this long")
+	if err := fset.Parse(args); err != nil {
+		return 2
 	}
-	const user, password = "sandbox", "sandbox-password"
-	fake := mykaarmatest.New(mykaarmatest.Options{Username: user, Password: password})
-	api := httptest.NewServer(fake)
-	cfg.Brokers = cluster.ListenAddrs()
-	cfg.BaseURL, cfg.Username, cfg.Password = api.URL, user, password
-	return &sandbox{cluster: cluster, fake: fake, api: api}, nil
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	if err := sandbox.Demo(ctx, stdout, stderr, *verbose); err != nil {
+		fmt.Fprintf(stderr, "leadworker demo: %v\n", err)
+		return 1
+	}
+	return 0
 }
 
-// close releases hanging fake calls, then stops the server and the broker.
-func (s *sandbox) close() {
-	s.fake.Close()
-	s.api.Close()
-	s.cluster.Close()
+// benchCommand parses bench's flags and runs sandbox.Bench.
+func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var o sandbox.BenchOptions
+	var timeout time.Duration
+	fset := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	fset.DurationVar(&o.Latency, "latency", 20*time.Millisecond, "latency of every myKaarma call")
+	fset.IntVar(&o.Partitions, "partitions", 12, "partitions of the input topic")
+	fset.IntVar(&o.Keys, "keys", 1000, "distinct Kafka keys (events of one key are handled in order)")
+	fset.IntVar(&o.Events, "events", 5000, "events to process")
+	fset.IntVar(&o.MaxInFlight, "max-in-flight", 256, "MAX_IN_FLIGHT")
+	fset.Float64Var(&o.RateLimit, "rate-limit", 0, "MYKAARMA_RATE_LIMIT, calls per second (0 = unlimited)")
+	fset.IntVar(&o.Sequential, "sequential-sample", 200, "events run through the sequential baseline")
+	fset.BoolVar(&o.Adaptive, "adaptive", true, "ADAPTIVE_CONCURRENCY")
+	fset.DurationVar(&timeout, "timeout", 2*time.Minute, "give up after this long")
+	fset.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the pipeline phase to this file")
+	if err := fset.Parse(args); err != nil {
+		return 2
+	}
+	if o.Latency < 0 || o.Partitions < 1 || o.Keys < 1 || o.Events < 1 || o.MaxInFlight < 1 || o.RateLimit < 0 || o.Sequential < 1 {
+		fmt.Fprintln(stderr, "leadworker bench: -partitions, -keys, -events, -max-in-flight and -sequential-sample must be >= 1; -latency and -rate-limit >= 0")
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := sandbox.Bench(ctx, o, stdout); err != nil {
+		fmt.Fprintf(stderr, "leadworker bench: %v\n", err)
+		return 1
+	}
+	return 0
 }

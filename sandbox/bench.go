@@ -1,0 +1,301 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
+	"github.com/leadworker/leadworker/schemas"
+	"github.com/leadworker/leadworker/worker"
+	"github.com/segmentio/kafka-go"
+)
+
+// BenchOptions are bench's settings (leadworker bench's flags).
+type BenchOptions struct {
+	Latency     time.Duration // injected into every myKaarma call
+	Partitions  int
+	Keys        int
+	Events      int
+	MaxInFlight int
+	RateLimit   float64
+	Sequential  int // events through the plain sequential loop
+	Adaptive    bool
+	CPUProfile  string // pprof CPU profile of the pipeline phase
+}
+
+// benchRun is what one bench measured.
+type benchRun struct {
+	events       int
+	dead         int
+	elapsed      time.Duration // first produce to last output
+	p50, p99     time.Duration // produce to output, per event
+	cpu          time.Duration // user + system, whole process
+	maxRSSKiB    int64
+	callsPerEvt  float64
+	seqEvents    int
+	seqPerSecond float64
+	ceiling      float64 // events/s of the handler alone (benchCeiling)
+}
+
+// Bench measures the pipeline of `leadworker run` on an embedded broker
+// against the fake myKaarma with injected latency, then the same workload
+// through a plain sequential kafka-go loop and the handler alone, and prints
+// the table and, last, the one-line verdict.
+func Bench(ctx context.Context, o BenchOptions, out io.Writer) error {
+	const in, seqIn, seqOut = "bench.events", "bench.sequential.events", "bench.sequential.results"
+	cfg := Config()
+	cfg.InputTopics = []string{in}
+	cfg.GroupID = "leadworker-bench"
+	cfg.MaxInFlight = o.MaxInFlight
+	cfg.MaxBuffered = 2 * o.MaxInFlight // MAX_BUFFERED's default
+	cfg.RateLimit = o.RateLimit
+	cfg.AdaptiveConcurrency = o.Adaptive
+
+	box, err := New(&cfg, o.Partitions, in, cfg.ResultTopic, cfg.DLQTopic, seqIn, seqOut)
+	if err != nil {
+		return err
+	}
+	defer box.Close()
+	fake := box.Fake
+	fake.AddFault(mykaarmatest.Fault{Latency: o.Latency}) // delays, then serves normally
+
+	r, err := benchPipeline(ctx, cfg, o, fake)
+	if err != nil {
+		return err
+	}
+	r.seqEvents = min(o.Sequential, o.Events)
+	r.seqPerSecond, err = benchSequential(ctx, cfg, seqIn, seqOut, benchEvents(o.Events, r.seqEvents, o.Keys))
+	if err != nil {
+		return fmt.Errorf("sequential baseline: %w", err)
+	}
+	r.ceiling, err = benchCeiling(ctx, cfg, o, benchEvents(0, o.Events, o.Keys))
+	if err != nil {
+		return fmt.Errorf("ceiling: %w", err)
+	}
+	printBench(out, o, r)
+	return nil
+}
+
+// benchPipeline runs newWorker's pipeline over o.Events events and measures it.
+func benchPipeline(ctx context.Context, cfg worker.Config, o BenchOptions, fake *mykaarmatest.Server) (benchRun, error) {
+	var r benchRun
+	w, err := worker.New(cfg, worker.NewLogger("warn", "text", io.Discard), nil)
+	if err != nil {
+		return r, err
+	}
+	runCtx, stopWorker := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- w.Consumer().Run(runCtx) }()
+	defer func() {
+		stopWorker()
+		<-stopped
+	}()
+	if err := waitUntil(ctx, func() bool { return w.Consumer().Stats().Partitions == o.Partitions }); err != nil {
+		return r, fmt.Errorf("waiting for the worker to own %d partitions: %w", o.Partitions, err)
+	}
+	outputs := NewOutputReader(cfg)
+	defer outputs.Close()
+
+	msgs := benchEvents(0, o.Events, o.Keys)
+	if o.CPUProfile != "" {
+		stop, err := startCPUProfile(o.CPUProfile)
+		if err != nil {
+			return r, err
+		}
+		defer stop()
+	}
+	calls0 := len(fake.Requests())
+	cpu0 := cpuTime()
+	start := time.Now()
+	if err := produceBench(ctx, cfg.Brokers, cfg.InputTopics[0], msgs); err != nil {
+		return r, err
+	}
+	if err := outputs.WaitFor(ctx, o.Events, nil); err != nil {
+		return r, err
+	}
+	r.cpu = cpuTime() - cpu0
+	r.maxRSSKiB = maxRSS()
+	r.callsPerEvt = float64(len(fake.Requests())-calls0) / float64(o.Events)
+
+	results, dead := outputs.Snapshot()
+	r.events, r.dead = len(results), len(dead)
+	sent := make(map[string]time.Time, len(msgs))
+	for _, m := range msgs {
+		sent[schemas.PeekEventID(m.Value)] = m.Time
+	}
+	var lat []time.Duration
+	last := start
+	for _, m := range slices.Concat(results, dead) {
+		last = later(last, m.Time)
+		var res struct {
+			EventID string `json:"eventId"`
+		}
+		if json.Unmarshal(m.Value, &res) != nil {
+			continue
+		}
+		if t, ok := sent[res.EventID]; ok {
+			lat = append(lat, m.Time.Sub(t))
+		}
+	}
+	if len(lat) == 0 {
+		return r, errors.New("no result could be matched to its event")
+	}
+	slices.Sort(lat)
+	r.p50, r.p99 = percentile(lat, 0.50), percentile(lat, 0.99)
+	r.elapsed = last.Sub(start)
+	return r, nil
+}
+
+// benchDepartments spreads the customers over departments, as a dealer group
+// would: the fake searches a department by scanning it (the real API has an
+// index), so with one department its search cost would grow with -events.
+const benchDepartments = 50
+
+// benchEvents returns n customer events numbered from first, each a customer
+// of its own (so that each is a search, then a create), spread over keys
+// Kafka keys; a key stays in one department. The record time is set when
+// produced.
+func benchEvents(first, n, keys int) []kafka.Message {
+	msgs := make([]kafka.Message, n)
+	for i := range msgs {
+		id := first + i
+		ev := map[string]any{
+			"eventId":        fmt.Sprintf("bench-%07d", id),
+			"eventType":      "customer",
+			"occurredAt":     "2026-11-20T09:20:00Z",
+			"departmentUuid": fmt.Sprintf("7d3f0a52-5c1e-4f7a-9a1b-%012d", id%keys%benchDepartments),
+			"customer": map[string]any{
+				"customerKey":  fmt.Sprintf("BENCH%07d", id),
+				"firstName":    "Bench",
+				"lastName":     fmt.Sprintf("Customer%d", id),
+				"phoneNumbers": []map[string]string{{"phoneNumber": fmt.Sprintf("+1 415 %03d %04d", id/10000%1000, id%10000), "label": "mobile"}},
+			},
+		}
+		b, _ := json.Marshal(ev)
+		msgs[i] = kafka.Message{Key: fmt.Appendf(nil, "key-%d", id%keys), Value: b}
+	}
+	return msgs
+}
+
+// produceBench writes msgs to topic in one burst, stamping each with the time
+// it was handed to the writer.
+func produceBench(ctx context.Context, brokers []string, topic string, msgs []kafka.Message) error {
+	w := &kafka.Writer{Addr: kafka.TCP(brokers...), Topic: topic, Balancer: &kafka.Hash{},
+		RequiredAcks: kafka.RequireAll, BatchTimeout: time.Millisecond, BatchSize: 500}
+	defer w.Close()
+	now := time.Now().Truncate(time.Millisecond) // what the record carries
+	for i := range msgs {
+		msgs[i].Time = now
+	}
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		return fmt.Errorf("produce %d events: %w", len(msgs), err)
+	}
+	return nil
+}
+
+// printBench prints the table and, last, the one-line verdict.
+func printBench(out io.Writer, o BenchOptions, r benchRun) {
+	perSecond := float64(r.events+r.dead) / r.elapsed.Seconds()
+	limit := math.Inf(1)
+	if r.callsPerEvt > 0 && o.Latency > 0 {
+		limit = float64(o.MaxInFlight) / (r.callsPerEvt * o.Latency.Seconds())
+	}
+	rate := "unlimited"
+	if o.RateLimit > 0 {
+		rate = fmt.Sprintf("%g calls/s", o.RateLimit)
+		if r.callsPerEvt > 0 {
+			limit = math.Min(limit, o.RateLimit/r.callsPerEvt)
+		}
+	}
+	fmt.Fprintf(out, "leadworker bench: %d partitions, %d keys, myKaarma latency %v, MAX_IN_FLIGHT=%d, rate limit %s, adaptive concurrency %t\n\n",
+		o.Partitions, o.Keys, o.Latency, o.MaxInFlight, rate, o.Adaptive)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "events\t%d (%d results, %d dead letters)\n", r.events+r.dead, r.events, r.dead)
+	fmt.Fprintf(tw, "elapsed\t%v (first produce to last output)\n", r.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(tw, "events/s\t%.1f\n", perSecond)
+	fmt.Fprintf(tw, "latency p50\t%v (input record time to result record time)\n", r.p50)
+	fmt.Fprintf(tw, "latency p99\t%v\n", r.p99)
+	fmt.Fprintf(tw, "CPU s per 1000 events\t%.3f (user+sys of the whole process: worker, broker, fake)\n", r.cpu.Seconds()*1000/float64(r.events+r.dead))
+	fmt.Fprintf(tw, "peak RSS\t%.1f MiB (whole process)\n", float64(r.maxRSSKiB)/1024)
+	fmt.Fprintf(tw, "myKaarma calls per event\t%.2f\n", r.callsPerEvt)
+	fmt.Fprintf(tw, "theoretical limit\t%.1f events/s = min(MAX_IN_FLIGHT / (calls per event × latency), rate limit / calls per event)\n", limit)
+	fmt.Fprintf(tw, "sequential kafka-go loop\t%.1f events/s (%d events: fetch, handle, write, commit, one at a time)\n", r.seqPerSecond, r.seqEvents)
+	fmt.Fprintf(tw, "ceiling on this machine\t%.1f events/s (the handler alone, %d goroutines, fresh fake: no Kafka, no schema, no output)\n", r.ceiling, o.MaxInFlight)
+	tw.Flush()
+	ratio, speedup := perSecond/limit, perSecond/r.seqPerSecond
+	ceilingRatio := r.ceiling / limit
+	if math.IsInf(limit, 1) {
+		ratio, ceilingRatio = 0, 0
+	}
+	fmt.Fprintf(out, "\nceiling_to_limit=%.2f ratio_to_ceiling=%.2f\n", ceilingRatio, perSecond/r.ceiling)
+	fmt.Fprintf(out, "ratio_to_limit=%.2f speedup_vs_sequential=%.1f\n", ratio, speedup)
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	i := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// cpuTime is the process's user plus system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// maxRSS is the process's peak resident set size in KiB (Linux units).
+func maxRSS() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return int64(ru.Maxrss)
+}
+
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
+// waitUntil polls cond every 10ms until it holds or ctx ends.
+func waitUntil(ctx context.Context, cond func() bool) error {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}

@@ -1,0 +1,203 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/leadworker/leadworker/examples"
+	"github.com/leadworker/leadworker/mykaarma"
+	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
+	"github.com/leadworker/leadworker/schemas"
+	"github.com/leadworker/leadworker/worker"
+	"github.com/segmentio/kafka-go"
+)
+
+const demoDepartment = "7d3f0a52-5c1e-4f7a-9a1b-2e8c4d6f0a11"
+
+// Sample is one event to produce: its name (a file in examples/), its Kafka
+// key and its value.
+type Sample struct {
+	Name  string
+	Value []byte
+	Key   string
+}
+
+// Demo runs the same pipeline as `leadworker run` on an embedded Kafka broker
+// and a fake myKaarma, feeds it the sample events in examples/, and prints
+// what happened to out; verbose also prints the worker's log lines to stderr.
+func Demo(ctx context.Context, out, stderr io.Writer, verbose bool) error {
+	cfg := Config()
+	box, err := New(&cfg, 3, cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic)
+	if err != nil {
+		return err
+	}
+	defer box.Close()
+	fake := box.Fake
+	seeded := seedDemoCustomers(fake)
+
+	fmt.Fprintf(out, "leadworker demo\n  embedded Kafka   %s (topics %s, %s, %s; 3 partitions each)\n  fake myKaarma    %s\n",
+		cfg.Brokers[0], cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic, cfg.BaseURL)
+	fmt.Fprintf(out, "  seeded customers %s\n\n", strings.Join(seeded, "; "))
+
+	logOut := io.Discard
+	if verbose {
+		logOut = stderr
+	}
+	w, err := worker.New(cfg, worker.NewLogger("info", "text", logOut), nil)
+	if err != nil {
+		return err
+	}
+	runCtx, stopWorker := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- w.Consumer().Run(runCtx) }()
+	defer func() {
+		stopWorker()
+		<-stopped
+	}()
+
+	samples, err := loadSamples()
+	if err != nil {
+		return err
+	}
+	outputs := NewOutputReader(cfg)
+	defer outputs.Close()
+
+	// Phase 1: every sample but the transient-failure one.
+	// Phase 2: make myKaarma's next search answer 503, then send that one.
+	var first, second []Sample
+	for _, s := range samples {
+		if strings.Contains(s.Name, "transient") {
+			second = append(second, s)
+		} else {
+			first = append(first, s)
+		}
+	}
+	if err := Produce(ctx, cfg, first); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "produced %d events to %s; waiting for their outcomes\n", len(first), cfg.InputTopics[0])
+	if err := outputs.WaitFor(ctx, len(first), out); err != nil {
+		return err
+	}
+	fake.FailNext(mykaarmatest.OpSearch, 1, 503)
+	fmt.Fprintf(out, "myKaarma will answer the next search with 503; producing %s\n", second[0].Name)
+	if err := Produce(ctx, cfg, second); err != nil {
+		return err
+	}
+	if err := outputs.WaitFor(ctx, len(samples), out); err != nil {
+		return err
+	}
+
+	printOutcomes(out, outputs, samples, fake)
+	return nil
+}
+
+// Config is the worker's default configuration with retries and timeouts
+// shortened for a sandbox.
+func Config() worker.Config {
+	cfg := worker.DefaultConfig()
+	cfg.RetryInitial = 100 * time.Millisecond
+	cfg.RetryMax = time.Second
+	cfg.RetryMaxElapsed = 20 * time.Second
+	cfg.CallTimeout = 2 * time.Second
+	cfg.DrainTimeout = 5 * time.Second
+	return cfg
+}
+
+// seedDemoCustomers gives the fake the customers the sample events match.
+func seedDemoCustomers(fake *mykaarmatest.Server) []string {
+	fake.AddCustomer(demoDepartment, mykaarma.CustomerWithVehicles{Customer: mykaarma.Customer{
+		FirstName: "Dominic", LastName: "Ortiz", CustomerKey: "DOM123",
+		PhoneNumbers: []mykaarma.Phone{{PhoneNumber: "+16505550111", Label: "mobile"}},
+	}})
+	fake.AddCustomer(demoDepartment, mykaarma.CustomerWithVehicles{Customer: mykaarma.Customer{
+		FirstName: "John", LastName: "Doe",
+		PhoneNumbers: []mykaarma.Phone{{PhoneNumber: "+19891361006", Label: "mobile"}},
+		Emails:       []mykaarma.Email{{EmailAddress: "john.doe@example.com", Label: "personal"}},
+	}})
+	fake.AddCustomer(demoDepartment, mykaarma.CustomerWithVehicles{
+		Customer: mykaarma.Customer{FirstName: "MARÍA", LastName: "GARCÍA"},
+		Vehicles: []mykaarma.Vehicle{{VIN: "1FTFW1E50PFC10709", VehicleMake: "Ford", VehicleModel: "F-150"}},
+	})
+	return []string{"Ortiz (customerKey DOM123)", "Doe (no key, phone ***1006)", "GARCÍA (no key, VIN ***C10709)"}
+}
+
+func loadSamples() ([]Sample, error) {
+	var out []Sample
+	err := fs.WalkDir(examples.Events, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(examples.Events, path)
+		if err != nil {
+			return err
+		}
+		key := schemas.PeekEventID(b)
+		if key == "" {
+			key = path
+		}
+		out = append(out, Sample{Name: path, Value: b, Key: key})
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, err
+}
+
+func Produce(ctx context.Context, cfg worker.Config, samples []Sample) error {
+	w := &kafka.Writer{Addr: kafka.TCP(cfg.Brokers...), Topic: cfg.InputTopics[0], Balancer: &kafka.Hash{},
+		RequiredAcks: kafka.RequireAll, BatchTimeout: 5 * time.Millisecond}
+	defer w.Close()
+	msgs := make([]kafka.Message, len(samples))
+	for i, s := range samples {
+		msgs[i] = kafka.Message{Key: []byte(s.Key), Value: s.Value}
+	}
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		return fmt.Errorf("produce samples: %w", err)
+	}
+	return nil
+}
+
+func printOutcomes(out io.Writer, o *OutputReader, samples []Sample, fake *mykaarmatest.Server) {
+	names := map[string]string{}
+	for _, s := range samples {
+		names[s.Key] = s.Name
+	}
+	results, dead := o.Snapshot()
+
+	fmt.Fprintf(out, "\nRESULTS (%d records on the result topic)\n", len(results))
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SAMPLE\tTYPE\tOUTCOME\tCUSTOMER\tRULE\tATTEMPTS\tCUSTOMER UUID\tWARNINGS")
+	for _, m := range results {
+		var r schemas.Result
+		_ = json.Unmarshal(m.Value, &r)
+		var warns []string
+		for _, w := range r.Warnings {
+			warns = append(warns, w.Code)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", names[string(m.Key)], r.EventType, r.Outcome, r.CustomerAction,
+			r.MatchRule, r.Attempts, r.CustomerUUID, strings.Join(warns, ","))
+	}
+	tw.Flush()
+
+	fmt.Fprintf(out, "\nDEAD LETTERS (%d records on the dead-letter topic, original bytes kept)\n", len(dead))
+	for _, m := range dead {
+		fmt.Fprintf(out, "  %s\n", names[string(m.Key)])
+		for _, h := range m.Headers {
+			fmt.Fprintf(out, "      %-17s %s\n", h.Key, h.Value)
+		}
+	}
+	leads := 0
+	for _, l := range fake.AllLeads() {
+		leads += len(l)
+	}
+	fmt.Fprintf(out, "\nmyKaarma now holds %d customers (3 seeded) and %d queued leads; %d API calls were made.\n",
+		fake.CustomerCount(), leads, len(fake.Requests()))
+	fmt.Fprintln(out, "Every input has exactly one output, and its offset was committed only after that output was acknowledged.")
+}

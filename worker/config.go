@@ -1,0 +1,113 @@
+package worker
+
+import (
+	"time"
+
+	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/guard"
+)
+
+// Config is everything the worker needs. cmd/leadworker fills it from the
+// environment (README.md names each variable); DefaultConfig has the
+// defaults.
+type Config struct {
+	Brokers     []string
+	GroupID     string
+	InputTopics []string
+	ResultTopic string
+	DLQTopic    string
+
+	BaseURL  string
+	Username string
+	Password string // never logged
+
+	HTTPAddr  string
+	LogLevel  string
+	LogFormat string
+
+	MaxResults      int
+	CallTimeout     time.Duration
+	RetryInitial    time.Duration
+	RetryMax        time.Duration
+	RetryMaxElapsed time.Duration
+	RateLimit       float64 // myKaarma calls per second per replica; 0 = unlimited
+
+	MaxInFlight int
+	// MaxBuffered (MAX_BUFFERED, default 2 × MAX_IN_FLIGHT) bounds the events
+	// fetched and not finished: in flight, waiting behind an earlier event of
+	// their key or for an in-flight slot, or having their output written. It
+	// is what bounds memory; fetching waits while it is full.
+	MaxBuffered int
+	// AdaptiveConcurrency (ADAPTIVE_CONCURRENCY, default true) lets the
+	// in-flight limit follow myKaarma's health: halved on 429, 5xx and
+	// timeouts, grown back by one per round of successful calls while latency
+	// holds, between 1 and MaxInFlight (aimd.go). false keeps MaxInFlight fixed.
+	AdaptiveConcurrency bool
+	MaxRecordBytes      int
+	DrainTimeout        time.Duration
+
+	Kafka consumer.Security
+
+	Guards GuardConfig // circuit breaker, dead-letter flood guard, lag
+}
+
+// DefaultConfig returns the defaults of every setting; README.md lists them
+// with their variables. Brokers and the myKaarma credentials have none.
+func DefaultConfig() Config {
+	return Config{
+		GroupID:     "leadworker",
+		InputTopics: []string{"crm.events"},
+		ResultTopic: "leadworker.results",
+		DLQTopic:    "leadworker.dlq",
+
+		BaseURL: "https://api.mykaarma.com",
+
+		HTTPAddr:  ":8080",
+		LogLevel:  "info",
+		LogFormat: "json",
+
+		MaxResults:      25,
+		CallTimeout:     10 * time.Second,
+		RetryInitial:    200 * time.Millisecond,
+		RetryMax:        10 * time.Second,
+		RetryMaxElapsed: 2 * time.Minute,
+
+		MaxInFlight:         64,
+		MaxBuffered:         128,
+		AdaptiveConcurrency: true,
+		MaxRecordBytes:      1 << 20,
+		DrainTimeout:        15 * time.Second,
+
+		Guards: GuardConfig{
+			Circuit:     guard.CircuitOptions{Consecutive: 10, Ratio: 0.8, WindowCalls: 20, Window: 30 * time.Second, MinEvents: 3},
+			Flood:       guard.FloodOptions{Ratio: 0.5, Window: 100, MinEvents: 20, Consecutive: 50},
+			ProbeMin:    time.Second,
+			ProbeMax:    30 * time.Second,
+			LagInterval: 15 * time.Second,
+		},
+	}
+}
+
+// GuardConfig configures what protects the worker on a bad day: the circuit
+// breaker, the dead-letter flood guard and the lag metric. The zero value
+// takes the defaults.
+type GuardConfig struct {
+	Circuit     guard.CircuitOptions
+	Flood       guard.FloodOptions
+	ProbeMin    time.Duration // first wait before probing a paused myKaarma [1s]
+	ProbeMax    time.Duration // longest wait between probes [30s]
+	LagInterval time.Duration // how often consumer lag is computed [15s]
+}
+
+func (g GuardConfig) withDefaults() GuardConfig {
+	if g.ProbeMin == 0 {
+		g.ProbeMin = time.Second
+	}
+	if g.ProbeMax == 0 {
+		g.ProbeMax = 30 * time.Second
+	}
+	if g.LagInterval == 0 {
+		g.LagInterval = 15 * time.Second
+	}
+	return g
+}

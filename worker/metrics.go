@@ -1,0 +1,153 @@
+package worker
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/guard"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the worker's Prometheus metrics, on a registry of their own
+// (never the global default), served at /metrics. Every name starts with
+// leadworker_.
+type metrics struct {
+	reg *prometheus.Registry
+
+	events         *prometheus.CounterVec // outcome, rule
+	deadLetters    *prometheus.CounterVec // class
+	retries        prometheus.Counter
+	eventLatency   prometheus.Histogram
+	requests       *prometheus.CounterVec   // endpoint, status
+	requestLatency *prometheus.HistogramVec // endpoint
+	lag            *prometheus.GaugeVec     // topic, partition
+	lagRefreshed   prometheus.Gauge
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leadworker_events_total",
+			Help: "Input events finished (output written), by outcome (QUEUED, UNPROCESSED, SAVED, DEAD_LETTER) and match rule.",
+		}, []string{"outcome", "rule"}),
+		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leadworker_dead_letters_total",
+			Help: "Events written to the dead-letter topic, by class (invalid, rejected, exhausted).",
+		}, []string{"class"}),
+		retries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "leadworker_retries_total",
+			Help: "Flow attempts beyond the first, summed over finished events.",
+		}),
+		eventLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "leadworker_event_duration_seconds",
+			Help:    "From fetching an event to its acknowledged output write.",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300},
+		}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leadworker_mykaarma_requests_total",
+			Help: "myKaarma API calls by endpoint (search, read, create, update, lead) and HTTP status (or error, timeout).",
+		}, []string{"endpoint", "status"}),
+		requestLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "leadworker_mykaarma_request_duration_seconds",
+			Help:    "myKaarma API call latency until the response headers, by endpoint.",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"endpoint"}),
+		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "leadworker_consumer_lag",
+			Help: "Records between the group's committed offset and the partition's end offset.",
+		}, []string{"topic", "partition"}),
+		lagRefreshed: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "leadworker_consumer_lag_refreshed_timestamp_seconds",
+			Help: "When leadworker_consumer_lag was last computed (Unix time).",
+		}),
+	}
+	m.reg.MustRegister(m.events, m.deadLetters, m.retries, m.eventLatency, m.requests, m.requestLatency, m.lag, m.lagRefreshed,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// watchConsumer exports the consumer's in-flight state, read at scrape time.
+func (m *metrics) watchConsumer(c *consumer.Consumer) {
+	stat := func(f func(consumer.Stats) float64) func() float64 {
+		return func() float64 { return f(c.Stats()) }
+	}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_in_flight", Help: "Events inside the handler now."},
+			stat(func(s consumer.Stats) float64 { return float64(s.InFlight) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_buffered", Help: "Events fetched and not finished (bounded by MAX_BUFFERED)."},
+			stat(func(s consumer.Stats) float64 { return float64(s.Buffered) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_in_flight_limit", Help: "Current limit on events in flight."},
+			stat(func(s consumer.Stats) float64 { return float64(s.Limit) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_oldest_in_flight_seconds", Help: "Age of the oldest unfinished event."},
+			stat(func(s consumer.Stats) float64 { return s.OldestInFlight.Seconds() })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_partitions", Help: "Input partitions owned by this process."},
+			stat(func(s consumer.Stats) float64 { return float64(s.Partitions) })),
+	)
+}
+
+// watchGuards exports the pause gate and the circuit.
+func (m *metrics) watchGuards(g *guard.Gate, c *guard.Circuit) {
+	for _, r := range []string{guard.ReasonAuth, guard.ReasonCircuit, guard.ReasonFlood} {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "leadworker_paused",
+			Help:        "1 while work is paused for the reason (auth, circuit, dlq-flood).",
+			ConstLabels: prometheus.Labels{"reason": r},
+		}, func() float64 { return bool01(g.IsPaused(r)) }))
+	}
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "leadworker_circuit_open",
+		Help: "1 while the myKaarma circuit is open (calls failing for every event), else 0.",
+	}, func() float64 { return bool01(c.IsOpen()) }))
+}
+
+// Outcome implements consumer.Observer.
+func (m *metrics) Outcome(_ *consumer.Message, out consumer.Outcome, latency time.Duration) {
+	outcome, _ := out.Fields["outcome"].(string)
+	rule, _ := out.Fields["rule"].(string)
+	attempts, _ := out.Fields["attempts"].(int)
+	if d := out.DeadLetter; d != nil {
+		outcome, attempts = "DEAD_LETTER", d.Attempts
+		m.deadLetters.WithLabelValues(d.Class).Inc()
+	}
+	m.events.WithLabelValues(outcome, rule).Inc()
+	if attempts > 1 {
+		m.retries.Add(float64(attempts - 1))
+	}
+	m.eventLatency.Observe(latency.Seconds())
+}
+
+// reportLag sets the lag gauge from one refresh of the lag watcher.
+func (m *metrics) reportLag(lags map[string]map[int]int64) {
+	for topic, ps := range lags {
+		for p, lag := range ps {
+			m.lag.WithLabelValues(topic, strconv.Itoa(p)).Set(float64(lag))
+		}
+	}
+	m.lagRefreshed.SetToCurrentTime()
+}
+
+// request records one myKaarma call; status is the HTTP status, 0 for none.
+func (m *metrics) request(endpoint string, status int, failure string, took time.Duration) {
+	s := failure
+	if status != 0 {
+		s = strconv.Itoa(status)
+	}
+	m.requests.WithLabelValues(endpoint, s).Inc()
+	m.requestLatency.WithLabelValues(endpoint).Observe(took.Seconds())
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+func bool01(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,134 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/guard"
+	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/mykaarma"
+	"github.com/leadworker/leadworker/schemas"
+	"github.com/sirupsen/logrus"
+)
+
+// matcher is the business step: search-and-match, then save.
+type matcher interface {
+	Handle(ctx context.Context, ev *schemas.Event) (*handlers.Outcome, error)
+}
+
+// processor turns one input record into its result or dead-letter outcome:
+// decode and validate, run the handler behind the pause gate, classify what
+// went wrong.
+type processor struct {
+	match   matcher
+	gate    *guard.Gate
+	circuit *guard.Circuit // nil: no circuit breaker
+	log     logrus.FieldLogger
+	now     func() time.Time
+}
+
+// Handle implements consumer.Handler.
+func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.Outcome, error) {
+	ev, err := schemas.Decode(m.Value)
+	if err != nil {
+		if err := p.gate.Await(ctx); err != nil {
+			return consumer.Outcome{}, err
+		}
+		return consumer.Outcome{
+			DeadLetter: &consumer.DeadLetter{Class: consumer.ClassInvalid, Message: err.Error(), EventID: schemas.PeekEventID(m.Value), Attempts: 1},
+			Fields:     map[string]any{"outcome": "DEAD_LETTER"},
+		}, nil
+	}
+
+	probe, err := p.gate.Enter(ctx)
+	if err != nil {
+		return consumer.Outcome{}, err
+	}
+	gen := p.circuit.Generation()
+	out, err := p.match.Handle(guard.WithEvent(ctx, ev.EventID), ev)
+	p.gate.Exit(probe)
+	refused := errors.Is(err, mykaarma.ErrAuth)
+	switch {
+	case refused:
+		if p.gate.Pause(guard.ReasonAuth, true) {
+			p.log.WithError(err).Error("myKaarma refuses leadworker's credentials (401/403): check MYKAARMA_USERNAME, MYKAARMA_PASSWORD and the account's scopes " +
+				"(customer.search, customer.update, lead.write). Work is paused and /readyz answers 503; leadworker probes and resumes by itself.")
+		}
+	case ctx.Err() == nil:
+		if p.gate.Resume(guard.ReasonAuth) {
+			p.log.Info("myKaarma accepts the credentials again; resuming work")
+		}
+	}
+
+	fields := map[string]any{"eventId": ev.EventID, "eventType": ev.EventType, "department": ev.DepartmentUUID}
+	if ev.Lead != nil && ev.Lead.LeadID != "" {
+		fields["leadId"] = ev.Lead.LeadID
+	}
+	switch {
+	case err == nil:
+		return p.result(ev, m, out, fields)
+	case refused, ctx.Err() != nil:
+		return consumer.Outcome{}, err // not done: retried, never dead-lettered
+	case errors.Is(err, handlers.ErrExhausted) && p.circuit.OpenedSince(gen):
+		// Everyone failed, not this event: retried once the circuit closes.
+		return consumer.Outcome{}, fmt.Errorf("myKaarma is failing for every event (circuit open), retrying later: %w", err)
+	}
+	d := deadLetterFor(err)
+	d.EventID = ev.EventID
+	fields["outcome"] = "DEAD_LETTER"
+	fields["attempts"] = d.Attempts
+	return consumer.Outcome{DeadLetter: d, Fields: fields}, nil
+}
+
+func (p *processor) result(ev *schemas.Event, m *consumer.Message, out *handlers.Outcome, fields map[string]any) (consumer.Outcome, error) {
+	r := schemas.Result{
+		EventID:        ev.EventID,
+		EventType:      ev.EventType,
+		Outcome:        out.Outcome,
+		CustomerUUID:   out.CustomerUUID,
+		CustomerAction: out.CustomerAction,
+		MatchRule:      out.MatchRule,
+		RequestID:      out.RequestID,
+		LeadID:         out.LeadID,
+		Warnings:       out.Warnings,
+		Attempts:       out.Attempts,
+		Source:         schemas.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset},
+		ProcessedAt:    p.now().UTC(),
+	}
+	if r.Warnings == nil {
+		r.Warnings = []schemas.Warning{}
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return consumer.Outcome{}, fmt.Errorf("marshal result: %w", err)
+	}
+	fields["outcome"] = r.Outcome
+	fields["rule"] = r.MatchRule
+	fields["action"] = r.CustomerAction
+	fields["attempts"] = r.Attempts
+	fields["customerUuid"] = r.CustomerUUID
+	return consumer.Outcome{Result: b, Fields: fields}, nil
+}
+
+// deadLetterFor classifies a handler error that ends the event.
+func deadLetterFor(err error) *consumer.DeadLetter {
+	d := &consumer.DeadLetter{Class: consumer.ClassExhausted, Message: err.Error(), Attempts: 1}
+	if errors.Is(err, mykaarma.ErrRejected) && !errors.Is(err, handlers.ErrExhausted) {
+		d.Class = consumer.ClassRejected
+	}
+	var se *handlers.StepError
+	if errors.As(err, &se) {
+		d.Step = se.Step
+		d.Attempts = max(se.Attempts, 1)
+	}
+	var api *mykaarma.Error
+	if errors.As(err, &api) {
+		d.HTTPStatus = api.StatusCode
+		d.HTTPBody = api.Body
+	}
+	return d
+}
