@@ -50,6 +50,10 @@ type Outcome struct {
 	// Fields are added to the one log line the consumer writes per outcome
 	// (eventId, outcome, rule...). They must not hold personal data.
 	Fields map[string]any
+	// Summary is the Handler's own typed account of the outcome. The consumer
+	// does not read it; it hands it to the Observer unchanged, so that metrics
+	// need not parse log fields.
+	Summary any
 }
 
 // DeadLetter describes why a record is dead-lettered. It becomes headers of the

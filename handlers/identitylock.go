@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"strings"
 	"sync"
 )
 
@@ -13,7 +12,8 @@ import (
 // same customer twice.
 //
 // It protects one process. Across replicas, events of one customer must share a
-// Kafka key (so they share a partition) for the same guarantee.
+// Kafka key (so they share a partition) for the same guarantee. The tokens come
+// from Identity (identity.go).
 type identityLocks struct {
 	mu   sync.Mutex
 	held map[string]chan struct{} // token -> closed when released
@@ -61,24 +61,4 @@ func (l *identityLocks) unlock(tokens []string, release chan struct{}) {
 	}
 	l.mu.Unlock()
 	close(release)
-}
-
-// identityTokens are the ways the decision tree could match this customer,
-// scoped to the department: its customerKey, and its last name together with
-// each phone, email and VIN (rules 2 and 3 need the same last name).
-func identityTokens(dept string, id identity) []string {
-	var ts []string
-	if id.Key != "" {
-		ts = append(ts, dept+"\x00key\x00"+strings.ToLower(id.Key))
-	}
-	last := fold(id.LastName)
-	if last == "" {
-		return ts
-	}
-	for kind, vs := range map[string][]string{"phone": id.Phones, "email": id.Emails, "vin": id.VINs} {
-		for _, v := range vs {
-			ts = append(ts, dept+"\x00"+last+"\x00"+kind+"\x00"+v)
-		}
-	}
-	return ts
 }

@@ -43,3 +43,15 @@ func clean(s string) string {
 	}
 	return string([]rune(s)[:200])
 }
+
+// PeekEvent decodes b into an Event without validating it, for routing
+// decisions that must not cost a second validation (the consumer's ordering
+// key). Fields that do not decode are left empty. Use Decode to process an
+// event.
+func PeekEvent(b []byte) (*Event, error) {
+	var ev Event
+	if err := json.Unmarshal(b, &ev); err != nil {
+		return nil, err
+	}
+	return &ev, nil
+}

@@ -107,16 +107,14 @@ func (m *metrics) watchGuards(g *guard.Gate, c *guard.Circuit) {
 
 // Outcome implements consumer.Observer.
 func (m *metrics) Outcome(_ *consumer.Message, out consumer.Outcome, latency time.Duration) {
-	outcome, _ := out.Fields["outcome"].(string)
-	rule, _ := out.Fields["rule"].(string)
-	attempts, _ := out.Fields["attempts"].(int)
+	s, _ := out.Summary.(summary)
 	if d := out.DeadLetter; d != nil {
-		outcome, attempts = "DEAD_LETTER", d.Attempts
+		s = summary{Outcome: outcomeDeadLetter, Attempts: d.Attempts}
 		m.deadLetters.WithLabelValues(d.Class).Inc()
 	}
-	m.events.WithLabelValues(outcome, rule).Inc()
-	if attempts > 1 {
-		m.retries.Add(float64(attempts - 1))
+	m.events.WithLabelValues(s.Outcome, s.Rule).Inc()
+	if s.Attempts > 1 {
+		m.retries.Add(float64(s.Attempts - 1))
 	}
 	m.eventLatency.Observe(latency.Seconds())
 }

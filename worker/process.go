@@ -20,6 +20,17 @@ type matcher interface {
 	Handle(ctx context.Context, ev *schemas.Event) (*handlers.Outcome, error)
 }
 
+// summary is the processor's typed account of an outcome, read by the
+// metrics (consumer.Outcome.Summary).
+type summary struct {
+	Outcome  string // QUEUED, UNPROCESSED, SAVED or DEAD_LETTER
+	Rule     string // the match rule; "" for a dead letter
+	Attempts int
+}
+
+// outcomeDeadLetter is the outcome label of a dead-lettered event.
+const outcomeDeadLetter = "DEAD_LETTER"
+
 // processor turns one input record into its result or dead-letter outcome:
 // decode and validate, run the handler behind the pause gate, classify what
 // went wrong.
@@ -40,7 +51,8 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 		}
 		return consumer.Outcome{
 			DeadLetter: &consumer.DeadLetter{Class: consumer.ClassInvalid, Message: err.Error(), EventID: schemas.PeekEventID(m.Value), Attempts: 1},
-			Fields:     map[string]any{"outcome": "DEAD_LETTER"},
+			Fields:     map[string]any{"outcome": outcomeDeadLetter},
+			Summary:    summary{Outcome: outcomeDeadLetter, Attempts: 1},
 		}, nil
 	}
 
@@ -68,20 +80,20 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 	if ev.Lead != nil && ev.Lead.LeadID != "" {
 		fields["leadId"] = ev.Lead.LeadID
 	}
-	switch {
-	case err == nil:
+	if err == nil {
 		return p.result(ev, m, out, fields)
-	case refused, ctx.Err() != nil:
+	}
+	switch classify(err, ctx.Err() != nil, p.circuit.OpenedSince(gen)) {
+	case actionPause, actionRetry:
 		return consumer.Outcome{}, err // not done: retried, never dead-lettered
-	case errors.Is(err, handlers.ErrExhausted) && p.circuit.OpenedSince(gen):
-		// Everyone failed, not this event: retried once the circuit closes.
+	case actionRetryAfterCircuit:
 		return consumer.Outcome{}, fmt.Errorf("myKaarma is failing for every event (circuit open), retrying later: %w", err)
 	}
 	d := deadLetterFor(err)
 	d.EventID = ev.EventID
-	fields["outcome"] = "DEAD_LETTER"
+	fields["outcome"] = outcomeDeadLetter
 	fields["attempts"] = d.Attempts
-	return consumer.Outcome{DeadLetter: d, Fields: fields}, nil
+	return consumer.Outcome{DeadLetter: d, Fields: fields, Summary: summary{Outcome: outcomeDeadLetter, Attempts: d.Attempts}}, nil
 }
 
 func (p *processor) result(ev *schemas.Event, m *consumer.Message, out *handlers.Outcome, fields map[string]any) (consumer.Outcome, error) {
@@ -111,24 +123,5 @@ func (p *processor) result(ev *schemas.Event, m *consumer.Message, out *handlers
 	fields["action"] = r.CustomerAction
 	fields["attempts"] = r.Attempts
 	fields["customerUuid"] = r.CustomerUUID
-	return consumer.Outcome{Result: b, Fields: fields}, nil
-}
-
-// deadLetterFor classifies a handler error that ends the event.
-func deadLetterFor(err error) *consumer.DeadLetter {
-	d := &consumer.DeadLetter{Class: consumer.ClassExhausted, Message: err.Error(), Attempts: 1}
-	if errors.Is(err, mykaarma.ErrRejected) && !errors.Is(err, handlers.ErrExhausted) {
-		d.Class = consumer.ClassRejected
-	}
-	var se *handlers.StepError
-	if errors.As(err, &se) {
-		d.Step = se.Step
-		d.Attempts = max(se.Attempts, 1)
-	}
-	var api *mykaarma.Error
-	if errors.As(err, &api) {
-		d.HTTPStatus = api.StatusCode
-		d.HTTPBody = api.Body
-	}
-	return d
+	return consumer.Outcome{Result: b, Fields: fields, Summary: summary{Outcome: r.Outcome, Rule: r.MatchRule, Attempts: r.Attempts}}, nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/leadworker/leadworker/consumer"
@@ -183,60 +182,4 @@ func (w *Worker) Run(ctx context.Context, addr string) error {
 		return errors.Join(runErr, err)
 	}
 	return runErr
-}
-
-// orderKey keeps events of one customer in order: the Kafka key, or for an
-// unkeyed event its customer identity (customerKey, else last name with the
-// first phone or email), or no constraint when nothing identifies it.
-func orderKey(m *consumer.Message) string {
-	if len(m.Key) > 0 {
-		return string(m.Key)
-	}
-	type ident struct {
-		CustomerKey  string `json:"customerKey"`
-		LastName     string `json:"lastName"`
-		PhoneNumbers []struct {
-			PhoneNumber string `json:"phoneNumber"`
-		} `json:"phoneNumbers"`
-		Emails []struct {
-			EmailAddress string `json:"emailAddress"`
-		} `json:"emails"`
-	}
-	var v struct {
-		Customer *ident `json:"customer"`
-		Lead     *struct {
-			Customer *ident `json:"customer"`
-		} `json:"lead"`
-	}
-	if json.Unmarshal(m.Value, &v) == nil {
-		c := v.Customer
-		if v.Lead != nil {
-			c = v.Lead.Customer
-		}
-		if c != nil {
-			switch {
-			case c.CustomerKey != "":
-				return "key:" + strings.ToLower(strings.TrimSpace(c.CustomerKey))
-			case len(c.PhoneNumbers) > 0:
-				return "phone:" + digits(c.PhoneNumbers[0].PhoneNumber)
-			case len(c.Emails) > 0:
-				return "email:" + strings.ToLower(strings.TrimSpace(c.Emails[0].EmailAddress))
-			}
-		}
-	}
-	return consumer.KafkaKey(m)
-}
-
-func digits(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	d := b.String()
-	if len(d) == 11 && d[0] == '1' {
-		d = d[1:]
-	}
-	return d
 }

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/leadworker/leadworker/mykaarma"
@@ -101,8 +100,15 @@ func New(opts Options) *Server {
 	return s
 }
 
+// TB is the part of testing.TB that NewServer uses; declaring it here keeps
+// the testing package out of binaries that embed the fake.
+type TB interface {
+	Helper()
+	Cleanup(func())
+}
+
 // NewServer starts a fake on 127.0.0.1 and closes it when tb's test ends.
-func NewServer(tb testing.TB, opts Options) *Server {
+func NewServer(tb TB, opts Options) *Server {
 	tb.Helper()
 	s := New(opts)
 	s.ts = httptest.NewServer(s)

@@ -1,0 +1,62 @@
+package worker
+
+import (
+	"errors"
+
+	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/mykaarma"
+)
+
+// action is what an event's handler error means for the event.
+type action int
+
+const (
+	// actionDeadLetter: the event itself failed; it is dead-lettered.
+	actionDeadLetter action = iota
+	// actionPause: myKaarma refuses the credentials; work pauses and the event
+	// is retried, never dead-lettered.
+	actionPause
+	// actionRetry: the worker is stopping or the partition is being given up;
+	// the event is redelivered.
+	actionRetry
+	// actionRetryAfterCircuit: the event ran out of retries while myKaarma
+	// failed for every event (the circuit opened); it is retried once the
+	// circuit closes instead of being dead-lettered.
+	actionRetryAfterCircuit
+)
+
+// classify decides what err, returned by the handler for one event, means.
+// stopping reports that the consumer's context has ended; circuitOpened that
+// the circuit opened while the event ran. It is a pure function of its
+// arguments.
+func classify(err error, stopping, circuitOpened bool) action {
+	switch {
+	case errors.Is(err, mykaarma.ErrAuth):
+		return actionPause
+	case stopping:
+		return actionRetry
+	case errors.Is(err, handlers.ErrExhausted) && circuitOpened:
+		return actionRetryAfterCircuit
+	}
+	return actionDeadLetter
+}
+
+// deadLetterFor classifies a handler error that ends the event.
+func deadLetterFor(err error) *consumer.DeadLetter {
+	d := &consumer.DeadLetter{Class: consumer.ClassExhausted, Message: err.Error(), Attempts: 1}
+	if errors.Is(err, mykaarma.ErrRejected) && !errors.Is(err, handlers.ErrExhausted) {
+		d.Class = consumer.ClassRejected
+	}
+	var se *handlers.StepError
+	if errors.As(err, &se) {
+		d.Step = se.Step
+		d.Attempts = max(se.Attempts, 1)
+	}
+	var api *mykaarma.Error
+	if errors.As(err, &api) {
+		d.HTTPStatus = api.StatusCode
+		d.HTTPBody = api.Body
+	}
+	return d
+}
