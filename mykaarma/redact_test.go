@@ -28,10 +28,10 @@ func TestRedactsEchoedSecrets(t *testing.T) {
 	leaks := []string{
 		pass,
 		`pa\u003css\u003e\"w0rd\u0026x`, // Go's HTML-safe JSON
-		`pa<ss>\"w0rd&x`,                 // plain JSON
-		`pa%3Css%3E%22w0rd%26x`,          // url.QueryEscape
-		`pa%3Css%3E%22w0rd&x`,            // url.PathEscape
-		`pa&lt;ss&gt;&#34;w0rd&amp;x`,    // html.EscapeString
+		`pa<ss>\"w0rd&x`,                // plain JSON
+		`pa%3Css%3E%22w0rd%26x`,         // url.QueryEscape
+		`pa%3Css%3E%22w0rd&x`,           // url.PathEscape
+		`pa&lt;ss&gt;&#34;w0rd&amp;x`,   // html.EscapeString
 		passB64,
 		strings.TrimRight(passB64, "="),
 		token,
