@@ -2,6 +2,7 @@ package logmask
 
 import (
 	"io"
+	"slices"
 
 	"github.com/sirupsen/logrus"
 )
@@ -28,6 +29,7 @@ func (f *Formatter) Format(e *logrus.Entry) ([]byte, error) {
 			known.matchers = append(known.matchers, p.matchers...)
 		}
 	}
+	slices.SortStableFunc(known.matchers, func(a, b matcher) int { return a.order - b.order })
 	mask := func(key, s string) string {
 		s = f.secrets.redact(s)
 		s = known.mask(s)

@@ -2,6 +2,7 @@ package logmask
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -16,11 +17,10 @@ const personalKey = "logmask.personal"
 type personal struct{ matchers []matcher }
 
 type matcher struct {
-	re   *regexp.Regexp // on folded text
-	mask func(string) string
-	// alone tells whether a match must stand apart from letters and digits (all do) and, for
-	// emails, from the characters of an address.
-	email bool
+	re    *regexp.Regexp // on folded text
+	mask  func(string) string
+	order int  // emails (0) are masked first, then phones (1), then names (2), which may be part of an email
+	email bool // a match must also stand apart from the characters of an address
 }
 
 // String and MarshalJSON keep the values out of the output of a formatter that is not a
@@ -59,6 +59,7 @@ func WithPersonal(log logrus.FieldLogger, values ...string) logrus.FieldLogger {
 			p.matchers = append(p.matchers, m)
 		}
 	}
+	slices.SortStableFunc(p.matchers, func(a, b matcher) int { return a.order - b.order })
 	return log.WithField(personalKey, p)
 }
 
@@ -82,10 +83,10 @@ func newMatcher(v string) (matcher, bool) {
 		}
 		parts := strings.Split(d, "")
 		re := regexp.MustCompile(`(?:\+?1` + phoneSep + `)?\(?` + strings.Join(parts, phoneSep))
-		return matcher{re: re, mask: maskPhone}, true
+		return matcher{re: re, mask: maskPhone, order: 1}, true
 	case utf8.RuneCountInString(v) >= 2:
 		re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(v))
-		return matcher{re: re, mask: func(string) string { return "***" }}, true
+		return matcher{re: re, mask: func(string) string { return "***" }, order: 2}, true
 	}
 	return matcher{}, false
 }
