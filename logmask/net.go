@@ -10,10 +10,9 @@ var (
 	// netPhone: a North American number as people write it: optional +1, an area code that
 	// starts with 2 to 9 (parenthesised or not), then 3 and 4 digits, with at most one
 	// separator (space . - / _) between the groups.
+	// The last group of four digits keeps dotted IPv4 addresses (groups of at most three) out;
+	// the checks in maskFreeText keep out digits glued to an identifier, a time or a port.
 	netPhone = regexp.MustCompile(`\+?(?:1[ .\-/_]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .\-/_]?)\d{3}[ .\-/_]?\d{4}`)
-	// ipv4 is the dotted form of an IPv4 address, which netPhone could otherwise read as
-	// 1 + 3 + 3 + 4 digits ("1.234.567.8901" is not an address, "10.100.125.153" is).
-	ipv4 = regexp.MustCompile(`^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$`)
 )
 
 // maskFreeText masks the email addresses and phone numbers of text that may echo data, such
@@ -25,7 +24,7 @@ func maskFreeText(text string) string {
 	})
 	f = fold(text)
 	return f.replace(netPhone, func(s string, a, b int) (string, bool) {
-		if !outsideIdentifier(s, a, b) || ipv4.MatchString(s[a:b]) {
+		if !outsideIdentifier(s, a, b) {
 			return "", false
 		}
 		return maskPhone(s[a:b]), true
