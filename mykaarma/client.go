@@ -14,7 +14,10 @@
 // then look (search again) before sending it again.
 //
 // The client does not retry, does not log, and never puts the password, the Authorization header
-// or URLs in error strings.
+// or URLs in error strings. The password and the Basic token are redacted from every part of an
+// Error (Error(), Body, Message, Problems, Lead) as they are and in the forms a server may echo
+// them in: JSON-escaped, HTML-escaped, URL-escaped and base64. The body is redacted before it is
+// cut to 1 KiB, so a secret straddling the cut is not kept in part.
 package mykaarma
 
 import (
@@ -67,6 +70,7 @@ type Client struct {
 	maxBytes   int64
 	userAgent  string
 	now        func() time.Time // clock for Retry-After HTTP dates; tests replace it
+	redactor   redactor         // the password and the Basic token
 }
 
 // New returns a Client for baseURL (for example https://api.mykaarma.com). baseURL must be an
@@ -103,6 +107,7 @@ func New(baseURL string, opts Options) (*Client, error) {
 		maxBytes:   opts.MaxResponseBytes,
 		userAgent:  opts.UserAgent,
 		now:        time.Now,
+		redactor:   newRedactor(opts.Password, basicToken(opts.Username, opts.Password)),
 	}
 	if c.httpClient == nil {
 		c.httpClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
@@ -189,11 +194,11 @@ func (c *Client) do(op string, req *http.Request, out any) (*response, error) {
 		body = body[:c.maxBytes]
 	}
 	if err := checkResponse(op, resp, body, tooLarge, c.now()); err != nil {
-		return nil, c.redact(err)
+		return nil, c.redact(err, tooLarge)
 	}
 	if out != nil {
 		if err := json.Unmarshal(body, out); err != nil {
-			return nil, c.redact(newError(op, resp.StatusCode, body, ErrRejected, "undecodable body: "+err.Error()))
+			return nil, c.redact(newError(op, resp.StatusCode, body, ErrRejected, "undecodable body: "+err.Error()), false)
 		}
 	}
 	return &response{status: resp.StatusCode, body: body}, nil
@@ -207,10 +212,11 @@ func (c *Client) transportError(op, method string, parent, call context.Context,
 		err = ue.Err // the url may carry the search term; keep it out of messages
 	}
 	e := &Error{
-		Op:      op,
-		Err:     err,
-		method:  method,
-		reached: connected,
+		Op:       op,
+		Err:      err,
+		method:   method,
+		reached:  connected,
+		redactor: c.redactor, // Error() redacts the transport error's text
 	}
 	switch {
 	case parent.Err() != nil:
@@ -231,28 +237,18 @@ func (c *Client) transportError(op, method string, parent, call context.Context,
 	return e
 }
 
-// redact removes the password and the Basic token from the parts of err that came from the
-// server, in case a proxy or a login page echoed them.
-func (c *Client) redact(err error) error {
+// redact removes the password and the Basic token, in every form newRedactor knows, from the
+// parts of err that came from the server, in case a proxy or a login page echoed them, and keeps
+// at most maxErrorBody of the redacted body. bodyCut tells that the body was cut at
+// MaxResponseBytes. Redaction comes before the cut so that a secret straddling it is not kept in
+// part.
+func (c *Client) redact(err error, bodyCut bool) error {
 	var e *Error
 	if !errors.As(err, &e) {
 		return err
 	}
-	token := basicToken(c.username, c.password)
-	for _, secret := range []string{token, c.password} {
-		if secret == "" {
-			continue
-		}
-		e.Message = strings.ReplaceAll(e.Message, secret, "[redacted]")
-		e.Body = bytes.ReplaceAll(e.Body, []byte(secret), []byte("[redacted]"))
-		for i := range e.Problems {
-			e.Problems[i].Title = strings.ReplaceAll(e.Problems[i].Title, secret, "[redacted]")
-			e.Problems[i].Message = strings.ReplaceAll(e.Problems[i].Message, secret, "[redacted]")
-		}
-		if e.Lead != nil {
-			e.Lead.Description = strings.ReplaceAll(e.Lead.Description, secret, "[redacted]")
-		}
-	}
+	e.Body = c.redactor.redactCut(e.Body, bodyCut, maxErrorBody)
+	c.redactor.redactError(e)
 	return err
 }
 

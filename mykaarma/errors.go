@@ -31,7 +31,7 @@ const maxErrorBody = 1 << 10
 type Error struct {
 	Op         string        // "search", "read", "create", "update" or "lead"
 	StatusCode int           // HTTP status; 0 for transport errors
-	Body       []byte        // raw response body, at most 1 KiB kept
+	Body       []byte        // response body, secrets redacted, then at most 1 KiB kept
 	Problems   []Problem     // the customer API's errors list
 	Lead       *LeadError    // the save-lead error object
 	Message    string        // the framework 4XX message, or a short reason such as "non-JSON body"
@@ -42,6 +42,7 @@ type Error struct {
 	method        string
 	reached       bool // a connection was obtained: the request may have reached the server
 	retryAfterSet bool
+	redactor      redactor // applied to the whole of Error(), the underlying error's text included
 }
 
 // Error describes the failure without URLs, headers or credentials.
@@ -81,7 +82,7 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
-	return b.String()
+	return e.redactor.redact(b.String())
 }
 
 // Unwrap returns the class sentinel and the underlying error, whichever are set.
@@ -118,12 +119,10 @@ func RetryAfter(err error) (time.Duration, bool) {
 	return e.RetryAfter, true
 }
 
-// newError builds a response error, keeping at most maxErrorBody of body.
+// newError builds a response error with the whole body; the Client redacts it and then keeps at
+// most maxErrorBody of it (see Client.redact).
 func newError(op string, status int, body []byte, class error, msg string) *Error {
-	if len(body) > maxErrorBody {
-		body = body[:maxErrorBody]
-	}
-	return &Error{Op: op, StatusCode: status, Body: bytes.Clone(body), class: class, Message: msg}
+	return &Error{Op: op, StatusCode: status, Body: body, class: class, Message: msg}
 }
 
 // checkResponse returns nil for a 2xx JSON body without errors, and an *Error otherwise.

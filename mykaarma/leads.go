@@ -32,7 +32,7 @@ func (c *Client) SaveLead(ctx context.Context, dealerUUID string, lead *Lead) (*
 	}
 	e := newError(op, resp.status, resp.body, ErrRejected, "unexpected lead verdict "+quoteShort(res.Message))
 	e.Lead = res.Error
-	return nil, c.redact(e)
+	return nil, c.redact(e, false)
 }
 
 // UnmarshalJSON accepts both spellings seen for the lead error object,

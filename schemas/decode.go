@@ -17,8 +17,10 @@ import (
 // It rejects, in this order and reporting only the first failure of the list: empty input;
 // input that is not UTF-8; input that is not one JSON value (or has data after it); a value
 // that is not an object; an eventType that is missing, not a string, or neither "lead" nor
-// "customer". It then validates the object against the event type's schema, reporting every
-// problem found, and decodes it.
+// "customer". It then validates the object against the event type's schema and checks that no
+// string the event keeps holds a NUL character (\u0000) or an unpaired UTF-16 surrogate escape
+// (such as a lone \ud800, which encoding/json would turn into U+FFFD), reporting every problem
+// found, and decodes it. A U+FFFD the producer sent, literally or as \ufffd, is accepted.
 //
 // Every error is a *[ValidationError] that matches [ErrInvalid]. On success exactly one of
 // Lead (eventType "lead") or Customer (eventType "customer") is set; DealerUUID and Vehicles
@@ -36,7 +38,8 @@ func Decode(b []byte) (*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if problems := validate(s, obj); len(problems) > 0 {
+	problems := append(validate(s, obj), textProblems(b, eventType)...)
+	if len(problems) > 0 {
 		return nil, newValidationError(problems...)
 	}
 	ev, err := toEvent(b, obj, eventType)

@@ -14,6 +14,10 @@
 //     [ErrInvalid] with errors.Is; its problems are sorted, and its message is deterministic for
 //     a given input, so it can be used in golden files and dead-letter records. Messages never
 //     echo more than a short prefix of the input.
+//   - No string of a decoded event holds a NUL character or comes from an unpaired UTF-16
+//     surrogate escape (which encoding/json would silently turn into U+FFFD); such input is
+//     invalid, with the JSON pointer of the string in the message. A U+FFFD the producer sent
+//     is kept: it is a valid character, and it cannot be told apart from one meant.
 //   - Properties the schemas do not list are accepted and ignored (forward compatibility); a
 //     listed property of the wrong type is an error.
 //   - The package holds no mutable state and does not log; every function is safe for
