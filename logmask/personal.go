@@ -115,3 +115,10 @@ func (p *personal) mask(text string) string {
 	}
 	return text
 }
+
+// Personal returns values as log fields, for code that hands fields to another logger rather
+// than holding one: merge them into the fields of an entry and a [Formatter] masks the values
+// in that entry as WithPersonal would.
+func Personal(values ...string) logrus.Fields {
+	return WithPersonal(nil, values...).(*logrus.Entry).Data
+}

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/leadworker/leadworker/logmask"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/schemas"
 	"github.com/leadworker/leadworker/worker"
@@ -89,7 +90,7 @@ func Bench(ctx context.Context, o BenchOptions, out io.Writer) error {
 // benchPipeline runs newWorker's pipeline over o.Events events and measures it.
 func benchPipeline(ctx context.Context, cfg worker.Config, o BenchOptions, fake *mykaarmatest.Server) (benchRun, error) {
 	var r benchRun
-	w, err := worker.New(cfg, worker.NewLogger("warn", "text", io.Discard), nil)
+	w, err := worker.New(cfg, logmask.New("warn", "text", io.Discard), nil)
 	if err != nil {
 		return r, err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/examples"
+	"github.com/leadworker/leadworker/logmask"
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/schemas"
@@ -50,7 +51,7 @@ func Demo(ctx context.Context, out, stderr io.Writer, verbose bool) error {
 	if verbose {
 		logOut = stderr
 	}
-	w, err := worker.New(cfg, worker.NewLogger("info", "text", logOut), nil)
+	w, err := worker.New(cfg, logmask.New("info", "text", logOut), nil)
 	if err != nil {
 		return err
 	}

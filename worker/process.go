@@ -10,6 +10,7 @@ import (
 	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/guard"
 	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/logmask"
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/schemas"
 	"github.com/sirupsen/logrus"
@@ -76,7 +77,8 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 		}
 	}
 
-	fields := map[string]any{"eventId": ev.EventID, "eventType": ev.EventType, "department": ev.DepartmentUUID}
+	fields := logmask.Personal(personalValues(ev)...)
+	fields["eventId"], fields["eventType"], fields["department"] = ev.EventID, ev.EventType, ev.DepartmentUUID
 	if ev.Lead != nil && ev.Lead.LeadID != "" {
 		fields["leadId"] = ev.Lead.LeadID
 	}

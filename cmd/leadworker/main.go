@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/leadworker/leadworker/logmask"
 	"github.com/leadworker/leadworker/worker"
 )
 
@@ -63,7 +64,10 @@ func runCommand(ctx context.Context, stderr io.Writer, lookup func(string) (stri
 		fmt.Fprintf(stderr, "leadworker: bad configuration:\n%v\n", err)
 		return 2
 	}
-	log := worker.NewLogger(cfg.LogLevel, cfg.LogFormat, stderr)
+	// The logger masks customers' personal data and never prints a secret,
+	// in any of its escaped forms (the Basic token is base64 of user:password).
+	log := logmask.New(cfg.LogLevel, cfg.LogFormat, stderr,
+		cfg.Password, cfg.Username+":"+cfg.Password, cfg.Kafka.SASLPassword)
 	w, err := worker.New(cfg, log, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "leadworker: %v\n", err)
