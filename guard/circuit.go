@@ -2,6 +2,8 @@ package guard
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -23,6 +25,18 @@ type CircuitOptions struct {
 	// events [3], so that one event that keeps failing while nothing else is
 	// sent is dead-lettered as exhausted instead of pausing the worker.
 	MinEvents int
+}
+
+// Validate reports settings that cannot work; zero fields are defaults.
+func (o CircuitOptions) Validate() error {
+	var errs []error
+	if o.Ratio < 0 || o.Ratio > 1 {
+		errs = append(errs, fmt.Errorf("circuit failure ratio %v: want a share in (0, 1]", o.Ratio))
+	}
+	if o.WindowCalls < 0 || o.Window < 0 || o.MinEvents < 0 {
+		errs = append(errs, errors.New("circuit window and minimum events must not be negative"))
+	}
+	return errors.Join(errs...)
 }
 
 func (o CircuitOptions) withDefaults() CircuitOptions {
@@ -70,8 +84,13 @@ type call struct {
 	failed bool
 }
 
+// NewCircuit returns a circuit that pauses gate while it is open. now nil is
+// time.Now; log nil is silent. opts must pass Validate.
 func NewCircuit(opts CircuitOptions, gate *Gate, now func() time.Time, log logrus.FieldLogger) *Circuit {
-	return &Circuit{opts: opts.withDefaults(), now: now, gate: gate, log: log, runEvents: make(map[string]struct{})}
+	if now == nil {
+		now = time.Now
+	}
+	return &Circuit{opts: opts.withDefaults(), now: now, gate: gate, log: orSilent(log), runEvents: make(map[string]struct{})}
 }
 
 // record notes the outcome of one myKaarma call made for event.

@@ -58,3 +58,25 @@ func TestCircuitRatio(t *testing.T) {
 		t.Fatal("8 of the last 10 calls failing within the window did not open the circuit")
 	}
 }
+
+func TestCircuitOptionsValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts CircuitOptions
+		ok   bool
+	}{
+		{"defaults", CircuitOptions{}, true},
+		{"disabled", CircuitOptions{Consecutive: -1}, true},
+		{"ratio above one", CircuitOptions{Ratio: 1.01}, false},
+		{"negative ratio", CircuitOptions{Ratio: -0.1}, false},
+		{"negative window", CircuitOptions{Window: -time.Second}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.opts.Validate(); (err == nil) != tt.ok {
+				t.Errorf("Validate() = %v; want ok = %v", err, tt.ok)
+			}
+		})
+	}
+}

@@ -1,10 +1,10 @@
 package guard
 
 import (
+	"errors"
+	"fmt"
 	"sync"
-	"time"
 
-	"github.com/leadworker/leadworker/consumer"
 	"github.com/sirupsen/logrus"
 )
 
@@ -23,6 +23,21 @@ type FloodOptions struct {
 	Disabled bool
 }
 
+// Validate reports settings that cannot work; zero fields are defaults.
+func (o FloodOptions) Validate() error {
+	var errs []error
+	if o.Ratio < 0 || o.Ratio > 1 {
+		errs = append(errs, fmt.Errorf("dead-letter flood ratio %v: want a share in (0, 1]", o.Ratio))
+	}
+	if o.Window < 0 || o.MinEvents < 0 || o.Consecutive < 0 {
+		errs = append(errs, errors.New("dead-letter flood window, minimum and run must not be negative"))
+	}
+	if w := o.withDefaults(); w.MinEvents > w.Window {
+		errs = append(errs, fmt.Errorf("dead-letter flood minimum %d: want at most the window %d", w.MinEvents, w.Window))
+	}
+	return errors.Join(errs...)
+}
+
 func (o FloodOptions) withDefaults() FloodOptions {
 	if o.Ratio == 0 {
 		o.Ratio = 0.5
@@ -39,7 +54,7 @@ func (o FloodOptions) withDefaults() FloodOptions {
 	return o
 }
 
-// Flood watches finished events (it is a consumer.Observer). When dead
+// Flood watches finished events (Record). When dead
 // letters flood, it pauses the gate for ReasonFlood: records in flight
 // finish, nothing new is handled, nothing is committed past them, and
 // /readyz answers 503 until a restart or POST /admin/resume.
@@ -54,16 +69,17 @@ type Flood struct {
 	run    int    // consecutive dead letters
 }
 
+// NewFlood returns a flood guard that pauses gate; log nil is silent. opts
+// must pass Validate.
 func NewFlood(opts FloodOptions, gate *Gate, log logrus.FieldLogger) *Flood {
-	return &Flood{opts: opts.withDefaults(), gate: gate, log: log}
+	return &Flood{opts: opts.withDefaults(), gate: gate, log: orSilent(log)}
 }
 
-// Outcome implements consumer.Observer.
-func (f *Flood) Outcome(_ *consumer.Message, out consumer.Outcome, _ time.Duration) {
+// Record notes one finished event: dead reports whether it was dead-lettered.
+func (f *Flood) Record(dead bool) {
 	if f.opts.Disabled {
 		return
 	}
-	dead := out.DeadLetter != nil
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.recent = append(f.recent, dead)

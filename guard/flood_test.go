@@ -4,13 +4,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leadworker/leadworker/consumer"
 	"github.com/sirupsen/logrus/hooks/test"
 )
 
 func TestFloodGuard(t *testing.T) {
-	ok := consumer.Outcome{Result: []byte(`{}`)}
-	dead := consumer.Outcome{DeadLetter: &consumer.DeadLetter{Class: consumer.ClassInvalid}}
 	opts := FloodOptions{Ratio: 0.5, Window: 10, MinEvents: 4, Consecutive: 5}
 	tests := []struct {
 		name      string
@@ -31,11 +28,7 @@ func TestFloodGuard(t *testing.T) {
 			g := NewGate(time.Now, time.Second, time.Second)
 			f := NewFlood(opts, g, log)
 			for _, c := range tt.outcomes {
-				out := ok
-				if c == 'd' {
-					out = dead
-				}
-				f.Outcome(&consumer.Message{}, out, time.Millisecond)
+				f.Record(c == 'd')
 			}
 			if got := g.IsPaused(ReasonFlood); got != tt.wantPause {
 				t.Errorf("after %s: paused = %v; want %v", tt.outcomes, got, tt.wantPause)
@@ -51,17 +44,59 @@ func TestFloodGuardResume(t *testing.T) {
 	log, _ := test.NewNullLogger()
 	g := NewGate(time.Now, time.Second, time.Second)
 	f := NewFlood(FloodOptions{Consecutive: 2, Window: 10, MinEvents: 10}, g, log)
-	dead := consumer.Outcome{DeadLetter: &consumer.DeadLetter{Class: consumer.ClassRejected}}
-	f.Outcome(&consumer.Message{}, dead, 0)
-	f.Outcome(&consumer.Message{}, dead, 0)
+	f.Record(true)
+	f.Record(true)
 	if !g.IsPaused(ReasonFlood) {
 		t.Fatal("two consecutive dead letters did not pause")
 	}
 	if !f.Resume() || g.IsPaused(ReasonFlood) {
 		t.Fatal("resume() did not lift the pause")
 	}
-	f.Outcome(&consumer.Message{}, dead, 0)
+	f.Record(true)
 	if g.IsPaused(ReasonFlood) {
 		t.Error("resume() kept the run that caused the pause")
+	}
+}
+
+func TestFloodOptionsValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts FloodOptions
+		ok   bool
+	}{
+		{"defaults", FloodOptions{}, true},
+		{"ratio above one", FloodOptions{Ratio: 1.5}, false},
+		{"negative window", FloodOptions{Window: -1}, false},
+		{"minimum above the window", FloodOptions{Window: 10, MinEvents: 11}, false},
+		{"minimum above the default window", FloodOptions{MinEvents: 101}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.opts.Validate(); (err == nil) != tt.ok {
+				t.Errorf("Validate() = %v; want ok = %v", err, tt.ok)
+			}
+		})
+	}
+}
+
+// TestNilLoggersAreSilent: a guard built without a logger logs nowhere and
+// does not panic when it has something to say.
+func TestNilLoggersAreSilent(t *testing.T) {
+	t.Parallel()
+	g := NewGate(nil, time.Second, time.Second)
+	f := NewFlood(FloodOptions{Consecutive: 1}, g, nil)
+	f.Record(true)
+	if !g.IsPaused(ReasonFlood) {
+		t.Error("flood guard without a logger did not pause")
+	}
+	c := NewCircuit(CircuitOptions{Consecutive: 1, MinEvents: 1}, g, nil, nil)
+	c.Record("e1", true)
+	if !c.IsOpen() {
+		t.Fatal("circuit without a logger did not open")
+	}
+	c.Record("e1", false)
+	if c.IsOpen() {
+		t.Error("circuit without a logger did not close")
 	}
 }

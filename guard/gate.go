@@ -36,7 +36,12 @@ type pause struct {
 	nextProbe time.Time
 }
 
+// NewGate returns an open gate whose probes back off from minBackoff to
+// maxBackoff; now nil is time.Now.
 func NewGate(now func() time.Time, minBackoff, maxBackoff time.Duration) *Gate {
+	if now == nil {
+		now = time.Now
+	}
 	return &Gate{now: now, minBackoff: minBackoff, maxBackoff: maxBackoff,
 		pauses: make(map[string]*pause), changed: make(chan struct{})}
 }

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -24,7 +25,10 @@ type guards struct {
 	lag     *consumer.LagWatcher // nil until watch
 }
 
-func newGuards(cfg GuardConfig, log logrus.FieldLogger) *guards {
+func newGuards(cfg GuardConfig, log logrus.FieldLogger) (*guards, error) {
+	if err := errors.Join(cfg.Circuit.Validate(), cfg.Flood.Validate()); err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
 	gate := guard.NewGate(time.Now, cfg.ProbeMin, cfg.ProbeMax)
 	g := &guards{
@@ -36,7 +40,7 @@ func newGuards(cfg GuardConfig, log logrus.FieldLogger) *guards {
 		metrics: newMetrics(),
 	}
 	g.metrics.watchGuards(gate, g.circuit)
-	return g
+	return g, nil
 }
 
 // wrap returns rt (nil: http.DefaultTransport) with every myKaarma call
@@ -56,7 +60,7 @@ func (g *guards) processor(m matcher) *processor {
 // Outcome implements consumer.Observer: metrics, then the flood guard.
 func (g *guards) Outcome(m *consumer.Message, out consumer.Outcome, latency time.Duration) {
 	g.metrics.Outcome(m, out, latency)
-	g.flood.Outcome(m, out, latency)
+	g.flood.Record(out.DeadLetter != nil)
 }
 
 // watch exports c's in-flight state and prepares the lag watcher for the

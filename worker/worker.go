@@ -31,7 +31,10 @@ type Worker struct {
 // call passes the rate limit, then the metrics and circuit observer, then the
 // adaptive-concurrency observer.
 func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, error) {
-	guards := newGuards(cfg.Guards, log)
+	guards, err := newGuards(cfg.Guards, log)
+	if err != nil {
+		return nil, fmt.Errorf("guards: %w", err)
+	}
 	hc, concurrency := myKaarmaHTTP(cfg, log, httpClient, guards.wrap)
 	client, err := mykaarma.New(cfg.BaseURL, mykaarma.Options{
 		Username: cfg.Username, Password: cfg.Password,
