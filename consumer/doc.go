@@ -1,7 +1,13 @@
 // Package consumer runs leadworker's Kafka side: it joins a consumer group,
 // fetches records, hands each to a Handler, writes exactly one result or
-// dead-letter record per input, and commits offsets. It is the only package
-// that imports kafka-go.
+// dead-letter record per input, and commits offsets. It also holds the
+// Kafka-side tools around that loop: the TLS and SASL connection setup
+// (Connections), the group's lag and broker reachability (LagWatcher), and
+// dead-letter replay (Replay).
+//
+// It is the only package on the worker's run path that imports kafka-go, and
+// it imports no other leadworker package: a Handler is all it knows of the
+// business.
 //
 // Guarantees:
 //

@@ -8,7 +8,7 @@ import (
 	"net/url"
 )
 
-// SaveLead saves a lead for a dealer (seed 003, scope lead.write). A 2xx whose message is
+// SaveLead saves a lead for a dealer ("How to save a lead", scope lead.write). A 2xx whose message is
 // LeadQueued or LeadUnprocessed is a verdict, returned without error even when it carries an
 // error object: UNPROCESSED is to be reported, not retried. Any other message is ErrRejected.
 // Save lead is not idempotent; see (*Error).OutcomeUnknown.

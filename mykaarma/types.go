@@ -7,7 +7,7 @@ import (
 )
 
 // Customer is a myKaarma customer as the create, update and read calls carry it
-// (seed 003's customer object).
+// (the customer object of "How to save a lead").
 type Customer struct {
 	UUID            string    `json:"uuid,omitempty"`
 	CustomerKey     string    `json:"customerKey,omitempty"`
@@ -52,7 +52,7 @@ type Phone struct {
 	IsPreferred *bool  `json:"isPreferred,omitempty"`
 }
 
-// Vehicle is a vehicle as seed 003 describes it.
+// Vehicle is a vehicle as "How to save a lead" describes it.
 type Vehicle struct {
 	UUID             string `json:"uuid,omitempty"`
 	TrackingID       string `json:"trackingId,omitempty"`
@@ -151,7 +151,7 @@ type SaveResult struct {
 	CustomerUUID string    `json:"customerUuid"`
 }
 
-// Lead is the save-lead request body of seed 003.
+// Lead is the save-lead request body of "How to save a lead".
 type Lead struct {
 	Customer        Customer      `json:"customer"`
 	Vehicle         *Vehicle      `json:"vehicle,omitempty"`

@@ -2,7 +2,7 @@
 // describe them, and the decoder that enforces those schemas.
 //
 // Two kinds of input event exist, told apart by eventType: a lead event ("lead") carries
-// myKaarma's save-lead body of seed 003; a customer event ("customer") carries a customer and
+// myKaarma's save-lead body ("How to save a lead"); a customer event ("customer") carries a customer and
 // its vehicles. Their schemas, lead-event.schema.json and customer-event.schema.json (with the
 // shared definitions.schema.json), are embedded and are the documentation upstream producers
 // read. result.schema.json describes [Result].

@@ -21,7 +21,7 @@ type Event struct {
 	Vehicles       []Vehicle `json:"vehicles,omitempty"` // customer events only
 }
 
-// Lead is the save-lead body of seed 003.
+// Lead is the body of myKaarma's "How to save a lead".
 type Lead struct {
 	Customer        Customer      `json:"customer"`
 	Vehicle         *Vehicle      `json:"vehicle,omitempty"`
@@ -33,7 +33,7 @@ type Lead struct {
 	LeadType        string        `json:"leadType"`
 }
 
-// Customer is the customer of an event, as seed 003 describes it.
+// Customer is the customer of an event, as myKaarma's "How to save a lead" describes it.
 // UUID, when an upstream system already knows it, is ignored for matching.
 type Customer struct {
 	UUID            string    `json:"uuid,omitempty"`
@@ -79,7 +79,7 @@ type Phone struct {
 	IsPreferred *bool  `json:"isPreferred,omitempty"`
 }
 
-// Vehicle is a vehicle as seed 003 describes it.
+// Vehicle is a vehicle as myKaarma's "How to save a lead" describes it.
 type Vehicle struct {
 	UUID             string `json:"uuid,omitempty"`
 	TrackingID       string `json:"trackingId,omitempty"`
@@ -125,7 +125,7 @@ const (
 	ActionUpdated = "updated"
 )
 
-// Match rules of a result record, in the order seed 000 applies them.
+// Match rules of a result record, in the order the search-and-match decision tree applies them.
 const (
 	RuleCustomerKey     = "customerKey"
 	RuleLastNameContact = "lastName+contact"

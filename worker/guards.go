@@ -8,7 +8,6 @@ import (
 
 	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/guard"
-	"github.com/segmentio/kafka-go"
 	"github.com/sirupsen/logrus"
 )
 
@@ -63,20 +62,14 @@ func (g *guards) Outcome(m *consumer.Message, out consumer.Outcome, latency time
 	g.flood.Record(out.DeadLetter != nil)
 }
 
-// watch exports c's in-flight state and prepares the lag watcher for the
-// group's input topics; transport may be nil (plain TCP).
-func (g *guards) watch(c *consumer.Consumer, brokers []string, group string, topics []string, dialer *kafka.Dialer, transport kafka.RoundTripper) {
+// watch exports c's in-flight state and prepares the lag watcher; lag's
+// Report and Logger are the guards' own.
+func (g *guards) watch(c *consumer.Consumer, lag consumer.LagOptions) {
 	g.metrics.watchConsumer(c)
-	g.lag = consumer.NewLagWatcher(consumer.LagOptions{
-		Brokers:   brokers,
-		GroupID:   group,
-		Topics:    topics,
-		Interval:  g.cfg.LagInterval,
-		Dialer:    dialer,
-		Transport: transport,
-		Report:    g.metrics.reportLag,
-		Logger:    g.log,
-	})
+	lag.Interval = g.cfg.LagInterval
+	lag.Report = g.metrics.reportLag
+	lag.Logger = g.log
+	g.lag = consumer.NewLagWatcher(lag)
 }
 
 // runLag refreshes the lag metric until ctx ends; the returned channel is

@@ -82,7 +82,7 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, 
 	if concurrency != nil {
 		concurrency.Setter(c.SetMaxInFlight)
 	}
-	guards.watch(c, cfg.Brokers, cfg.GroupID, cfg.InputTopics, dialer, transport)
+	guards.watch(c, consumer.LagOptions{Brokers: cfg.Brokers, GroupID: cfg.GroupID, Topics: cfg.InputTopics, Dialer: dialer, Transport: transport})
 	return &Worker{consumer: c, guards: guards, log: log, concurrency: concurrency}, nil
 }
 

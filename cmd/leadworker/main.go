@@ -1,10 +1,3 @@
-// Command leadworker moves CRM lead and customer events from Kafka into
-// myKaarma without creating duplicate customers.
-//
-//	leadworker run     the worker; configured from the environment (README.md)
-//	leadworker demo    the whole pipeline on an embedded broker and a fake myKaarma
-//	leadworker bench   throughput against the embedded broker and the fake
-//	leadworker dlq     inspect and replay the dead-letter topic
 package main
 
 import (

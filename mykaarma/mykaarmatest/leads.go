@@ -21,7 +21,7 @@ const (
 
 var lastContactDate = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(Z|[+-]\d{4})$`)
 
-// leadResponse is the non-4XX save-lead body of seed 003.
+// leadResponse is the non-4XX save-lead body of "How to save a lead".
 type leadResponse struct {
 	Error      *leadError    `json:"error"`
 	RequestID  string        `json:"requestId"`
@@ -42,7 +42,7 @@ type leadWarning struct {
 	Description string `json:"warningDescription"`
 }
 
-// validateLead checks seed 003's required fields; it returns "" when the lead is valid.
+// validateLead checks the save-lead body's required fields; it returns "" when the lead is valid.
 func validateLead(l mykaarma.Lead) string {
 	switch {
 	case l.DealerDetails.Source != "MMC" && l.DealerDetails.Source != "BMW_SPARC":

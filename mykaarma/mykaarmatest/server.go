@@ -297,7 +297,7 @@ func (s *Server) scopeDenied(scope string) bool {
 	return s.denied[scope]
 }
 
-// writeFramework writes the framework-level 4XX/5XX body of seed 003.
+// writeFramework writes the framework-level 4XX/5XX body that "How to save a lead" shows.
 func (s *Server) writeFramework(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	writeJSON(w, status, frameworkBody(s.opts.Now(), status, msg, r.URL.Path))
 }
