@@ -2,9 +2,9 @@ package consumer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -17,33 +17,93 @@ const HeaderReplayCount = "replay.count"
 
 // ReplayOptions configure Replay.
 type ReplayOptions struct {
-	Brokers    []string
-	DLQTopic   string
-	To         string
-	Class      string
-	Since      time.Time
-	EventID    string
-	DryRun     bool
+	Brokers  []string // required
+	DLQTopic string   // the dead-letter topic to read; required
+	// To is the topic to publish to; "" is each record's source.topic header,
+	// else DefaultTo.
+	To        string
+	DefaultTo string
+	// Filters: only records of this error.class, dead-lettered since this
+	// time, or with this event.id. Zero values match everything.
+	Class   string
+	Since   time.Time
+	EventID string
+	// DryRun lists what would be replayed; it publishes and commits nothing.
+	DryRun bool
+	// MaxReplays skips records already replayed this many times.
 	MaxReplays int
-	Group      string
-	Transport  kafka.RoundTripper // nil: plain TCP
+	// Group is the consumer group that remembers how far replay has read.
+	Group string
+	// Dialer reads the dead-letter topic and Transport publishes and commits
+	// (TLS, SASL; see Connections); nil is plain TCP.
+	Dialer    *kafka.Dialer
+	Transport kafka.RoundTripper
 }
 
 // ReplaySummary counts what Replay did.
 type ReplaySummary struct{ Replayed, Skipped, Matched int }
 
 // Replay reads every partition of the dead-letter topic from the group's
-// committed offset to the end offset seen at start, publishes the matching
-// records, and commits the end offsets (unless DryRun).
+// committed offset to the end offset seen at start, one record at a time,
+// publishes each matching record's original key, value and headers (plus
+// replay.count) to the partition it came from while its topic still has that
+// partition, and commits the end offsets (unless DryRun). It lists what it
+// skips, and everything when DryRun, to out.
 func Replay(ctx context.Context, o ReplayOptions, out io.Writer) (ReplaySummary, error) {
-	var sum ReplaySummary
-	client := &kafka.Client{Addr: kafka.TCP(o.Brokers...), Transport: o.Transport, Timeout: 10 * time.Second}
-	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{o.DLQTopic}})
+	if len(o.Brokers) == 0 || o.DLQTopic == "" || o.Group == "" {
+		return ReplaySummary{}, errors.New("replay needs brokers, a dead-letter topic and a group")
+	}
+	r := &replayer{
+		o:          o,
+		client:     &kafka.Client{Addr: kafka.TCP(o.Brokers...), Transport: o.Transport, Timeout: 10 * time.Second},
+		out:        tabwriter.NewWriter(out, 0, 0, 2, ' ', 0),
+		partitions: map[string]int{},
+	}
+	defer r.out.Flush()
+	ranges, err := r.ranges(ctx)
 	if err != nil {
-		return sum, fmt.Errorf("metadata: %w", err)
+		return r.sum, err
+	}
+	if o.DryRun {
+		fmt.Fprintln(r.out, "FAILED AT\tCLASS\tEVENT ID\tREPLAYS\tACTION\tMESSAGE")
+	}
+	for _, pr := range ranges {
+		if err := r.replayRange(ctx, pr); err != nil {
+			return r.sum, err
+		}
+	}
+	if o.DryRun {
+		return r.sum, nil
+	}
+	return r.sum, r.commit(ctx, ranges)
+}
+
+// replayer is one Replay run.
+type replayer struct {
+	o          ReplayOptions
+	client     *kafka.Client
+	out        *tabwriter.Writer
+	partitions map[string]int // partition count of each target topic, looked up once
+	sum        ReplaySummary
+}
+
+// partitionRange is the part of one dead-letter partition a run reads:
+// offsets [from, to).
+type partitionRange struct {
+	partition int
+	from, to  int64
+}
+
+// ranges returns, per dead-letter partition, the range from the group's
+// committed offset (or the first offset) to the end offset now.
+func (r *replayer) ranges(ctx context.Context) ([]partitionRange, error) {
+	topic := r.o.DLQTopic
+	meta, err := r.client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		return nil, fmt.Errorf("metadata: %w", err)
 	}
 	if len(meta.Topics) != 1 || meta.Topics[0].Error != nil {
-		return sum, fmt.Errorf("topic %s not found", o.DLQTopic)
+		return nil, fmt.Errorf("dead-letter topic %s not found (KAFKA_DLQ_TOPIC)", topic)
 	}
 	var parts []int
 	var ends []kafka.OffsetRequest
@@ -51,156 +111,88 @@ func Replay(ctx context.Context, o ReplayOptions, out io.Writer) (ReplaySummary,
 		parts = append(parts, p.ID)
 		ends = append(ends, kafka.FirstOffsetOf(p.ID), kafka.LastOffsetOf(p.ID))
 	}
-	offs, err := client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{o.DLQTopic: ends}})
+	offs, err := r.client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: ends}})
 	if err != nil {
-		return sum, fmt.Errorf("list offsets: %w", err)
+		return nil, fmt.Errorf("list offsets: %w", err)
 	}
-	committed, err := client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: o.Group, Topics: map[string][]int{o.DLQTopic: parts}})
+	committed, err := r.client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: r.o.Group, Topics: map[string][]int{topic: parts}})
 	if err != nil {
-		return sum, fmt.Errorf("offset fetch: %w", err)
+		return nil, fmt.Errorf("offset fetch: %w", err)
 	}
 	from := map[int]int64{}
-	for _, c := range committed.Topics[o.DLQTopic] {
+	for _, c := range committed.Topics[topic] {
 		if c.Error == nil && c.CommittedOffset >= 0 {
 			from[c.Partition] = c.CommittedOffset
 		}
 	}
-
-	w := &kafka.Writer{Addr: kafka.TCP(o.Brokers...), Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll,
-		BatchTimeout: 5 * time.Millisecond, Transport: o.Transport}
-	defer w.Close()
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	defer tw.Flush()
-	if o.DryRun {
-		fmt.Fprintln(tw, "FAILED AT\tCLASS\tEVENT ID\tREPLAYS\tACTION\tMESSAGE")
-	}
-	commit := map[int]int64{}
-	for _, po := range offs.Topics[o.DLQTopic] {
+	var out []partitionRange
+	for _, po := range offs.Topics[topic] {
 		if po.Error != nil {
-			return sum, fmt.Errorf("list offsets of partition %d: %w", po.Partition, po.Error)
+			return nil, fmt.Errorf("list offsets of partition %d: %w", po.Partition, po.Error)
 		}
 		start, ok := from[po.Partition]
 		if !ok || start < po.FirstOffset {
 			start = po.FirstOffset
 		}
-		if start >= po.LastOffset {
-			continue
-		}
-		msgs, err := readRange(ctx, o, po.Partition, start, po.LastOffset)
+		out = append(out, partitionRange{partition: po.Partition, from: start, to: po.LastOffset})
+	}
+	return out, nil
+}
+
+// replayRange streams one partition's range and handles each record as it
+// arrives.
+func (r *replayer) replayRange(ctx context.Context, pr partitionRange) error {
+	if pr.from >= pr.to {
+		return nil
+	}
+	reader := kafka.NewReader(kafka.ReaderConfig{
+		Brokers: r.o.Brokers, Topic: r.o.DLQTopic, Partition: pr.partition,
+		Dialer: r.o.Dialer, MaxWait: 200 * time.Millisecond,
+	})
+	defer reader.Close()
+	if err := reader.SetOffset(pr.from); err != nil {
+		return err
+	}
+	for {
+		m, err := reader.FetchMessage(ctx)
 		if err != nil {
-			return sum, err
+			return fmt.Errorf("read partition %d: %w", pr.partition, err)
 		}
-		for _, m := range msgs {
-			if !o.matches(m) {
-				continue
-			}
-			sum.Matched++
-			n, _ := strconv.Atoi(header(m, HeaderReplayCount))
-			action := "replay"
-			if n >= o.MaxReplays {
-				action = "skipped: replayed " + strconv.Itoa(n) + " times"
-				sum.Skipped++
-			}
-			if o.DryRun || n >= o.MaxReplays {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", header(m, HeaderFailedAt), header(m, HeaderErrorClass),
-					header(m, HeaderEventID), n, action, header(m, HeaderErrorMessage))
-				continue
-			}
-			if err := w.WriteMessages(ctx, replayMessage(m, o.To, n+1)); err != nil {
-				return sum, fmt.Errorf("publish offset %d of partition %d: %w", m.Offset, m.Partition, err)
-			}
-			sum.Replayed++
+		if m.Offset >= pr.to {
+			return nil
 		}
-		commit[po.Partition] = po.LastOffset
+		if err := r.handle(ctx, m); err != nil {
+			return err
+		}
+		if m.Offset == pr.to-1 {
+			return nil
+		}
 	}
-	if o.DryRun || len(commit) == 0 {
-		return sum, nil
-	}
+}
+
+// commit stores the end offsets of the ranges in the group.
+func (r *replayer) commit(ctx context.Context, ranges []partitionRange) error {
 	var cps []kafka.OffsetCommit
-	for p, off := range commit {
-		cps = append(cps, kafka.OffsetCommit{Partition: p, Offset: off})
+	for _, pr := range ranges {
+		if pr.from < pr.to {
+			cps = append(cps, kafka.OffsetCommit{Partition: pr.partition, Offset: pr.to})
+		}
 	}
-	resp, err := client.OffsetCommit(ctx, &kafka.OffsetCommitRequest{GroupID: o.Group, GenerationID: -1, Topics: map[string][]kafka.OffsetCommit{o.DLQTopic: cps}})
+	if len(cps) == 0 {
+		return nil
+	}
+	resp, err := r.client.OffsetCommit(ctx, &kafka.OffsetCommitRequest{
+		GroupID: r.o.Group, GenerationID: -1, Topics: map[string][]kafka.OffsetCommit{r.o.DLQTopic: cps},
+	})
 	if err != nil {
-		return sum, fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", err)
 	}
 	for _, ps := range resp.Topics {
 		for _, p := range ps {
 			if p.Error != nil {
-				return sum, fmt.Errorf("commit partition %d: %w", p.Partition, p.Error)
+				return fmt.Errorf("commit partition %d: %w", p.Partition, p.Error)
 			}
 		}
 	}
-	return sum, nil
-}
-
-// readRange reads offsets [from, to) of one partition.
-func readRange(ctx context.Context, o ReplayOptions, partition int, from, to int64) ([]kafka.Message, error) {
-	d := &kafka.Dialer{Timeout: 10 * time.Second}
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: o.Brokers, Topic: o.DLQTopic, Partition: partition, Dialer: d, MaxWait: 200 * time.Millisecond})
-	defer r.Close()
-	if err := r.SetOffset(from); err != nil {
-		return nil, err
-	}
-	var out []kafka.Message
-	for {
-		m, err := r.FetchMessage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("read partition %d: %w", partition, err)
-		}
-		if m.Offset >= to {
-			return out, nil
-		}
-		out = append(out, m)
-		if m.Offset == to-1 {
-			return out, nil
-		}
-	}
-}
-
-func (o ReplayOptions) matches(m kafka.Message) bool {
-	if o.Class != "" && header(m, HeaderErrorClass) != o.Class {
-		return false
-	}
-	if o.EventID != "" && header(m, HeaderEventID) != o.EventID {
-		return false
-	}
-	if !o.Since.IsZero() {
-		at, err := time.Parse(time.RFC3339Nano, header(m, HeaderFailedAt))
-		if err != nil {
-			at = m.Time
-		}
-		if at.Before(o.Since) {
-			return false
-		}
-	}
-	return true
-}
-
-// replayMessage is the original key and value for the input topic, with the
-// input's own headers (not the error headers) and replay.count set to n.
-func replayMessage(m kafka.Message, to string, n int) kafka.Message {
-	if to == "" {
-		to = header(m, HeaderSourceTopic)
-	}
-	if to == "" {
-		to = "crm.events"
-	}
-	var hs []kafka.Header
-	for _, h := range m.Headers {
-		if !ownHeaders[h.Key] && h.Key != HeaderReplayCount {
-			hs = append(hs, h)
-		}
-	}
-	hs = append(hs, kafka.Header{Key: HeaderReplayCount, Value: []byte(strconv.Itoa(n))})
-	return kafka.Message{Topic: to, Key: m.Key, Value: m.Value, Headers: hs}
-}
-
-func header(m kafka.Message, key string) string {
-	for i := len(m.Headers) - 1; i >= 0; i-- {
-		if m.Headers[i].Key == key {
-			return string(m.Headers[i].Value)
-		}
-	}
-	return ""
+	return nil
 }

@@ -2,14 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/worker"
 )
 
 const dlqUsage = `usage: leadworker dlq replay [flags]
@@ -19,24 +20,35 @@ start, and re-publishes each matching record's original key and value to the
 input topic with a replay.count header. Prints replayed=N skipped=N matched=N.
 `
 
-func dlqCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// dlqCommand reads the same Kafka configuration as run (KAFKA_BROKERS,
+// KAFKA_DLQ_TOPIC, KAFKA_INPUT_TOPICS, TLS and SASL); flags override it.
+func dlqCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
 	if len(args) == 0 || args[0] != "replay" {
 		fmt.Fprint(stderr, dlqUsage)
 		return 2
 	}
+	e := &env{lookup: lookup}
+	d := worker.DefaultConfig()
+	cfg := d
+	loadKafka(e, d, &cfg)
+	if err := errors.Join(e.errs...); err != nil {
+		fmt.Fprintf(stderr, "leadworker dlq replay: bad configuration:\n%v\n", err)
+		return 2
+	}
+
 	fset := flag.NewFlagSet("dlq replay", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	fset.Usage = func() { fmt.Fprint(stderr, dlqUsage); fset.PrintDefaults() }
-	var o consumer.ReplayOptions
-	brokers := fset.String("brokers", os.Getenv("KAFKA_BROKERS"), "comma-separated brokers (default $KAFKA_BROKERS)")
-	fset.StringVar(&o.DLQTopic, "dlq-topic", "leadworker.dlq", "dead-letter topic to read")
-	fset.StringVar(&o.To, "to", "", "topic to publish to (default: the record's source.topic header, else crm.events)")
-	fset.StringVar(&o.Class, "class", "", "only records of this error.class (invalid, rejected, exhausted)")
+	o := consumer.ReplayOptions{DefaultTo: cfg.InputTopics[0]}
+	brokers := fset.String("brokers", strings.Join(cfg.Brokers, ","), "comma-separated brokers (default $KAFKA_BROKERS)")
+	fset.StringVar(&o.DLQTopic, "dlq-topic", cfg.DLQTopic, "dead-letter topic to read (default $KAFKA_DLQ_TOPIC)")
+	fset.StringVar(&o.To, "to", "", "topic to publish to (default: the record's source.topic header, else the first of $KAFKA_INPUT_TOPICS)")
+	fset.StringVar(&o.Class, "class", "", "only records of this error.class (invalid, rejected, exhausted, unwritable)")
 	since := fset.String("since", "", "only records dead-lettered since this RFC3339 time or duration ago (24h)")
 	fset.StringVar(&o.EventID, "event-id", "", "only the record with this event.id")
 	fset.BoolVar(&o.DryRun, "dry-run", false, "list what would be replayed; publish and commit nothing")
-	fset.IntVar(&o.MaxReplays, "max-replays", 3, "skip records already replayed this many times")
-	fset.StringVar(&o.Group, "group", "leadworker-dlq-replay", "consumer group that remembers how far replay has read")
+	fset.IntVar(&o.MaxReplays, "max-replays", 3, "skip records already replayed this many times (0: no limit)")
+	fset.StringVar(&o.Group, "group", cfg.GroupID+"-dlq-replay", "consumer group that remembers how far replay has read")
 	if err := fset.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -57,6 +69,12 @@ func dlqCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		o.Since = t
 	}
+	dialer, transport, err := consumer.Connections(cfg.Kafka)
+	if err != nil {
+		fmt.Fprintf(stderr, "leadworker dlq replay: %v\n", err)
+		return 2
+	}
+	o.Dialer, o.Transport = dialer, transport
 	sum, err := consumer.Replay(ctx, o, stdout)
 	fmt.Fprintf(stdout, "replayed=%d skipped=%d matched=%d\n", sum.Replayed, sum.Skipped, sum.Matched)
 	if err != nil {

@@ -37,7 +37,7 @@ func realMain(args []string, stdout, stderr io.Writer, lookup func(string) (stri
 	case "run":
 		return runCommand(ctx, stderr, lookup)
 	case "dlq":
-		return dlqCommand(ctx, args[1:], stdout, stderr)
+		return dlqCommand(ctx, args[1:], stdout, stderr, lookup)
 	case "demo":
 		return demoCommand(ctx, args[1:], stdout, stderr)
 	case "bench":

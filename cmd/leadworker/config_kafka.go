@@ -1,0 +1,46 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/worker"
+)
+
+// loadKafka reads the Kafka variables every command shares (run, dlq
+// replay) into c: brokers, group, topics, TLS and SASL. Whether
+// KAFKA_BROKERS is required is the caller's call (a flag may give them).
+func loadKafka(e *env, d worker.Config, c *worker.Config) {
+	c.Brokers = e.list("KAFKA_BROKERS", "")
+	c.GroupID = e.str("KAFKA_GROUP_ID", d.GroupID)
+	c.InputTopics = e.list("KAFKA_INPUT_TOPICS", strings.Join(d.InputTopics, ","))
+	c.ResultTopic = e.str("KAFKA_RESULT_TOPIC", d.ResultTopic)
+	c.DLQTopic = e.str("KAFKA_DLQ_TOPIC", d.DLQTopic)
+	c.Kafka = consumer.Security{
+		TLS:                e.boolean("KAFKA_TLS", false),
+		TLSCAFile:          e.str("KAFKA_TLS_CA_FILE", ""),
+		TLSCertFile:        e.str("KAFKA_TLS_CERT_FILE", ""),
+		TLSKeyFile:         e.str("KAFKA_TLS_KEY_FILE", ""),
+		InsecureSkipVerify: e.boolean("KAFKA_TLS_INSECURE_SKIP_VERIFY", false),
+		SASLMechanism:      e.oneOf("KAFKA_SASL_MECHANISM", "", "", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"),
+		SASLUsername:       e.str("KAFKA_SASL_USERNAME", ""),
+		SASLPassword:       e.secret("KAFKA_SASL_PASSWORD"),
+	}
+	if len(c.InputTopics) == 0 {
+		e.errs = append(e.errs, errors.New("KAFKA_INPUT_TOPICS: want at least one topic"))
+	}
+	for _, t := range c.InputTopics {
+		if t == c.ResultTopic || t == c.DLQTopic {
+			e.errs = append(e.errs, fmt.Errorf("KAFKA_INPUT_TOPICS: %q is also KAFKA_RESULT_TOPIC or KAFKA_DLQ_TOPIC", t))
+		}
+	}
+	k := c.Kafka
+	if k.SASLMechanism != "" && (k.SASLUsername == "" || k.SASLPassword == "") {
+		e.errs = append(e.errs, errors.New("KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE)"))
+	}
+	if (k.TLSCertFile == "") != (k.TLSKeyFile == "") {
+		e.errs = append(e.errs, errors.New("KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE go together"))
+	}
+}
