@@ -113,6 +113,7 @@ func recordBytes(m *Message) int64 {
 // budget. So QueueCapacity is cut until every partition's queue of records of
 // MaxRecordBytes fits a quarter of MaxBufferedBytes, and what the readers may
 // hold (reserve) is taken off the budget, leaving at least a quarter of it.
+// Records are taken to be as large as the input topics allow.
 type prefetch struct {
 	queue    int   // ReaderConfig.QueueCapacity
 	maxBytes int   // ReaderConfig.MaxBytes
@@ -120,11 +121,13 @@ type prefetch struct {
 	budget   int64 // MaxBufferedBytes less reserve, at least a quarter of it
 }
 
-func sizePrefetch(o *Options, partitions int) prefetch {
+// largest is the largest record a reader can hand over: the input topics'
+// max.message.bytes when known, at least MaxRecordBytes.
+func sizePrefetch(o *Options, largest, partitions int) prefetch {
 	partitions = max(partitions, 1)
-	rec := max(int64(o.MaxRecordBytes), 1)
+	rec := int64(max(largest, o.MaxRecordBytes, 1))
 	q := o.MaxBufferedBytes / 4 / int64(partitions) / rec
-	p := prefetch{queue: int(min(max(q, 1), 100)), maxBytes: o.MaxRecordBytes + headerRoom}
+	p := prefetch{queue: int(min(max(q, 1), 100)), maxBytes: int(rec) + headerRoom}
 	p.reserve = int64(partitions) * ((int64(p.queue)+2)*rec + int64(p.maxBytes))
 	p.budget = max(o.MaxBufferedBytes-p.reserve, o.MaxBufferedBytes/4)
 	return p

@@ -59,7 +59,7 @@ func TestSizePrefetch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := Options{MaxBufferedBytes: tt.budget, MaxRecordBytes: tt.rec}
-			p := sizePrefetch(&o, tt.partitions)
+			p := sizePrefetch(&o, tt.rec, tt.partitions)
 			if p.queue != tt.wantQueue {
 				t.Errorf("queue = %d; want %d", p.queue, tt.wantQueue)
 			}

@@ -37,6 +37,7 @@ type Consumer struct {
 	partitions map[*partition]struct{} // owned now, for Stats
 	missing    []string                // needed topics the cluster lacks
 	prefetch   prefetch                // sizing of the active generation's readers
+	largest    int                     // the largest record a reader can hand over
 }
 
 // New validates opts and returns a Consumer; nothing connects until Run.
@@ -55,7 +56,8 @@ func New(opts Options) (*Consumer, error) {
 		failing:    newFailing(),
 		fetcher:    &kafka.Client{Addr: kafka.TCP(opts.Brokers...), Transport: opts.Transport, Timeout: 10 * time.Second},
 		partitions: make(map[*partition]struct{}),
-		prefetch:   sizePrefetch(&opts, 1),
+		prefetch:   sizePrefetch(&opts, opts.MaxRecordBytes, 1),
+		largest:    opts.MaxRecordBytes,
 	}, nil
 }
 
@@ -82,6 +84,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 		return fmt.Errorf("topic limits: %w", err)
 	}
 	c.out = newOutputs(&c.opts, l)
+	c.mu.Lock()
+	c.largest = max(l.input, c.opts.MaxRecordBytes)
+	c.mu.Unlock()
 	for {
 		rejoin, err := c.runGroup(ctx)
 		if err != nil {
@@ -175,7 +180,10 @@ func (c *Consumer) startGeneration(shutdown context.Context, gen *kafka.Generati
 // sizeFor sizes the readers of n partitions and gives the rest of
 // MaxBufferedBytes to the byte budget.
 func (c *Consumer) sizeFor(n int) prefetch {
-	pf := sizePrefetch(&c.opts, n)
+	c.mu.Lock()
+	largest := c.largest
+	c.mu.Unlock()
+	pf := sizePrefetch(&c.opts, largest, n)
 	if pf.reserve > c.opts.MaxBufferedBytes-pf.budget {
 		c.log.WithFields(logrus.Fields{"partitions": n, "prefetch_bytes": pf.reserve, "max_buffered_bytes": c.opts.MaxBufferedBytes}).
 			Warn("the readers' worst-case prefetch leaves less than a quarter of MAX_BUFFERED_BYTES; memory may reach MAX_BUFFERED_BYTES plus the prefetch")

@@ -114,7 +114,7 @@ func TestRefusedDeadLetterBecomesReference(t *testing.T) {
 func TestBufferedBytesBounded(t *testing.T) {
 	t.Parallel()
 	addr := newBareCluster(t)
-	createTopic(t, addr, inTopic, 2, map[string]string{"max.message.bytes": strconv.Itoa(1 << 20)})
+	createTopic(t, addr, inTopic, 2, map[string]string{"max.message.bytes": strconv.Itoa(300 << 10)})
 	createTopic(t, addr, outTopic, 2, nil)
 	createTopic(t, addr, dlqTopic, 2, map[string]string{"max.message.bytes": strconv.Itoa(2 << 20)})
 	const n, size = 40, 200 << 10
@@ -127,7 +127,7 @@ func TestBufferedBytesBounded(t *testing.T) {
 	})
 	opts := baseOptions(addr, "g-bytes", slow)
 	opts.MaxRecordBytes = 256 << 10
-	opts.MaxBufferedBytes = 4 << 20
+	opts.MaxBufferedBytes = 8 << 20
 	opts.MaxInFlight = 64
 	r := start(t, opts)
 	waitFor(t, 60*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-bytes", inTopic)) == n })
