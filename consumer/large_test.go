@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,7 +43,11 @@ func TestRecordNearTheLimitIsDeadLettered(t *testing.T) {
 	createTopic(t, addr, outTopic, 1, nil)
 	createTopic(t, addr, dlqTopic, 1, map[string]string{"max.message.bytes": strconv.Itoa(2 << 20)})
 	v := produceBig(t, addr, inTopic, "big", 1_048_376)
-	r := start(t, baseOptions(addr, "g-near", HandlerFunc(invalid)))
+	// A schema error names what failed, as leadworker's handler does.
+	reason := HandlerFunc(func(context.Context, *Message) (Outcome, error) {
+		return Outcome{DeadLetter: &DeadLetter{Class: ClassInvalid, Message: "invalid JSON: " + strings.Repeat("at /customer/phoneNumbers/0: expected string; ", 8)}}, nil
+	})
+	r := start(t, baseOptions(addr, "g-near", reason))
 	waitFor(t, 30*time.Second, "committed", func() bool { return committed(t, addr, "g-near", inTopic)[0] == 1 })
 	got := readAll(t, addr, dlqTopic, 1, 10*time.Second)
 	if len(got) != 1 || !bytes.Equal(got[0].Value, v) {
