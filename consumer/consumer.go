@@ -14,22 +14,30 @@ import (
 
 // Consumer consumes the input topics as a member of a consumer group.
 type Consumer struct {
-	opts   Options
-	log    logrus.FieldLogger
-	writer *kafka.Writer
+	opts Options
+	log  logrus.FieldLogger
+	out  *outputs // set by Run once the topics' limits are known
 	// handling bounds the records inside the Handler (MaxInFlight, adaptive);
 	// buffered bounds the records fetched and not yet finished (MaxBuffered),
 	// so that records waiting behind their key, or for their output write,
-	// take memory but no handler slot.
+	// take memory but no handler slot; bytes bounds their bytes
+	// (MaxBufferedBytes less the readers' prefetch).
 	handling *limiter
 	buffered *limiter
+	bytes    *byteBudget
 	workers  *workers
+	failing  *failing
+	fetcher  *kafka.Client // reads a record again to tell empty from null
 
-	joined   atomic.Bool  // a generation is active
-	assigned atomic.Int64 // partitions owned by the active generation
+	joined     atomic.Bool  // a generation is active
+	assigned   atomic.Int64 // partitions owned by the active generation
+	unwritable atomic.Int64 // reference letters written
 
 	mu         sync.Mutex
 	partitions map[*partition]struct{} // owned now, for Stats
+	missing    []string                // needed topics the cluster lacks
+	prefetch   prefetch                // sizing of the active generation's readers
+	largest    int                     // the largest record a reader can hand over
 }
 
 // New validates opts and returns a Consumer; nothing connects until Run.
@@ -38,35 +46,66 @@ func New(opts Options) (*Consumer, error) {
 	if err := opts.validate(); err != nil {
 		return nil, fmt.Errorf("consumer options: %w", err)
 	}
-	w := &kafka.Writer{
-		Addr:         kafka.TCP(opts.Brokers...),
-		Balancer:     &kafka.Hash{},
-		RequiredAcks: kafka.RequireAll, // a literal Writer defaults to no acks
-		BatchTimeout: 5 * time.Millisecond,
-		BatchSize:    100,
-		MaxAttempts:  3,
-		WriteTimeout: 10 * time.Second,
-		ReadTimeout:  10 * time.Second,
-		Transport:    opts.Transport,
-		Logger:       kafka.LoggerFunc(opts.Logger.WithField("component", "kafka-writer").Debugf),
-		ErrorLogger:  kafka.LoggerFunc(opts.Logger.WithField("component", "kafka-writer").Debugf),
-	}
 	return &Consumer{
 		opts:       opts,
 		log:        opts.Logger,
-		writer:     w,
 		handling:   newLimiter(opts.MaxInFlight),
 		buffered:   newLimiter(opts.MaxBuffered),
+		bytes:      newByteBudget(opts.MaxBufferedBytes),
 		workers:    newWorkers(),
+		failing:    newFailing(),
+		fetcher:    &kafka.Client{Addr: kafka.TCP(opts.Brokers...), Transport: opts.Transport, Timeout: 10 * time.Second},
 		partitions: make(map[*partition]struct{}),
+		prefetch:   sizePrefetch(&opts, opts.MaxRecordBytes, 1),
+		largest:    opts.MaxRecordBytes,
 	}, nil
 }
 
-// Run joins the group and handles records until ctx ends. It then stops
-// fetching, lets in-flight records finish within DrainTimeout, commits what
-// finished, leaves the group and closes the writer. It returns only when
-// everything it started has stopped.
+// Run checks the topics, joins the group and handles records until ctx ends.
+//
+// Before joining, and again at every new generation, it checks that every
+// input topic, the result and dead-letter topics and Options.RequiredTopics
+// exist (without asking the broker to create them); while any is missing it
+// stays out of the group, retries with backoff and lists them in
+// Stats.MissingTopics. Once they exist it reads their max.message.bytes and
+// returns an error, without joining, if the dead-letter topic's limit is below
+// an input topic's.
+//
+// When ctx ends it stops fetching, lets in-flight records finish within
+// DrainTimeout, commits what finished, leaves the group and closes the
+// writers. It returns only when everything it started has stopped.
 func (c *Consumer) Run(ctx context.Context) error {
+	defer c.workers.stop() // every partition has drained: the workers are idle
+	if c.awaitTopics(ctx) != nil {
+		return nil
+	}
+	l, err := c.topicLimits(ctx)
+	if err != nil {
+		return fmt.Errorf("topic limits: %w", err)
+	}
+	c.out = newOutputs(&c.opts, l)
+	c.mu.Lock()
+	c.largest = max(l.input, c.opts.MaxRecordBytes)
+	c.mu.Unlock()
+	for {
+		rejoin, err := c.runGroup(ctx)
+		if err != nil {
+			_ = c.out.close()
+			return err
+		}
+		if !rejoin || c.awaitTopics(ctx) != nil {
+			break
+		}
+	}
+	if err := c.out.close(); err != nil {
+		return fmt.Errorf("close writers: %w", err)
+	}
+	return nil
+}
+
+// runGroup is one membership of the group. It returns rejoin=true when a new
+// generation found a needed topic missing: it has then left the group.
+func (c *Consumer) runGroup(ctx context.Context) (rejoin bool, err error) {
 	cg, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
 		ID:                c.opts.GroupID,
 		Brokers:           c.opts.Brokers,
@@ -82,22 +121,24 @@ func (c *Consumer) Run(ctx context.Context) error {
 		ErrorLogger:       kafka.LoggerFunc(c.log.WithField("component", "kafka-group").Debugf),
 	})
 	if err != nil {
-		return fmt.Errorf("consumer group: %w", err)
+		return false, fmt.Errorf("consumer group: %w", err)
 	}
 
 	// Closing the group ends the active generation, which waits for every
 	// partition goroutine to drain and commit before the group is left.
+	groupCtx, leave := context.WithCancel(ctx)
+	defer leave()
 	closed := make(chan struct{})
 	go func() {
 		defer close(closed)
-		<-ctx.Done()
+		<-groupCtx.Done()
 		_ = cg.Close()
 	}()
 
 	for {
-		gen, err := cg.Next(ctx)
+		gen, err := cg.Next(groupCtx)
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, kafka.ErrGroupClosed) {
+			if groupCtx.Err() != nil || errors.Is(err, kafka.ErrGroupClosed) {
 				break
 			}
 			// RebalanceInProgress, coordinator moves, a broker that is down:
@@ -105,29 +146,53 @@ func (c *Consumer) Run(ctx context.Context) error {
 			c.log.WithError(err).Warn("consumer group: joining failed, retrying")
 			continue
 		}
+		if missing, err := c.opts.missingTopics(groupCtx); err == nil && len(missing) > 0 {
+			c.setMissing(missing)
+			c.log.WithField("missing", missing).Error("topics disappeared; leaving the consumer group until they exist")
+			rejoin = true
+			break
+		}
 		c.startGeneration(ctx, gen)
 	}
+	leave()
 	<-closed
 	c.joined.Store(false)
-	c.workers.stop() // every partition has drained: the workers are idle
-	if err := c.writer.Close(); err != nil {
-		return fmt.Errorf("close writer: %w", err)
-	}
-	return nil
+	return rejoin && ctx.Err() == nil, nil
 }
 
 func (c *Consumer) startGeneration(shutdown context.Context, gen *kafka.Generation) {
 	var n int
+	for _, parts := range gen.Assignments {
+		n += len(parts)
+	}
+	pf := c.sizeFor(n)
 	for topic, parts := range gen.Assignments {
 		for _, pa := range parts {
-			n++
-			p := newPartition(c, gen, topic, pa.ID, pa.Offset)
+			p := newPartition(c, gen, topic, pa.ID, pa.Offset, pf)
 			gen.Start(func(genCtx context.Context) { p.run(shutdown, genCtx) })
 		}
 	}
 	c.joined.Store(true)
 	c.assigned.Store(int64(n))
 	c.log.WithFields(logrus.Fields{"generation": gen.ID, "member": gen.MemberID, "partitions": n}).Info("joined consumer group")
+}
+
+// sizeFor sizes the readers of n partitions and gives the rest of
+// MaxBufferedBytes to the byte budget.
+func (c *Consumer) sizeFor(n int) prefetch {
+	c.mu.Lock()
+	largest := c.largest
+	c.mu.Unlock()
+	pf := sizePrefetch(&c.opts, largest, n)
+	if pf.reserve > c.opts.MaxBufferedBytes-pf.budget {
+		c.log.WithFields(logrus.Fields{"partitions": n, "prefetch_bytes": pf.reserve, "max_buffered_bytes": c.opts.MaxBufferedBytes}).
+			Warn("the readers' worst-case prefetch leaves less than a quarter of MAX_BUFFERED_BYTES; memory may reach MAX_BUFFERED_BYTES plus the prefetch")
+	}
+	c.bytes.setLimit(pf.budget)
+	c.mu.Lock()
+	c.prefetch = pf
+	c.mu.Unlock()
+	return pf
 }
 
 func (c *Consumer) track(p *partition, owned bool) {
@@ -159,6 +224,28 @@ type Stats struct {
 	Buffered       int           // records fetched and not finished (in flight, queued behind their key, or being written)
 	Partitions     int           // partitions owned
 	OldestInFlight time.Duration // age of the oldest unfinished record
+
+	// BufferedBytes is the bytes (key, value, headers) of the Buffered
+	// records; it stays within BufferedBytesLimit except for one record
+	// larger than the limit, let through alone. BufferedBytesPeak is the
+	// most it has been.
+	BufferedBytes      int64
+	BufferedBytesPeak  int64
+	BufferedBytesLimit int64 // MaxBufferedBytes less PrefetchBytes (at least a quarter of it)
+	PrefetchBytes      int64 // the most the partitions' readers may hold outside BufferedBytes
+
+	// OutputFailing lists the records whose result or dead-letter write is
+	// failing now, oldest first; their partitions commit nothing past them.
+	// A record leaves the list when its write succeeds or its partition is
+	// given up. Readiness should fail while it is not empty.
+	OutputFailing []OutputFailure
+	// Unwritable counts reference letters written (error.class=unwritable)
+	// since the consumer started: dead letters the broker refused for
+	// DLQWriteGiveUp, whose value is not in the dead-letter topic.
+	Unwritable int64
+	// MissingTopics lists needed topics that do not exist; while it is not
+	// empty the consumer stays out of its group.
+	MissingTopics []string
 }
 
 // Stats returns a snapshot of the consumer's state.
@@ -166,9 +253,14 @@ func (c *Consumer) Stats() Stats {
 	used, limit := c.handling.snapshot()
 	buffered, _ := c.buffered.snapshot()
 	s := Stats{InFlight: used, Limit: limit, Buffered: buffered}
+	s.BufferedBytes, s.BufferedBytesLimit, s.BufferedBytesPeak = c.bytes.snapshot()
+	s.OutputFailing = c.failing.snapshot()
+	s.Unwritable = c.unwritable.Load()
 	now := c.opts.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	s.PrefetchBytes = c.prefetch.reserve
+	s.MissingTopics = append([]string(nil), c.missing...)
 	s.Partitions = len(c.partitions)
 	for p := range c.partitions {
 		if t, ok := p.oldest(); ok && now.Sub(t) > s.OldestInFlight {

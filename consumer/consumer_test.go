@@ -40,15 +40,24 @@ func TestResultsWrittenAndCommitted(t *testing.T) {
 
 func TestOutputFailureLeavesOffsetUncommitted(t *testing.T) {
 	t.Parallel()
-	// The result topic does not exist and the broker does not create topics,
-	// so every result write fails until the topic is created.
-	_, addr := newCluster(t, 1, inTopic, dlqTopic)
-	produce(t, addr, inTopic, keyed(5, 5)...)
-
+	_, addr := newCluster(t, 1, inTopic, outTopic, dlqTopic)
 	logger, hook := test.NewNullLogger()
 	opts := baseOptions(addr, "g-outfail", newEcho())
 	opts.Logger = logger
-	start(t, opts)
+	r := start(t, opts)
+	waitFor(t, 30*time.Second, "joined", r.c.Joined)
+
+	// The result topic goes away after the join, so every result write
+	// fails until it is created again.
+	conn, err := kafka.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.DeleteTopics(outTopic); err != nil {
+		t.Fatalf("delete topic: %v", err)
+	}
+	produce(t, addr, inTopic, keyed(5, 5)...)
 
 	failures := func() int {
 		n := 0
@@ -63,18 +72,20 @@ func TestOutputFailureLeavesOffsetUncommitted(t *testing.T) {
 	if got := sum(committed(t, addr, "g-outfail", inTopic)); got != 0 {
 		t.Fatalf("committed = %d while every output write fails; want 0", got)
 	}
-
-	conn, err := kafka.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
+	f := r.c.Stats().OutputFailing
+	if len(f) != 5 || f[0].Topic != outTopic || f[0].Input != inTopic || f[0].Error == "" || f[0].Since.IsZero() {
+		t.Errorf("Stats().OutputFailing = %+v; want the 5 records failing to write to %s", f, outTopic)
 	}
-	defer conn.Close()
+
 	if err := conn.CreateTopics(kafka.TopicConfig{Topic: outTopic, NumPartitions: 1, ReplicationFactor: 1}); err != nil {
 		t.Fatalf("create topic: %v", err)
 	}
 	waitFor(t, 30*time.Second, "commit after the topic exists", func() bool { return sum(committed(t, addr, "g-outfail", inTopic)) == 5 })
 	if got := readAll(t, addr, outTopic, 5, 10*time.Second); len(got) < 5 {
 		t.Errorf("results = %d; want 5", len(got))
+	}
+	if f := r.c.Stats().OutputFailing; len(f) != 0 {
+		t.Errorf("Stats().OutputFailing = %+v after writes succeed; want none", f)
 	}
 }
 

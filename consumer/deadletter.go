@@ -35,12 +35,13 @@ var ownHeaders = map[string]bool{
 	HeaderErrorClass: true, HeaderErrorMessage: true, HeaderErrorStep: true,
 	HeaderHTTPStatus: true, HeaderHTTPBody: true, HeaderSourceTopic: true,
 	HeaderSourcePart: true, HeaderSourceOffset: true, HeaderAttempts: true,
-	HeaderFailedAt: true, HeaderEventID: true,
+	HeaderFailedAt: true, HeaderEventID: true, HeaderSourceSize: true,
+	HeaderSourceSHA256: true, HeaderCauseClass: true,
 }
 
 // deadLetterMessage builds the dead-letter record for m: the original key and
 // value untouched, the input's other headers kept, and the error headers.
-func deadLetterMessage(topic string, m *Message, d *DeadLetter, now time.Time) kafka.Message {
+func deadLetterMessage(m *Message, d *DeadLetter, now time.Time) kafka.Message {
 	var h []kafka.Header
 	for _, in := range m.Headers {
 		if !ownHeaders[in.Key] {
@@ -65,7 +66,7 @@ func deadLetterMessage(topic string, m *Message, d *DeadLetter, now time.Time) k
 		add(HeaderHTTPStatus, strconv.Itoa(d.HTTPStatus))
 		add(HeaderHTTPBody, truncate(string(d.HTTPBody), maxHeaderBody))
 	}
-	return kafka.Message{Topic: topic, Key: m.Key, Value: m.Value, Headers: h}
+	return kafka.Message{Key: m.Key, Value: m.Value, Headers: h}
 }
 
 // truncate cuts s to at most n bytes, dropping a UTF-8 sequence split by the cut.

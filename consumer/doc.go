@@ -24,7 +24,32 @@
 //     Options.MaxInFlight records inside the Handler per process. A record
 //     waiting behind an earlier record of its key, or for its output write,
 //     holds no such slot; fetched-but-unfinished records are bounded by
-//     Options.MaxBuffered, and fetching waits while that is full.
+//     Options.MaxBuffered in count and Options.MaxBufferedBytes in bytes
+//     (less what each partition's reader may prefetch, which is sized from
+//     it), and fetching waits while either is full. One record larger than
+//     the byte bound is let through alone.
+//   - Topics. Before joining the group, and at every new generation, every
+//     input, result, dead-letter and Options.RequiredTopics topic must exist
+//     (checked with a Metadata request that never creates a topic); until
+//     then the consumer stays out of the group and lists them in
+//     Stats.MissingTopics. Run refuses to start if the dead-letter topic's
+//     max.message.bytes is below an input topic's. Each output writer's batch
+//     limit is its topic's max.message.bytes, so an input as large as the
+//     input topic allows is dead-lettered whole when the dead-letter topic
+//     has room for the headers.
+//   - Bytes as they came. Keys, values and header values are written as they
+//     were read: an empty value stays empty (never a null, which is a delete
+//     marker on a compacted topic), a null stays null. An empty key is read
+//     as null (kafka-go cannot tell them apart and records are not read twice
+//     for their key alone).
+//   - Placement. Results and dead letters are partitioned by murmur2 of the
+//     key, as the Java client's default partitioner does.
+//   - A failing output write is listed in Stats.OutputFailing until it
+//     succeeds. A dead letter the broker refuses as too large or invalid for
+//     Options.DLQWriteGiveUp is replaced by a reference letter
+//     (error.class=unwritable, an empty value, source.size and source.sha256
+//     naming the original), counted in Stats.Unwritable; the original value
+//     then exists only in the input topic, until its retention ends.
 //   - Ownership. The group is driven through kafka-go's ConsumerGroup and
 //     Generation API, and every commit carries the generation that fetched the
 //     record, so a commit from a lost generation is rejected by the broker

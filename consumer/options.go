@@ -34,9 +34,26 @@ type Options struct {
 	// output is being written (default 2 × MaxInFlight, at least MaxInFlight).
 	// Fetching waits while it is full; it is what bounds memory.
 	MaxBuffered int
+	// MaxBufferedBytes bounds the bytes (key, value and headers) of the
+	// records fetched and not yet finished, plus what each partition's reader
+	// may prefetch (default 64 MiB); fetching waits while it is full. A single
+	// record larger than the bound is let through alone. See Stats.BufferedBytes.
+	MaxBufferedBytes int64
 	// MaxRecordBytes: a larger input value is dead-lettered as invalid
-	// without being handled (default 1 MiB).
+	// without being handled (default 1 MiB). It also sizes each partition's
+	// prefetch (see MaxBufferedBytes).
 	MaxRecordBytes int
+	// DLQWriteGiveUp is how long a dead letter the broker refuses as such
+	// (too large, invalid for the topic) is retried before a reference letter
+	// (error.class=unwritable, no value, the original's size and SHA-256) is
+	// written in its place so the partition moves on (default 10m). Failures
+	// that are not a refusal of the record (a missing topic, a broker down)
+	// are retried for ever.
+	DLQWriteGiveUp time.Duration
+	// RequiredTopics are topics besides the input, result and dead-letter
+	// topics that must exist before the consumer joins its group (a future
+	// route topic, for example).
+	RequiredTopics []string
 	// DrainTimeout bounds how long in-flight records of a revoked partition, or
 	// of every partition at shutdown, may take to finish (default 15s). Keep it
 	// below RebalanceTimeout.
@@ -81,6 +98,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.MaxRecordBytes == 0 {
 		o.MaxRecordBytes = 1 << 20
+	}
+	if o.MaxBufferedBytes == 0 {
+		o.MaxBufferedBytes = 64 << 20
+	}
+	if o.DLQWriteGiveUp == 0 {
+		o.DLQWriteGiveUp = 10 * time.Minute
 	}
 	if o.DrainTimeout == 0 {
 		o.DrainTimeout = 15 * time.Second
@@ -136,7 +159,7 @@ func (o *Options) validate() error {
 	if o.Handler == nil {
 		errs = append(errs, errors.New("no handler"))
 	}
-	if o.MaxInFlight < 0 || o.MaxBuffered < 0 || o.MaxRecordBytes < 0 {
+	if o.MaxInFlight < 0 || o.MaxBuffered < 0 || o.MaxRecordBytes < 0 || o.MaxBufferedBytes < 0 || o.DLQWriteGiveUp < 0 {
 		errs = append(errs, errors.New("limits must not be negative"))
 	}
 	if o.MaxBuffered > 0 && o.MaxBuffered < o.MaxInFlight {

@@ -30,11 +30,12 @@ type partition struct {
 	stopWork context.CancelFunc
 
 	committed int64 // last committed offset; only run's goroutine touches it
+	prefetch  prefetch
 }
 
-func newPartition(c *Consumer, gen *kafka.Generation, topic string, id int, start int64) *partition {
+func newPartition(c *Consumer, gen *kafka.Generation, topic string, id int, start int64, pf prefetch) *partition {
 	p := &partition{
-		c: c, gen: gen, topic: topic, id: id, start: start,
+		c: c, gen: gen, topic: topic, id: id, start: start, prefetch: pf,
 		log:       c.log.WithFields(logrus.Fields{"topic": topic, "partition": id}),
 		wm:        newWatermark(),
 		committed: -1,
@@ -58,7 +59,8 @@ func (p *partition) run(shutdown, genCtx context.Context) {
 		Partition:      p.id,
 		Dialer:         p.c.opts.Dialer,
 		MinBytes:       1,
-		MaxBytes:       2*p.c.opts.MaxRecordBytes + 1<<20,
+		MaxBytes:       p.prefetch.maxBytes,
+		QueueCapacity:  p.prefetch.queue,
 		MaxWait:        p.c.opts.MaxWait,
 		ReadBackoffMin: 100 * time.Millisecond,
 		ReadBackoffMax: time.Second,
@@ -101,14 +103,18 @@ loop:
 }
 
 // fetch reads records and dispatches them until ctx ends. It takes a buffer
-// slot after each fetch and before dispatching, so a full process stops
-// reading with at most one record per partition waiting for a slot; a fetcher
-// idle on an empty partition holds no slot. A record whose slot never came
-// (ctx ended) was not dispatched and is redelivered.
+// slot and the record's bytes after each fetch and before dispatching, so a
+// full process stops reading with at most one record per partition waiting;
+// a fetcher idle on an empty partition holds nothing. A record that got no
+// room (ctx ended) was not dispatched and is redelivered.
 func (p *partition) fetch(ctx context.Context, reader *kafka.Reader) {
 	bo := p.c.retryBackOff()
 	for {
 		m, err := reader.FetchMessage(ctx)
+		reread := err == nil && needsExact(&m)
+		if reread {
+			err = p.c.opts.exact(ctx, p.c.fetcher, &m)
+		}
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, io.EOF) {
 				return
@@ -117,20 +123,32 @@ func (p *partition) fetch(ctx context.Context, reader *kafka.Reader) {
 			if !sleep(ctx, bo.NextBackOff()) {
 				return
 			}
+			if reread {
+				// The Reader has moved past m: read it again from its offset.
+				if err := reader.SetOffset(m.Offset); err != nil {
+					p.log.WithError(err).Error("set fetch offset")
+					return
+				}
+			}
 			continue
 		}
 		bo.Reset()
-		if err := p.c.buffered.acquire(ctx); err != nil {
-			return
-		}
 		r := &record{
 			msg: Message{
 				Topic: m.Topic, Partition: m.Partition, Offset: m.Offset,
 				Key: m.Key, Value: m.Value, Time: m.Time,
 				Headers: fromKafkaHeaders(m.Headers),
 			},
-			fetched: p.c.opts.Now(),
 		}
+		r.bytes = recordBytes(&r.msg)
+		if err := p.c.buffered.acquire(ctx); err != nil {
+			return
+		}
+		if err := p.c.bytes.acquire(ctx, r.bytes); err != nil {
+			p.c.buffered.release()
+			return
+		}
+		r.fetched = p.c.opts.Now()
 		p.wm.add(m.Offset, r.fetched)
 		p.lanes.dispatch(p.c.opts.OrderKey(&r.msg), r)
 	}

@@ -11,6 +11,7 @@ import (
 type record struct {
 	msg     Message
 	fetched time.Time
+	bytes   int64 // held in the consumer's byte budget until handled
 }
 
 // handle takes one record from handler to durable output. The offset is
@@ -18,6 +19,7 @@ type record struct {
 // context ends first the record stays unfinished and is redelivered.
 func (p *partition) handle(r *record) {
 	defer p.c.buffered.release()
+	defer p.c.bytes.release(r.bytes)
 	out, ok := p.outcome(r)
 	if !ok {
 		return
@@ -65,24 +67,45 @@ func (p *partition) handleOnce(r *record) (Outcome, error) {
 }
 
 // write writes the result or dead-letter record until the broker acknowledges
-// it or the work context ends.
+// it or the work context ends. While it fails the record is listed in
+// Stats.OutputFailing. A dead letter the broker keeps refusing (too large, or
+// invalid for the topic) for Options.DLQWriteGiveUp is replaced by a
+// reference letter (see referenceLetter), so that the partition moves on.
 func (p *partition) write(r *record, out Outcome) bool {
-	var m kafka.Message
+	defer p.c.failing.clear(&r.msg)
+	w, topic := p.c.out.result, p.c.opts.ResultTopic
+	m := kafka.Message{Key: r.msg.Key, Value: out.Result}
 	if out.DeadLetter != nil {
-		m = deadLetterMessage(p.c.opts.DLQTopic, &r.msg, out.DeadLetter, p.c.opts.Now())
-	} else {
-		m = kafka.Message{Topic: p.c.opts.ResultTopic, Key: r.msg.Key, Value: out.Result}
+		w, topic = p.c.out.dlq, p.c.opts.DLQTopic
+		m = deadLetterMessage(&r.msg, out.DeadLetter, p.c.opts.Now())
 	}
 	bo := p.c.retryBackOff()
+	var since time.Time
+	reference := false
 	for {
-		err := p.c.writer.WriteMessages(p.work, m)
+		err := w.WriteMessages(p.work, m)
 		if err == nil {
+			if reference {
+				p.c.unwritable.Add(1)
+			}
 			return true
 		}
 		if p.work.Err() != nil {
 			return false
 		}
-		p.log.WithError(err).WithFields(logrus.Fields{"offset": r.msg.Offset, "topic_out": m.Topic}).Error("output write failed, retrying; offset stays uncommitted")
+		now := p.c.opts.Now()
+		if since.IsZero() {
+			since = now
+		}
+		p.c.failing.fail(&r.msg, topic, err, since)
+		log := p.log.WithError(err).WithFields(logrus.Fields{"offset": r.msg.Offset, "topic_out": topic})
+		if out.DeadLetter != nil && !reference && refused(err) && now.Sub(since) >= p.c.opts.DLQWriteGiveUp {
+			log.WithField("bytes", len(r.msg.Value)).Error("dead letter refused for DLQ_WRITE_GIVE_UP; writing a reference letter without the value")
+			m, reference = referenceLetter(m, &r.msg, out.DeadLetter, err), true
+			bo.Reset()
+			continue
+		}
+		log.Error("output write failed, retrying; offset stays uncommitted")
 		if !sleep(p.work, bo.NextBackOff()) {
 			return false
 		}
