@@ -37,15 +37,15 @@ type broker struct {
 // String is what workers get in KAFKA_BROKERS.
 func (b *broker) String() string { return strings.Join(b.addrs, ",") }
 
-// newBroker returns the broker for t: KAFKA_BROKERS when set, else a testcontainers container when
+// newBroker returns the broker for t: LEADWORKER_IT_BROKERS when set, else a testcontainers container when
 // LEADWORKER_IT_DOCKER=1 (skipping t without a healthy Docker), else an embedded kfake cluster
 // that lives as long as t.
 func newBroker(t *testing.T) *broker {
 	t.Helper()
 	var b *broker
 	switch {
-	case os.Getenv("KAFKA_BROKERS") != "":
-		b = &broker{kind: kindExternal, addrs: strings.Split(os.Getenv("KAFKA_BROKERS"), ",")}
+	case os.Getenv("LEADWORKER_IT_BROKERS") != "":
+		b = &broker{kind: kindExternal, addrs: strings.Split(os.Getenv("LEADWORKER_IT_BROKERS"), ",")}
 	case os.Getenv("LEADWORKER_IT_DOCKER") == "1":
 		b = containerBroker(t)
 	default:

@@ -6,9 +6,12 @@
 //
 // The broker is chosen per run (see newBroker):
 //
-//	KAFKA_BROKERS=host:port      an external broker (CI: scripts/kafka-local.sh start)
-//	LEADWORKER_IT_DOCKER=1       a testcontainers-go Kafka container (skips without Docker)
-//	neither                      the embedded franz-go kfake broker, one per test
+//	LEADWORKER_IT_BROKERS=host:port  an external broker (CI: scripts/kafka-local.sh start)
+//	LEADWORKER_IT_DOCKER=1           a testcontainers-go Kafka container (skips without Docker)
+//	neither                          the embedded franz-go kfake broker, one per test
+//
+// The suite never uses KAFKA_BROKERS, which a user running leadworker may
+// have exported for the worker itself.
 //
 // LEADWORKER_IT_KAFKA_SCRIPT=path/to/scripts/kafka-local.sh enables the broker-outage test,
 // which stops and starts that external broker.

@@ -22,10 +22,10 @@ func TestBrokerOutage(t *testing.T) {
 	if script == "" {
 		t.Skip("LEADWORKER_IT_KAFKA_SCRIPT is not set: this test stops and starts the external broker " +
 			"with scripts/kafka-local.sh (CI sets it; locally: LEADWORKER_IT_KAFKA_SCRIPT=$PWD/scripts/kafka-local.sh " +
-			"with KAFKA_BROKERS from `scripts/kafka-local.sh start`)")
+			"with LEADWORKER_IT_BROKERS from `scripts/kafka-local.sh start`)")
 	}
-	if os.Getenv("KAFKA_BROKERS") == "" {
-		t.Skip("LEADWORKER_IT_KAFKA_SCRIPT is set but KAFKA_BROKERS is not: the outage test needs the external broker that script runs")
+	if os.Getenv("LEADWORKER_IT_BROKERS") == "" {
+		t.Skip("LEADWORKER_IT_KAFKA_SCRIPT is set but LEADWORKER_IT_BROKERS is not: the outage test needs the external broker that script runs")
 	}
 	b := newBroker(t)
 	tp := newTopics(t, b, 3)

@@ -34,6 +34,7 @@ func workerEnv(b *broker, tp topics, fake *mykaarmatest.Server, extra map[string
 		"MYKAARMA_USERNAME":      mykaarmatest.DefaultUsername,
 		"MYKAARMA_PASSWORD":      mykaarmatest.DefaultPassword,
 		"HTTP_ADDR":              "127.0.0.1:0",
+		"ADMIN_ADDR":             "127.0.0.1:0",
 		"LOG_LEVEL":              "info",
 		"LOG_FORMAT":             "json",
 		"MYKAARMA_TIMEOUT":       "5s",

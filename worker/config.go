@@ -21,9 +21,13 @@ type Config struct {
 	Username string
 	Password string // never logged
 
-	HTTPAddr  string
-	LogLevel  string
-	LogFormat string
+	HTTPAddr string // health, readiness and metrics; no admin actions
+	// AdminAddr serves the admin actions (POST /admin/resume); "" turns them
+	// off. AdminToken, when set, must come as "Authorization: Bearer ...".
+	AdminAddr  string
+	AdminToken string // never logged
+	LogLevel   string
+	LogFormat  string
 
 	MaxResults      int
 	CallTimeout     time.Duration
@@ -44,7 +48,14 @@ type Config struct {
 	// holds, between 1 and MaxInFlight (aimd.go). false keeps MaxInFlight fixed.
 	AdaptiveConcurrency bool
 	MaxRecordBytes      int
-	DrainTimeout        time.Duration
+	// MaxBufferedBytes bounds the bytes of fetched, unfinished records plus
+	// the readers' prefetch (MAX_BUFFERED_BYTES); one larger record passes
+	// alone.
+	MaxBufferedBytes int64
+	// DLQWriteGiveUp is how long a dead letter the broker refuses is retried
+	// before a reference letter replaces it (DLQ_WRITE_GIVE_UP).
+	DLQWriteGiveUp time.Duration
+	DrainTimeout   time.Duration
 
 	Kafka consumer.Security
 
@@ -63,6 +74,7 @@ func DefaultConfig() Config {
 		BaseURL: "https://api.mykaarma.com",
 
 		HTTPAddr:  ":8080",
+		AdminAddr: "127.0.0.1:8081",
 		LogLevel:  "info",
 		LogFormat: "json",
 
@@ -76,6 +88,8 @@ func DefaultConfig() Config {
 		MaxBuffered:         128,
 		AdaptiveConcurrency: true,
 		MaxRecordBytes:      1 << 20,
+		MaxBufferedBytes:    64 << 20,
+		DLQWriteGiveUp:      10 * time.Minute,
 		DrainTimeout:        15 * time.Second,
 
 		Guards: GuardConfig{

@@ -87,6 +87,16 @@ func (m *metrics) watchConsumer(c *consumer.Consumer) {
 			stat(func(s consumer.Stats) float64 { return s.OldestInFlight.Seconds() })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_partitions", Help: "Input partitions owned by this process."},
 			stat(func(s consumer.Stats) float64 { return float64(s.Partitions) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_buffered_bytes", Help: "Bytes of the events fetched and not finished (bounded by leadworker_buffered_bytes_limit)."},
+			stat(func(s consumer.Stats) float64 { return float64(s.BufferedBytes) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_buffered_bytes_limit", Help: "MAX_BUFFERED_BYTES less what the readers may prefetch."},
+			stat(func(s consumer.Stats) float64 { return float64(s.BufferedBytesLimit) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_output_failing", Help: "Events whose result or dead-letter write is failing now (their offsets stay uncommitted)."},
+			stat(func(s consumer.Stats) float64 { return float64(len(s.OutputFailing)) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_missing_topics", Help: "Configured topics that do not exist; the worker stays out of its group while any is missing."},
+			stat(func(s consumer.Stats) float64 { return float64(len(s.MissingTopics)) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "leadworker_unwritable_dead_letters_total", Help: "Dead letters the broker refused for DLQ_WRITE_GIVE_UP, written as reference letters without their value."},
+			stat(func(s consumer.Stats) float64 { return float64(s.Unwritable) })),
 	)
 }
 

@@ -38,6 +38,7 @@ func startPipeline(t *testing.T, tweak func(*worker.Config)) *pipeline {
 	cfg := sandbox.Config()
 	cfg.RetryInitial, cfg.RetryMax, cfg.RetryMaxElapsed = 20*time.Millisecond, 100*time.Millisecond, 400*time.Millisecond
 	cfg.Guards.ProbeMin, cfg.Guards.ProbeMax, cfg.Guards.LagInterval = 100*time.Millisecond, 300*time.Millisecond, 100*time.Millisecond
+	cfg.HTTPAddr, cfg.AdminAddr = "127.0.0.1:0", "127.0.0.1:0"
 	if tweak != nil {
 		tweak(&cfg)
 	}
@@ -58,7 +59,7 @@ func startPipeline(t *testing.T, tweak func(*worker.Config)) *pipeline {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
-	go func() { stopped <- w.Run(ctx, "127.0.0.1:0") }()
+	go func() { stopped <- w.Run(ctx) }()
 	srv := httptest.NewServer(w.Handler())
 	outputs := sandbox.NewOutputReader(cfg)
 	t.Cleanup(func() {

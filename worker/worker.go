@@ -1,11 +1,8 @@
 package worker
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
+	"io"
 	"net/http"
 	"time"
 
@@ -21,6 +18,7 @@ type Worker struct {
 	consumer *consumer.Consumer
 	guards   *guards // pause gate, circuit, flood guard, metrics, lag
 	log      logrus.FieldLogger
+	cfg      Config
 	// concurrency adapts the consumer's in-flight limit; nil when
 	// ADAPTIVE_CONCURRENCY is off. Its Limit() is the current limit.
 	concurrency *throttle.AIMD
@@ -31,6 +29,11 @@ type Worker struct {
 // call passes the rate limit, then the metrics and circuit observer, then the
 // adaptive-concurrency observer.
 func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, error) {
+	if log == nil {
+		l := logrus.New()
+		l.Out = io.Discard
+		log = l
+	}
 	guards, err := newGuards(cfg.Guards, log)
 	if err != nil {
 		return nil, fmt.Errorf("guards: %w", err)
@@ -60,21 +63,23 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, 
 		return nil, err
 	}
 	c, err := consumer.New(consumer.Options{
-		Brokers:        cfg.Brokers,
-		GroupID:        cfg.GroupID,
-		Topics:         cfg.InputTopics,
-		ResultTopic:    cfg.ResultTopic,
-		DLQTopic:       cfg.DLQTopic,
-		Handler:        guards.processor(h),
-		Observer:       guards,
-		OrderKey:       orderKey,
-		MaxInFlight:    cfg.MaxInFlight,
-		MaxBuffered:    cfg.MaxBuffered,
-		MaxRecordBytes: cfg.MaxRecordBytes,
-		DrainTimeout:   cfg.DrainTimeout,
-		Dialer:         dialer,
-		Transport:      transport,
-		Logger:         log,
+		Brokers:          cfg.Brokers,
+		GroupID:          cfg.GroupID,
+		Topics:           cfg.InputTopics,
+		ResultTopic:      cfg.ResultTopic,
+		DLQTopic:         cfg.DLQTopic,
+		Handler:          guards.processor(h),
+		Observer:         guards,
+		OrderKey:         orderKey,
+		MaxInFlight:      cfg.MaxInFlight,
+		MaxBuffered:      cfg.MaxBuffered,
+		MaxRecordBytes:   cfg.MaxRecordBytes,
+		MaxBufferedBytes: cfg.MaxBufferedBytes,
+		DLQWriteGiveUp:   cfg.DLQWriteGiveUp,
+		DrainTimeout:     cfg.DrainTimeout,
+		Dialer:           dialer,
+		Transport:        transport,
+		Logger:           log,
 	})
 	if err != nil {
 		return nil, err
@@ -83,7 +88,7 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, 
 		concurrency.Setter(c.SetMaxInFlight)
 	}
 	guards.watch(c, consumer.LagOptions{Brokers: cfg.Brokers, GroupID: cfg.GroupID, Topics: cfg.InputTopics, Dialer: dialer, Transport: transport})
-	return &Worker{consumer: c, guards: guards, log: log, concurrency: concurrency}, nil
+	return &Worker{consumer: c, guards: guards, log: log, cfg: cfg, concurrency: concurrency}, nil
 }
 
 // myKaarmaHTTP returns the client for myKaarma calls: rate limit outermost
@@ -116,73 +121,3 @@ func myKaarmaHTTP(cfg Config, log logrus.FieldLogger, base *http.Client, observe
 // Consumer is the worker's consumer, for running it without the HTTP
 // server (demo, bench) and for its Stats.
 func (w *Worker) Consumer() *consumer.Consumer { return w.consumer }
-
-// ready reports whether the worker can do work, and if not, why.
-func (w *Worker) ready() (bool, string) {
-	switch {
-	case !w.consumer.Joined():
-		return false, "not a member of the consumer group (Kafka unreachable or rebalancing)"
-	case !w.guards.lag.Reachable():
-		return false, "no Kafka broker answered the last probe"
-	case len(w.guards.gate.Reasons()) > 0:
-		return false, pauseReason(w.guards.gate.Reasons())
-	}
-	return true, "ok"
-}
-
-// Handler serves /healthz (the process is alive) and /readyz (it can work).
-func (w *Worker) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
-		writeJSON(rw, http.StatusOK, map[string]string{"status": "alive"})
-	})
-	mux.Handle("GET /metrics", w.guards.metrics.handler())
-	mux.HandleFunc("POST /admin/resume", func(rw http.ResponseWriter, _ *http.Request) {
-		resumed := w.guards.flood.Resume()
-		if resumed {
-			w.log.Warn("dead-letter flood pause lifted by POST /admin/resume")
-		}
-		writeJSON(rw, http.StatusOK, map[string]any{"resumed": resumed, "paused": w.guards.gate.Reasons()})
-	})
-	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, _ *http.Request) {
-		ok, why := w.ready()
-		status := http.StatusOK
-		if !ok {
-			status = http.StatusServiceUnavailable
-		}
-		s := w.consumer.Stats()
-		writeJSON(rw, status, map[string]any{"ready": ok, "reason": why, "partitions": s.Partitions, "inFlight": s.InFlight})
-	})
-	return mux
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// Run serves HTTP on addr and consumes until ctx ends; it returns when both
-// have stopped. The consumer drains first, then the HTTP server stops.
-func (w *Worker) Run(ctx context.Context, addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("HTTP_ADDR %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	w.log.WithField("addr", ln.Addr().String()).Info("serving /healthz and /readyz")
-
-	lagDone := w.guards.runLag(ctx)
-	runErr := w.consumer.Run(ctx)
-	<-lagDone
-
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(shutdownCtx)
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return errors.Join(runErr, err)
-	}
-	return runErr
-}

@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/leadworker/leadworker/guard"
@@ -20,9 +22,11 @@ func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
 		Username: e.required("MYKAARMA_USERNAME"),
 		Password: e.secret("MYKAARMA_PASSWORD"),
 
-		HTTPAddr:  e.str("HTTP_ADDR", d.HTTPAddr),
-		LogLevel:  e.oneOf("LOG_LEVEL", d.LogLevel, "debug", "info", "warn", "error"),
-		LogFormat: e.oneOf("LOG_FORMAT", d.LogFormat, "json", "text"),
+		HTTPAddr:   e.str("HTTP_ADDR", d.HTTPAddr),
+		AdminAddr:  adminAddr(e, d.AdminAddr),
+		AdminToken: e.secret("ADMIN_TOKEN"),
+		LogLevel:   e.oneOf("LOG_LEVEL", d.LogLevel, "debug", "info", "warn", "error"),
+		LogFormat:  e.oneOf("LOG_FORMAT", d.LogFormat, "json", "text"),
 
 		MaxResults:      e.integer("MYKAARMA_MAX_RESULTS", d.MaxResults, 1),
 		CallTimeout:     e.duration("MYKAARMA_TIMEOUT", d.CallTimeout),
@@ -35,6 +39,8 @@ func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
 		MaxBuffered:         e.integer("MAX_BUFFERED", 0, 1), // 0: 2 × MaxInFlight, below
 		AdaptiveConcurrency: e.boolean("ADAPTIVE_CONCURRENCY", d.AdaptiveConcurrency),
 		MaxRecordBytes:      e.integer("MAX_RECORD_BYTES", d.MaxRecordBytes, 1),
+		MaxBufferedBytes:    int64(e.integer("MAX_BUFFERED_BYTES", int(d.MaxBufferedBytes), 1)),
+		DLQWriteGiveUp:      e.duration("DLQ_WRITE_GIVE_UP", d.DLQWriteGiveUp),
 		DrainTimeout:        e.duration("DRAIN_TIMEOUT", d.DrainTimeout),
 	}
 	loadKafka(e, d, &c)
@@ -42,6 +48,9 @@ func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
 		e.errs = append(e.errs, errors.New("KAFKA_BROKERS is required (comma-separated host:port list)"))
 	}
 	c.Guards = loadGuardConfig(e, d.Guards)
+	if c.AdminAddr != "" && c.AdminToken == "" && !loopback(c.AdminAddr) {
+		e.errs = append(e.errs, fmt.Errorf("ADMIN_ADDR=%s listens beyond loopback: set ADMIN_TOKEN or ADMIN_TOKEN_FILE, or listen on 127.0.0.1", c.AdminAddr))
+	}
 	if c.Password == "" {
 		e.errs = append(e.errs, errors.New("MYKAARMA_PASSWORD or MYKAARMA_PASSWORD_FILE is required"))
 	}
@@ -103,4 +112,25 @@ func loadGuardConfig(e *env, d worker.GuardConfig) worker.GuardConfig {
 		e.errs = append(e.errs, fmt.Errorf("CIRCUIT_PROBE_MIN_INTERVAL=%v: want at most CIRCUIT_PROBE_MAX_INTERVAL=%v", g.ProbeMin, g.ProbeMax))
 	}
 	return g
+}
+
+// adminAddr reads ADMIN_ADDR; "off" turns the admin listener off.
+func adminAddr(e *env, def string) string {
+	if v := e.str("ADMIN_ADDR", def); !strings.EqualFold(v, "off") {
+		return v
+	}
+	return ""
+}
+
+// loopback reports whether a listen address is on the loopback interface only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -24,7 +24,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 	}
 	if c.GroupID != "leadworker" || c.InputTopics[0] != "crm.events" || c.ResultTopic != "leadworker.results" ||
 		c.DLQTopic != "leadworker.dlq" || c.BaseURL != "https://api.mykaarma.com" || c.HTTPAddr != ":8080" ||
-		c.LogFormat != "json" || c.MaxInFlight != 64 || c.MaxBuffered != 128 || c.RetryMaxElapsed != 2*time.Minute || !c.AdaptiveConcurrency || c.RateLimit != 0 {
+		c.LogFormat != "json" || c.MaxInFlight != 64 || c.MaxBuffered != 128 || c.RetryMaxElapsed != 2*time.Minute || !c.AdaptiveConcurrency || c.RateLimit != 0 ||
+		c.AdminAddr != "127.0.0.1:8081" || c.MaxBufferedBytes != 64<<20 || c.DLQWriteGiveUp != 10*time.Minute {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -63,6 +64,12 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		{name: "bad sasl mechanism", set: map[string]string{"KAFKA_SASL_MECHANISM": "GSSAPI"}, want: "KAFKA_SASL_MECHANISM"},
 		{name: "drain too long", set: map[string]string{"DRAIN_TIMEOUT": "45s"}, want: "DRAIN_TIMEOUT"},
 		{name: "max results over 100", set: map[string]string{"MYKAARMA_MAX_RESULTS": "500"}, want: "MYKAARMA_MAX_RESULTS"},
+		{name: "admin on every interface without a token", set: map[string]string{"ADMIN_ADDR": ":8081"}, want: "ADMIN_ADDR"},
+		{name: "admin on every interface with a token", set: map[string]string{"ADMIN_ADDR": ":8081", "ADMIN_TOKEN": "t"}},
+		{name: "admin on loopback", set: map[string]string{"ADMIN_ADDR": "localhost:9"}},
+		{name: "admin off", set: map[string]string{"ADMIN_ADDR": "off"}},
+		{name: "bad buffered bytes", set: map[string]string{"MAX_BUFFERED_BYTES": "lots"}, want: "MAX_BUFFERED_BYTES"},
+		{name: "bad give-up", set: map[string]string{"DLQ_WRITE_GIVE_UP": "never"}, want: "DLQ_WRITE_GIVE_UP"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

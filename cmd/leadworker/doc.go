@@ -5,6 +5,8 @@
 //	leadworker demo    the whole pipeline on an embedded broker and a fake myKaarma
 //	leadworker bench   throughput against the embedded broker and the fake
 //	leadworker dlq     inspect and replay the dead-letter topic
+//	leadworker admin   admin actions on the worker beside it (admin resume)
+//	leadworker probe   health check of the worker beside it (probe ready|alive)
 //
 // This package only reads the environment and the flags, validates them and
 // dispatches; the worker lives in package worker, demo and bench in package

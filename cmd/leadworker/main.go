@@ -19,6 +19,8 @@ commands:
   demo    run the whole pipeline on an embedded Kafka and a fake myKaarma, print what happened
   bench   measure throughput against the embedded Kafka and the fake myKaarma
   dlq     dead-letter topic tools: leadworker dlq replay -h
+  admin   admin actions on the worker beside it: leadworker admin resume
+  probe   health check of the worker beside it: leadworker probe ready|alive
 `
 
 func main() {
@@ -38,6 +40,10 @@ func realMain(args []string, stdout, stderr io.Writer, lookup func(string) (stri
 		return runCommand(ctx, stderr, lookup)
 	case "dlq":
 		return dlqCommand(ctx, args[1:], stdout, stderr, lookup)
+	case "admin":
+		return adminCommand(ctx, args[1:], stdout, stderr, lookup)
+	case "probe":
+		return probeCommand(ctx, args[1:], stdout, stderr, lookup)
 	case "demo":
 		return demoCommand(ctx, args[1:], stdout, stderr)
 	case "bench":
@@ -70,7 +76,7 @@ func runCommand(ctx context.Context, stderr io.Writer, lookup func(string) (stri
 		"brokers": cfg.Brokers, "group": cfg.GroupID, "topics": cfg.InputTopics,
 		"results": cfg.ResultTopic, "dlq": cfg.DLQTopic, "mykaarma": cfg.BaseURL,
 	}).Info("leadworker starting")
-	if err := w.Run(ctx, cfg.HTTPAddr); err != nil {
+	if err := w.Run(ctx); err != nil {
 		log.WithError(err).Error("leadworker stopped with an error")
 		return 1
 	}

@@ -1,0 +1,149 @@
+package worker
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// ready reports whether the worker can do work, and if not, why.
+func (w *Worker) ready() (bool, string) {
+	s := w.consumer.Stats()
+	switch {
+	case len(s.MissingTopics) > 0:
+		return false, "topics missing: " + strings.Join(s.MissingTopics, ", ") + " (leadworker never creates topics; create them)"
+	case !w.consumer.Joined():
+		return false, "not a member of the consumer group (Kafka unreachable or rebalancing)"
+	case !w.guards.lag.Reachable():
+		return false, "no Kafka broker answered the last probe"
+	case len(s.OutputFailing) > 0:
+		f := s.OutputFailing[0]
+		return false, fmt.Sprintf("writing to %s partition %d failing since %s: %s",
+			f.Topic, f.Partition, f.Since.UTC().Format(time.RFC3339), f.Error)
+	case len(w.guards.gate.Reasons()) > 0:
+		return false, pauseReason(w.guards.gate.Reasons())
+	}
+	return true, "ok"
+}
+
+// Handler serves what probes and scrapers need, and nothing that changes
+// the worker: /healthz (the process is alive), /readyz (it can work) and
+// /metrics. Admin actions are on AdminHandler only.
+func (w *Worker) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
+		writeJSON(rw, http.StatusOK, map[string]string{"status": "alive"})
+	})
+	mux.Handle("GET /metrics", w.guards.metrics.handler())
+	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, _ *http.Request) {
+		ok, why := w.ready()
+		status := http.StatusOK
+		if !ok {
+			status = http.StatusServiceUnavailable
+		}
+		s := w.consumer.Stats()
+		writeJSON(rw, status, map[string]any{"ready": ok, "reason": why, "partitions": s.Partitions, "inFlight": s.InFlight})
+	})
+	return mux
+}
+
+// AdminHandler serves the admin actions (POST /admin/resume). When the
+// config has an AdminToken, every request must carry it as
+// "Authorization: Bearer <token>"; others get 401.
+func (w *Worker) AdminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /admin/resume", func(rw http.ResponseWriter, _ *http.Request) {
+		resumed := w.guards.flood.Resume()
+		if resumed {
+			w.log.Warn("dead-letter flood pause lifted by POST /admin/resume")
+		}
+		writeJSON(rw, http.StatusOK, map[string]any{"resumed": resumed, "paused": w.guards.gate.Reasons()})
+	})
+	token := w.cfg.AdminToken
+	if token == "" {
+		return mux
+	}
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			rw.Header().Set("WWW-Authenticate", `Bearer realm="leadworker admin"`)
+			writeJSON(rw, http.StatusUnauthorized, map[string]string{"error": "admin token required"})
+			return
+		}
+		mux.ServeHTTP(rw, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Run serves Handler on Config.HTTPAddr and AdminHandler on
+// Config.AdminAddr (unless it is empty), and consumes until ctx ends; it
+// returns when all have stopped. The consumer drains first, then the HTTP
+// servers stop.
+func (w *Worker) Run(ctx context.Context) error {
+	public, err := listen(w.cfg.HTTPAddr, "HTTP_ADDR", w.Handler())
+	if err != nil {
+		return err
+	}
+	servers := []*server{public}
+	w.log.WithField("addr", public.addr()).Info("serving /healthz, /readyz and /metrics")
+	if w.cfg.AdminAddr != "" {
+		admin, err := listen(w.cfg.AdminAddr, "ADMIN_ADDR", w.AdminHandler())
+		if err != nil {
+			public.stop()
+			return err
+		}
+		servers = append(servers, admin)
+		w.log.WithFields(map[string]any{"addr": admin.addr(), "token": w.cfg.AdminToken != ""}).Info("serving admin actions")
+	}
+
+	lagDone := w.guards.runLag(ctx)
+	runErr := w.consumer.Run(ctx)
+	<-lagDone
+
+	errs := []error{runErr}
+	for _, s := range servers {
+		errs = append(errs, s.stop())
+	}
+	return errors.Join(errs...)
+}
+
+// server is one HTTP listener and its serving goroutine.
+type server struct {
+	ln     net.Listener
+	srv    *http.Server
+	served chan error
+}
+
+func listen(addr, name string, h http.Handler) (*server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", name, addr, err)
+	}
+	s := &server{ln: ln, srv: &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, served: make(chan error, 1)}
+	go func() { s.served <- s.srv.Serve(ln) }()
+	return s, nil
+}
+
+func (s *server) addr() string { return s.ln.Addr().String() }
+
+// stop shuts the server down and waits for its goroutine.
+func (s *server) stop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = s.srv.Shutdown(ctx)
+	if err := <-s.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
