@@ -12,14 +12,19 @@ import (
 type flow struct {
 	ev    *schemas.Event
 	subj  subject
-	terms []string
+	terms []term
 
 	createdUUID   string // an earlier attempt created this customer
 	createUnknown bool   // an earlier attempt's create may have been applied
 }
 
-func newFlow(ev *schemas.Event) *flow {
+// newFlow normalises the event's customer and leaves the ignored contacts out of what is
+// searched and matched.
+func (h *Handler) newFlow(ev *schemas.Event) *flow {
 	s := eventSubject(ev)
+	var ws []schemas.Warning
+	s.id, ws = h.ignore.filter(s.id)
+	s.warnings = append(s.warnings, ws...)
 	return &flow{ev: ev, subj: s, terms: searchTerms(searchTokens(s.id))}
 }
 
@@ -29,11 +34,11 @@ func (h *Handler) attempt(ctx context.Context, f *flow) (*Outcome, *StepError) {
 
 	m := match{Rule: schemas.RuleNone}
 	if len(f.terms) > 0 {
-		cands, err := h.search(ctx, f.ev.DepartmentUUID, f.terms)
+		var err error
+		m, err = h.find(ctx, f.ev.DepartmentUUID, f.subj.id, f.terms)
 		if err != nil {
 			return nil, &StepError{Step: StepSearch, Err: err}
 		}
-		m = matchCustomer(f.subj.id, cands)
 		out.MatchRule = m.Rule
 		out.Warnings = append(out.Warnings, m.Warnings...)
 	}
@@ -131,29 +136,6 @@ func (h *Handler) create(ctx context.Context, f *flow, out *Outcome) *StepError 
 	return nil
 }
 
-// search runs one search per term and merges the candidates by uuid, first seen first.
-func (h *Handler) search(ctx context.Context, dept string, terms []string) ([]mykaarma.MinimalCustomer, error) {
-	var cands []mykaarma.MinimalCustomer
-	seen := map[string]bool{}
-	for _, term := range terms {
-		res, err := h.api.SearchCustomers(ctx, dept, term, h.maxResults)
-		if err != nil {
-			return nil, err
-		}
-		if res == nil {
-			continue
-		}
-		for _, c := range res.Customers {
-			if c.UUID == "" || seen[c.UUID] {
-				continue
-			}
-			seen[c.UUID] = true
-			cands = append(cands, c)
-		}
-	}
-	return cands, nil
-}
-
 // unknownOutcome reports whether err says a write may have been applied.
 func unknownOutcome(err error) bool {
 	e, ok := asAPIError(err)
@@ -163,7 +145,7 @@ func unknownOutcome(err error) bool {
 // unrecognisable says why a search after a create of unknown outcome could not find the
 // created customer again, or "" when it can: the search needs a term, and the decision
 // tree a customerKey the search can find or a last name with a phone, email or VIN.
-func unrecognisable(id identity, terms []string) string {
+func unrecognisable(id identity, terms []term) string {
 	switch {
 	case len(terms) == 0:
 		return "the customer has no searchable identifier"

@@ -33,16 +33,25 @@ type fixture struct {
 
 func setup(t *testing.T, clientTimeout time.Duration, retry RetryOptions) *fixture {
 	t.Helper()
-	srv := mykaarmatest.NewServer(t, mykaarmatest.Options{})
+	return setupWith(t, mykaarmatest.Options{}, clientTimeout, Options{Retry: retry})
+}
+
+// setupWith is setup with the fake's and the Handler's options; opts.API is set here.
+func setupWith(t *testing.T, fake mykaarmatest.Options, clientTimeout time.Duration, opts Options) *fixture {
+	t.Helper()
+	srv := mykaarmatest.NewServer(t, fake)
 	c, err := mykaarma.New(srv.URL, mykaarma.Options{
 		Username: mykaarmatest.DefaultUsername, Password: mykaarmatest.DefaultPassword, Timeout: clientTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if retry == (RetryOptions{}) {
-		retry = RetryOptions{InitialInterval: time.Millisecond, MaxInterval: 4 * time.Millisecond, MaxElapsed: time.Minute}
+	if opts.Retry == (RetryOptions{}) {
+		opts.Retry = RetryOptions{InitialInterval: time.Millisecond, MaxInterval: 4 * time.Millisecond, MaxElapsed: time.Minute}
 	}
-	h, err := New(Options{API: c, Retry: retry})
+	if opts.API == nil {
+		opts.API = c
+	}
+	h, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

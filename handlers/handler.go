@@ -1,14 +1,27 @@
 // Package handlers holds leadworker's business: it moves one CRM lead or customer event
 // into myKaarma without creating a duplicate customer.
 //
-// Handle searches myKaarma for the event's customer, picks a candidate with seed 000's
-// decision tree (customerKey, then last name and a phone or email, then last name and a
+// Handle searches myKaarma for the event's customer, picks a candidate with the decision
+// tree (rule 1: customerKey; rule 2: last name and a phone or email; rule 3: last name and a
 // VIN), and updates that customer with the event merged in, or creates one. For a lead
 // event it then saves the lead against that customer. The flow is retried as a whole, from
 // the search, on transient failures, so a create or update whose outcome is unknown is
 // never sent again blindly: the next search finds the customer if the write went through.
 //
 // Guarantees and limits:
+//   - Rule 1 never depends on the search page size (Options.MaxResults; myKaarma has no next
+//     page). When a search returns a full page, what it may hide is searched for on its own
+//     (see find); a search that is not full costs no extra call. When even the customerKey's
+//     own search is full without the key, Handle creates nothing and returns a search
+//     StepError wrapping ErrKeyPageFull and mykaarma.ErrRejected.
+//   - A phone, email or VIN that fills a page on its own is shared (a fleet line, the
+//     dealership's number, a loaner car) and is not used by rules 2 and 3: shared-contact or
+//     shared-vin warning.
+//   - Placeholder contacts (one repeated digit, 1234567890, 555-01xx, noemail@ and the like)
+//     and Options.IgnoreContacts are written but never searched or matched on:
+//     ignored-contact warning. An email is searched when no phone is left to search.
+//   - Options.RequireFirstName keeps a household sharing a phone, email or car apart:
+//     first-name-mismatch warning when it changed the verdict.
 //   - Only mykaarma.ErrTransient failures are retried, with exponential backoff
 //     (RetryOptions) or the server's Retry-After when longer; rejections and auth failures
 //     return at once.
@@ -43,7 +56,7 @@ import (
 
 // API is the part of myKaarma the flow calls; *mykaarma.Client satisfies it.
 type API interface {
-	SearchCustomers(ctx context.Context, departmentUUID, term string, maxResults int) (*mykaarma.SearchResult, error)
+	SearchCustomersIn(ctx context.Context, departmentUUID, term string, maxResults int, fields ...string) (*mykaarma.SearchResult, error)
 	GetCustomer(ctx context.Context, departmentUUID, customerUUID string) (*mykaarma.ReadResult, error)
 	CreateCustomer(ctx context.Context, departmentUUID string, body *mykaarma.CustomerWithVehicles) (*mykaarma.SaveResult, error)
 	UpdateCustomer(ctx context.Context, departmentUUID, customerUUID string, body *mykaarma.CustomerWithVehicles) (*mykaarma.SaveResult, error)
@@ -56,8 +69,23 @@ const DefaultMaxResults = 25
 // Options configures a Handler.
 type Options struct {
 	API        API          // required
-	MaxResults int          // search maxResults, 1..100; 0 means DefaultMaxResults
+	MaxResults int          // search maxResults, 1..100; 0 means DefaultMaxResults; a page this full may hide customers
 	Retry      RetryOptions // zero value = defaults
+
+	// IgnoreContacts are the dealer's own phones and emails that are never searched or used
+	// to match (the dealership's number, a service desk address), on top of the built-in
+	// placeholders. Each entry is a phone in any format that reduces to 10 digits, an email,
+	// or "@domain" for every address at a domain; ParseContactList splits a list. They are
+	// compared as matching compares contacts (phones by digits, emails case-folded) and are
+	// still written to myKaarma. An entry that is none of these makes New fail.
+	IgnoreContacts []string
+
+	// RequireFirstName makes rules 2 and 3 (last name with a contact or a VIN) also require
+	// compatible first names: equal ignoring case, one missing, or one the initial of the
+	// other. Two people of one household sharing a phone then stay two customers, at the
+	// cost of a duplicate when a CRM spells a customer's first name two ways. False follows
+	// the decision tree: any matching customer.
+	RequireFirstName bool
 }
 
 // Handler handles events. It is safe for concurrent use.
@@ -66,6 +94,9 @@ type Handler struct {
 	maxResults int
 	retry      RetryOptions
 	locks      *identityLocks
+
+	ignore           ignoreList
+	requireFirstName bool
 
 	// sleep waits d or until ctx ends; now is the clock of the retry budget. Tests replace both.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -87,7 +118,12 @@ func New(opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{api: opts.API, maxResults: opts.MaxResults, retry: retry, locks: newIdentityLocks(), sleep: sleepCtx, now: time.Now}, nil
+	ignore, err := newIgnoreList(opts.IgnoreContacts)
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{api: opts.API, maxResults: opts.MaxResults, retry: retry, locks: newIdentityLocks(),
+		ignore: ignore, requireFirstName: opts.RequireFirstName, sleep: sleepCtx, now: time.Now}, nil
 }
 
 // Outcome is what handling one event achieved.
@@ -108,7 +144,7 @@ func (h *Handler) Handle(ctx context.Context, ev *schemas.Event) (*Outcome, erro
 	if err := checkEvent(ev); err != nil {
 		return nil, &StepError{Step: StepEvent, Err: err}
 	}
-	f := newFlow(ev)
+	f := h.newFlow(ev)
 	unlock, err := h.locks.lock(ctx, identityTokens(ev.DepartmentUUID, f.subj.id))
 	if err != nil {
 		return nil, fmt.Errorf("handlers: %w while waiting for another event of the same customer", err)

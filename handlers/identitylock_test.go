@@ -17,7 +17,7 @@ func TestConcurrentEventsOfOneCustomerCreateItOnce(t *testing.T) {
 	// Slow creates so that, without serialisation, both events would search
 	// before either create is stored.
 	f.srv.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpCreate, Latency: 100 * time.Millisecond})
-	phone := schemas.Phone{PhoneNumber: "(312) 555-0199"}
+	phone := schemas.Phone{PhoneNumber: "(312) 684-0199"}
 	events := []*schemas.Event{
 		{EventID: "e1", EventType: schemas.TypeCustomer, DepartmentUUID: "d1",
 			Customer: &schemas.Customer{FirstName: "Ken", LastName: "Watanabe", PhoneNumbers: []schemas.Phone{phone}}},

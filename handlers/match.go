@@ -16,7 +16,8 @@ type match struct {
 	Warnings []schemas.Warning // ambiguous-match, when several candidates satisfied Rule
 }
 
-// matchCustomer applies seed 000's decision tree to the merged candidates, oldest first:
+// matchCustomer applies the decision tree to the merged candidates, in the order the
+// searches returned them:
 //
 //  1. customerKey: a candidate with the event's customerKey (ignoring case);
 //  2. lastName+contact: a candidate without a customerKey, with the event's last name and
@@ -24,10 +25,36 @@ type match struct {
 //  3. lastName+vin: a candidate without a customerKey, with the event's last name and
 //     sharing one of its full VINs.
 //
-// A candidate with a customerKey is chosen only by rule 1. When several candidates satisfy
-// the winning rule, one whose first name also matches wins, then the oldest; the verdict
-// then carries an ambiguous-match warning.
-func matchCustomer(id identity, cands []mykaarma.MinimalCustomer) match {
+// A candidate with a customerKey is chosen only by rule 1. id holds only the phones, emails
+// and VINs that may be matched on (ignored and shared ones are left out by the caller). With
+// requireFirstName, rules 2 and 3 also need compatible first names (compatibleFirstNames);
+// when that changes the verdict, it carries a first-name-mismatch warning. When several
+// candidates satisfy the winning rule, one whose first name also matches wins, then the
+// first returned; the verdict then carries an ambiguous-match warning.
+func matchCustomer(id identity, cands []mykaarma.MinimalCustomer, requireFirstName bool) match {
+	m := applyRules(id, cands, requireFirstName)
+	if !requireFirstName {
+		return m
+	}
+	if loose := applyRules(id, cands, false); loose.UUID != m.UUID {
+		verdict := "no customer matched"
+		if m.UUID != "" {
+			verdict = fmt.Sprintf("chose %s by rule %s", m.UUID, m.Rule)
+		}
+		m.Warnings = append(m.Warnings, schemas.Warning{
+			Source:      SourceLeadworker,
+			Code:        WarnFirstNameMismatch,
+			Description: fmt.Sprintf("customer %s satisfied rule %s but its first name differs from the event's; %s", loose.UUID, loose.Rule, verdict),
+		})
+	}
+	return m
+}
+
+// applyRules is the decision tree without the first-name-mismatch explanation.
+func applyRules(id identity, cands []mykaarma.MinimalCustomer, requireFirstName bool) match {
+	firstName := func(c *mykaarma.MinimalCustomer) bool {
+		return !requireFirstName || compatibleFirstNames(c.FirstName, id.FirstName)
+	}
 	rules := []struct {
 		name string
 		ok   func(c *mykaarma.MinimalCustomer) bool
@@ -36,10 +63,10 @@ func matchCustomer(id identity, cands []mykaarma.MinimalCustomer) match {
 			return c.CustomerKey != nil && sameKey(*c.CustomerKey, id.Key)
 		}},
 		{schemas.RuleLastNameContact, func(c *mykaarma.MinimalCustomer) bool {
-			return keyless(c) && sameName(c.LastName, id.LastName) && sharesContact(id, c)
+			return keyless(c) && sameName(c.LastName, id.LastName) && sharesContact(id, c) && firstName(c)
 		}},
 		{schemas.RuleLastNameVIN, func(c *mykaarma.MinimalCustomer) bool {
-			return keyless(c) && sameName(c.LastName, id.LastName) && sharesVIN(id, c)
+			return keyless(c) && sameName(c.LastName, id.LastName) && sharesVIN(id, c) && firstName(c)
 		}},
 	}
 	for _, r := range rules {

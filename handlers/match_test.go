@@ -125,7 +125,7 @@ func TestMatchCustomer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := matchCustomer(tt.id, tt.cands)
+			got := matchCustomer(tt.id, tt.cands, false)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("matchCustomer = %+v; want %+v", got, tt.want)
 			}

@@ -14,11 +14,18 @@ const (
 	SourceLeadAPI     = "mykaarma-lead"
 )
 
-// Codes of the warnings leadworker raises itself (Source SourceLeadworker).
+// Codes of the warnings leadworker raises itself (Source SourceLeadworker). They are
+// stable: metrics and alerts count them.
 const (
 	WarnInvalidPhone           = "invalid-phone"            // an event phone that is not 10 digits was not written
 	WarnAmbiguousMatch         = "ambiguous-match"          // several candidates satisfied the winning rule
 	WarnCreateOutcomeRecovered = "create-outcome-recovered" // a create of unknown outcome was found again by search
+
+	WarnFullPage          = "full-page"           // a combined search returned maxResults customers, so it may have hidden some
+	WarnSharedContact     = "shared-contact"      // a phone or email filled a page on its own: not used to match
+	WarnSharedVIN         = "shared-vin"          // a VIN filled a page on its own (a fleet or loaner car): not used to match
+	WarnIgnoredContact    = "ignored-contact"     // a placeholder or dealer-listed phone or email: written, not searched or matched
+	WarnFirstNameMismatch = "first-name-mismatch" // Options.RequireFirstName kept a customer from matching
 )
 
 // customerWarnings converts a customer API response's warnings.

@@ -350,3 +350,23 @@ func TestNoSecretsInErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestSearchInRequestShape(t *testing.T) {
+	t.Parallel()
+	c, fake := setup(t, nil)
+	if _, err := c.SearchCustomersIn(context.Background(), dept, "DOM123", 100, mykaarma.FieldCustomerKey); err != nil {
+		t.Fatalf("SearchCustomersIn error: %v", err)
+	}
+	if _, err := c.SearchCustomersIn(context.Background(), dept, "DOM123", 100, mykaarma.FieldVIN, mykaarma.FieldCommValue); err != nil {
+		t.Fatalf("SearchCustomersIn error: %v", err)
+	}
+	reqs := fake.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("fake got %d requests; want 2", len(reqs))
+	}
+	for i, want := range []string{"customerKey", "vehicles.vin,communications.commValue"} {
+		if got := reqs[i].Query.Get("fieldsToBeSearched"); got != want {
+			t.Errorf("request %d fieldsToBeSearched = %q; want %q", i, got, want)
+		}
+	}
+}

@@ -5,21 +5,42 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
-// searchFields is the fieldsToBeSearched of seed 000.
-const searchFields = "vehicles.vin,communications.commValue,customerKey"
+// Fields a search can look at (fieldsToBeSearched).
+const (
+	FieldVIN         = "vehicles.vin"             // a token ends one of the customer's VINs
+	FieldCommValue   = "communications.commValue" // a token is contained in a phone or email
+	FieldCustomerKey = "customerKey"              // a token is the customer's key
+)
+
+// allFields is the fieldsToBeSearched of a combined search, in the documented order.
+var allFields = []string{FieldVIN, FieldCommValue, FieldCustomerKey}
 
 // SearchCustomers searches a department's customers (listMinimal, scope customer.search) for term,
-// a space-separated list of customer key, VIN suffix, phone or email (seed 000; at most 30
-// characters). No match is a normal result: an empty list with warning WarningNoCustomerFound.
+// a space-separated list of customer key, VIN suffix, phone or email (at most 30 characters), in
+// all three fields. No match is a normal result: an empty list with warning WarningNoCustomerFound.
+// At most maxResults (1..100) customers come back and there is no next page: a result of exactly
+// maxResults customers may leave some out.
 func (c *Client) SearchCustomers(ctx context.Context, departmentUUID, term string, maxResults int) (*SearchResult, error) {
+	return c.SearchCustomersIn(ctx, departmentUUID, term, maxResults)
+}
+
+// SearchCustomersIn is SearchCustomers narrowed to fields (FieldVIN, FieldCommValue,
+// FieldCustomerKey): SearchCustomersIn(ctx, dept, "DOM123", 25, FieldCustomerKey) finds the
+// customers whose key is DOM123 and not those whose phone or email contains it. No fields means
+// all three.
+func (c *Client) SearchCustomersIn(ctx context.Context, departmentUUID, term string, maxResults int, fields ...string) (*SearchResult, error) {
 	const op = "search"
 	if departmentUUID == "" {
 		return nil, invalidArgument(op, "empty department uuid")
 	}
+	if len(fields) == 0 {
+		fields = allFields
+	}
 	q := url.Values{}
-	q.Set("fieldsToBeSearched", searchFields)
+	q.Set("fieldsToBeSearched", strings.Join(fields, ","))
 	q.Set("maxResults", strconv.Itoa(maxResults))
 	q.Set("searchTerm", term)
 	q.Set("queryOperator", "OR")

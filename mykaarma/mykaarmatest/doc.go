@@ -15,11 +15,15 @@
 //   - Unknown routes and wrong methods get 404 with the framework body (the real API may answer
 //     405, or 200 with an HTML login page; use a Fault with an HTML Body for the latter).
 //   - Search (listMinimal): searchTerm must be 1..30 characters and maxResults 1..100, else 400.
-//     fieldsToBeSearched and queryOperator are not checked: the fake always searches the three
-//     fields with OR. The term is split on spaces; a customer is a candidate when a token equals
-//     its customerKey (case-insensitive), ends one of its VINs (case-insensitive), is contained in
-//     one of its emails (case-insensitive) or, for a token without letters, its digits are
-//     contained in the digits of one of its phones. Hits come oldest first, at most maxResults.
+//     fieldsToBeSearched is a comma-separated subset of customerKey, vehicles.vin and
+//     communications.commValue; absent or empty means all three, an unknown name gets 400 (the
+//     real API's answer to an unknown name is not documented). queryOperator is not checked: the
+//     fake always ORs the tokens. The term is split on spaces; a customer is a candidate when a
+//     token, in a searched field, equals its customerKey (case-insensitive), ends one of its VINs
+//     (case-insensitive), is contained in one of its emails (case-insensitive) or, for a token
+//     without letters, its digits are contained in the digits of one of its phones. Hits come
+//     oldest first (newest first with Options.NewestFirst), at most maxResults, with no way to
+//     ask for the next ones: like the live API, a full page hides the rest.
 //     No hit: HTTP 200, empty list and warning 10001.
 //   - Read: unknown customer gets 404 with an errors list (code ErrCodeCustomerNotFound).
 //   - Create: the customer and each vehicle get a new uuid. Phones that are not +1 and 10 digits

@@ -26,15 +26,25 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, dept string) {
 		s.writeFramework(w, r, http.StatusBadRequest, "maxResults must be between 1 and 100")
 		return
 	}
+	fields, err := searchFields(q.Get("fieldsToBeSearched"))
+	if err != nil {
+		s.writeFramework(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
 	tokens := searchTokens(term)
 
 	s.mu.Lock()
 	hits := []mykaarma.MinimalCustomer{}
-	for _, c := range s.depts[dept] {
+	stored := s.depts[dept]
+	for i := range stored {
 		if len(hits) == max {
 			break
 		}
-		if candidate(c, tokens) {
+		c := stored[i]
+		if s.opts.NewestFirst {
+			c = stored[len(stored)-1-i]
+		}
+		if candidate(c, tokens, fields) {
 			hits = append(hits, minimal(c))
 		}
 	}
@@ -71,16 +81,46 @@ func searchTokens(term string) []searchToken {
 	return toks
 }
 
-// candidate applies the assumed search rules of the package doc.
-func candidate(c *mykaarma.CustomerWithVehicles, tokens []searchToken) bool {
+// fieldSet is which fields a search looks at.
+type fieldSet struct{ key, vin, comm bool }
+
+// searchFields parses fieldsToBeSearched: comma-separated field names; empty or absent means all
+// three, an unknown name is an error.
+func searchFields(v string) (fieldSet, error) {
+	if strings.TrimSpace(v) == "" {
+		return fieldSet{key: true, vin: true, comm: true}, nil
+	}
+	var fs fieldSet
+	for _, f := range strings.Split(v, ",") {
+		switch strings.TrimSpace(f) {
+		case mykaarma.FieldCustomerKey:
+			fs.key = true
+		case mykaarma.FieldVIN:
+			fs.vin = true
+		case mykaarma.FieldCommValue:
+			fs.comm = true
+		default:
+			return fs, fmt.Errorf("fieldsToBeSearched: unknown field %q", f)
+		}
+	}
+	return fs, nil
+}
+
+// candidate applies the assumed search rules of the package doc to the fields searched.
+func candidate(c *mykaarma.CustomerWithVehicles, tokens []searchToken, fs fieldSet) bool {
 	for _, tok := range tokens {
-		if c.Customer.CustomerKey != "" && strings.EqualFold(tok.raw, c.Customer.CustomerKey) {
+		if fs.key && c.Customer.CustomerKey != "" && strings.EqualFold(tok.raw, c.Customer.CustomerKey) {
 			return true
 		}
-		for _, v := range c.Vehicles {
-			if v.VIN != "" && strings.HasSuffix(strings.ToUpper(v.VIN), tok.upper) {
-				return true
+		if fs.vin {
+			for _, v := range c.Vehicles {
+				if v.VIN != "" && strings.HasSuffix(strings.ToUpper(v.VIN), tok.upper) {
+					return true
+				}
 			}
+		}
+		if !fs.comm {
+			continue
 		}
 		for _, e := range c.Customer.Emails {
 			if strings.Contains(strings.ToLower(e.EmailAddress), tok.lower) {

@@ -47,6 +47,11 @@ type Options struct {
 	Username, Password string           // accepted credentials; default DefaultUsername, DefaultPassword
 	Now                func() time.Time // clock for timestamps; default time.Now
 	Seed               int64            // seeds the rand behind Fault.Probability
+
+	// NewestFirst makes searches return the newest matching customers first instead of the
+	// oldest. The live API's order is not documented; this knob checks that a caller does not
+	// depend on it.
+	NewestFirst bool
 }
 
 // Request is one API call the fake received.
