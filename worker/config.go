@@ -29,12 +29,20 @@ type Config struct {
 	LogLevel   string
 	LogFormat  string
 
-	MaxResults      int
-	CallTimeout     time.Duration
-	RetryInitial    time.Duration
-	RetryMax        time.Duration
-	RetryMaxElapsed time.Duration
-	RateLimit       float64 // myKaarma calls per second per replica; 0 = unlimited
+	MaxResults int
+	// IgnoreContacts are the dealer's own phones, emails and @domains that
+	// are written to myKaarma but never searched or matched on
+	// (MATCH_IGNORE_CONTACTS, MATCH_IGNORE_CONTACTS_FILE).
+	IgnoreContacts []string
+	// RequireFirstName keeps a household that shares a phone, email or car
+	// apart: rules 2 and 3 also need compatible first names
+	// (MATCH_REQUIRE_FIRST_NAME).
+	RequireFirstName bool
+	CallTimeout      time.Duration
+	RetryInitial     time.Duration
+	RetryMax         time.Duration
+	RetryMaxElapsed  time.Duration
+	RateLimit        float64 // myKaarma calls per second per replica; 0 = unlimited
 
 	MaxInFlight int
 	// MaxBuffered (MAX_BUFFERED, default 2 × MAX_IN_FLIGHT) bounds the events

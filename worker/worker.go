@@ -47,8 +47,10 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, 
 		return nil, fmt.Errorf("mykaarma client: %w", err)
 	}
 	h, err := handlers.New(handlers.Options{
-		API:        client,
-		MaxResults: cfg.MaxResults,
+		API:              client,
+		MaxResults:       cfg.MaxResults,
+		IgnoreContacts:   cfg.IgnoreContacts,
+		RequireFirstName: cfg.RequireFirstName,
 		Retry: handlers.RetryOptions{
 			InitialInterval: cfg.RetryInitial,
 			MaxInterval:     cfg.RetryMax,

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/leadworker/leadworker/guard"
+	"github.com/leadworker/leadworker/handlers"
 	"github.com/leadworker/leadworker/worker"
 )
 
@@ -28,12 +30,14 @@ func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
 		LogLevel:   e.oneOf("LOG_LEVEL", d.LogLevel, "debug", "info", "warn", "error"),
 		LogFormat:  e.oneOf("LOG_FORMAT", d.LogFormat, "json", "text"),
 
-		MaxResults:      e.integer("MYKAARMA_MAX_RESULTS", d.MaxResults, 1),
-		CallTimeout:     e.duration("MYKAARMA_TIMEOUT", d.CallTimeout),
-		RetryInitial:    e.duration("RETRY_INITIAL_INTERVAL", d.RetryInitial),
-		RetryMax:        e.duration("RETRY_MAX_INTERVAL", d.RetryMax),
-		RetryMaxElapsed: e.duration("RETRY_MAX_ELAPSED", d.RetryMaxElapsed),
-		RateLimit:       e.float("MYKAARMA_RATE_LIMIT", d.RateLimit),
+		MaxResults:       e.integer("MYKAARMA_MAX_RESULTS", d.MaxResults, 1),
+		IgnoreContacts:   ignoreContacts(e),
+		RequireFirstName: e.boolean("MATCH_REQUIRE_FIRST_NAME", d.RequireFirstName),
+		CallTimeout:      e.duration("MYKAARMA_TIMEOUT", d.CallTimeout),
+		RetryInitial:     e.duration("RETRY_INITIAL_INTERVAL", d.RetryInitial),
+		RetryMax:         e.duration("RETRY_MAX_INTERVAL", d.RetryMax),
+		RetryMaxElapsed:  e.duration("RETRY_MAX_ELAPSED", d.RetryMaxElapsed),
+		RateLimit:        e.float("MYKAARMA_RATE_LIMIT", d.RateLimit),
 
 		MaxInFlight:         e.integer("MAX_IN_FLIGHT", d.MaxInFlight, 1),
 		MaxBuffered:         e.integer("MAX_BUFFERED", 0, 1), // 0: 2 × MaxInFlight, below
@@ -133,4 +137,19 @@ func loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// ignoreContacts reads MATCH_IGNORE_CONTACTS and the file named by
+// MATCH_IGNORE_CONTACTS_FILE; both may be set, and their entries add up.
+func ignoreContacts(e *env) []string {
+	list := handlers.ParseContactList(e.str("MATCH_IGNORE_CONTACTS", ""))
+	if file := e.str("MATCH_IGNORE_CONTACTS_FILE", ""); file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("MATCH_IGNORE_CONTACTS_FILE: cannot read the file: %w", errors.Unwrap(err)))
+			return list
+		}
+		list = append(list, handlers.ParseContactList(string(b))...)
+	}
+	return list
 }

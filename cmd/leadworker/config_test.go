@@ -69,6 +69,9 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		{name: "admin on loopback", set: map[string]string{"ADMIN_ADDR": "localhost:9"}},
 		{name: "admin off", set: map[string]string{"ADMIN_ADDR": "off"}},
 		{name: "bad buffered bytes", set: map[string]string{"MAX_BUFFERED_BYTES": "lots"}, want: "MAX_BUFFERED_BYTES"},
+		{name: "ignore list", set: map[string]string{"MATCH_IGNORE_CONTACTS": "6505550000, noreply@dealer.example", "MATCH_REQUIRE_FIRST_NAME": "true"}},
+		{name: "missing ignore file", set: map[string]string{"MATCH_IGNORE_CONTACTS_FILE": "/nonexistent/list"}, want: "MATCH_IGNORE_CONTACTS_FILE"},
+		{name: "bad first-name switch", set: map[string]string{"MATCH_REQUIRE_FIRST_NAME": "maybe"}, want: "MATCH_REQUIRE_FIRST_NAME"},
 		{name: "bad give-up", set: map[string]string{"DLQ_WRITE_GIVE_UP": "never"}, want: "DLQ_WRITE_GIVE_UP"},
 	}
 	for _, tt := range tests {
