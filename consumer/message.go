@@ -39,14 +39,17 @@ type HandlerFunc func(ctx context.Context, m *Message) (Outcome, error)
 // Handle calls f.
 func (f HandlerFunc) Handle(ctx context.Context, m *Message) (Outcome, error) { return f(ctx, m) }
 
-// Outcome is what a Handler decided for a record: exactly one of Result or
-// DeadLetter is set.
+// Outcome is what a Handler decided for a record: exactly one of Result,
+// DeadLetter or Route is set.
 type Outcome struct {
 	// Result is the value of the result-topic record, keyed like the input.
 	Result []byte
 	// DeadLetter, when set, sends the input's original key and value to the
 	// dead-letter topic with error headers instead.
 	DeadLetter *DeadLetter
+	// Route, when set, sends the input record on to Options.RouteTopic
+	// (identity routing) instead.
+	Route *Route
 	// Fields are added to the one log line the consumer writes per outcome
 	// (eventId, outcome, rule...). They must not hold personal data.
 	Fields map[string]any

@@ -20,6 +20,15 @@ type Options struct {
 
 	Handler Handler // required
 
+	// RouteTopic is where Outcome.Route sends records; required when the
+	// Handler routes.
+	RouteTopic string
+	// Routed says the input topics hold route records (written by a consumer
+	// with RouteTopic): each is handed to the Handler, and named in results,
+	// dead letters and logs, as the input record it carries. Offsets committed
+	// are still the route topic's.
+	Routed bool
+
 	// OrderKey returns the key whose records must be handled in order.
 	// Default: the Kafka key, and for an empty key the record's own offset
 	// (no ordering constraint).
@@ -152,7 +161,7 @@ func (o *Options) validate() error {
 		errs = append(errs, errors.New("result and dead-letter topics are required"))
 	}
 	for _, t := range o.Topics {
-		if t == o.ResultTopic || t == o.DLQTopic {
+		if t == o.ResultTopic || t == o.DLQTopic || (t == o.RouteTopic && !o.Routed) {
 			errs = append(errs, fmt.Errorf("input topic %q is also an output topic", t))
 		}
 	}

@@ -139,6 +139,10 @@ func (p *partition) fetch(ctx context.Context, reader *kafka.Reader) {
 				Key: m.Key, Value: m.Value, Time: m.Time,
 				Headers: fromKafkaHeaders(m.Headers),
 			},
+			offset: m.Offset,
+		}
+		if p.c.opts.Routed && !unroute(&r.msg) {
+			p.log.WithField("offset", m.Offset).Warn("route record without its input position; handled as it is")
 		}
 		r.bytes = recordBytes(&r.msg)
 		if err := p.c.buffered.acquire(ctx); err != nil {

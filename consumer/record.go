@@ -9,7 +9,10 @@ import (
 
 // record is a fetched input record on its way through a lane.
 type record struct {
-	msg     Message
+	msg Message // as the Handler sees it (for a route record: the input record it carries)
+	// offset is the record's own offset in the partition it was fetched from,
+	// which the watermark tracks.
+	offset  int64
 	fetched time.Time
 	bytes   int64 // held in the consumer's byte budget until handled
 }
@@ -27,7 +30,7 @@ func (p *partition) handle(r *record) {
 	if !p.write(r, out) {
 		return
 	}
-	p.wm.finish(r.msg.Offset)
+	p.wm.finish(r.offset)
 	p.observe(r, out)
 	p.logOutcome(r, out)
 }
@@ -75,9 +78,17 @@ func (p *partition) write(r *record, out Outcome) bool {
 	defer p.c.failing.clear(&r.msg)
 	w, topic := p.c.out.result, p.c.opts.ResultTopic
 	m := kafka.Message{Key: r.msg.Key, Value: out.Result}
-	if out.DeadLetter != nil {
+	switch {
+	case out.DeadLetter != nil:
 		w, topic = p.c.out.dlq, p.c.opts.DLQTopic
 		m = deadLetterMessage(&r.msg, out.DeadLetter, p.c.opts.Now())
+	case out.Route != nil:
+		if p.c.out.route == nil {
+			p.log.WithField("offset", r.offset).Error("handler routed a record but Options.RouteTopic is not set; the record stays unfinished")
+			return false
+		}
+		w, topic = p.c.out.route, p.c.opts.RouteTopic
+		m = routeMessage(&r.msg, out.Route)
 	}
 	bo := p.c.retryBackOff()
 	var since time.Time
@@ -127,6 +138,10 @@ func (p *partition) logOutcome(r *record, out Outcome) {
 			f["eventId"] = d.EventID
 		}
 		p.log.WithFields(f).Warn("dead-lettered")
+		return
+	}
+	if out.Route != nil {
+		p.log.WithFields(f).Debug("routed")
 		return
 	}
 	p.log.WithFields(f).Info("processed")

@@ -23,6 +23,9 @@ import (
 // and Options.RequiredTopics, without repeats.
 func (o *Options) topics() []string {
 	all := append(append([]string{}, o.Topics...), o.ResultTopic, o.DLQTopic)
+	if o.RouteTopic != "" {
+		all = append(all, o.RouteTopic)
+	}
 	all = append(all, o.RequiredTopics...)
 	slices.Sort(all)
 	return slices.Compact(all)
@@ -127,6 +130,9 @@ func (c *Consumer) topicLimits(ctx context.Context) (limits, error) {
 		}
 	}
 	l.result, l.dlq = got[c.opts.ResultTopic], got[c.opts.DLQTopic]
+	if c.opts.RouteTopic != "" {
+		l.route = got[c.opts.RouteTopic]
+	}
 	if l.input == 0 || l.dlq == 0 {
 		c.log.WithField("limits", got).Warn("max.message.bytes not reported for every topic; sizing writers from MaxRecordBytes")
 		return l, nil

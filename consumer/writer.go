@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"errors"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -22,6 +23,7 @@ type limits struct {
 	input  int // the largest of the input topics'
 	result int
 	dlq    int
+	route  int
 }
 
 // newWriter returns a writer for one output topic. Its BatchBytes is the
@@ -56,27 +58,31 @@ func newWriter(o *Options, topic string, topicLimit, want int) *kafka.Writer {
 	}
 }
 
-// outputs holds the result and dead-letter writers.
+// outputs holds the result, dead-letter and (when routing) route writers.
 type outputs struct {
 	result *kafka.Writer
 	dlq    *kafka.Writer
+	route  *kafka.Writer // nil without Options.RouteTopic
 }
 
 func newOutputs(o *Options, l limits) *outputs {
 	// The largest record a reader can hand over is the input topic's limit,
 	// or MaxRecordBytes when that is not known; a dead letter adds headers.
 	largest := max(l.input, o.MaxRecordBytes)
-	return &outputs{
+	out := &outputs{
 		result: newWriter(o, o.ResultTopic, l.result, 1<<20),
 		dlq:    newWriter(o, o.DLQTopic, l.dlq, largest+headerRoom),
 	}
+	if o.RouteTopic != "" {
+		out.route = newWriter(o, o.RouteTopic, l.route, largest+headerRoom)
+	}
+	return out
 }
 
 func (w *outputs) close() error {
-	err1 := w.result.Close()
-	err2 := w.dlq.Close()
-	if err1 != nil {
-		return err1
+	errs := []error{w.result.Close(), w.dlq.Close()}
+	if w.route != nil {
+		errs = append(errs, w.route.Close())
 	}
-	return err2
+	return errors.Join(errs...)
 }
