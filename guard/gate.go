@@ -60,6 +60,25 @@ func (g *Gate) Await(ctx context.Context) error {
 	return err
 }
 
+// AwaitClear waits until no pause of any kind is in effect: for work that
+// feeds the rest (the route stage), which stops whenever the worker is
+// paused, so that nothing piles up behind a pause.
+func (g *Gate) AwaitClear(ctx context.Context) error {
+	for {
+		g.mu.Lock()
+		clear, changed := len(g.pauses) == 0, g.changed
+		g.mu.Unlock()
+		if clear {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-changed:
+		}
+	}
+}
+
 func (g *Gate) wait(ctx context.Context, callsMyKaarma bool) (probe bool, err error) {
 	for {
 		g.mu.Lock()

@@ -95,3 +95,27 @@ func TestPauseGateWithoutProbes(t *testing.T) {
 		t.Errorf("reasons() = %v; want [circuit]", got)
 	}
 }
+
+func TestAwaitClear(t *testing.T) {
+	t.Parallel()
+	g := NewGate(nil, time.Second, time.Second)
+	if err := g.AwaitClear(context.Background()); err != nil {
+		t.Fatalf("AwaitClear() on an open gate = %v", err)
+	}
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, r := range []string{ReasonAuth, ReasonCircuit, ReasonFlood} {
+		g.Pause(r, r != ReasonFlood)
+		if err := g.AwaitClear(ended); err == nil {
+			t.Errorf("AwaitClear() = nil while paused for %s", r)
+		}
+		g.Resume(r)
+	}
+	g.Pause(ReasonAuth, true)
+	done := make(chan error, 1)
+	go func() { done <- g.AwaitClear(context.Background()) }()
+	g.Resume(ReasonAuth)
+	if err := <-done; err != nil {
+		t.Errorf("AwaitClear() after resume = %v", err)
+	}
+}

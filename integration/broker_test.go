@@ -103,12 +103,12 @@ func stopSharedContainer() {
 
 // topics are one test's topic and group names.
 type topics struct {
-	Input, Result, DLQ, Group string
-	Partitions                int // of the input topic
+	Input, Result, DLQ, Route, Group string
+	Partitions                       int // of the input topic
 }
 
-// newTopics creates the test's input, result and dead-letter topics, all with partitions
-// partitions, and waits until every partition has a leader.
+// newTopics creates the test's input, result, dead-letter and route topics, all with
+// partitions partitions, and waits until every partition has a leader.
 func newTopics(t *testing.T, b *broker, partitions int) topics {
 	t.Helper()
 	s := suffix(t)
@@ -116,12 +116,13 @@ func newTopics(t *testing.T, b *broker, partitions int) topics {
 		Input:      "it.crm.events." + s,
 		Result:     "it.results." + s,
 		DLQ:        "it.dlq." + s,
+		Route:      "it.route." + s,
 		Group:      "it-leadworker-" + s,
 		Partitions: partitions,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := createTopics(ctx, b, partitions, tp.Input, tp.Result, tp.DLQ); err != nil {
+	if err := createTopics(ctx, b, partitions, tp.Input, tp.Result, tp.DLQ, tp.Route); err != nil {
 		t.Fatalf("create topics: %v", err)
 	}
 	return tp

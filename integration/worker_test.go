@@ -30,6 +30,7 @@ func workerEnv(b *broker, tp topics, fake *mykaarmatest.Server, extra map[string
 		"KAFKA_INPUT_TOPICS":     tp.Input,
 		"KAFKA_RESULT_TOPIC":     tp.Result,
 		"KAFKA_DLQ_TOPIC":        tp.DLQ,
+		"KAFKA_ROUTE_TOPIC":      tp.Route,
 		"MYKAARMA_BASE_URL":      fake.URL,
 		"MYKAARMA_USERNAME":      mykaarmatest.DefaultUsername,
 		"MYKAARMA_PASSWORD":      mykaarmatest.DefaultPassword,

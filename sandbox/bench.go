@@ -31,6 +31,8 @@ type BenchOptions struct {
 	RateLimit   float64
 	Sequential  int // events through the plain sequential loop
 	Adaptive    bool
+	Routing     bool // IDENTITY_ROUTING
+	Replicas    int  // workers in one consumer group, in this process [1]
 	CPUProfile  string // pprof CPU profile of the pipeline phase
 }
 
@@ -61,8 +63,10 @@ func Bench(ctx context.Context, o BenchOptions, out io.Writer) error {
 	cfg.MaxBuffered = 2 * o.MaxInFlight // MAX_BUFFERED's default
 	cfg.RateLimit = o.RateLimit
 	cfg.AdaptiveConcurrency = o.Adaptive
+	cfg.IdentityRouting = o.Routing
+	o.Replicas = max(o.Replicas, 1)
 
-	box, err := New(&cfg, o.Partitions, in, cfg.ResultTopic, cfg.DLQTopic, seqIn, seqOut)
+	box, err := New(&cfg, o.Partitions, in, cfg.ResultTopic, cfg.DLQTopic, cfg.RouteTopic, seqIn, seqOut)
 	if err != nil {
 		return err
 	}
@@ -90,19 +94,37 @@ func Bench(ctx context.Context, o BenchOptions, out io.Writer) error {
 // benchPipeline runs newWorker's pipeline over o.Events events and measures it.
 func benchPipeline(ctx context.Context, cfg worker.Config, o BenchOptions, fake *mykaarmatest.Server) (benchRun, error) {
 	var r benchRun
-	w, err := worker.New(cfg, logmask.New("warn", "text", io.Discard), nil)
-	if err != nil {
-		return r, err
-	}
-	runCtx, stopWorker := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { stopped <- w.Consumer().Run(runCtx) }()
+	runCtx, stopWorkers := context.WithCancel(context.Background())
+	var workers []*worker.Worker
+	stopped := make(chan error, o.Replicas)
 	defer func() {
-		stopWorker()
-		<-stopped
+		stopWorkers()
+		for range workers {
+			<-stopped
+		}
 	}()
-	if err := waitUntil(ctx, func() bool { return w.Consumer().Stats().Partitions == o.Partitions }); err != nil {
-		return r, fmt.Errorf("waiting for the worker to own %d partitions: %w", o.Partitions, err)
+	for range o.Replicas {
+		w, err := worker.New(cfg, logmask.New("warn", "text", io.Discard), nil)
+		if err != nil {
+			return r, err
+		}
+		workers = append(workers, w)
+		go func() { stopped <- w.RunConsumers(runCtx) }()
+	}
+	// Every partition owned: the input's, and with routing the route topic's.
+	want := o.Partitions
+	if cfg.IdentityRouting {
+		want *= 2
+	}
+	owned := func() bool {
+		n := 0
+		for _, w := range workers {
+			n += w.Stats().Partitions
+		}
+		return n == want
+	}
+	if err := waitUntil(ctx, owned); err != nil {
+		return r, fmt.Errorf("waiting for the workers to own %d partitions: %w", want, err)
 	}
 	outputs := NewOutputReader(cfg)
 	defer outputs.Close()
@@ -218,8 +240,8 @@ func printBench(out io.Writer, o BenchOptions, r benchRun) {
 			limit = math.Min(limit, o.RateLimit/r.callsPerEvt)
 		}
 	}
-	fmt.Fprintf(out, "leadworker bench: %d partitions, %d keys, myKaarma latency %v, MAX_IN_FLIGHT=%d, rate limit %s, adaptive concurrency %t\n\n",
-		o.Partitions, o.Keys, o.Latency, o.MaxInFlight, rate, o.Adaptive)
+	fmt.Fprintf(out, "leadworker bench: %d partitions, %d keys, myKaarma latency %v, MAX_IN_FLIGHT=%d, rate limit %s, adaptive concurrency %t, identity routing %t, %d replica(s)\n\n",
+		o.Partitions, o.Keys, o.Latency, o.MaxInFlight, rate, o.Adaptive, o.Routing, o.Replicas)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "events\t%d (%d results, %d dead letters)\n", r.events+r.dead, r.events, r.dead)
 	fmt.Fprintf(tw, "elapsed\t%v (first produce to last output)\n", r.elapsed.Round(time.Millisecond))

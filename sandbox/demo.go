@@ -35,7 +35,7 @@ type Sample struct {
 // what happened to out; verbose also prints the worker's log lines to stderr.
 func Demo(ctx context.Context, out, stderr io.Writer, verbose bool) error {
 	cfg := Config()
-	box, err := New(&cfg, 3, cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic)
+	box, err := New(&cfg, 3, cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic, cfg.RouteTopic)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func Demo(ctx context.Context, out, stderr io.Writer, verbose bool) error {
 	}
 	runCtx, stopWorker := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
-	go func() { stopped <- w.Consumer().Run(runCtx) }()
+	go func() { stopped <- w.RunConsumers(runCtx) }()
 	defer func() {
 		stopWorker()
 		<-stopped

@@ -16,6 +16,13 @@ type Config struct {
 	InputTopics []string
 	ResultTopic string
 	DLQTopic    string
+	// IdentityRouting sends every event through RouteTopic keyed by its
+	// customer identity (handlers.RoutingKey), so that one replica handles
+	// all events that could be the same customer (IDENTITY_ROUTING). The
+	// route stage consumes the input topics with GroupID; the process stage
+	// consumes RouteTopic with GroupID + ".route".
+	IdentityRouting bool
+	RouteTopic      string
 
 	BaseURL  string
 	Username string
@@ -79,6 +86,9 @@ func DefaultConfig() Config {
 		ResultTopic: "leadworker.results",
 		DLQTopic:    "leadworker.dlq",
 
+		IdentityRouting: true,
+		RouteTopic:      "leadworker.route",
+
 		BaseURL: "https://api.mykaarma.com",
 
 		HTTPAddr:  ":8080",
@@ -133,3 +143,7 @@ func (g GuardConfig) withDefaults() GuardConfig {
 	}
 	return g
 }
+
+// RouteGroup is the consumer group of the process stage when identity
+// routing is on.
+func (c Config) RouteGroup() string { return c.GroupID + ".route" }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/leadworker/leadworker/consumer"
@@ -21,7 +22,7 @@ type guards struct {
 	circuit *guard.Circuit
 	flood   *guard.Flood
 	metrics *metrics
-	lag     *consumer.LagWatcher // nil until watch
+	lags    []*consumer.LagWatcher // one per consumer group; set by watch
 }
 
 func newGuards(cfg GuardConfig, log logrus.FieldLogger) (*guards, error) {
@@ -57,32 +58,57 @@ func (g *guards) processor(m matcher) *processor {
 }
 
 // Outcome implements consumer.Observer: metrics, then the flood guard.
+// A routed event (the route stage) is not finished: it is counted as routed
+// only, and neither the flood guard nor the event metrics see it until the
+// process stage finishes it.
 func (g *guards) Outcome(m *consumer.Message, out consumer.Outcome, latency time.Duration) {
+	if out.Route != nil {
+		r, _ := out.Summary.(routed)
+		g.metrics.routed.WithLabelValues(r.By).Inc()
+		return
+	}
 	g.metrics.Outcome(m, out, latency)
 	g.flood.Record(out.DeadLetter != nil)
 }
 
-// watch exports c's in-flight state and prepares the lag watcher; lag's
-// Report and Logger are the guards' own.
-func (g *guards) watch(c *consumer.Consumer, lag consumer.LagOptions) {
-	g.metrics.watchConsumer(c)
-	lag.Interval = g.cfg.LagInterval
-	lag.Report = g.metrics.reportLag
-	lag.Logger = g.log
-	g.lag = consumer.NewLagWatcher(lag)
+// watch exports the consumers' state (stats, read at scrape time) and
+// prepares one lag watcher per consumer group; their Report and Logger are
+// the guards' own.
+func (g *guards) watch(stats func() consumer.Stats, lags ...consumer.LagOptions) {
+	g.metrics.watchConsumer(stats)
+	for _, lag := range lags {
+		lag.Interval = g.cfg.LagInterval
+		lag.Report = g.metrics.reportLag
+		lag.Logger = g.log
+		g.lags = append(g.lags, consumer.NewLagWatcher(lag))
+	}
+}
+
+// reachable reports whether every lag watcher's last probe reached a broker.
+func (g *guards) reachable() bool {
+	for _, l := range g.lags {
+		if !l.Reachable() {
+			return false
+		}
+	}
+	return true
 }
 
 // runLag refreshes the lag metric until ctx ends; the returned channel is
-// closed when its goroutine has stopped.
+// closed when every watcher has stopped.
 func (g *guards) runLag(ctx context.Context) <-chan struct{} {
 	done := make(chan struct{})
-	if g.lag == nil {
-		close(done)
-		return done
+	var wg sync.WaitGroup
+	for _, l := range g.lags {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.Run(ctx)
+		}()
 	}
 	go func() {
-		defer close(done)
-		g.lag.Run(ctx)
+		wg.Wait()
+		close(done)
 	}()
 	return done
 }

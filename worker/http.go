@@ -14,13 +14,13 @@ import (
 
 // ready reports whether the worker can do work, and if not, why.
 func (w *Worker) ready() (bool, string) {
-	s := w.consumer.Stats()
+	s := w.Stats()
 	switch {
 	case len(s.MissingTopics) > 0:
-		return false, "topics missing: " + strings.Join(s.MissingTopics, ", ") + " (leadworker never creates topics; create them)"
-	case !w.consumer.Joined():
+		return false, "topics missing: " + strings.Join(s.MissingTopics, ", ") + " (leadworker never creates topics: run leadworker topics create)"
+	case !w.joined():
 		return false, "not a member of the consumer group (Kafka unreachable or rebalancing)"
-	case !w.guards.lag.Reachable():
+	case !w.guards.reachable():
 		return false, "no Kafka broker answered the last probe"
 	case len(s.OutputFailing) > 0:
 		f := s.OutputFailing[0]
@@ -47,7 +47,7 @@ func (w *Worker) Handler() http.Handler {
 		if !ok {
 			status = http.StatusServiceUnavailable
 		}
-		s := w.consumer.Stats()
+		s := w.Stats()
 		writeJSON(rw, status, map[string]any{"ready": ok, "reason": why, "partitions": s.Partitions, "inFlight": s.InFlight})
 	})
 	return mux
@@ -108,7 +108,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 
 	lagDone := w.guards.runLag(ctx)
-	runErr := w.consumer.Run(ctx)
+	runErr := w.RunConsumers(ctx)
 	<-lagDone
 
 	errs := []error{runErr}

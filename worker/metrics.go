@@ -7,6 +7,7 @@ import (
 
 	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/guard"
+	"github.com/leadworker/leadworker/handlers"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -25,6 +26,7 @@ type metrics struct {
 	requests       *prometheus.CounterVec   // endpoint, status
 	requestLatency *prometheus.HistogramVec // endpoint
 	lag            *prometheus.GaugeVec     // topic, partition
+	routed         *prometheus.CounterVec   // by
 	lagRefreshed   prometheus.Gauge
 }
 
@@ -61,20 +63,27 @@ func newMetrics() *metrics {
 			Name: "leadworker_consumer_lag",
 			Help: "Records between the group's committed offset and the partition's end offset.",
 		}, []string{"topic", "partition"}),
+		routed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leadworker_routed_total",
+			Help: "Events the route stage sent on to the route topic, by how their routing key was chosen (lastName, customerKey, contact, eventId). customerKey counts events routed without their last name: if the same customerKey also arrives with one, those events may reach two replicas.",
+		}, []string{"by"}),
 		lagRefreshed: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "leadworker_consumer_lag_refreshed_timestamp_seconds",
 			Help: "When leadworker_consumer_lag was last computed (Unix time).",
 		}),
 	}
-	m.reg.MustRegister(m.events, m.deadLetters, m.retries, m.eventLatency, m.requests, m.requestLatency, m.lag, m.lagRefreshed,
+	for _, by := range []string{handlers.RouteByLastName, handlers.RouteByCustomerKey, handlers.RouteByContact, handlers.RouteByEventID} {
+		m.routed.WithLabelValues(by)
+	}
+	m.reg.MustRegister(m.routed, m.events, m.deadLetters, m.retries, m.eventLatency, m.requests, m.requestLatency, m.lag, m.lagRefreshed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
-// watchConsumer exports the consumer's in-flight state, read at scrape time.
-func (m *metrics) watchConsumer(c *consumer.Consumer) {
+// watchConsumer exports the consumers' state, read at scrape time.
+func (m *metrics) watchConsumer(stats func() consumer.Stats) {
 	stat := func(f func(consumer.Stats) float64) func() float64 {
-		return func() float64 { return f(c.Stats()) }
+		return func() float64 { return f(stats()) }
 	}
 	m.reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_in_flight", Help: "Events inside the handler now."},

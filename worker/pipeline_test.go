@@ -42,7 +42,7 @@ func startPipeline(t *testing.T, tweak func(*worker.Config)) *pipeline {
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic))
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic, cfg.RouteTopic))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,14 +47,7 @@ type processor struct {
 func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.Outcome, error) {
 	ev, err := schemas.Decode(m.Value)
 	if err != nil {
-		if err := p.gate.Await(ctx); err != nil {
-			return consumer.Outcome{}, err
-		}
-		return consumer.Outcome{
-			DeadLetter: &consumer.DeadLetter{Class: consumer.ClassInvalid, Message: err.Error(), EventID: schemas.PeekEventID(m.Value), Attempts: 1},
-			Fields:     map[string]any{"outcome": outcomeDeadLetter},
-			Summary:    summary{Outcome: outcomeDeadLetter, Attempts: 1},
-		}, nil
+		return invalid(ctx, p.gate, m, err)
 	}
 
 	probe, err := p.gate.Enter(ctx)
@@ -96,6 +89,20 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 	fields["outcome"] = outcomeDeadLetter
 	fields["attempts"] = d.Attempts
 	return consumer.Outcome{DeadLetter: d, Fields: fields, Summary: summary{Outcome: outcomeDeadLetter, Attempts: d.Attempts}}, nil
+}
+
+// invalid dead-letters an event that does not decode, once no pause without
+// probes (a dead-letter flood) is in effect: an invalid event is still
+// dead-lettered while myKaarma is down.
+func invalid(ctx context.Context, gate *guard.Gate, m *consumer.Message, err error) (consumer.Outcome, error) {
+	if err := gate.Await(ctx); err != nil {
+		return consumer.Outcome{}, err
+	}
+	return consumer.Outcome{
+		DeadLetter: &consumer.DeadLetter{Class: consumer.ClassInvalid, Message: err.Error(), EventID: schemas.PeekEventID(m.Value), Attempts: 1},
+		Fields:     map[string]any{"outcome": outcomeDeadLetter},
+		Summary:    summary{Outcome: outcomeDeadLetter, Attempts: 1},
+	}, nil
 }
 
 func (p *processor) result(ev *schemas.Event, m *consumer.Message, out *handlers.Outcome, fields map[string]any) (consumer.Outcome, error) {

@@ -1,9 +1,12 @@
 package worker
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/leadworker/leadworker/consumer"
@@ -15,8 +18,9 @@ import (
 
 // Worker is the wired pipeline: consumer → processor → handlers → myKaarma.
 type Worker struct {
-	consumer *consumer.Consumer
-	guards   *guards // pause gate, circuit, flood guard, metrics, lag
+	consumer *consumer.Consumer // the process stage
+	router   *consumer.Consumer // the route stage; nil without identity routing
+	guards   *guards            // pause gate, circuit, flood guard, metrics, lag
 	log      logrus.FieldLogger
 	cfg      Config
 	// concurrency adapts the consumer's in-flight limit; nil when
@@ -64,15 +68,11 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, 
 	if err != nil {
 		return nil, err
 	}
-	c, err := consumer.New(consumer.Options{
+	base := consumer.Options{
 		Brokers:          cfg.Brokers,
-		GroupID:          cfg.GroupID,
-		Topics:           cfg.InputTopics,
 		ResultTopic:      cfg.ResultTopic,
 		DLQTopic:         cfg.DLQTopic,
-		Handler:          guards.processor(h),
 		Observer:         guards,
-		OrderKey:         orderKey,
 		MaxInFlight:      cfg.MaxInFlight,
 		MaxBuffered:      cfg.MaxBuffered,
 		MaxRecordBytes:   cfg.MaxRecordBytes,
@@ -81,16 +81,83 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, 
 		DrainTimeout:     cfg.DrainTimeout,
 		Dialer:           dialer,
 		Transport:        transport,
-		Logger:           log,
-	})
-	if err != nil {
+	}
+	wk := &Worker{guards: guards, log: log, cfg: cfg, concurrency: concurrency}
+	proc := base
+	proc.GroupID, proc.Topics = cfg.GroupID, cfg.InputTopics
+	proc.Handler, proc.OrderKey = guards.processor(h), orderKey
+	proc.Logger = log.WithField("stage", "process")
+	lags := []consumer.LagOptions{{Brokers: cfg.Brokers, GroupID: cfg.GroupID, Topics: cfg.InputTopics, Dialer: dialer, Transport: transport}}
+	if cfg.IdentityRouting {
+		// The route stage is cheap (decode and forward); a quarter of the
+		// byte budget is its share, the process stage keeps the rest.
+		route := base
+		route.GroupID, route.Topics, route.RouteTopic = cfg.GroupID, cfg.InputTopics, cfg.RouteTopic
+		route.Handler = &router{gate: guards.gate}
+		route.MaxBufferedBytes = max(cfg.MaxBufferedBytes/4, 1)
+		route.Logger = log.WithField("stage", "route")
+		proc.GroupID, proc.Topics, proc.Routed = cfg.RouteGroup(), []string{cfg.RouteTopic}, true
+		proc.MaxBufferedBytes = max(cfg.MaxBufferedBytes-route.MaxBufferedBytes, 1)
+		if wk.router, err = consumer.New(route); err != nil {
+			return nil, fmt.Errorf("route stage: %w", err)
+		}
+		lags = append(lags, consumer.LagOptions{Brokers: cfg.Brokers, GroupID: cfg.RouteGroup(), Topics: []string{cfg.RouteTopic}, Dialer: dialer, Transport: transport})
+	}
+	if wk.consumer, err = consumer.New(proc); err != nil {
 		return nil, err
 	}
 	if concurrency != nil {
-		concurrency.Setter(c.SetMaxInFlight)
+		concurrency.Setter(wk.consumer.SetMaxInFlight)
 	}
-	guards.watch(c, consumer.LagOptions{Brokers: cfg.Brokers, GroupID: cfg.GroupID, Topics: cfg.InputTopics, Dialer: dialer, Transport: transport})
-	return &Worker{consumer: c, guards: guards, log: log, cfg: cfg, concurrency: concurrency}, nil
+	guards.watch(wk.Stats, lags...)
+	return wk, nil
+}
+
+// Stats is the state of the worker's consumers: with identity routing, the
+// route and process stages added up (the in-flight limit is the process
+// stage's, which is what myKaarma sees).
+func (w *Worker) Stats() consumer.Stats {
+	s := w.consumer.Stats()
+	if w.router == nil {
+		return s
+	}
+	r := w.router.Stats()
+	s.InFlight += r.InFlight
+	s.Buffered += r.Buffered
+	s.Partitions += r.Partitions
+	s.OldestInFlight = max(s.OldestInFlight, r.OldestInFlight)
+	s.BufferedBytes += r.BufferedBytes
+	s.BufferedBytesPeak += r.BufferedBytesPeak
+	s.BufferedBytesLimit += r.BufferedBytesLimit
+	s.PrefetchBytes += r.PrefetchBytes
+	s.OutputFailing = append(r.OutputFailing, s.OutputFailing...)
+	s.Unwritable += r.Unwritable
+	s.MissingTopics = union(r.MissingTopics, s.MissingTopics)
+	return s
+}
+
+func union(a, b []string) []string {
+	out := append(append([]string{}, a...), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// joined reports whether every stage is a member of its consumer group.
+func (w *Worker) joined() bool {
+	return w.consumer.Joined() && (w.router == nil || w.router.Joined())
+}
+
+// RunConsumers consumes until ctx ends, without the HTTP servers or the lag
+// watchers (demo, bench); it returns when every stage has stopped. Both
+// stages drain together: they share ctx.
+func (w *Worker) RunConsumers(ctx context.Context) error {
+	if w.router == nil {
+		return w.consumer.Run(ctx)
+	}
+	routed := make(chan error, 1)
+	go func() { routed <- w.router.Run(ctx) }()
+	err := w.consumer.Run(ctx)
+	return errors.Join(<-routed, err)
 }
 
 // myKaarmaHTTP returns the client for myKaarma calls: rate limit outermost
@@ -119,7 +186,3 @@ func myKaarmaHTTP(cfg Config, log logrus.FieldLogger, base *http.Client, observe
 	hc.Transport = throttle.NewRateLimited(observe(hc.Transport), cfg.RateLimit)
 	return hc, concurrency
 }
-
-// Consumer is the worker's consumer, for running it without the HTTP
-// server (demo, bench) and for its Stats.
-func (w *Worker) Consumer() *consumer.Consumer { return w.consumer }

@@ -18,6 +18,8 @@ func loadKafka(e *env, d worker.Config, c *worker.Config) {
 	c.InputTopics = e.list("KAFKA_INPUT_TOPICS", strings.Join(d.InputTopics, ","))
 	c.ResultTopic = e.str("KAFKA_RESULT_TOPIC", d.ResultTopic)
 	c.DLQTopic = e.str("KAFKA_DLQ_TOPIC", d.DLQTopic)
+	c.IdentityRouting = e.boolean("IDENTITY_ROUTING", d.IdentityRouting)
+	c.RouteTopic = e.str("KAFKA_ROUTE_TOPIC", d.RouteTopic)
 	c.Kafka = consumer.Security{
 		TLS:                e.boolean("KAFKA_TLS", false),
 		TLSCAFile:          e.str("KAFKA_TLS_CA_FILE", ""),
@@ -32,9 +34,12 @@ func loadKafka(e *env, d worker.Config, c *worker.Config) {
 		e.errs = append(e.errs, errors.New("KAFKA_INPUT_TOPICS: want at least one topic"))
 	}
 	for _, t := range c.InputTopics {
-		if t == c.ResultTopic || t == c.DLQTopic {
-			e.errs = append(e.errs, fmt.Errorf("KAFKA_INPUT_TOPICS: %q is also KAFKA_RESULT_TOPIC or KAFKA_DLQ_TOPIC", t))
+		if t == c.ResultTopic || t == c.DLQTopic || (c.IdentityRouting && t == c.RouteTopic) {
+			e.errs = append(e.errs, fmt.Errorf("KAFKA_INPUT_TOPICS: %q is also KAFKA_RESULT_TOPIC, KAFKA_DLQ_TOPIC or KAFKA_ROUTE_TOPIC", t))
 		}
+	}
+	if c.IdentityRouting && (c.RouteTopic == c.ResultTopic || c.RouteTopic == c.DLQTopic) {
+		e.errs = append(e.errs, fmt.Errorf("KAFKA_ROUTE_TOPIC: %q is also KAFKA_RESULT_TOPIC or KAFKA_DLQ_TOPIC", c.RouteTopic))
 	}
 	k := c.Kafka
 	if k.SASLMechanism != "" && (k.SASLUsername == "" || k.SASLPassword == "") {

@@ -42,12 +42,14 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fset.Float64Var(&o.RateLimit, "rate-limit", 0, "MYKAARMA_RATE_LIMIT, calls per second (0 = unlimited)")
 	fset.IntVar(&o.Sequential, "sequential-sample", 200, "events run through the sequential baseline")
 	fset.BoolVar(&o.Adaptive, "adaptive", true, "ADAPTIVE_CONCURRENCY")
+	fset.BoolVar(&o.Routing, "routing", true, "IDENTITY_ROUTING")
+	fset.IntVar(&o.Replicas, "replicas", 1, "workers in one consumer group (in this process)")
 	fset.DurationVar(&timeout, "timeout", 2*time.Minute, "give up after this long")
 	fset.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the pipeline phase to this file")
 	if err := fset.Parse(args); err != nil {
 		return 2
 	}
-	if o.Latency < 0 || o.Partitions < 1 || o.Keys < 1 || o.Events < 1 || o.MaxInFlight < 1 || o.RateLimit < 0 || o.Sequential < 1 {
+	if o.Latency < 0 || o.Partitions < 1 || o.Keys < 1 || o.Events < 1 || o.MaxInFlight < 1 || o.RateLimit < 0 || o.Sequential < 1 || o.Replicas < 1 {
 		fmt.Fprintln(stderr, "leadworker bench: -partitions, -keys, -events, -max-in-flight and -sequential-sample must be >= 1; -latency and -rate-limit >= 0")
 		return 2
 	}

@@ -1,0 +1,43 @@
+package worker
+
+import (
+	"context"
+
+	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/guard"
+	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/schemas"
+)
+
+// router is the route stage's consumer.Handler (identity routing): it
+// decodes and validates an input event, dead-letters it when invalid exactly
+// as the processor would, and otherwise sends it on to the route topic keyed
+// by its routing key, so that the process stage of one replica gets every
+// event that could be the same customer.
+type router struct {
+	gate *guard.Gate
+}
+
+// routed is the router's typed account of a routed event (Outcome.Summary).
+type routed struct {
+	By string // handlers.RouteBy...
+}
+
+// Handle implements consumer.Handler.
+func (r *router) Handle(ctx context.Context, m *consumer.Message) (consumer.Outcome, error) {
+	ev, err := schemas.Decode(m.Value)
+	if err != nil {
+		return invalid(ctx, r.gate, m, err)
+	}
+	// Nothing is routed while the worker is paused for any reason, so that
+	// work does not pile up on the route topic behind a pause.
+	if err := r.gate.AwaitClear(ctx); err != nil {
+		return consumer.Outcome{}, err
+	}
+	key, by := handlers.RoutingKey(ev)
+	return consumer.Outcome{
+		Route:   &consumer.Route{Key: key},
+		Fields:  map[string]any{"eventId": ev.EventID, "routedBy": by},
+		Summary: routed{By: by},
+	}, nil
+}
