@@ -5,6 +5,7 @@
 //	leadworker demo    the whole pipeline on an embedded broker and a fake myKaarma
 //	leadworker bench   throughput against the embedded broker and the fake
 //	leadworker dlq     inspect and replay the dead-letter topic
+//	leadworker topics  create the topics the worker needs (topics create)
 //	leadworker admin   admin actions on the worker beside it (admin resume)
 //	leadworker probe   health check of the worker beside it (probe ready|alive)
 //

@@ -19,6 +19,7 @@ commands:
   demo    run the whole pipeline on an embedded Kafka and a fake myKaarma, print what happened
   bench   measure throughput against the embedded Kafka and the fake myKaarma
   dlq     dead-letter topic tools: leadworker dlq replay -h
+  topics  create the topics the worker needs: leadworker topics create -h
   admin   admin actions on the worker beside it: leadworker admin resume
   probe   health check of the worker beside it: leadworker probe ready|alive
 `
@@ -40,6 +41,8 @@ func realMain(args []string, stdout, stderr io.Writer, lookup func(string) (stri
 		return runCommand(ctx, stderr, lookup)
 	case "dlq":
 		return dlqCommand(ctx, args[1:], stdout, stderr, lookup)
+	case "topics":
+		return topicsCommand(ctx, args[1:], stdout, stderr, lookup)
 	case "admin":
 		return adminCommand(ctx, args[1:], stdout, stderr, lookup)
 	case "probe":
