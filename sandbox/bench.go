@@ -213,7 +213,7 @@ func benchEvents(first, n, keys int) []kafka.Message {
 // produceBench writes msgs to topic in one burst, stamping each with the time
 // it was handed to the writer.
 func produceBench(ctx context.Context, brokers []string, topic string, msgs []kafka.Message) error {
-	w := &kafka.Writer{Addr: kafka.TCP(brokers...), Topic: topic, Balancer: &kafka.Hash{},
+	w := &kafka.Writer{Addr: kafka.TCP(brokers...), Topic: topic, Balancer: &kafka.Murmur2Balancer{},
 		RequiredAcks: kafka.RequireAll, BatchTimeout: time.Millisecond, BatchSize: 500}
 	defer w.Close()
 	now := time.Now().Truncate(time.Millisecond) // what the record carries

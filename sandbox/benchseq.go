@@ -34,7 +34,7 @@ func benchSequential(ctx context.Context, cfg worker.Config, in, out string, msg
 		StartOffset: kafka.FirstOffset, MaxWait: 100 * time.Millisecond,
 	})
 	defer r.Close()
-	w := &kafka.Writer{Addr: kafka.TCP(cfg.Brokers...), Topic: out, Balancer: &kafka.Hash{},
+	w := &kafka.Writer{Addr: kafka.TCP(cfg.Brokers...), Topic: out, Balancer: &kafka.Murmur2Balancer{},
 		RequiredAcks: kafka.RequireAll, BatchTimeout: 5 * time.Millisecond}
 	defer w.Close()
 

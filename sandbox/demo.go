@@ -127,7 +127,12 @@ func seedDemoCustomers(fake *mykaarmatest.Server) []string {
 		Customer: mykaarma.Customer{FirstName: "MARÍA", LastName: "GARCÍA"},
 		Vehicles: []mykaarma.Vehicle{{VIN: "1FTFW1E50PFC10709", VehicleMake: "Ford", VehicleModel: "F-150"}},
 	})
-	return []string{"Ortiz (customerKey DOM123)", "Doe (no key, phone ***1006)", "GARCÍA (no key, VIN ***C10709)"}
+	fake.AddCustomer(demoDepartment, mykaarma.CustomerWithVehicles{Customer: mykaarma.Customer{
+		FirstName: "Adam", LastName: "Smithson",
+		PhoneNumbers: []mykaarma.Phone{{PhoneNumber: "+15555555555", Label: "mobile"}},
+	}})
+	return []string{"Ortiz (customerKey DOM123)", "Doe (no key, phone ***1006)", "GARCÍA (no key, VIN ***C10709)",
+		"Smithson (no key, placeholder phone 555-555-5555)"}
 }
 
 func loadSamples() ([]Sample, error) {
@@ -151,8 +156,10 @@ func loadSamples() ([]Sample, error) {
 	return out, err
 }
 
+// Produce writes samples to the first input topic, keyed by Sample.Key and
+// partitioned as the Java client's default partitioner does (murmur2).
 func Produce(ctx context.Context, cfg worker.Config, samples []Sample) error {
-	w := &kafka.Writer{Addr: kafka.TCP(cfg.Brokers...), Topic: cfg.InputTopics[0], Balancer: &kafka.Hash{},
+	w := &kafka.Writer{Addr: kafka.TCP(cfg.Brokers...), Topic: cfg.InputTopics[0], Balancer: &kafka.Murmur2Balancer{},
 		RequiredAcks: kafka.RequireAll, BatchTimeout: 5 * time.Millisecond}
 	defer w.Close()
 	msgs := make([]kafka.Message, len(samples))
@@ -198,7 +205,14 @@ func printOutcomes(out io.Writer, o *OutputReader, samples []Sample, fake *mykaa
 	for _, l := range fake.AllLeads() {
 		leads += len(l)
 	}
-	fmt.Fprintf(out, "\nmyKaarma now holds %d customers (3 seeded) and %d queued leads; %d API calls were made.\n",
+	nguyens := 0
+	for _, c := range fake.Customers(demoDepartment) {
+		if c.Customer.LastName == "Nguyen" {
+			nguyens++
+		}
+	}
+	fmt.Fprintf(out, "\nAlice Nguyen was sent twice under two Kafka keys (samples 01 and 09): myKaarma holds %d customer named Nguyen.\n", nguyens)
+	fmt.Fprintf(out, "myKaarma now holds %d customers (4 seeded) and %d queued leads; %d API calls were made.\n",
 		fake.CustomerCount(), leads, len(fake.Requests()))
 	fmt.Fprintln(out, "Every input has exactly one output, and its offset was committed only after that output was acknowledged.")
 }
