@@ -31,8 +31,8 @@ type BenchOptions struct {
 	RateLimit   float64
 	Sequential  int // events through the plain sequential loop
 	Adaptive    bool
-	Routing     bool // IDENTITY_ROUTING
-	Replicas    int  // workers in one consumer group, in this process [1]
+	Routing     bool   // IDENTITY_ROUTING
+	Replicas    int    // workers in one consumer group, in this process [1]
 	CPUProfile  string // pprof CPU profile of the pipeline phase
 }
 
