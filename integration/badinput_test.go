@@ -81,7 +81,11 @@ func TestBadInputDeadLettered(t *testing.T) {
 	valid := newWorkload(t, tp, 1).Events[0]
 	evs = append(evs, valid)
 
-	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{"MAX_RECORD_BYTES": fmt.Sprint(maxRecordBytes)}))
+	// Every one of these is meant to be dead-lettered: the flood guard, which
+	// would rightly pause a worker that dead-letters this much, is off.
+	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{
+		"MAX_RECORD_BYTES": fmt.Sprint(maxRecordBytes), "DLQ_FLOOD_CONSECUTIVE": "0",
+	}))
 	produce(t, b, tp.Input, evs, 30*time.Second)
 	out.waitOutputs(t, len(evs), 60*time.Second)
 	if w.exited() {

@@ -147,12 +147,12 @@ func (w *workerProc) httpAddr(t *testing.T) string {
 			return errStop{fmt.Errorf("%s exited: %s", w.name, w.exitStatus())}
 		}
 		for _, l := range w.stderr.lines() {
-			if l["msg"] == "serving /healthz and /readyz" {
+			if l["msg"] == "serving /healthz, /readyz and /metrics" {
 				addr, _ = l["addr"].(string)
 				return nil
 			}
 		}
-		return errors.New("no \"serving /healthz and /readyz\" log line yet")
+		return errors.New("no \"serving /healthz, /readyz and /metrics\" log line yet")
 	})
 	if err != nil {
 		t.Fatalf("%s: %v", w.name, err)
