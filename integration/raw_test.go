@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -208,7 +209,8 @@ func topicExists(t *testing.T, b *broker, topic string) bool {
 }
 
 // metadataHas sends one metadata request for topic and reports whether the topic exists in
-// the answer. With autoCreate the request asks the broker to create it.
+// the answer: any answer but UNKNOWN_TOPIC_OR_PARTITION, since a topic being created answers
+// LEADER_NOT_AVAILABLE for a moment. With autoCreate the request asks the broker to create it.
 func metadataHas(t *testing.T, b *broker, topic string, autoCreate bool) bool {
 	t.Helper()
 	cl := newKgo(t, b)
@@ -225,7 +227,7 @@ func metadataHas(t *testing.T, b *broker, topic string, autoCreate bool) bool {
 	}
 	for _, tp := range resp.Topics {
 		if tp.Topic != nil && *tp.Topic == topic {
-			return tp.ErrorCode == 0
+			return tp.ErrorCode != kerr.UnknownTopicOrPartition.Code
 		}
 	}
 	return false

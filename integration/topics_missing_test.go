@@ -67,7 +67,13 @@ func TestMissingInputTopicNotAutoCreated(t *testing.T) {
 	b := newBroker(t, kfake.AllowAutoTopicCreation())
 	s := suffix(t)
 	canary := "it.canary." + s
-	if metadataHas(t, b, canary, true); !topicExists(t, b, canary) {
+	// Kafka creates the topic asynchronously: ask until it shows up.
+	if err := waitFor(10*time.Second, func() error {
+		if !metadataHas(t, b, canary, true) {
+			return errors.New("canary topic not created")
+		}
+		return nil
+	}); err != nil {
 		t.Skipf("broker %s does not create topics on demand (auto.create.topics.enable=false): nothing to prove", b)
 	}
 	tp := topics{Input: "it.crm.events.missing." + s, Result: "it.results." + s, DLQ: "it.dlq." + s, Group: "it-leadworker-" + s, Partitions: 1}
