@@ -105,7 +105,7 @@ func TestLargeInvalidRecordDeadLetteredWhole(t *testing.T) {
 	w := startWorker(t, "worker", workerEnv(b, tp, fake, nil))
 	produceRecords(t, b, withTopic(recs, tp.Input))
 
-	dlq := out.wait(t, tp.DLQ, 90*time.Second, w, atLeast(1))
+	dlq := out.wait(t, tp.DLQ, 60*time.Second, w, atLeast(1))
 	results := out.wait(t, tp.Result, 60*time.Second, w, resultsFor(IDs(wl.Events)))
 
 	if len(dlq) != 1 {

@@ -82,8 +82,12 @@ func TestMissingInputTopicNotAutoCreated(t *testing.T) {
 	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{"LAG_INTERVAL": "100ms"}))
 
 	r := w.waitReady(t, 30*time.Second, "/readyz 503 naming the missing input topic", func(r readyz) bool {
-		return r.Status == http.StatusServiceUnavailable && strings.Contains(r.Reason, tp.Input)
+		return isReady(r) || r.Status == http.StatusServiceUnavailable && strings.Contains(r.Reason, tp.Input)
 	})
+	if isReady(r) {
+		t.Fatalf("worker ready with %d partitions while input topic %s was never created (exists now: %v); want 503 naming it",
+			r.Partitions, tp.Input, topicExists(t, b, tp.Input))
+	}
 	t.Logf("while missing: /readyz %d %q", r.Status, r.Reason)
 	// Several checks and several lag probes (LAG_INTERVAL=100ms) have run by now.
 	waitLogCount(t, w, topicsMissingMsg, 4, 30*time.Second)
