@@ -39,8 +39,9 @@ func (b *broker) String() string { return strings.Join(b.addrs, ",") }
 
 // newBroker returns the broker for t: LEADWORKER_IT_BROKERS when set, else a testcontainers container when
 // LEADWORKER_IT_DOCKER=1 (skipping t without a healthy Docker), else an embedded kfake cluster
-// that lives as long as t.
-func newBroker(t *testing.T) *broker {
+// that lives as long as t, started with opts (ignored by the other two kinds: a test that needs
+// a broker behaviour checks for it).
+func newBroker(t *testing.T, opts ...kfake.Opt) *broker {
 	t.Helper()
 	var b *broker
 	switch {
@@ -49,7 +50,7 @@ func newBroker(t *testing.T) *broker {
 	case os.Getenv("LEADWORKER_IT_DOCKER") == "1":
 		b = containerBroker(t)
 	default:
-		c, err := kfake.NewCluster(kfake.NumBrokers(1))
+		c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1)}, opts...)...)
 		if err != nil {
 			t.Fatalf("kfake.NewCluster: %v", err)
 		}

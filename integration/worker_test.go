@@ -138,7 +138,8 @@ func (w *workerProc) terminate(t *testing.T, timeout time.Duration) {
 	}
 }
 
-// httpAddr waits for the log line announcing the health endpoints and returns its address.
+// httpAddr waits for the log line announcing the health endpoints ("serving /healthz, /readyz
+// and /metrics"; older binaries said "serving /healthz and /readyz") and returns its address.
 func (w *workerProc) httpAddr(t *testing.T) string {
 	t.Helper()
 	var addr string
@@ -147,7 +148,7 @@ func (w *workerProc) httpAddr(t *testing.T) string {
 			return errStop{fmt.Errorf("%s exited: %s", w.name, w.exitStatus())}
 		}
 		for _, l := range w.stderr.lines() {
-			if l["msg"] == "serving /healthz, /readyz and /metrics" {
+			if msg, _ := l["msg"].(string); strings.HasPrefix(msg, "serving /healthz") {
 				addr, _ = l["addr"].(string)
 				return nil
 			}
