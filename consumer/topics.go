@@ -141,7 +141,13 @@ func (c *Consumer) topicLimits(ctx context.Context) (limits, error) {
 		return l, fmt.Errorf("dead-letter topic %s has max.message.bytes %d, below input topic %s's %d: a large input could never be dead-lettered; raise the dead-letter topic's limit",
 			c.opts.DLQTopic, l.dlq, input, l.input)
 	}
-	if l.dlq-l.input < minHeaderRoom {
+	if l.route > 0 && l.route < l.input {
+		return l, fmt.Errorf("route topic %s has max.message.bytes %d, below input topic %s's %d: a large input could never be routed; raise the route topic's limit",
+			c.opts.RouteTopic, l.route, input, l.input)
+	}
+	// A route record already carries the input record's headers and is sized
+	// for them; its dead letter needs no more room than the route record.
+	if l.dlq-l.input < minHeaderRoom && !c.opts.Routed {
 		c.log.WithFields(logrus.Fields{"dlq": c.opts.DLQTopic, "dlq_max_message_bytes": l.dlq, "input": input, "input_max_message_bytes": l.input}).
 			Warn("dead-letter topic leaves less than 64 KiB above the input topic's limit for headers: an input near the limit is dead-lettered as a reference letter (DLQ_WRITE_GIVE_UP)")
 	}
