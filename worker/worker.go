@@ -68,42 +68,9 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, 
 	if err != nil {
 		return nil, err
 	}
-	base := consumer.Options{
-		Brokers:          cfg.Brokers,
-		ResultTopic:      cfg.ResultTopic,
-		DLQTopic:         cfg.DLQTopic,
-		Observer:         guards,
-		MaxInFlight:      cfg.MaxInFlight,
-		MaxBuffered:      cfg.MaxBuffered,
-		MaxRecordBytes:   cfg.MaxRecordBytes,
-		MaxBufferedBytes: cfg.MaxBufferedBytes,
-		DLQWriteGiveUp:   cfg.DLQWriteGiveUp,
-		DrainTimeout:     cfg.DrainTimeout,
-		Dialer:           dialer,
-		Transport:        transport,
-	}
 	wk := &Worker{guards: guards, log: log, cfg: cfg, concurrency: concurrency}
-	proc := base
-	proc.GroupID, proc.Topics = cfg.GroupID, cfg.InputTopics
-	proc.Handler, proc.OrderKey = guards.processor(h), orderKey
-	proc.Logger = log.WithField("stage", "process")
-	lags := []consumer.LagOptions{{Brokers: cfg.Brokers, GroupID: cfg.GroupID, Topics: cfg.InputTopics, Dialer: dialer, Transport: transport}}
-	if cfg.IdentityRouting {
-		// The route stage is cheap (decode and forward); a quarter of the
-		// byte budget is its share, the process stage keeps the rest.
-		route := base
-		route.GroupID, route.Topics, route.RouteTopic = cfg.GroupID, cfg.InputTopics, cfg.RouteTopic
-		route.Handler = &router{gate: guards.gate}
-		route.MaxBufferedBytes = max(cfg.MaxBufferedBytes/4, 1)
-		route.Logger = log.WithField("stage", "route")
-		proc.GroupID, proc.Topics, proc.Routed = cfg.RouteGroup(), []string{cfg.RouteTopic}, true
-		proc.MaxBufferedBytes = max(cfg.MaxBufferedBytes-route.MaxBufferedBytes, 1)
-		if wk.router, err = consumer.New(route); err != nil {
-			return nil, fmt.Errorf("route stage: %w", err)
-		}
-		lags = append(lags, consumer.LagOptions{Brokers: cfg.Brokers, GroupID: cfg.RouteGroup(), Topics: []string{cfg.RouteTopic}, Dialer: dialer, Transport: transport})
-	}
-	if wk.consumer, err = consumer.New(proc); err != nil {
+	lags, err := wk.stages(guards.processor(h), consumer.Options{Dialer: dialer, Transport: transport})
+	if err != nil {
 		return nil, err
 	}
 	if concurrency != nil {

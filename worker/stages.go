@@ -1,0 +1,59 @@
+package worker
+
+import (
+	"fmt"
+
+	"github.com/leadworker/leadworker/consumer"
+)
+
+// stages builds the worker's consumers: the process stage, which runs proc
+// on every event, and with identity routing the route stage before it. conn
+// carries the Dialer and Transport (TLS, SASL) that every consumer uses. It
+// returns what the lag watchers must watch: each stage's group and topics.
+func (w *Worker) stages(proc consumer.Handler, conn consumer.Options) ([]consumer.LagOptions, error) {
+	cfg := w.cfg
+	dialer, transport := conn.Dialer, conn.Transport
+	base := consumer.Options{
+		Brokers:          cfg.Brokers,
+		ResultTopic:      cfg.ResultTopic,
+		DLQTopic:         cfg.DLQTopic,
+		Observer:         w.guards,
+		MaxInFlight:      cfg.MaxInFlight,
+		MaxBuffered:      cfg.MaxBuffered,
+		MaxRecordBytes:   cfg.MaxRecordBytes,
+		MaxBufferedBytes: cfg.MaxBufferedBytes,
+		DLQWriteGiveUp:   cfg.DLQWriteGiveUp,
+		DrainTimeout:     cfg.DrainTimeout,
+		Dialer:           dialer,
+		Transport:        transport,
+	}
+	lag := func(group string, topics []string) consumer.LagOptions {
+		return consumer.LagOptions{Brokers: cfg.Brokers, GroupID: group, Topics: topics, Dialer: dialer, Transport: transport}
+	}
+	p := base
+	p.GroupID, p.Topics = cfg.GroupID, cfg.InputTopics
+	p.Handler, p.OrderKey = proc, orderKey
+	p.Logger = w.log.WithField("stage", "process")
+	lags := []consumer.LagOptions{lag(cfg.GroupID, cfg.InputTopics)}
+	if cfg.IdentityRouting {
+		// The route stage is cheap (decode and forward): a quarter of the
+		// byte budget is its share, the process stage keeps the rest.
+		r := base
+		r.GroupID, r.Topics, r.RouteTopic = cfg.GroupID, cfg.InputTopics, cfg.RouteTopic
+		r.Handler = &router{gate: w.guards.gate}
+		r.MaxBufferedBytes = max(cfg.MaxBufferedBytes/4, 1)
+		r.Logger = w.log.WithField("stage", "route")
+		p.GroupID, p.Topics, p.Routed = cfg.RouteGroup(), []string{cfg.RouteTopic}, true
+		p.MaxBufferedBytes = max(cfg.MaxBufferedBytes-r.MaxBufferedBytes, 1)
+		var err error
+		if w.router, err = consumer.New(r); err != nil {
+			return nil, fmt.Errorf("route stage: %w", err)
+		}
+		lags = append(lags, lag(cfg.RouteGroup(), []string{cfg.RouteTopic}))
+	}
+	var err error
+	if w.consumer, err = consumer.New(p); err != nil {
+		return nil, fmt.Errorf("process stage: %w", err)
+	}
+	return lags, nil
+}
