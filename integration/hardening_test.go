@@ -89,7 +89,7 @@ func resultsFor(ids []string) func([]*kgo.Record) error {
 func TestLargeInvalidRecordDeadLetteredWhole(t *testing.T) {
 	b := newBroker(t)
 	s := suffix(t)
-	tp := topics{Input: "it.crm.events." + s, Result: "it.results." + s, DLQ: "it.dlq." + s, Group: "it-leadworker-" + s, Partitions: 1}
+	tp := topics{Input: "it.crm.events." + s, Result: "it.results." + s, DLQ: "it.dlq." + s, Route: "it.route." + s, Group: "it-leadworker-" + s, Partitions: 1}
 	createTopicSpecs(t, b,
 		topicSpec{Name: tp.Input, Partitions: 1, Configs: map[string]string{"max.message.bytes": strconv.Itoa(largeInputLimit)}},
 		topicSpec{Name: tp.Result, Partitions: 1},
@@ -208,7 +208,7 @@ func TestEmptyValueDeadLetteredEmpty(t *testing.T) {
 func TestResultsOnJavaPartitions(t *testing.T) {
 	b := newBroker(t)
 	s := suffix(t)
-	tp := topics{Input: "it.crm.events." + s, Result: "it.results." + s, DLQ: "it.dlq." + s, Group: "it-leadworker-" + s, Partitions: 1}
+	tp := topics{Input: "it.crm.events." + s, Result: "it.results." + s, DLQ: "it.dlq." + s, Route: "it.route." + s, Group: "it-leadworker-" + s, Partitions: 1}
 	const resultParts, dlqParts = 7, 5
 	createTopicSpecs(t, b,
 		topicSpec{Name: tp.Input, Partitions: 1},
