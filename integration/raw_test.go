@@ -236,23 +236,7 @@ func metadataHas(t *testing.T, b *broker, topic string, autoCreate bool) bool {
 // adminAddr waits for the log line announcing the admin listener and returns its address.
 func (w *workerProc) adminAddr(t *testing.T) string {
 	t.Helper()
-	var addr string
-	err := waitFor(30*time.Second, func() error {
-		if w.exited() {
-			return errStop{fmt.Errorf("%s exited: %s", w.name, w.exitStatus())}
-		}
-		for _, l := range w.stderr.lines() {
-			if l["msg"] == "serving admin actions" {
-				addr, _ = l["addr"].(string)
-				return nil
-			}
-		}
-		return errors.New(`no "serving admin actions" log line yet`)
-	})
-	if err != nil {
-		t.Fatalf("%s: %v", w.name, err)
-	}
-	return addr
+	return w.listenAddr(t, "serving admin actions")
 }
 
 // cliResult is how one `leadworker <command>` run ended.

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -138,9 +137,14 @@ func (w *workerProc) terminate(t *testing.T, timeout time.Duration) {
 	}
 }
 
-// httpAddr waits for the log line announcing the health endpoints ("serving /healthz, /readyz
-// and /metrics"; older binaries said "serving /healthz and /readyz") and returns its address.
+// httpAddr waits for the log line announcing the health endpoints and returns their address.
 func (w *workerProc) httpAddr(t *testing.T) string {
+	t.Helper()
+	return w.listenAddr(t, "serving /healthz")
+}
+
+// listenAddr waits for the log line whose message starts with msg and returns its addr field.
+func (w *workerProc) listenAddr(t *testing.T, msg string) string {
 	t.Helper()
 	var addr string
 	err := waitFor(30*time.Second, func() error {
@@ -148,12 +152,12 @@ func (w *workerProc) httpAddr(t *testing.T) string {
 			return errStop{fmt.Errorf("%s exited: %s", w.name, w.exitStatus())}
 		}
 		for _, l := range w.stderr.lines() {
-			if msg, _ := l["msg"].(string); strings.HasPrefix(msg, "serving /healthz") {
+			if m, _ := l["msg"].(string); strings.HasPrefix(m, msg) {
 				addr, _ = l["addr"].(string)
 				return nil
 			}
 		}
-		return errors.New("no \"serving /healthz, /readyz and /metrics\" log line yet")
+		return fmt.Errorf("no %q log line yet", msg)
 	})
 	if err != nil {
 		t.Fatalf("%s: %v", w.name, err)

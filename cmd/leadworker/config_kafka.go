@@ -49,3 +49,13 @@ func loadKafka(e *env, d worker.Config, c *worker.Config) {
 		e.errs = append(e.errs, errors.New("KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE go together"))
 	}
 }
+
+// kafkaConfig reads only the Kafka variables, for the commands that need
+// nothing else (dlq replay, topics create).
+func kafkaConfig(lookup func(string) (string, bool)) (worker.Config, error) {
+	e := &env{lookup: lookup}
+	d := worker.DefaultConfig()
+	cfg := d
+	loadKafka(e, d, &cfg)
+	return cfg, errors.Join(e.errs...)
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/consumer"
-	"github.com/leadworker/leadworker/worker"
 )
 
 const dlqUsage = `usage: leadworker dlq replay [flags]
@@ -27,11 +25,8 @@ func dlqCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 		fmt.Fprint(stderr, dlqUsage)
 		return 2
 	}
-	e := &env{lookup: lookup}
-	d := worker.DefaultConfig()
-	cfg := d
-	loadKafka(e, d, &cfg)
-	if err := errors.Join(e.errs...); err != nil {
+	cfg, err := kafkaConfig(lookup)
+	if err != nil {
 		fmt.Fprintf(stderr, "leadworker dlq replay: bad configuration:\n%v\n", err)
 		return 2
 	}

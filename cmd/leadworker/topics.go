@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/leadworker/leadworker/consumer"
-	"github.com/leadworker/leadworker/worker"
 )
 
 const topicsUsage = `usage: leadworker topics create [flags]
@@ -30,14 +29,11 @@ func topicsCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 		fmt.Fprint(stderr, topicsUsage)
 		return 2
 	}
-	e := &env{lookup: lookup}
-	d := worker.DefaultConfig()
-	cfg := d
-	loadKafka(e, d, &cfg)
+	cfg, err := kafkaConfig(lookup)
 	if len(cfg.Brokers) == 0 {
-		e.errs = append(e.errs, errors.New("KAFKA_BROKERS is required (comma-separated host:port list)"))
+		err = errors.Join(err, errors.New("KAFKA_BROKERS is required (comma-separated host:port list)"))
 	}
-	if err := errors.Join(e.errs...); err != nil {
+	if err != nil {
 		fmt.Fprintf(stderr, "leadworker topics: bad configuration:\n%v\n", err)
 		return 2
 	}
