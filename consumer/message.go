@@ -14,6 +14,10 @@ type Message struct {
 	Value     []byte
 	Headers   []Header
 	Time      time.Time
+	// Routed reports that the record came through the route topic
+	// (Options.Routed): it is the input record a route record carried, which
+	// the route stage's Handler already accepted.
+	Routed bool
 }
 
 // Header is a Kafka record header.

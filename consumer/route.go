@@ -83,7 +83,7 @@ func unroute(m *Message) bool {
 			hs = append(hs, h)
 		}
 	}
-	m.Topic, m.Partition, m.Offset, m.Headers = topic, p, o, hs
+	m.Topic, m.Partition, m.Offset, m.Headers, m.Routed = topic, p, o, hs, true
 	m.Key = nil
 	if hasKey {
 		m.Key = key

@@ -35,6 +35,9 @@ func TestRouteRoundTrip(t *testing.T) {
 			if got.Topic != in.Topic || got.Partition != in.Partition || got.Offset != in.Offset {
 				t.Errorf("position = %s/%d/%d; want %s/%d/%d", got.Topic, got.Partition, got.Offset, in.Topic, in.Partition, in.Offset)
 			}
+			if !got.Routed {
+				t.Error("unrouted message does not say it was routed")
+			}
 			if (got.Key == nil) != (tt.key == nil) || !bytes.Equal(got.Key, tt.key) {
 				t.Errorf("key = %q (nil %v); want %q (nil %v)", got.Key, got.Key == nil, tt.key, tt.key == nil)
 			}

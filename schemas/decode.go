@@ -51,6 +51,32 @@ func Decode(b []byte) (*Event, error) {
 	return ev, nil
 }
 
+// DecodeValidated decodes b, which Decode has already accepted (in an earlier
+// stage of the pipeline, such as leadworker's route stage, which forwards the
+// bytes unchanged), into the same Event Decode returns, without validating it
+// against its schema again. It still rejects input that is not a JSON object
+// with a known eventType, but it does not check the schema: use it only on
+// bytes that passed Decode.
+func DecodeValidated(b []byte) (*Event, error) {
+	v, err := parse(b)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, newValidationError(Problem{Message: "not a JSON object: got " + jsonType(v)})
+	}
+	_, eventType, err := schemaFor(obj)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := toEvent(b, obj, eventType)
+	if err != nil {
+		return nil, newValidationError(Problem{Message: "decode: " + err.Error()})
+	}
+	return ev, nil
+}
+
 // toEvent converts a validated object into an Event. encoding/json matches field names
 // case-insensitively, so a property the schema did not check (such as "EventID") could
 // override one it did; such properties, and the other event type's (unknown to the schema,

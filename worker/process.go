@@ -45,7 +45,7 @@ type processor struct {
 
 // Handle implements consumer.Handler.
 func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.Outcome, error) {
-	ev, err := schemas.Decode(m.Value)
+	ev, err := decode(m)
 	if err != nil {
 		return invalid(ctx, p.gate, m, err)
 	}
@@ -89,6 +89,18 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 	fields["outcome"] = outcomeDeadLetter
 	fields["attempts"] = d.Attempts
 	return consumer.Outcome{DeadLetter: d, Fields: fields, Summary: summary{Outcome: outcomeDeadLetter, Attempts: d.Attempts}}, nil
+}
+
+// decode decodes and validates m's event. A routed record was validated by
+// the route stage, which forwards the bytes unchanged, so it is decoded
+// without validating it again; should that fail, Decode says precisely why.
+func decode(m *consumer.Message) (*schemas.Event, error) {
+	if m.Routed {
+		if ev, err := schemas.DecodeValidated(m.Value); err == nil {
+			return ev, nil
+		}
+	}
+	return schemas.Decode(m.Value)
 }
 
 // invalid dead-letters an event that does not decode, once no pause without
