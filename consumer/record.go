@@ -20,6 +20,9 @@ type record struct {
 func (p *partition) handle(r *record) {
 	defer p.c.buffered.release()
 	defer p.c.bytes.release(r.bytes)
+	if p.skipAnswered(r) { // answered.go: its output is on Kafka already
+		return
+	}
 	out, ok := p.outcome(r)
 	if !ok {
 		return
@@ -28,6 +31,7 @@ func (p *partition) handle(r *record) {
 		return
 	}
 	p.wm.finish(r.msg.Offset)
+	p.kick() // commit.go
 	p.observe(r, out)
 	p.logOutcome(r, out)
 }
