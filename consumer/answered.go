@@ -175,6 +175,7 @@ func (c *Consumer) recordedPositions(ctx context.Context, ids map[string][]int, 
 		for _, p := range parts {
 			l := log.WithFields(logrus.Fields{"topic": topic, "partition": p.Partition})
 			if p.Error != nil {
+				c.recovery.fallbacks.Add(1)
 				l.WithError(p.Error).Warn("cannot read commit metadata; answered work of this partition is not skipped")
 				continue
 			}
@@ -186,10 +187,12 @@ func (c *Consumer) recordedPositions(ctx context.Context, ids map[string][]int, 
 				l.WithError(err).Info("commit metadata not written by this version; answered work of this partition is not skipped")
 				continue
 			case err != nil:
+				c.recovery.fallbacks.Add(1)
 				l.WithError(err).Warn("unreadable commit metadata; answered work of this partition is not skipped")
 				continue
 			}
 			if err := fits(pos, base.pos, c.outputTopics()); err != nil {
+				c.recovery.fallbacks.Add(1)
 				l.WithError(err).Warn("recorded output positions do not fit the output topics; answered work of this partition is not skipped")
 				continue
 			}
@@ -307,8 +310,22 @@ func readBatch(rs kafka.RecordReader, off, to int64, result bool, keep func(topi
 	}
 }
 
+// sourceHeaders are the source.* headers of a result: its origin, as a dead
+// letter carries it, so that answered work is found whatever the Handler's
+// results look like.
+func sourceHeaders(m *Message) []kafka.Header {
+	topic, part, off := m.origin()
+	return []kafka.Header{
+		{Key: HeaderSourceTopic, Value: []byte(topic)},
+		{Key: HeaderSourcePart, Value: []byte(strconv.Itoa(part))},
+		{Key: HeaderSourceOffset, Value: []byte(strconv.FormatInt(off, 10))},
+	}
+}
+
 // sourceOf returns the input position an output record answers: its
-// source.* headers (dead letters), or a result's JSON source.
+// source.* headers (dead letters, and results since they carry them), or for
+// a result without them its JSON source ({"source":{"topic","partition",
+// "offset"}}, as leadworker's results have).
 func sourceOf(r *kafka.Record, result bool) (topicPartition, int64, bool) {
 	var topic, part, off string
 	for _, h := range r.Headers {

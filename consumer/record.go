@@ -78,7 +78,7 @@ func (p *partition) handleOnce(r *record) (Outcome, error) {
 func (p *partition) write(r *record, out Outcome) bool {
 	defer p.c.failing.clear(&r.msg)
 	w, topic := p.c.out.result, p.c.opts.ResultTopic
-	m := kafka.Message{Key: r.msg.Key, Value: out.Result}
+	m := kafka.Message{Key: r.msg.Key, Value: out.Result, Headers: sourceHeaders(&r.msg)} // answered.go
 	if out.DeadLetter != nil {
 		w, topic = p.c.out.dlq, p.c.opts.DLQTopic
 		m = deadLetterMessage(&r.msg, out.DeadLetter, p.c.opts.Now())
