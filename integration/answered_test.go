@@ -43,8 +43,16 @@ func killAndTakeOver(t *testing.T, replicas bool) {
 	var other *workerProc
 	if replicas {
 		other = startWorker(t, "replica-2", env)
-		first.waitReady(t, 60*time.Second, "worker-1 to own partitions", func(r readyz) bool { return isReady(r) && r.Partitions > 0 })
-		other.waitReady(t, 60*time.Second, "replica-2 to own partitions", func(r readyz) bool { return isReady(r) && r.Partitions > 0 })
+		if err := waitFor(60*time.Second, func() error {
+			g1, p1 := lastJoin(first)
+			g2, p2 := lastJoin(other)
+			if g1 != g2 || p1 == 0 || p2 == 0 {
+				return errors.New("the two replicas do not share a generation yet")
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	produce(t, b, tp.Input, wl.Events, 30*time.Second)
 	out.waitOutputs(t, 60, 60*time.Second)
@@ -170,6 +178,18 @@ func partitionsLogged(w *workerProc) map[int]bool {
 		}
 	}
 	return m
+}
+
+// lastJoin returns the generation and partition count of w's last "joined consumer group" line.
+func lastJoin(w *workerProc) (gen, partitions int) {
+	for _, l := range w.stderr.lines() {
+		if l["msg"] == "joined consumer group" {
+			g, _ := l["generation"].(float64)
+			p, _ := l["partitions"].(float64)
+			gen, partitions = int(g), int(p)
+		}
+	}
+	return gen, partitions
 }
 
 // skippedLogged sums the counts of w's "skipped answered" log lines.
