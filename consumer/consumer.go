@@ -29,9 +29,14 @@ type Consumer struct {
 	failing  *failing
 	fetcher  *kafka.Client // reads a record again to tell empty from null
 
-	joined     atomic.Bool  // a generation is active
-	assigned   atomic.Int64 // partitions owned by the active generation
-	unwritable atomic.Int64 // reference letters written
+	joined     atomic.Bool   // a generation is active
+	assigned   atomic.Int64  // partitions owned by the active generation
+	unwritable atomic.Int64  // reference letters written
+	recovery   recoveryStats // crash recovery: output positions, skipped answered work (positions.go)
+	// answeredNow remembers what a consumer of route records answered lately,
+	// so that a record routed twice is answered once (recent.go); nil
+	// otherwise.
+	answeredNow *recentAnswers
 
 	mu         sync.Mutex
 	partitions map[*partition]struct{} // owned now, for Stats
@@ -46,18 +51,23 @@ func New(opts Options) (*Consumer, error) {
 	if err := opts.validate(); err != nil {
 		return nil, fmt.Errorf("consumer options: %w", err)
 	}
+	var recent *recentAnswers
+	if opts.Routed {
+		recent = newRecentAnswers(max(opts.AnsweredScanMaxRecords, 0))
+	}
 	return &Consumer{
-		opts:       opts,
-		log:        opts.Logger,
-		handling:   newLimiter(opts.MaxInFlight),
-		buffered:   newLimiter(opts.MaxBuffered),
-		bytes:      newByteBudget(opts.MaxBufferedBytes),
-		workers:    newWorkers(),
-		failing:    newFailing(),
-		fetcher:    &kafka.Client{Addr: kafka.TCP(opts.Brokers...), Transport: opts.Transport, Timeout: 10 * time.Second},
-		partitions: make(map[*partition]struct{}),
-		prefetch:   sizePrefetch(&opts, opts.MaxRecordBytes, 1),
-		largest:    opts.MaxRecordBytes,
+		answeredNow: recent,
+		opts:        opts,
+		log:         opts.Logger,
+		handling:    newLimiter(opts.MaxInFlight),
+		buffered:    newLimiter(opts.MaxBuffered),
+		bytes:       newByteBudget(opts.MaxBufferedBytes),
+		workers:     newWorkers(),
+		failing:     newFailing(),
+		fetcher:     &kafka.Client{Addr: kafka.TCP(opts.Brokers...), Transport: opts.Transport, Timeout: 10 * time.Second},
+		partitions:  make(map[*partition]struct{}),
+		prefetch:    sizePrefetch(&opts, opts.MaxRecordBytes, 1),
+		largest:     opts.MaxRecordBytes,
 	}, nil
 }
 
@@ -166,9 +176,11 @@ func (c *Consumer) startGeneration(shutdown context.Context, gen *kafka.Generati
 		n += len(parts)
 	}
 	pf := c.sizeFor(n)
+	scan := c.startAnswered(shutdown, gen) // answered.go
 	for topic, parts := range gen.Assignments {
 		for _, pa := range parts {
 			p := newPartition(c, gen, topic, pa.ID, pa.Offset, pf)
+			p.rec.scan = scan
 			gen.Start(func(genCtx context.Context) { p.run(shutdown, genCtx) })
 		}
 	}
@@ -246,6 +258,18 @@ type Stats struct {
 	// MissingTopics lists needed topics that do not exist; while it is not
 	// empty the consumer stays out of its group.
 	MissingTopics []string
+
+	// Crash recovery (answered.go, commitmeta.go), counted since the
+	// consumer started. SkippedAnswered: records committed without the
+	// Handler because their output was already on Kafka (answered before a
+	// crash, not committed). CommitsWithoutPositions: commits made without
+	// output positions because they did not fit MaxCommitMetadataBytes.
+	// AnsweredScanFallbacks: assignments whose answered work could not be
+	// looked up (a cap hit, unreadable metadata or topics), so nothing was
+	// skipped.
+	SkippedAnswered         int64
+	CommitsWithoutPositions int64
+	AnsweredScanFallbacks   int64
 }
 
 // Stats returns a snapshot of the consumer's state.
@@ -256,6 +280,9 @@ func (c *Consumer) Stats() Stats {
 	s.BufferedBytes, s.BufferedBytesLimit, s.BufferedBytesPeak = c.bytes.snapshot()
 	s.OutputFailing = c.failing.snapshot()
 	s.Unwritable = c.unwritable.Load()
+	s.SkippedAnswered = c.recovery.skipped.Load()
+	s.CommitsWithoutPositions = c.recovery.noRoom.Load()
+	s.AnsweredScanFallbacks = c.recovery.fallbacks.Load()
 	now := c.opts.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -194,14 +194,17 @@ func TestCommitNeverPassesAnUnfinishedRecord(t *testing.T) {
 	again := newEcho()
 	r = start(t, baseOptions(addr, "g-crash", again))
 	waitFor(t, 30*time.Second, "redelivered records committed", func() bool { return committed(t, addr, "g-crash", inTopic)[0] == 10 })
+	skipped := r.c.Stats().SkippedAnswered
 	r.stop(t)
 	again.mu.Lock()
 	defer again.mu.Unlock()
 	if again.calls["v3"] != 1 {
 		t.Errorf("v3 handled %d times after restart; want 1", again.calls["v3"])
 	}
-	if len(again.calls) != 7 {
-		t.Errorf("restart handled %d records; want the 7 from offset 3 on", len(again.calls))
+	// Offsets 4 to 9 come again too, but their results are on Kafka already
+	// (answered.go): only v3 is handled.
+	if len(again.calls) != 1 || skipped != 6 {
+		t.Errorf("restart handled %d records and skipped %d as answered; want v3 handled and the 6 after it skipped", len(again.calls), skipped)
 	}
 }
 

@@ -51,9 +51,10 @@ func deadLetterMessage(m *Message, d *DeadLetter, now time.Time) kafka.Message {
 	add := func(k, v string) { h = append(h, kafka.Header{Key: k, Value: []byte(v)}) }
 	add(HeaderErrorClass, d.Class)
 	add(HeaderErrorMessage, truncate(d.Message, maxHeaderMessage))
-	add(HeaderSourceTopic, m.Topic)
-	add(HeaderSourcePart, strconv.Itoa(m.Partition))
-	add(HeaderSourceOffset, strconv.FormatInt(m.Offset, 10))
+	srcTopic, srcPart, srcOffset := m.origin() // the position answered-work matching uses
+	add(HeaderSourceTopic, srcTopic)
+	add(HeaderSourcePart, strconv.Itoa(srcPart))
+	add(HeaderSourceOffset, strconv.FormatInt(srcOffset, 10))
 	add(HeaderAttempts, strconv.Itoa(d.Attempts))
 	add(HeaderFailedAt, now.UTC().Format(time.RFC3339Nano))
 	if d.EventID != "" {

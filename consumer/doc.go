@@ -64,6 +64,20 @@
 //     flushed and closed. A SIGKILL at any moment loses nothing: uncommitted
 //     records are redelivered, so handlers must be idempotent (leadworker's
 //     handler searches before it creates).
+//   - After a crash (answered.go, commitmeta.go). A partition commits
+//     Options.CommitDelay after its watermark moves, and every commit records
+//     in its metadata where the result and dead-letter topics ended before any
+//     output of a record above the commit could have been written. The next
+//     owner of the partition, this replica or another, reads the outputs from
+//     there to the end (capped by AnsweredScanMaxRecords and
+//     AnsweredScanTimeout) and commits every redelivered record whose origin
+//     already has an output without calling the Handler and without a second
+//     output (Stats.SkippedAnswered). What can still repeat: records inside
+//     the Handler or being written at the crash (their myKaarma calls may have
+//     happened, their output had not), and everything uncommitted when the
+//     positions are missing, damaged or do not fit MaxCommitMetadataBytes, or
+//     the window is over a cap (Stats.AnsweredScanFallbacks). A record
+//     without an output is never skipped.
 //
 // Because kafka-go has no idempotent producer, a retried output write can
 // produce a duplicate result or dead-letter record; consumers of those topics

@@ -74,6 +74,25 @@ type Options struct {
 	// stops on a rebalance or shutdown (default 500ms).
 	MaxWait time.Duration
 
+	// Crash recovery (answered.go, commitmeta.go).
+	//
+	// CommitDelay: a partition commits this long after its watermark moves,
+	// gathering later moves into the same commit, instead of waiting for the
+	// CommitInterval tick (default 20ms; negative: only the tick).
+	CommitDelay time.Duration
+	// MaxCommitMetadataBytes is the broker's offset.metadata.max.bytes
+	// (default 4096). A commit whose output positions would be longer is
+	// made without them (Stats.CommitsWithoutPositions), and answered work of
+	// that partition is not skipped after a crash.
+	MaxCommitMetadataBytes int
+	// AnsweredScanMaxRecords caps the output records read at assignment to
+	// find answered work (default 100000; negative: never look, handle
+	// everything again as before). A larger window is not read at all.
+	AnsweredScanMaxRecords int
+	// AnsweredScanTimeout caps the time that read may take (default 10s);
+	// when it passes nothing is skipped.
+	AnsweredScanTimeout time.Duration
+
 	SessionTimeout    time.Duration // default 30s
 	HeartbeatInterval time.Duration // default 3s
 	RebalanceTimeout  time.Duration // default 30s
@@ -123,6 +142,18 @@ func (o *Options) setDefaults() {
 	if o.MaxWait == 0 {
 		o.MaxWait = 500 * time.Millisecond
 	}
+	if o.CommitDelay == 0 {
+		o.CommitDelay = 20 * time.Millisecond
+	}
+	if o.MaxCommitMetadataBytes == 0 {
+		o.MaxCommitMetadataBytes = 4096
+	}
+	if o.AnsweredScanMaxRecords == 0 {
+		o.AnsweredScanMaxRecords = 100000
+	}
+	if o.AnsweredScanTimeout == 0 {
+		o.AnsweredScanTimeout = 10 * time.Second
+	}
 	if o.SessionTimeout == 0 {
 		o.SessionTimeout = 30 * time.Second
 	}
@@ -168,7 +199,8 @@ func (o *Options) validate() error {
 	if o.Handler == nil {
 		errs = append(errs, errors.New("no handler"))
 	}
-	if o.MaxInFlight < 0 || o.MaxBuffered < 0 || o.MaxRecordBytes < 0 || o.MaxBufferedBytes < 0 || o.DLQWriteGiveUp < 0 {
+	if o.MaxInFlight < 0 || o.MaxBuffered < 0 || o.MaxRecordBytes < 0 || o.MaxBufferedBytes < 0 || o.DLQWriteGiveUp < 0 ||
+		o.MaxCommitMetadataBytes < 0 || o.AnsweredScanTimeout < 0 {
 		errs = append(errs, errors.New("limits must not be negative"))
 	}
 	if o.MaxBuffered > 0 && o.MaxBuffered < o.MaxInFlight {

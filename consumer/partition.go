@@ -31,6 +31,9 @@ type partition struct {
 
 	committed int64 // last committed offset; only run's goroutine touches it
 	prefetch  prefetch
+
+	rec    recovery      // answered work found at assignment, positions for commits (commit.go)
+	kicked chan struct{} // the watermark may have moved: commit soon (commit.go)
 }
 
 func newPartition(c *Consumer, gen *kafka.Generation, topic string, id int, start int64, pf prefetch) *partition {
@@ -39,6 +42,7 @@ func newPartition(c *Consumer, gen *kafka.Generation, topic string, id int, star
 		log:       c.log.WithFields(logrus.Fields{"topic": topic, "partition": id}),
 		wm:        newWatermark(),
 		committed: -1,
+		kicked:    make(chan struct{}, 1),
 	}
 	p.work, p.stopWork = context.WithCancel(context.Background())
 	p.lanes = newLanes(c.workers, p.handle)
@@ -74,6 +78,11 @@ func (p *partition) run(shutdown, genCtx context.Context) {
 		return
 	}
 
+	if !p.awaitAnswered(shutdown, genCtx) { // answered.go
+		return
+	}
+	defer p.logSkipped()
+
 	fetchCtx, stopFetch := context.WithCancel(context.Background())
 	fetched := make(chan struct{})
 	go func() {
@@ -82,11 +91,17 @@ func (p *partition) run(shutdown, genCtx context.Context) {
 	}()
 
 	ticker := time.NewTicker(p.c.opts.CommitInterval)
+	var soon <-chan time.Time // a prompt commit is due (commit.go)
 	reason := "rebalance"
 loop:
 	for {
 		select {
 		case <-ticker.C:
+			p.commit()
+		case <-p.kicked:
+			soon = p.commitSoon(soon)
+		case <-soon:
+			soon = nil
 			p.commit()
 		case <-genCtx.Done():
 			break loop
@@ -179,22 +194,6 @@ func (p *partition) drain(reason string) {
 		p.stopWork()
 		<-finished
 	}
-}
-
-// commit commits the watermark with this partition's generation. A commit
-// the broker refuses (the generation is gone) only means redelivery.
-func (p *partition) commit() {
-	off, ok := p.wm.commitPoint()
-	if !ok || off == p.committed {
-		return
-	}
-	err := p.gen.CommitOffsets(map[string]map[int]int64{p.topic: {p.id: off}})
-	if err != nil {
-		p.log.WithError(err).WithField("offset", off).Warn("commit refused; records after the last commit will be redelivered")
-		return
-	}
-	p.committed = off
-	p.log.WithField("offset", off).Debug("committed")
 }
 
 func (p *partition) oldest() (time.Time, bool) { return p.wm.oldest() }

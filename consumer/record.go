@@ -23,6 +23,9 @@ type record struct {
 func (p *partition) handle(r *record) {
 	defer p.c.buffered.release()
 	defer p.c.bytes.release(r.bytes)
+	if p.skipAnswered(r) { // answered.go: its output is on Kafka already
+		return
+	}
 	out, ok := p.outcome(r)
 	if !ok {
 		return
@@ -31,6 +34,10 @@ func (p *partition) handle(r *record) {
 		return
 	}
 	p.wm.finish(r.offset)
+	p.kick() // commit.go
+	if out.Route == nil {
+		p.c.answeredNow.add(r.msg.origin())
+	}
 	p.observe(r, out)
 	p.logOutcome(r, out)
 }
@@ -77,7 +84,7 @@ func (p *partition) handleOnce(r *record) (Outcome, error) {
 func (p *partition) write(r *record, out Outcome) bool {
 	defer p.c.failing.clear(&r.msg)
 	w, topic := p.c.out.result, p.c.opts.ResultTopic
-	m := kafka.Message{Key: r.msg.Key, Value: out.Result}
+	m := kafka.Message{Key: r.msg.Key, Value: out.Result, Headers: sourceHeaders(&r.msg)} // answered.go
 	switch {
 	case out.DeadLetter != nil:
 		w, topic = p.c.out.dlq, p.c.opts.DLQTopic

@@ -70,7 +70,16 @@ type Config struct {
 	// DLQWriteGiveUp is how long a dead letter the broker refuses is retried
 	// before a reference letter replaces it (DLQ_WRITE_GIVE_UP).
 	DLQWriteGiveUp time.Duration
-	DrainTimeout   time.Duration
+	// Crash recovery (consumer.Options): how soon a partition commits after
+	// its output is acknowledged (COMMIT_DELAY), the broker's
+	// offset.metadata.max.bytes (COMMIT_METADATA_MAX_BYTES), and the bounds
+	// of the read of answered work at assignment (ANSWERED_SCAN_MAX_RECORDS,
+	// ANSWERED_SCAN_TIMEOUT). Zero values take the consumer's defaults.
+	CommitDelay            time.Duration
+	CommitMetadataMaxBytes int
+	AnsweredScanMaxRecords int
+	AnsweredScanTimeout    time.Duration
+	DrainTimeout           time.Duration
 
 	Kafka consumer.Security
 
@@ -108,7 +117,12 @@ func DefaultConfig() Config {
 		MaxRecordBytes:      1 << 20,
 		MaxBufferedBytes:    64 << 20,
 		DLQWriteGiveUp:      10 * time.Minute,
-		DrainTimeout:        15 * time.Second,
+
+		CommitDelay:            20 * time.Millisecond,
+		CommitMetadataMaxBytes: 4096,
+		AnsweredScanMaxRecords: 100000,
+		AnsweredScanTimeout:    10 * time.Second,
+		DrainTimeout:           15 * time.Second,
 
 		Guards: GuardConfig{
 			Circuit:     guard.CircuitOptions{Consecutive: 10, Ratio: 0.8, WindowCalls: 20, Window: 30 * time.Second, MinEvents: 3},

@@ -104,6 +104,12 @@ func (m *metrics) watchConsumer(stats func() consumer.Stats) {
 			stat(func(s consumer.Stats) float64 { return float64(len(s.OutputFailing)) })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_missing_topics", Help: "Configured topics that do not exist; the worker stays out of its group while any is missing."},
 			stat(func(s consumer.Stats) float64 { return float64(len(s.MissingTopics)) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "leadworker_skipped_answered_total", Help: "Events committed without handling after a crash or rebalance: their result or dead letter was already on Kafka."},
+			stat(func(s consumer.Stats) float64 { return float64(s.SkippedAnswered) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "leadworker_commits_without_positions_total", Help: "Commits made without the output positions, whose metadata would have exceeded COMMIT_METADATA_MAX_BYTES."},
+			stat(func(s consumer.Stats) float64 { return float64(s.CommitsWithoutPositions) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "leadworker_answered_scan_fallbacks_total", Help: "Assignments whose answered work could not be read (a bound was hit, or the positions were unreadable): all their uncommitted events were handled again."},
+			stat(func(s consumer.Stats) float64 { return float64(s.AnsweredScanFallbacks) })),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "leadworker_unwritable_dead_letters_total", Help: "Dead letters the broker refused for DLQ_WRITE_GIVE_UP, written as reference letters without their value."},
 			stat(func(s consumer.Stats) float64 { return float64(s.Unwritable) })),
 	)

@@ -24,8 +24,13 @@ func (w *Worker) stages(proc consumer.Handler, conn consumer.Options) ([]consume
 		MaxBufferedBytes: cfg.MaxBufferedBytes,
 		DLQWriteGiveUp:   cfg.DLQWriteGiveUp,
 		DrainTimeout:     cfg.DrainTimeout,
-		Dialer:           dialer,
-		Transport:        transport,
+
+		CommitDelay:            cfg.CommitDelay,
+		MaxCommitMetadataBytes: cfg.CommitMetadataMaxBytes,
+		AnsweredScanMaxRecords: cfg.AnsweredScanMaxRecords,
+		AnsweredScanTimeout:    cfg.AnsweredScanTimeout,
+		Dialer:                 dialer,
+		Transport:              transport,
 	}
 	lag := func(group string, topics []string) consumer.LagOptions {
 		return consumer.LagOptions{Brokers: cfg.Brokers, GroupID: group, Topics: topics, Dialer: dialer, Transport: transport}

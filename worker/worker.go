@@ -99,6 +99,9 @@ func (w *Worker) Stats() consumer.Stats {
 	s.PrefetchBytes += r.PrefetchBytes
 	s.OutputFailing = append(r.OutputFailing, s.OutputFailing...)
 	s.Unwritable += r.Unwritable
+	s.SkippedAnswered += r.SkippedAnswered
+	s.CommitsWithoutPositions += r.CommitsWithoutPositions
+	s.AnsweredScanFallbacks += r.AnsweredScanFallbacks
 	s.MissingTopics = union(r.MissingTopics, s.MissingTopics)
 	return s
 }

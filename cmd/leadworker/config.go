@@ -45,7 +45,12 @@ func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
 		MaxRecordBytes:      e.integer("MAX_RECORD_BYTES", d.MaxRecordBytes, 1),
 		MaxBufferedBytes:    int64(e.integer("MAX_BUFFERED_BYTES", int(d.MaxBufferedBytes), 1)),
 		DLQWriteGiveUp:      e.duration("DLQ_WRITE_GIVE_UP", d.DLQWriteGiveUp),
-		DrainTimeout:        e.duration("DRAIN_TIMEOUT", d.DrainTimeout),
+
+		CommitDelay:            e.duration("COMMIT_DELAY", d.CommitDelay),
+		CommitMetadataMaxBytes: e.integer("COMMIT_METADATA_MAX_BYTES", d.CommitMetadataMaxBytes, 1),
+		AnsweredScanMaxRecords: e.integer("ANSWERED_SCAN_MAX_RECORDS", d.AnsweredScanMaxRecords, 0),
+		AnsweredScanTimeout:    e.duration("ANSWERED_SCAN_TIMEOUT", d.AnsweredScanTimeout),
+		DrainTimeout:           e.duration("DRAIN_TIMEOUT", d.DrainTimeout),
 	}
 	loadKafka(e, d, &c)
 	if len(c.Brokers) == 0 {
@@ -60,6 +65,9 @@ func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		e.errs = append(e.errs, errors.New("MYKAARMA_BASE_URL: want an http or https URL without credentials"))
+	}
+	if c.AnsweredScanMaxRecords == 0 {
+		c.AnsweredScanMaxRecords = -1 // ANSWERED_SCAN_MAX_RECORDS=0 turns the read of answered work off
 	}
 	if c.MaxBuffered == 0 {
 		c.MaxBuffered = 2 * c.MaxInFlight

@@ -1,0 +1,492 @@
+package consumer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/sirupsen/logrus"
+)
+
+// After a crash the records answered since the last commit come again, and
+// handling one again repeats its work at myKaarma (a second lead). Their
+// outputs are already on Kafka, between the positions the last commit
+// recorded (commitmeta.go) and the end of the output topics. When a
+// generation starts, answeredScan reads that window once for every assigned
+// partition, and a record whose origin it found is committed without the
+// Handler and without a second output.
+//
+// The scan is bounded: it reads only to the end of the output topics as it
+// was when it began, at most Options.AnsweredScanMaxRecords records (checked
+// before reading) and for at most Options.AnsweredScanTimeout. When a bound
+// is hit, or the window cannot be read, nothing is skipped: every record is
+// handled, as without the scan. Only a record with an output found in the
+// window is ever skipped.
+
+type topicPartition struct {
+	topic     string
+	partition int
+}
+
+// answeredScan is one generation's scan. Its fields are set before done is
+// closed and only read after.
+type answeredScan struct {
+	done  chan struct{}
+	base  *sample                               // the output topics' end when the scan began; nil if unknown
+	read  map[topicPartition]positions          // input partitions whose window was read in full: their recorded positions
+	mu    sync.Mutex                            // guards found once done is closed
+	found map[topicPartition]map[int64]struct{} // origins with an output, at or above their partition's committed offset
+	// ends are the assigned partitions' end offsets when the scan began, for
+	// a consumer of route records (Options.Routed): the outputs found name
+	// input positions, not route offsets, so every route record that could
+	// have been answered before the scan lies below its partition's end.
+	ends map[topicPartition]int64
+}
+
+// startAnswered starts gen's scan in a goroutine of gen, which then keeps
+// the output positions sampled until gen ends (a goroutine of gen must not
+// return before: that would end gen). The partitions wait for the scan
+// before fetching, so that the sample it takes comes before any output of
+// theirs.
+func (c *Consumer) startAnswered(shutdown context.Context, gen *kafka.Generation) *answeredScan {
+	s := &answeredScan{
+		done:  make(chan struct{}),
+		read:  make(map[topicPartition]positions),
+		found: make(map[topicPartition]map[int64]struct{}),
+	}
+	gen.Start(func(genCtx context.Context) {
+		func() {
+			defer close(s.done)
+			ctx, cancel := context.WithCancel(genCtx)
+			defer cancel()
+			defer context.AfterFunc(shutdown, cancel)()
+			c.scanAnswered(ctx, gen, s)
+		}()
+		c.samplePositions(genCtx)
+	})
+	return s
+}
+
+func (c *Consumer) scanAnswered(ctx context.Context, gen *kafka.Generation, s *answeredScan) {
+	log := c.log.WithField("generation", gen.ID)
+	base, err := c.sampleOutputs(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.WithError(err).Warn("cannot read the output topics' positions; answered work is not skipped and commits carry no positions until they can be read")
+		}
+		return
+	}
+	s.base = base
+	if c.opts.AnsweredScanMaxRecords < 0 {
+		return
+	}
+	starts := make(map[topicPartition]int64)
+	ids := make(map[string][]int)
+	for topic, parts := range gen.Assignments {
+		for _, pa := range parts {
+			if pa.Offset >= 0 { // a partition never committed has no positions either
+				starts[topicPartition{topic, pa.ID}] = pa.Offset
+				ids[topic] = append(ids[topic], pa.ID)
+			}
+		}
+	}
+	if len(starts) == 0 {
+		return
+	}
+	recorded, err := c.recordedPositions(ctx, ids, base, log)
+	if err != nil {
+		if ctx.Err() == nil {
+			c.recovery.fallbacks.Add(1)
+			log.WithError(err).Warn("cannot read commit metadata; answered work is not skipped")
+		}
+		return
+	}
+	if len(recorded) == 0 {
+		return
+	}
+	windows, total := windowsOf(recorded, base)
+	if max := c.opts.AnsweredScanMaxRecords; total > int64(max) {
+		c.recovery.fallbacks.Add(1)
+		log.WithFields(logrus.Fields{"records": total, "max": max}).
+			Warn("uncommitted output window is larger than ANSWERED_SCAN_MAX_RECORDS; answered work is not skipped")
+		return
+	}
+	keep := func(tp topicPartition, off int64) bool {
+		if c.opts.Routed {
+			// Outputs name the input positions route records carry, which
+			// say nothing of which route partition carried them: keep all.
+			return true
+		}
+		if _, ok := recorded[tp]; !ok {
+			return false
+		}
+		return off >= starts[tp]
+	}
+	if c.opts.Routed {
+		ends, err := c.endOffsets(ctx, ids)
+		if err != nil {
+			if ctx.Err() == nil {
+				c.recovery.fallbacks.Add(1)
+				log.WithError(err).Warn("cannot read the route partitions' end offsets; answered work is not skipped")
+			}
+			return
+		}
+		s.ends = ends
+	}
+	found := make(map[topicPartition]map[int64]struct{})
+	var mu sync.Mutex
+	add := func(tp topicPartition, off int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if found[tp] == nil {
+			found[tp] = make(map[int64]struct{})
+		}
+		found[tp][off] = struct{}{}
+	}
+	began := c.opts.Now()
+	readCtx, cancel := context.WithTimeout(ctx, c.opts.AnsweredScanTimeout)
+	defer cancel()
+	errs := make([]error, len(windows))
+	var wg sync.WaitGroup
+	for i, w := range windows {
+		wg.Go(func() { errs[i] = c.readAnswers(readCtx, w, keep, add) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		c.recovery.fallbacks.Add(1)
+		msg := "cannot read the uncommitted output window; answered work is not skipped"
+		if readCtx.Err() != nil {
+			msg = "reading the uncommitted output window took longer than ANSWERED_SCAN_TIMEOUT; answered work is not skipped"
+		}
+		log.WithError(err).Warn(msg)
+		return
+	}
+	n := 0
+	for _, offs := range found {
+		n += len(offs)
+	}
+	s.read, s.found = recorded, found
+	log.WithFields(logrus.Fields{"records": total, "answered": n, "ms": c.opts.Now().Sub(began).Milliseconds()}).
+		Info("read the uncommitted output window")
+}
+
+// recordedPositions reads the positions the last commit of each partition in
+// ids recorded. Partitions without them (never committed with positions,
+// metadata of another version, or positions that do not fit the topics as
+// they are now) are left out.
+func (c *Consumer) recordedPositions(ctx context.Context, ids map[string][]int, base *sample, log logrus.FieldLogger) (map[topicPartition]positions, error) {
+	res, err := c.fetcher.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: c.opts.GroupID, Topics: ids})
+	if err != nil {
+		return nil, fmt.Errorf("offset fetch: %w", err)
+	}
+	if res.Error != nil {
+		return nil, fmt.Errorf("offset fetch: %w", res.Error)
+	}
+	out := make(map[topicPartition]positions)
+	for topic, parts := range res.Topics {
+		for _, p := range parts {
+			l := log.WithFields(logrus.Fields{"topic": topic, "partition": p.Partition})
+			if p.Error != nil {
+				c.recovery.fallbacks.Add(1)
+				l.WithError(p.Error).Warn("cannot read commit metadata; answered work of this partition is not skipped")
+				continue
+			}
+			pos, err := decodePositions(p.Metadata)
+			switch {
+			case errors.Is(err, errNoPositions):
+				continue
+			case errors.Is(err, errOtherMetadata):
+				l.WithError(err).Info("commit metadata not written by this version; answered work of this partition is not skipped")
+				continue
+			case err != nil:
+				c.recovery.fallbacks.Add(1)
+				l.WithError(err).Warn("unreadable commit metadata; answered work of this partition is not skipped")
+				continue
+			}
+			if err := fits(pos, base.pos, c.outputTopics()); err != nil {
+				c.recovery.fallbacks.Add(1)
+				l.WithError(err).Warn("recorded output positions do not fit the output topics; answered work of this partition is not skipped")
+				continue
+			}
+			out[topicPartition{topic, p.Partition}] = pos
+		}
+	}
+	return out, nil
+}
+
+// fits checks that recorded has a position for every topic, none past the
+// end now, and no more partitions than the topic has now.
+func fits(recorded, now positions, topics []string) error {
+	for _, t := range topics {
+		rec, ok := recorded[t]
+		if !ok {
+			return fmt.Errorf("no positions for %s", t)
+		}
+		if len(rec) > len(now[t]) {
+			return fmt.Errorf("%s: positions for %d partitions, it has %d", t, len(rec), len(now[t]))
+		}
+		for i, o := range rec {
+			if o > now[t][i] {
+				return fmt.Errorf("%s/%d: position %d is past the end %d", t, i, o, now[t][i])
+			}
+		}
+	}
+	return nil
+}
+
+// window is the part of one output partition the scan reads.
+type window struct {
+	topic     string
+	partition int
+	from, to  int64
+	result    bool
+}
+
+// windowsOf returns, per output partition, the range from the lowest
+// recorded position to the end now, and the records in them. A partition
+// without a recorded position (added since) is read from its start.
+func windowsOf(recorded map[topicPartition]positions, base *sample) ([]window, int64) {
+	var out []window
+	var total int64
+	for t, ends := range base.pos {
+		for i, end := range ends {
+			from := int64(0)
+			seen := false
+			for _, pos := range recorded {
+				if i < len(pos[t]) && (!seen || pos[t][i] < from) {
+					from, seen = pos[t][i], true
+				}
+			}
+			if from < end {
+				out = append(out, window{topic: t, partition: i, from: from, to: end})
+				total += end - from
+			}
+		}
+	}
+	return out, total
+}
+
+// readAnswers reads w and adds the origin of every output in it that keep
+// accepts.
+func (c *Consumer) readAnswers(ctx context.Context, w window, keep func(topicPartition, int64) bool, add func(topicPartition, int64)) error {
+	result := w.topic == c.opts.ResultTopic
+	off := w.from
+	for off < w.to {
+		res, err := c.fetcher.Fetch(ctx, &kafka.FetchRequest{
+			Topic: w.topic, Partition: w.partition, Offset: off,
+			MinBytes: 1, MaxBytes: 1 << 20, MaxWait: 250 * time.Millisecond,
+		})
+		if err != nil {
+			return fmt.Errorf("read %s/%d at %d: %w", w.topic, w.partition, off, err)
+		}
+		if res.Error != nil {
+			if errors.Is(res.Error, kafka.OffsetOutOfRange) && res.LogStartOffset > off {
+				off = res.LogStartOffset // retention removed the start; those outputs are gone
+				continue
+			}
+			return fmt.Errorf("read %s/%d at %d: %w", w.topic, w.partition, off, res.Error)
+		}
+		next, err := readBatch(res.Records, off, w.to, result, keep, add)
+		if err != nil && next == off {
+			return fmt.Errorf("read %s/%d at %d: %w", w.topic, w.partition, off, err)
+		}
+		if next == off {
+			return fmt.Errorf("read %s/%d at %d: no records below %d", w.topic, w.partition, off, w.to)
+		}
+		off = next
+	}
+	return nil
+}
+
+// readBatch reads the records of one fetch response at or above off and below
+// to; it returns the offset after the last one read.
+func readBatch(rs kafka.RecordReader, off, to int64, result bool, keep func(topicPartition, int64) bool, add func(topicPartition, int64)) (int64, error) {
+	for {
+		r, err := rs.ReadRecord()
+		if errors.Is(err, io.EOF) {
+			return off, nil
+		}
+		if err != nil {
+			return off, err
+		}
+		if r.Offset < off {
+			continue // a batch may start before the offset asked for
+		}
+		if r.Offset >= to {
+			return to, nil
+		}
+		off = r.Offset + 1
+		if tp, o, ok := sourceOf(r, result); ok && keep(tp, o) {
+			add(tp, o)
+		}
+	}
+}
+
+// sourceHeaders are the source.* headers of a result: its origin, as a dead
+// letter carries it, so that answered work is found whatever the Handler's
+// results look like.
+func sourceHeaders(m *Message) []kafka.Header {
+	topic, part, off := m.origin()
+	return []kafka.Header{
+		{Key: HeaderSourceTopic, Value: []byte(topic)},
+		{Key: HeaderSourcePart, Value: []byte(strconv.Itoa(part))},
+		{Key: HeaderSourceOffset, Value: []byte(strconv.FormatInt(off, 10))},
+	}
+}
+
+// sourceOf returns the input position an output record answers: its
+// source.* headers (dead letters, and results since they carry them), or for
+// a result without them its JSON source ({"source":{"topic","partition",
+// "offset"}}, as leadworker's results have).
+func sourceOf(r *kafka.Record, result bool) (topicPartition, int64, bool) {
+	var topic, part, off string
+	for _, h := range r.Headers {
+		switch h.Key {
+		case HeaderSourceTopic:
+			topic = string(h.Value)
+		case HeaderSourcePart:
+			part = string(h.Value)
+		case HeaderSourceOffset:
+			off = string(h.Value)
+		}
+	}
+	if topic != "" && part != "" && off != "" {
+		p, err1 := strconv.Atoi(part)
+		o, err2 := strconv.ParseInt(off, 10, 64)
+		if err1 != nil || err2 != nil {
+			return topicPartition{}, 0, false
+		}
+		return topicPartition{topic, p}, o, true
+	}
+	if !result || r.Value == nil {
+		return topicPartition{}, 0, false
+	}
+	b, err := kafka.ReadAll(r.Value)
+	if err != nil {
+		return topicPartition{}, 0, false
+	}
+	var v struct {
+		Source *struct {
+			Topic     string `json:"topic"`
+			Partition *int   `json:"partition"`
+			Offset    *int64 `json:"offset"`
+		} `json:"source"`
+	}
+	if json.Unmarshal(b, &v) != nil || v.Source == nil || v.Source.Topic == "" || v.Source.Partition == nil || v.Source.Offset == nil {
+		return topicPartition{}, 0, false
+	}
+	return topicPartition{v.Source.Topic, *v.Source.Partition}, *v.Source.Offset, true
+}
+
+// take reports whether off of tp was found answered, and forgets it.
+func (s *answeredScan) take(tp topicPartition, off int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	offs := s.found[tp]
+	if _, ok := offs[off]; !ok {
+		return false
+	}
+	delete(offs, off)
+	return true
+}
+
+// awaitAnswered waits for the generation's scan and sets the partition's
+// recovery state from it; false means the generation or the process ended
+// first.
+func (p *partition) awaitAnswered(shutdown, genCtx context.Context) bool {
+	s := p.rec.scan
+	if s == nil {
+		return true
+	}
+	select {
+	case <-s.done:
+	case <-genCtx.Done():
+		return false
+	case <-shutdown.Done():
+		return false
+	}
+	tp := topicPartition{p.topic, p.id}
+	highest := int64(-1)
+	s.mu.Lock()
+	for off := range s.found[tp] {
+		highest = max(highest, off)
+	}
+	p.rec.found = int64(len(s.found[tp]))
+	if end, ok := s.ends[tp]; ok {
+		// Route records: which of them were answered shows only when they
+		// are fetched, so count none up front, and keep the recorded
+		// positions until every record present at the scan is committed.
+		highest, p.rec.found = end-1, 0
+	}
+	s.mu.Unlock()
+	p.rec.remaining.Store(p.rec.found)
+	if recorded, ok := s.read[tp]; ok {
+		// The window from the recorded positions was read: keep them until
+		// the commit point passes every answered record found in it.
+		p.rec.since = recorded
+		if s.base != nil {
+			p.rec.cand = &candidate{s: s.base, from: highest + 1}
+		}
+	} else if s.base != nil {
+		// Nothing recorded or nothing read: the sample taken before this
+		// partition fetched anything bounds every output it will write.
+		p.rec.since, p.rec.sinceSeq = s.base.pos, s.base.seq
+	}
+	if p.rec.found > 0 {
+		p.log.WithFields(logrus.Fields{"answered": p.rec.found, "highest": highest}).
+			Info("answered records found; they will be committed without handling")
+	}
+	return true
+}
+
+// skipAnswered finishes r without the Handler and without an output when
+// the scan found an output of r's origin.
+func (p *partition) skipAnswered(r *record) bool {
+	s := p.rec.scan
+	if s == nil {
+		return false
+	}
+	topic, part, off := r.msg.origin()
+	if !s.take(topicPartition{topic, part}, off) && !p.c.answeredNow.has(r.msg.origin()) {
+		return false
+	}
+	p.wm.finish(r.offset)
+	p.kick()
+	p.c.recovery.skipped.Add(1)
+	p.rec.skipped.Add(1)
+	if p.rec.remaining.Add(-1) == 0 {
+		p.logSkipped()
+	}
+	return true
+}
+
+// logSkipped logs, once per partition and generation, how many answered
+// records were committed without handling.
+func (p *partition) logSkipped() {
+	n := p.rec.skipped.Load()
+	if n == 0 || !p.rec.skipLogged.CompareAndSwap(false, true) {
+		return
+	}
+	p.log.WithFields(logrus.Fields{"skipped": n, "answered": p.rec.found}).
+		Info("skipped answered")
+}
+
+// fetchedNext is the offset after the last one fetched, or 0 when nothing
+// was: every record fetched from now on is at or above it.
+func (w *watermark) fetchedNext() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n := len(w.pending); n > 0 {
+		return w.pending[n-1] + 1
+	}
+	return max(w.next, 0)
+}

@@ -1,0 +1,181 @@
+package consumer
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPositionsRoundTrip(t *testing.T) {
+	t.Parallel()
+	topics := []string{"leadworker.results", "leadworker.dlq"}
+	tests := []struct {
+		name string
+		pos  positions
+		want string
+	}{
+		{"one partition each", positions{topics[0]: {7}, topics[1]: {0}}, "lw1;leadworker.results=7;leadworker.dlq=0"},
+		{"several", positions{topics[0]: {120, 98, 0}, topics[1]: {3, 9_000_000_000}}, "lw1;leadworker.results=120,98,0;leadworker.dlq=3,9000000000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			md := encodePositions(tt.pos, topics)
+			if md != tt.want {
+				t.Errorf("encodePositions() = %q; want %q", md, tt.want)
+			}
+			got, err := decodePositions(md)
+			if err != nil || !reflect.DeepEqual(got, tt.pos) {
+				t.Errorf("decodePositions(%q) = %v, %v; want %v, nil", md, got, err, tt.pos)
+			}
+		})
+	}
+}
+
+func TestDecodePositionsRefuses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		md   string
+		is   error // nil: a damaged lw1 value, matching neither sentinel
+	}{
+		{"missing", "", errNoPositions},
+		{"newer version", "lw2;a=1", errOtherMetadata},
+		{"another writer", "committed by tool X", errOtherMetadata},
+		{"no topics", "lw1;", nil},
+		{"no offsets", "lw1;a=", nil},
+		{"no equals", "lw1;a", nil},
+		{"not a number", "lw1;a=1,x", nil},
+		{"negative", "lw1;a=-1", nil},
+		{"empty partition", "lw1;a=1,,2", nil},
+		{"topic twice", "lw1;a=1;a=2", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := decodePositions(tt.md)
+			if err == nil {
+				t.Fatalf("decodePositions(%q) = %v, nil; want an error", tt.md, got)
+			}
+			damaged := !errors.Is(err, errNoPositions) && !errors.Is(err, errOtherMetadata)
+			if tt.is != nil && !errors.Is(err, tt.is) || tt.is == nil && !damaged {
+				t.Errorf("decodePositions(%q) = %v; want %v", tt.md, err, tt.is)
+			}
+		})
+	}
+}
+
+// testPartition is a partition of a Consumer that never runs, for the
+// commit metadata logic.
+func testPartition(t *testing.T, opts Options) *partition {
+	t.Helper()
+	if opts.Brokers == nil {
+		opts = baseOptions("127.0.0.1:1", "g", newEcho())
+	}
+	c, err := New(opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return &partition{c: c, topic: inTopic, log: c.log, wm: newWatermark(), committed: -1, kicked: make(chan struct{}, 1)}
+}
+
+// newSample stores a sample as the consumer's latest.
+func newSample(p *partition, res, dlq []int64) *sample {
+	s := &sample{pos: positions{outTopic: res, dlqTopic: dlq}, seq: p.c.recovery.seq.Add(1)}
+	p.c.recovery.latest.Store(s)
+	return s
+}
+
+func TestCommitMetadataWaitsForRecordsFetchedBeforeTheSample(t *testing.T) {
+	t.Parallel()
+	p := testPartition(t, Options{})
+	now := time.Now()
+	s1 := newSample(p, []int64{10}, []int64{1})
+	for off := int64(0); off < 3; off++ {
+		p.wm.add(off, now)
+	}
+	p.wm.finish(0)
+	// Records 1 and 2 were fetched before s1 was read: their outputs may lie
+	// below it, so s1 may be recorded only once the commit point passes them.
+	if md := p.commitMetadata(1); md != "" {
+		t.Fatalf("commitMetadata(1) = %q with no positions known before; want none", md)
+	}
+	p.wm.add(3, now)
+	p.wm.finish(2) // finished out of order: its output may be below s1
+	p.wm.finish(1)
+	want1 := encodePositions(s1.pos, p.c.outputTopics())
+	if md := p.commitMetadata(3); md != want1 {
+		t.Fatalf("commitMetadata(3) = %q; want %q", md, want1)
+	}
+	s2 := newSample(p, []int64{20}, []int64{2})
+	p.wm.add(4, now) // fetched after s2: 3 and 4 are in flight when it is taken
+	if md := p.commitMetadata(3); md != want1 {
+		t.Errorf("commitMetadata(3) with 3 and 4 in flight = %q; want the older %q", md, want1)
+	}
+	p.wm.finish(4)
+	if md := p.commitMetadata(3); md != want1 {
+		t.Errorf("commitMetadata(3) with 4 done out of order = %q; want the older %q", md, want1)
+	}
+	p.wm.finish(3)
+	if md, want := p.commitMetadata(5), encodePositions(s2.pos, p.c.outputTopics()); md != want {
+		t.Errorf("commitMetadata(5) = %q; want %q", md, want)
+	}
+}
+
+func TestCommitMetadataKeepsRecordedPositionsPastAnsweredRecords(t *testing.T) {
+	t.Parallel()
+	p := testPartition(t, Options{})
+	recorded := positions{outTopic: {4}, dlqTopic: {0}}
+	base := newSample(p, []int64{9}, []int64{1})
+	// As awaitAnswered leaves it when the scan found offsets 5 and 7 answered
+	// between the recorded positions and base.
+	p.rec.since, p.rec.cand = recorded, &candidate{s: base, from: 8}
+	want := encodePositions(recorded, p.c.outputTopics())
+	if md := p.commitMetadata(7); md != want {
+		t.Errorf("commitMetadata(7) = %q; want the recorded %q until 7 is passed", md, want)
+	}
+	if md, want := p.commitMetadata(8), encodePositions(base.pos, p.c.outputTopics()); md != want {
+		t.Errorf("commitMetadata(8) = %q; want %q", md, want)
+	}
+}
+
+func TestCommitMetadataTooLarge(t *testing.T) {
+	t.Parallel()
+	opts := baseOptions("127.0.0.1:1", "g", newEcho())
+	opts.MaxCommitMetadataBytes = 100
+	p := testPartition(t, opts)
+	small := newSample(p, []int64{1, 2}, []int64{3})
+	if md := p.commitMetadata(0); md != encodePositions(small.pos, p.c.outputTopics()) {
+		t.Fatalf("commitMetadata(0) = %q; want the small sample", md)
+	}
+	big := make([]int64, 40)
+	for i := range big {
+		big[i] = 1_000_000 + int64(i)
+	}
+	newSample(p, big, big)
+	if md := p.commitMetadata(1); md != "" {
+		t.Errorf("commitMetadata(1) = %d bytes over a cap of 100; want none", len(md))
+	}
+	if n := p.c.Stats().CommitsWithoutPositions; n != 1 {
+		t.Errorf("Stats().CommitsWithoutPositions = %d; want 1", n)
+	}
+	if md := encodePositions(positions{outTopic: big, dlqTopic: big}, p.c.outputTopics()); len(md) <= 100 || !strings.HasPrefix(md, metaVersion) {
+		t.Errorf("encoding of 80 offsets = %d bytes; the test needs more than 100", len(md))
+	}
+}
+
+func TestDefaultMetadataCapFitsManyPartitions(t *testing.T) {
+	t.Parallel()
+	// 100 partitions per output topic with 12-digit offsets fit Kafka's
+	// default offset.metadata.max.bytes.
+	offs := make([]int64, 100)
+	for i := range offs {
+		offs[i] = 999_999_999_999
+	}
+	md := encodePositions(positions{outTopic: offs, dlqTopic: offs}, []string{outTopic, dlqTopic})
+	if len(md) > 4096 {
+		t.Errorf("100+100 partitions encode to %d bytes; want at most 4096", len(md))
+	}
+}

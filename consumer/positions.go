@@ -1,0 +1,106 @@
+package consumer
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// sample is one reading of the end offsets of every partition of the result
+// and dead-letter topics. A reading is a valid lower bound for every output
+// whose write starts after the reading's response arrived; commitMetadata
+// relies on nothing else.
+type sample struct {
+	pos positions
+	seq uint64 // increases with every reading this process takes
+}
+
+// recoveryStats is the consumer-wide state of crash recovery: the latest
+// sample and the counters Stats reports.
+type recoveryStats struct {
+	latest    atomic.Pointer[sample]
+	seq       atomic.Uint64
+	skipped   atomic.Int64 // Stats.SkippedAnswered
+	noRoom    atomic.Int64 // Stats.CommitsWithoutPositions
+	fallbacks atomic.Int64 // Stats.AnsweredScanFallbacks
+}
+
+// outputTopics are the topics commit metadata records positions in.
+func (c *Consumer) outputTopics() []string {
+	return []string{c.opts.ResultTopic, c.opts.DLQTopic}
+}
+
+// sampleOutputs reads the end offsets of every partition of the output
+// topics; it fails unless it has every one.
+func (c *Consumer) sampleOutputs(ctx context.Context) (*sample, error) {
+	topics := c.outputTopics()
+	meta, err := c.fetcher.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+	if err != nil {
+		return nil, fmt.Errorf("metadata: %w", err)
+	}
+	req := make(map[string][]kafka.OffsetRequest)
+	count := make(map[string]int)
+	for _, t := range meta.Topics {
+		if t.Error != nil {
+			return nil, fmt.Errorf("metadata of %s: %w", t.Name, t.Error)
+		}
+		for _, p := range t.Partitions {
+			req[t.Name] = append(req[t.Name], kafka.LastOffsetOf(p.ID))
+		}
+		count[t.Name] = len(t.Partitions)
+	}
+	for _, t := range topics {
+		if count[t] == 0 {
+			return nil, fmt.Errorf("metadata: no partitions of %s", t)
+		}
+	}
+	res, err := c.fetcher.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: req})
+	if err != nil {
+		return nil, fmt.Errorf("list offsets: %w", err)
+	}
+	pos := positions{}
+	for _, t := range topics {
+		offs := make([]int64, count[t])
+		seen := 0
+		for _, p := range res.Topics[t] {
+			if p.Error != nil {
+				return nil, fmt.Errorf("end offset of %s/%d: %w", t, p.Partition, p.Error)
+			}
+			if p.Partition < 0 || p.Partition >= len(offs) || p.LastOffset < 0 {
+				return nil, fmt.Errorf("end offset of %s/%d: unexpected %d", t, p.Partition, p.LastOffset)
+			}
+			offs[p.Partition] = p.LastOffset
+			seen++
+		}
+		if seen != len(offs) {
+			return nil, fmt.Errorf("end offsets of %s: %d of %d partitions", t, seen, len(offs))
+		}
+		pos[t] = offs
+	}
+	s := &sample{pos: pos, seq: c.recovery.seq.Add(1)}
+	c.recovery.latest.Store(s)
+	return s, nil
+}
+
+// samplePositions keeps the latest sample fresh, every CommitInterval, until
+// the generation ends (also through the drain at shutdown); partitions take
+// it at their commits.
+func (c *Consumer) samplePositions(genCtx context.Context) {
+	t := time.NewTicker(c.opts.CommitInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-genCtx.Done():
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(genCtx, 5*time.Second)
+		if _, err := c.sampleOutputs(ctx); err != nil && genCtx.Err() == nil {
+			c.log.WithError(err).Debug("sampling output positions failed; commits keep the previous ones")
+		}
+		cancel()
+	}
+}

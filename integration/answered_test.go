@@ -1,0 +1,286 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
+)
+
+// TestSIGKILLDoesNotRepeatAnsweredLeads kills the worker mid-stream and restarts it: events
+// answered (output written) before the kill are not sent to myKaarma again, even when their
+// offsets were not committed yet. Only events in flight at the kill (lead saved, no output yet)
+// may be saved twice.
+func TestSIGKILLDoesNotRepeatAnsweredLeads(t *testing.T) {
+	killAndTakeOver(t, false)
+}
+
+// TestSIGKILLAnsweredLeadsMoveToAnotherReplica runs two replicas and kills one: the survivor
+// takes over the dead replica's partitions and skips their answered events, reading the same
+// commit metadata.
+func TestSIGKILLAnsweredLeadsMoveToAnotherReplica(t *testing.T) {
+	killAndTakeOver(t, true)
+}
+
+func killAndTakeOver(t *testing.T, replicas bool) {
+	b := newBroker(t)
+	tp := newTopics(t, b, 4)
+	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
+	// Slow calls, unevenly, so that records finish out of order and the kill lands mid-stream.
+	fake.AddFault(mykaarmatest.Fault{Latency: 20 * time.Millisecond})
+	out := collect(t, b, tp)
+	wl := newWorkload(t, tp, 300)
+	env := workerEnv(b, tp, fake, map[string]string{"MAX_IN_FLIGHT": "4"})
+
+	first := startWorker(t, "worker-1", env)
+	var other *workerProc
+	if replicas {
+		other = startWorker(t, "replica-2", env)
+		if err := waitFor(60*time.Second, func() error {
+			g1, p1 := lastJoin(first)
+			g2, p2 := lastJoin(other)
+			if g1 != g2 || p1 == 0 || p2 == 0 {
+				return errors.New("the two replicas do not share a generation yet")
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	produce(t, b, tp.Input, wl.Events, 30*time.Second)
+	out.waitOutputs(t, 60, 60*time.Second)
+	first.kill()
+
+	// What the killed worker left: its partitions, their committed offsets, the outputs and
+	// the leads it saved. Read before anyone else can own its partitions.
+	owned := partitionsLogged(first)
+	atKill := committedOffsets(t, b, tp)
+	leadsAtKill := savedLeads(fake)
+	waitCaughtUp(t, b, tp, out)
+	results, dlq := out.snapshot()
+	answered := map[string]bool{} // event ids with an output at the kill
+	var wantSkipped int           // of those, from the dead worker's partitions, above the commit
+	for _, o := range append(results, dlq...) {
+		answered[o.EventID] = true
+	}
+	for _, o := range results {
+		p, off := o.Result.Source.Partition, o.Result.Source.Offset
+		if owned[p] && atKill[p] >= 0 && off >= atKill[p] {
+			wantSkipped++
+		}
+	}
+	byLead := leadEvents(t, wl)
+	var inFlight []string // leads the dead worker saved whose event had no output
+	for id := range leadsAtKill {
+		if e, ok := byLead[id]; ok && owned[e.Partition] && !answered[e.ID] {
+			inFlight = append(inFlight, id)
+		}
+	}
+	sort.Strings(inFlight)
+	t.Logf("SIGKILL after %d outputs; worker-1 owned partitions %v committed at %v; %d answered above the commit; %d leads in flight",
+		len(answered), sortedKeys(owned), atKill, wantSkipped, len(inFlight))
+
+	next := other
+	if !replicas {
+		next = startWorker(t, "worker-2", env)
+	}
+	tl := out.waitAll(t, IDs(wl.Events), 2*time.Minute, next)
+	customers := checkCustomers(t, fake, wl.Dept, identities(wl.Events))
+	logCounts(t, tl, customers)
+	checkResults(t, out)
+	if tl.deadLetters != 0 {
+		t.Errorf("dead_letters = %d; want 0", tl.deadLetters)
+	}
+	if err := waitFor(60*time.Second, func() error {
+		if sumCommitted(committedOffsets(t, b, tp)) != int64(len(wl.Events)) {
+			return errors.New("not every offset committed")
+		}
+		if got := skippedLogged(next); got != wantSkipped {
+			return errors.New("skipped answered logged " + itoa(got) + "; want " + itoa(wantSkipped))
+		}
+		return nil
+	}); err != nil {
+		t.Errorf("after the takeover: %v", err)
+	}
+
+	twice := 0
+	allowed := map[string]bool{}
+	for _, id := range inFlight {
+		allowed[id] = true
+	}
+	for id, n := range savedLeads(fake) {
+		if n > 1 {
+			twice++
+			if !allowed[id] {
+				t.Errorf("lead %s saved %d times; it was not in flight at the kill", id, n)
+			}
+		}
+	}
+	t.Logf("leads saved twice: %d (in flight at the kill: %d); skipped as answered: %d; duplicate outputs: %d",
+		twice, len(inFlight), skippedLogged(next), tl.duplicates)
+	if twice > len(inFlight) {
+		t.Errorf("%d leads saved twice; want at most the %d in flight at the kill", twice, len(inFlight))
+	}
+}
+
+// savedLeads counts the fake's successful POST /leads per leadId.
+func savedLeads(fake *mykaarmatest.Server) map[string]int {
+	n := map[string]int{}
+	for _, r := range fake.Requests() {
+		if r.Op != mykaarmatest.OpLead || r.Status != http.StatusOK {
+			continue
+		}
+		var l struct {
+			LeadID string `json:"leadId"`
+		}
+		if json.Unmarshal(r.Body, &l) == nil && l.LeadID != "" {
+			n[l.LeadID]++
+		}
+	}
+	return n
+}
+
+// leadEvents maps each lead event's leadId to its event.
+func leadEvents(t *testing.T, wl *workload) map[string]event {
+	t.Helper()
+	m := map[string]event{}
+	for _, e := range wl.Events {
+		var v struct {
+			Lead *struct {
+				LeadID string `json:"leadId"`
+			} `json:"lead"`
+		}
+		if err := json.Unmarshal(e.Value, &v); err != nil {
+			t.Fatalf("event %s: %v", e.ID, err)
+		}
+		if v.Lead != nil {
+			m[v.Lead.LeadID] = e
+		}
+	}
+	return m
+}
+
+// partitionsLogged returns the input partitions w logged an outcome for.
+func partitionsLogged(w *workerProc) map[int]bool {
+	m := map[int]bool{}
+	for _, l := range w.stderr.lines() {
+		if l["msg"] == "processed" || l["msg"] == "dead-lettered" {
+			if p, ok := l["partition"].(float64); ok {
+				m[int(p)] = true
+			}
+		}
+	}
+	return m
+}
+
+// lastJoin returns the generation and partition count of w's last "joined consumer group" line.
+func lastJoin(w *workerProc) (gen, partitions int) {
+	for _, l := range w.stderr.lines() {
+		if l["msg"] == "joined consumer group" {
+			g, _ := l["generation"].(float64)
+			p, _ := l["partitions"].(float64)
+			gen, partitions = int(g), int(p)
+		}
+	}
+	return gen, partitions
+}
+
+// skippedLogged sums the counts of w's "skipped answered" log lines.
+func skippedLogged(w *workerProc) int {
+	n := 0
+	for _, l := range w.stderr.lines() {
+		if l["msg"] == "skipped answered" {
+			if s, ok := l["skipped"].(float64); ok {
+				n += int(s)
+			}
+		}
+	}
+	return n
+}
+
+// committedOffsets returns the group's committed offset per input partition, -1 for none.
+func committedOffsets(t *testing.T, b *broker, tp topics) map[int]int64 {
+	t.Helper()
+	ids := make([]int, tp.Partitions)
+	for i := range ids {
+		ids[i] = i
+	}
+	c := &kafka.Client{Addr: kafka.TCP(b.addrs...), Timeout: 10 * time.Second}
+	res, err := c.OffsetFetch(context.Background(), &kafka.OffsetFetchRequest{GroupID: tp.Group, Topics: map[string][]int{tp.Input: ids}})
+	if err != nil {
+		t.Fatalf("offset fetch: %v", err)
+	}
+	out := map[int]int64{}
+	for _, p := range res.Topics[tp.Input] {
+		out[p.Partition] = p.CommittedOffset
+	}
+	return out
+}
+
+func sumCommitted(m map[int]int64) int64 {
+	var s int64
+	for _, v := range m {
+		s += max(v, 0)
+	}
+	return s
+}
+
+// waitCaughtUp waits until the collector has read every output record that exists now.
+func waitCaughtUp(t *testing.T, b *broker, tp topics, out *collector) {
+	t.Helper()
+	c := &kafka.Client{Addr: kafka.TCP(b.addrs...), Timeout: 10 * time.Second}
+	req := map[string][]kafka.OffsetRequest{}
+	for _, topic := range []string{tp.Result, tp.DLQ} {
+		for p := range tp.Partitions {
+			req[topic] = append(req[topic], kafka.LastOffsetOf(p))
+		}
+	}
+	res, err := c.ListOffsets(context.Background(), &kafka.ListOffsetsRequest{Topics: req})
+	if err != nil {
+		t.Fatalf("list offsets: %v", err)
+	}
+	type tpart struct {
+		topic string
+		part  int
+	}
+	ends := map[tpart]int64{}
+	for topic, ps := range res.Topics {
+		for _, p := range ps {
+			if p.Error != nil {
+				t.Fatalf("end offset of %s/%d: %v", topic, p.Partition, p.Error)
+			}
+			ends[tpart{topic, p.Partition}] = p.LastOffset
+		}
+	}
+	if err := waitFor(30*time.Second, func() error {
+		results, dlq := out.snapshot()
+		read := map[tpart]int64{}
+		for _, o := range append(results, dlq...) {
+			read[tpart{o.Topic, o.Partition}] = max(read[tpart{o.Topic, o.Partition}], o.Offset+1)
+		}
+		for k, end := range ends {
+			if read[k] < end {
+				return errors.New("collector behind on " + k.topic + "/" + itoa(k.part))
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sortedKeys(m map[int]bool) []int {
+	var out []int
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Ints(out)
+	return out
+}
