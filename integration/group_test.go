@@ -100,8 +100,19 @@ func (v groupView) complete(partitions, members int) error {
 }
 
 // groupLag is how many records of topic group has not committed: the sum over partitions of
-// the end offset less the committed offset (the start offset when nothing is committed).
+// partitionLag.
 func groupLag(ctx context.Context, b *broker, group, topic string, partitions int) (int64, error) {
+	lags, err := partitionLag(ctx, b, group, topic, partitions)
+	var sum int64
+	for _, l := range lags {
+		sum += l
+	}
+	return sum, err
+}
+
+// partitionLag is, for each partition of topic, how many records group has not committed: the
+// end offset less the committed offset (the start offset when nothing is committed).
+func partitionLag(ctx context.Context, b *broker, group, topic string, partitions int) (map[int]int64, error) {
 	c := &kafka.Client{Addr: kafka.TCP(b.addrs...), Timeout: 5 * time.Second}
 	var all []int
 	var ends, starts []kafka.OffsetRequest
@@ -112,42 +123,54 @@ func groupLag(ctx context.Context, b *broker, group, topic string, partitions in
 	}
 	committed, err := c.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: all}})
 	if err != nil {
-		return 0, fmt.Errorf("offset fetch %s: %w", group, err)
+		return nil, fmt.Errorf("offset fetch %s: %w", group, err)
 	}
 	if committed.Error != nil {
-		return 0, fmt.Errorf("offset fetch %s: %w", group, committed.Error)
+		return nil, fmt.Errorf("offset fetch %s: %w", group, committed.Error)
 	}
 	end, err := c.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: ends}})
 	if err != nil {
-		return 0, fmt.Errorf("list end offsets of %s: %w", topic, err)
+		return nil, fmt.Errorf("list end offsets of %s: %w", topic, err)
 	}
 	start, err := c.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: starts}})
 	if err != nil {
-		return 0, fmt.Errorf("list start offsets of %s: %w", topic, err)
+		return nil, fmt.Errorf("list start offsets of %s: %w", topic, err)
 	}
 	pos := map[int]int64{}
 	for _, po := range start.Topics[topic] {
 		if po.Error != nil {
-			return 0, fmt.Errorf("start offset of %s/%d: %w", topic, po.Partition, po.Error)
+			return nil, fmt.Errorf("start offset of %s/%d: %w", topic, po.Partition, po.Error)
 		}
 		pos[po.Partition] = po.FirstOffset
 	}
 	for _, po := range committed.Topics[topic] {
 		if po.Error != nil {
-			return 0, fmt.Errorf("committed offset of %s/%d: %w", topic, po.Partition, po.Error)
+			return nil, fmt.Errorf("committed offset of %s/%d: %w", topic, po.Partition, po.Error)
 		}
 		if po.CommittedOffset >= 0 {
 			pos[po.Partition] = po.CommittedOffset
 		}
 	}
-	var lag int64
+	lags := map[int]int64{}
 	for _, po := range end.Topics[topic] {
 		if po.Error != nil {
-			return 0, fmt.Errorf("end offset of %s/%d: %w", topic, po.Partition, po.Error)
+			return nil, fmt.Errorf("end offset of %s/%d: %w", topic, po.Partition, po.Error)
 		}
-		lag += max(po.LastOffset-pos[po.Partition], 0)
+		lags[po.Partition] = max(po.LastOffset-pos[po.Partition], 0)
 	}
-	return lag, nil
+	return lags, nil
+}
+
+// memberID is the member id w's stage ("route" or "process") last joined its group with, as
+// its "joined consumer group" log line says, or "".
+func memberID(w *workerProc, stage string) string {
+	id := ""
+	for _, l := range w.stderr.lines() {
+		if l["msg"] == "joined consumer group" && l["stage"] == stage {
+			id, _ = l["member"].(string)
+		}
+	}
+	return id
 }
 
 // readyMsg is the log line with which `leadworker run` announces /healthz, /readyz and

@@ -75,16 +75,18 @@ func TestTwoReplicasSIGKILLCreateEachCustomerOnce(t *testing.T) {
 	ids := IDs(tw.Events)
 	produceMurmur2(t, rs.b, rs.tp.Input, tw.Events, 30*time.Second)
 	rs.out.waitOutputs(t, len(ids)/2, 60*time.Second)
-	rs.a.kill()
+	victim, survivor, pending := rs.busyProcessStage(t, 30*time.Second)
+	victim.kill()
 	atKill := rs.out.tally(ids)
-	t.Logf("SIGKILL %s after %d of %d events had an output (%s)", rs.a.name, len(ids)-len(atKill.missing), len(ids), rs.a.exitStatus())
+	t.Logf("SIGKILL %s (processed=%d), its process stage holding %d uncommitted route records, after %d of %d events had an output (%s)",
+		victim.name, victim.count("processed"), pending, len(ids)-len(atKill.missing), len(ids), victim.exitStatus())
 	if len(atKill.missing) == 0 {
 		t.Errorf("every event had an output before the SIGKILL; the kill did not land mid-stream")
 	}
 
-	again := startWorker(t, rs.a.name+"-restarted", rs.env)
-	tl := rs.out.waitAll(t, ids, 2*time.Minute, again, rs.b2)
-	rs.waitCommitted(t, 60*time.Second, again, rs.b2)
+	again := startWorker(t, victim.name+"-restarted", rs.env)
+	tl := rs.out.waitAll(t, ids, 2*time.Minute, again, survivor)
+	rs.waitCommitted(t, 60*time.Second, again, survivor)
 	tl = rs.out.tally(ids)
 	twice := createdTwice(t, rs.fake, tw.Dept, tw.Events)
 	logCounts(t, tl, len(rs.fake.Customers(tw.Dept)))
@@ -95,6 +97,43 @@ func TestTwoReplicasSIGKILLCreateEachCustomerOnce(t *testing.T) {
 		t.Errorf("dead_letters = %d; want 0", tl.deadLetters)
 	}
 	checkResults(t, rs.out)
+}
+
+// busyProcessStage waits until the process stage of one of the two replicas owns route
+// partitions with uncommitted records, and returns that replica, the other one and how many
+// records they are.
+func (rs *replicas) busyProcessStage(t *testing.T, timeout time.Duration) (busy, other *workerProc, pending int64) {
+	t.Helper()
+	err := waitFor(timeout, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		v, err := describeGroup(ctx, rs.b, rs.tp.Group+".route", rs.tp.Route)
+		if err != nil {
+			return err
+		}
+		lags, err := partitionLag(ctx, rs.b, rs.tp.Group+".route", rs.tp.Route, rs.tp.Partitions)
+		if err != nil {
+			return err
+		}
+		busy, other, pending = nil, nil, 0
+		for i, w := range []*workerProc{rs.a, rs.b2} {
+			var n int64
+			for _, p := range v.Owners[memberID(w, "process")] {
+				n += lags[p]
+			}
+			if n > pending {
+				busy, other, pending = w, []*workerProc{rs.b2, rs.a}[i], n
+			}
+		}
+		if busy == nil {
+			return fmt.Errorf("no process stage has uncommitted records: lag by partition %v, owners %v", lags, v.Owners)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("waiting for a process stage with work in flight: %v", err)
+	}
+	return busy, other, pending
 }
 
 // replicas are two `leadworker run` processes in one group, both joined, and what they share.
