@@ -78,7 +78,7 @@ func TestTwoReplicasSIGKILLCreateEachCustomerOnce(t *testing.T) {
 	victim, survivor, pending := rs.busyProcessStage(t, 30*time.Second)
 	victim.kill()
 	atKill := rs.out.tally(ids)
-	t.Logf("SIGKILL %s (processed=%d), its process stage holding %d uncommitted route records, after %d of %d events had an output (%s)",
+	t.Logf("SIGKILL %s (processed=%d), its process stage holding %d uncommitted records, after %d of %d events had an output (%s)",
 		victim.name, victim.count("processed"), pending, len(ids)-len(atKill.missing), len(ids), victim.exitStatus())
 	if len(atKill.missing) == 0 {
 		t.Errorf("every event had an output before the SIGKILL; the kill did not land mid-stream")
@@ -99,19 +99,20 @@ func TestTwoReplicasSIGKILLCreateEachCustomerOnce(t *testing.T) {
 	checkResults(t, rs.out)
 }
 
-// busyProcessStage waits until the process stage of one of the two replicas owns route
-// partitions with uncommitted records, and returns that replica, the other one and how many
+// busyProcessStage waits until the process stage of one of the two replicas owns partitions
+// with uncommitted records, and returns that replica, the other one and how many
 // records they are.
 func (rs *replicas) busyProcessStage(t *testing.T, timeout time.Duration) (busy, other *workerProc, pending int64) {
 	t.Helper()
 	err := waitFor(timeout, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		v, err := describeGroup(ctx, rs.b, rs.tp.Group+".route", rs.tp.Route)
+		group, topic := rs.processStage()
+		v, err := describeGroup(ctx, rs.b, group, topic)
 		if err != nil {
 			return err
 		}
-		lags, err := partitionLag(ctx, rs.b, rs.tp.Group+".route", rs.tp.Route, rs.tp.Partitions)
+		lags, err := partitionLag(ctx, rs.b, group, topic, rs.tp.Partitions)
 		if err != nil {
 			return err
 		}
@@ -232,6 +233,15 @@ func (rs *replicas) checkPlacement(t *testing.T, tw *twins) {
 			t.Errorf("both copies of %s are on partitions %d and %d of one member", e.Identity, e.Partition, f.Partition)
 		}
 	}
+}
+
+// processStage is the group and topic of the stage that calls myKaarma: the route topic's with
+// identity routing, else the input topic's.
+func (rs *replicas) processStage() (group, topic string) {
+	if rs.routing {
+		return rs.tp.Group + ".route", rs.tp.Route
+	}
+	return rs.tp.Group, rs.tp.Input
 }
 
 // waitCommitted waits until every stage's group has committed everything on its topic, so
