@@ -53,7 +53,7 @@ func TestTwoReplicasWithoutRoutingCreateTwice(t *testing.T) {
 // read (so no later output or create can change them).
 func runTwins(t *testing.T, routing bool) (tally, []string) {
 	t.Helper()
-	rs := startReplicas(t, routing, 20*time.Millisecond, nil)
+	rs := startReplicas(t, routing, 50*time.Millisecond, nil)
 	tw := rs.twins(t, 50, 30)
 	produceMurmur2(t, rs.b, rs.tp.Input, tw.Events, 30*time.Second)
 	rs.out.waitAll(t, IDs(tw.Events), 60*time.Second, rs.a, rs.b2)
