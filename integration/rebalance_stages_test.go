@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/segmentio/kafka-go"
 )
 
 // TestRebalanceWithTwoStages runs two replicas with identity routing while twin customers
@@ -118,6 +120,8 @@ func streamTwins(rs *replicas, evs []event, per int, interval time.Duration) *tw
 	st := &twinStream{stopc: make(chan struct{}), done: make(chan struct{}), evs: evs}
 	go func() {
 		defer close(st.done)
+		w, closeW := murmur2Writer(rs.b, rs.tp.Input)
+		defer closeW()
 		tick := time.NewTicker(interval)
 		defer tick.Stop()
 		for st.sent < len(evs) {
@@ -127,7 +131,7 @@ func streamTwins(rs *replicas, evs []event, per int, interval time.Duration) *tw
 			case <-tick.C:
 			}
 			batch := evs[st.sent:min(st.sent+per, len(evs))]
-			if err := writeRetrying(rs.b, rs.tp.Input, batch, 30*time.Second); err != nil {
+			if err := writeRetrying(w, batch, 30*time.Second); err != nil {
 				// The batch may have been written in part: it counts as sent, so that a loss
 				// is not hidden; the test fails on st.err anyway.
 				st.err = err
@@ -140,17 +144,17 @@ func streamTwins(rs *replicas, evs []event, per int, interval time.Duration) *tw
 	return st
 }
 
-// writeRetrying writes evs with writeMurmur2 until it succeeds or timeout passes.
-func writeRetrying(b *broker, topic string, evs []event, timeout time.Duration) error {
+// writeRetrying writes evs with w until it succeeds or timeout passes.
+func writeRetrying(w *kafka.Writer, evs []event, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	for {
-		err := writeMurmur2(ctx, b, topic, evs)
+		err := w.WriteMessages(ctx, records(evs)...)
 		if err == nil {
 			return nil
 		}
 		if pause(ctx, 200*time.Millisecond) != nil {
-			return fmt.Errorf("produce %d records to %s: %w", len(evs), topic, err)
+			return fmt.Errorf("produce %d records to %s: %w", len(evs), w.Topic, err)
 		}
 	}
 }

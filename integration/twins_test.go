@@ -134,24 +134,38 @@ func produceMurmur2(t *testing.T, b *broker, topic string, evs []event, timeout 
 
 // writeMurmur2 writes evs to topic once, keyed and partitioned by murmur2.
 func writeMurmur2(ctx context.Context, b *broker, topic string, evs []event) error {
+	w, closeW := murmur2Writer(b, topic)
+	defer closeW()
+	return w.WriteMessages(ctx, records(evs)...)
+}
+
+// murmur2Writer is a writer to topic that partitions by murmur2 of the key and waits for all
+// replicas; close releases it.
+func murmur2Writer(b *broker, topic string) (w *kafka.Writer, close func()) {
 	// A Transport of its own, as in produce: the default one caches metadata for 6 s.
 	tr := &kafka.Transport{MetadataTTL: 500 * time.Millisecond}
-	defer tr.CloseIdleConnections()
-	w := &kafka.Writer{
+	w = &kafka.Writer{
 		Transport:    tr,
 		Addr:         kafka.TCP(b.addrs...),
 		Topic:        topic,
 		RequiredAcks: kafka.RequireAll,
 		BatchTimeout: 5 * time.Millisecond,
-		BatchSize:    len(evs),
+		BatchSize:    1000,
 		Balancer:     &kafka.Murmur2Balancer{},
 	}
-	defer w.Close()
+	return w, func() {
+		w.Close()
+		tr.CloseIdleConnections()
+	}
+}
+
+// records are evs as Kafka messages.
+func records(evs []event) []kafka.Message {
 	msgs := make([]kafka.Message, len(evs))
 	for i, e := range evs {
 		msgs[i] = kafka.Message{Key: []byte(e.Key), Value: e.Value}
 	}
-	return w.WriteMessages(ctx, msgs...)
+	return msgs
 }
 
 // customersByName counts the fake's customers in dept by last name.
