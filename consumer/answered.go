@@ -248,7 +248,6 @@ type window struct {
 	topic     string
 	partition int
 	from, to  int64
-	result    bool
 }
 
 // windowsOf returns, per output partition, the range from the lowest

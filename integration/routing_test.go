@@ -85,9 +85,9 @@ func TestTwoReplicasSIGKILLCreateEachCustomerOnce(t *testing.T) {
 	}
 
 	again := startWorker(t, victim.name+"-restarted", rs.env)
-	tl := rs.out.waitAll(t, ids, 2*time.Minute, again, survivor)
+	rs.out.waitAll(t, ids, 2*time.Minute, again, survivor)
 	rs.waitCommitted(t, 60*time.Second, again, survivor)
-	tl = rs.out.tally(ids)
+	tl := rs.out.tally(ids)
 	twice := createdTwice(t, rs.fake, tw.Dept, tw.Events)
 	logCounts(t, tl, len(rs.fake.Customers(tw.Dept)))
 	if len(twice) > 0 {
