@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
-	"time"
+
+	"github.com/leadworker/leadworker/worker"
 )
 
 const adminUsage = `usage: leadworker admin resume
@@ -42,15 +42,8 @@ func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		fmt.Fprintln(stderr, "leadworker admin: ADMIN_ADDR is off; the worker serves no admin actions")
 		return 2
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, localURL(addr, "/admin/resume"), nil)
-	if err != nil {
-		fmt.Fprintf(stderr, "leadworker admin: %v\n", err)
-		return 2
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	return call(req, stdout, stderr)
+	body, err := worker.Call(ctx, http.MethodPost, addr, "/admin/resume", token)
+	return report(body, err, stdout, stderr)
 }
 
 // probeCommand runs `leadworker probe ready|alive`.
@@ -61,40 +54,17 @@ func probeCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		return 2
 	}
 	e := &env{lookup: lookup}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, localURL(e.str("HTTP_ADDR", ":8080"), paths[args[0]]), nil)
-	if err != nil {
-		fmt.Fprintf(stderr, "leadworker probe: %v\n", err)
-		return 2
-	}
-	return call(req, stdout, stderr)
+	body, err := worker.Call(ctx, http.MethodGet, e.str("HTTP_ADDR", ":8080"), paths[args[0]], "")
+	return report(body, err, stdout, stderr)
 }
 
-// localURL is the http URL of path on a listen address; an address without a
-// host, or on every interface, is reached on loopback.
-func localURL(addr, path string) string {
-	host, port, err := net.SplitHostPort(addr)
+// report prints the worker's answer and returns 0 for 200, else 1.
+func report(body []byte, err error, stdout, stderr io.Writer) int {
+	if len(body) > 0 {
+		fmt.Fprintln(stdout, strings.TrimSpace(string(body)))
+	}
 	if err != nil {
-		return "http://" + addr + path
-	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	return "http://" + net.JoinHostPort(host, port) + path
-}
-
-// call sends req, prints the answer, and returns 0 for 200, else 1.
-func call(req *http.Request, stdout, stderr io.Writer) int {
-	client := &http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Do(req)
-	if err != nil {
-		fmt.Fprintf(stderr, "leadworker: %s %s: %v\n", req.Method, req.URL.Path, err)
-		return 1
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	fmt.Fprintln(stdout, strings.TrimSpace(string(body)))
-	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(stderr, "leadworker: %s %s answered %s\n", req.Method, req.URL.Path, resp.Status)
+		fmt.Fprintf(stderr, "leadworker: %v\n", err)
 		return 1
 	}
 	return 0
