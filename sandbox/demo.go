@@ -23,11 +23,12 @@ import (
 const demoDepartment = "7d3f0a52-5c1e-4f7a-9a1b-2e8c4d6f0a11"
 
 // Sample is one event to produce: its name (a file in examples/), its Kafka
-// key and its value.
+// key, its value and its headers (such as a producer's traceparent).
 type Sample struct {
-	Name  string
-	Value []byte
-	Key   string
+	Name    string
+	Value   []byte
+	Key     string
+	Headers map[string]string
 }
 
 // Demo runs the same pipeline as `leadworker run` on an embedded Kafka broker
@@ -165,6 +166,9 @@ func Produce(ctx context.Context, cfg worker.Config, samples []Sample) error {
 	msgs := make([]kafka.Message, len(samples))
 	for i, s := range samples {
 		msgs[i] = kafka.Message{Key: []byte(s.Key), Value: s.Value}
+		for k, v := range s.Headers {
+			msgs[i].Headers = append(msgs[i].Headers, kafka.Header{Key: k, Value: []byte(v)})
+		}
 	}
 	if err := w.WriteMessages(ctx, msgs...); err != nil {
 		return fmt.Errorf("produce samples: %w", err)

@@ -31,8 +31,14 @@ type Worker struct {
 // New wires the pipeline from cfg. httpClient may be nil; its transport
 // (or a pooled one sized for MAX_IN_FLIGHT) is wrapped so that every myKaarma
 // call passes the rate limit, then the metrics and circuit observer, then the
-// adaptive-concurrency observer.
-func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, error) {
+// adaptive-concurrency observer, then the tracing one (otelhttp). opts add
+// what the environment does not configure (WithTracerProvider).
+func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client, opts ...Option) (*Worker, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	tr := newTracing(o.tp)
 	if log == nil {
 		l := logrus.New()
 		l.Out = io.Discard
@@ -42,7 +48,7 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, 
 	if err != nil {
 		return nil, fmt.Errorf("guards: %w", err)
 	}
-	hc, concurrency := myKaarmaHTTP(cfg, log, httpClient, guards.wrap)
+	hc, concurrency := myKaarmaHTTP(cfg, log, httpClient, guards.wrap, tr.traceHTTP)
 	client, err := mykaarma.New(cfg.BaseURL, mykaarma.Options{
 		Username: cfg.Username, Password: cfg.Password,
 		Timeout: cfg.CallTimeout, HTTPClient: hc,
@@ -55,6 +61,7 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, 
 		MaxResults:       cfg.MaxResults,
 		IgnoreContacts:   cfg.IgnoreContacts,
 		RequireFirstName: cfg.RequireFirstName,
+		TracerProvider:   tr.tp,
 		Retry: handlers.RetryOptions{
 			InitialInterval: cfg.RetryInitial,
 			MaxInterval:     cfg.RetryMax,
@@ -85,7 +92,9 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, 
 	wk := &Worker{guards: guards, log: log, cfg: cfg, concurrency: concurrency}
 	proc := base
 	proc.GroupID, proc.Topics = cfg.GroupID, cfg.InputTopics
-	proc.Handler, proc.OrderKey = guards.processor(h), orderKey
+	p := guards.processor(h)
+	p.tracer = tr.tracer
+	proc.Handler, proc.OrderKey = tr.stage(p, "process", cfg.GroupID, ""), orderKey
 	proc.Logger = log.WithField("stage", "process")
 	lags := []consumer.LagOptions{{Brokers: cfg.Brokers, GroupID: cfg.GroupID, Topics: cfg.InputTopics, Dialer: dialer, Transport: transport}}
 	if cfg.IdentityRouting {
@@ -93,10 +102,11 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, 
 		// byte budget is its share, the process stage keeps the rest.
 		route := base
 		route.GroupID, route.Topics, route.RouteTopic = cfg.GroupID, cfg.InputTopics, cfg.RouteTopic
-		route.Handler = &router{gate: guards.gate}
+		route.Handler = tr.stage(&router{gate: guards.gate, tracer: tr.tracer}, "route", cfg.GroupID, cfg.RouteTopic)
 		route.MaxBufferedBytes = max(cfg.MaxBufferedBytes/4, 1)
 		route.Logger = log.WithField("stage", "route")
 		proc.GroupID, proc.Topics, proc.Routed = cfg.RouteGroup(), []string{cfg.RouteTopic}, true
+		proc.Handler = tr.stage(p, "process", cfg.RouteGroup(), "")
 		proc.MaxBufferedBytes = max(cfg.MaxBufferedBytes-route.MaxBufferedBytes, 1)
 		if wk.router, err = consumer.New(route); err != nil {
 			return nil, fmt.Errorf("route stage: %w", err)
@@ -163,8 +173,9 @@ func (w *Worker) RunConsumers(ctx context.Context) error {
 // myKaarmaHTTP returns the client for myKaarma calls: rate limit outermost
 // (time spent waiting for a turn is not myKaarma's latency, nor a failure of
 // it), then observe (metrics and the circuit), then the adaptive-concurrency
-// observer, then the transport.
-func myKaarmaHTTP(cfg Config, log logrus.FieldLogger, base *http.Client, observe func(http.RoundTripper) http.RoundTripper) (*http.Client, *throttle.AIMD) {
+// observer, then tracing (a span per call, the trace context on the
+// request), then the transport.
+func myKaarmaHTTP(cfg Config, log logrus.FieldLogger, base *http.Client, observe, trace func(http.RoundTripper) http.RoundTripper) (*http.Client, *throttle.AIMD) {
 	hc := &http.Client{}
 	if base != nil {
 		c := *base
@@ -178,6 +189,7 @@ func myKaarmaHTTP(cfg Config, log logrus.FieldLogger, base *http.Client, observe
 		t.MaxIdleConnsPerHost = cfg.MaxInFlight
 		hc.Transport = t
 	}
+	hc.Transport = trace(hc.Transport)
 	var concurrency *throttle.AIMD
 	if cfg.AdaptiveConcurrency {
 		concurrency = throttle.NewAIMD(hc.Transport, cfg.MaxInFlight, time.Now, log)
