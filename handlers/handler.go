@@ -53,7 +53,6 @@ import (
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/schemas"
 	"go.opentelemetry.io/otel/trace"
-	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // API is the part of myKaarma the flow calls; *mykaarma.Client satisfies it.
@@ -103,7 +102,7 @@ type Handler struct {
 
 	ignore           ignoreList
 	requireFirstName bool
-	tracer           trace.Tracer
+	tracer           trace.Tracer // nil: no step spans
 
 	// sleep waits d or until ctx ends; now is the clock of the retry budget. Tests replace both.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -129,12 +128,12 @@ func New(opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	tp := opts.TracerProvider
-	if tp == nil {
-		tp = noop.NewTracerProvider()
+	var tracer trace.Tracer
+	if opts.TracerProvider != nil {
+		tracer = opts.TracerProvider.Tracer(TracerName)
 	}
 	return &Handler{api: opts.API, maxResults: opts.MaxResults, retry: retry, locks: newIdentityLocks(),
-		ignore: ignore, requireFirstName: opts.RequireFirstName, tracer: tp.Tracer(TracerName),
+		ignore: ignore, requireFirstName: opts.RequireFirstName, tracer: tracer,
 		sleep: sleepCtx, now: time.Now}, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // TracerName is the instrumentation scope of the step spans.
@@ -44,12 +45,15 @@ var stepSpanNames = map[string]string{
 
 // startStep starts the span of one step of attempt f.attempt.
 func (h *Handler) startStep(ctx context.Context, f *flow, step string) (context.Context, trace.Span) {
+	if h.tracer == nil {
+		return ctx, noop.Span{}
+	}
 	return h.tracer.Start(ctx, stepSpanNames[step], trace.WithAttributes(AttrStep.String(step), AttrAttempt.Int(f.attempt)))
 }
 
 // endStep ends a step's span, marked failed by err's class when err is not nil.
 func endStep(span trace.Span, err error) {
-	if err != nil {
+	if err != nil && span.IsRecording() {
 		class := errorClass(err)
 		span.SetStatus(codes.Error, class)
 		span.SetAttributes(attrErrorType.String(class))

@@ -138,8 +138,10 @@ func (p *processor) result(ctx context.Context, ev *schemas.Event, m *consumer.M
 	fields["action"] = r.CustomerAction
 	fields["attempts"] = r.Attempts
 	fields["customerUuid"] = r.CustomerUUID
-	trace.SpanFromContext(ctx).SetAttributes(AttrOutcome.String(r.Outcome), AttrMatchRule.String(r.MatchRule),
-		AttrCustomerAction.String(r.CustomerAction), AttrCustomerUUID.String(r.CustomerUUID), AttrAttempts.Int(r.Attempts))
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		span.SetAttributes(AttrOutcome.String(r.Outcome), AttrMatchRule.String(r.MatchRule),
+			AttrCustomerAction.String(r.CustomerAction), AttrCustomerUUID.String(r.CustomerUUID), AttrAttempts.Int(r.Attempts))
+	}
 	return consumer.Outcome{Result: b, Fields: fields, Summary: summary{Outcome: r.Outcome, Rule: r.MatchRule, Attempts: r.Attempts}}, nil
 }
 
@@ -148,8 +150,11 @@ func (p *processor) result(ctx context.Context, ev *schemas.Event, m *consumer.M
 func decode(ctx context.Context, tracer trace.Tracer, m *consumer.Message) (*schemas.Event, error) {
 	_, span := startSpan(ctx, tracer, "decode")
 	ev, err := schemas.Decode(m.Value)
-	endDecode(span, tracer, err)
+	endDecode(span, err)
 	event := trace.SpanFromContext(ctx)
+	if !event.IsRecording() {
+		return ev, err
+	}
 	if err != nil {
 		if id := schemas.PeekEventID(m.Value); id != "" {
 			event.SetAttributes(AttrEventID.String(id))
@@ -167,6 +172,9 @@ func decode(ctx context.Context, tracer trace.Tracer, m *consumer.Message) (*sch
 // class and step; the message may echo the event and is left out.
 func deadLettered(ctx context.Context, d *consumer.DeadLetter) {
 	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return
+	}
 	span.SetAttributes(AttrOutcome.String(outcomeDeadLetter), AttrDeadLetter.String(d.Class), AttrAttempts.Int(d.Attempts))
 	if d.Step != "" {
 		span.SetAttributes(handlers.AttrStep.String(d.Step))

@@ -36,7 +36,9 @@ func (r *router) Handle(ctx context.Context, m *consumer.Message) (consumer.Outc
 		return consumer.Outcome{}, err
 	}
 	key, by := handlers.RoutingKey(ev)
-	trace.SpanFromContext(ctx).SetAttributes(AttrRoutedBy.String(by))
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		span.SetAttributes(AttrRoutedBy.String(by))
+	}
 	return consumer.Outcome{
 		Route:   &consumer.Route{Key: key},
 		Fields:  map[string]any{"eventId": ev.EventID, "routedBy": by},

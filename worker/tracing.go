@@ -3,7 +3,6 @@ package worker
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/leadworker/leadworker/consumer"
@@ -59,23 +58,26 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 // tracestate only: baggage, which a producer may fill with anything, never
 // leaves through leadworker's own writes (a dead letter or route record
 // keeps the input's headers as they came).
+//
+// Without a TracerProvider (export off) no span is started at all: the
+// input's trace context itself is passed on, at the cost of reading and
+// writing two headers.
 type tracing struct {
-	tp     trace.TracerProvider
-	tracer trace.Tracer
+	tp     trace.TracerProvider // nil: export off
+	tracer trace.Tracer         // nil: export off
 	in     propagation.TextMapPropagator
 	out    propagation.TextMapPropagator
 }
 
 func newTracing(tp trace.TracerProvider) *tracing {
-	if tp == nil {
-		tp = noop.NewTracerProvider()
+	t := &tracing{
+		in:  propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}),
+		out: propagation.TraceContext{},
 	}
-	return &tracing{
-		tp:     tp,
-		tracer: tp.Tracer(TracerName),
-		in:     propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}),
-		out:    propagation.TraceContext{},
+	if tp != nil {
+		t.tp, t.tracer = tp, tp.Tracer(TracerName)
 	}
+	return t
 }
 
 // headerCarrier reads trace context from Kafka record headers.
@@ -100,21 +102,19 @@ func (c headerCarrier) Keys() []string {
 	return keys
 }
 
-// headers returns sc as the headers of an output record (traceparent and,
-// when set, tracestate), or none when sc is not valid.
-func (t *tracing) headers(ctx context.Context, sc trace.SpanContext) []consumer.Header {
-	if !sc.IsValid() {
-		return nil
-	}
-	m := propagation.MapCarrier{}
-	t.out.Inject(trace.ContextWithSpanContext(ctx, sc), m)
-	keys := m.Keys()
-	slices.Sort(keys)
-	hs := make([]consumer.Header, 0, len(keys))
-	for _, k := range keys {
-		hs = append(hs, consumer.Header{Key: k, Value: []byte(m[k])})
-	}
-	return hs
+// outCarrier collects injected trace context as record headers.
+type outCarrier struct{ hs []consumer.Header }
+
+func (c *outCarrier) Get(string) string { return "" } // injection only
+func (c *outCarrier) Set(k, v string)   { c.hs = append(c.hs, consumer.Header{Key: k, Value: []byte(v)}) }
+func (c *outCarrier) Keys() []string    { return nil }
+
+// headers returns the trace context of ctx as the headers of an output
+// record (traceparent and, when set, tracestate), or none.
+func (t *tracing) headers(ctx context.Context) []consumer.Header {
+	c := outCarrier{hs: make([]consumer.Header, 0, 2)}
+	t.out.Inject(ctx, &c)
+	return c.hs
 }
 
 // stage wraps one stage's consumer.Handler in the event's span.
@@ -140,7 +140,39 @@ type tracedStage struct {
 
 // Handle implements consumer.Handler.
 func (s *tracedStage) Handle(ctx context.Context, m *consumer.Message) (consumer.Outcome, error) {
-	parent := s.t.in.Extract(ctx, headerCarrier(m.Headers))
+	ctx = s.t.in.Extract(ctx, headerCarrier(m.Headers))
+	span := trace.Span(noop.Span{})
+	if s.t.tracer != nil {
+		ctx, span = s.start(ctx, m)
+		defer span.End()
+	}
+	out, err := s.next.Handle(ctx, m)
+	if err != nil {
+		// Not done: the consumer retries the record later. The error's text
+		// may echo the event, so only that much is said.
+		span.SetStatus(codes.Error, "not done; retried later")
+		return out, err
+	}
+	sc := trace.SpanContextFromContext(ctx) // the event's span, or the producer's when export is off
+	if !sc.IsValid() {
+		return out, nil
+	}
+	created := ctx
+	if out.Route != nil && s.t.tracer != nil {
+		created = s.created(ctx)
+	}
+	out.Headers = append(out.Headers, s.t.headers(created)...)
+	if out.Fields == nil {
+		out.Fields = map[string]any{}
+	}
+	out.Fields["trace_id"] = sc.TraceID().String()
+	out.Fields["span_id"] = sc.SpanID().String()
+	return out, nil
+}
+
+// start starts the event's span as a child of the producer's context in
+// ctx, linked to it.
+func (s *tracedStage) start(ctx context.Context, m *consumer.Message) (context.Context, trace.Span) {
 	opts := []trace.SpanStartOption{
 		trace.WithSpanKind(trace.SpanKindConsumer),
 		trace.WithAttributes(
@@ -155,39 +187,17 @@ func (s *tracedStage) Handle(ctx context.Context, m *consumer.Message) (consumer
 			AttrStage.String(s.name),
 		),
 	}
-	if producer := trace.SpanContextFromContext(parent); producer.IsValid() {
+	if producer := trace.SpanContextFromContext(ctx); producer.IsValid() {
 		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: producer}))
 	}
-	ctx, span := s.t.tracer.Start(parent, s.name+" "+m.Topic, opts...)
-	defer span.End()
-
-	out, err := s.next.Handle(ctx, m)
-	if err != nil {
-		// Not done: the consumer retries the record later. The error's text
-		// may echo the event, so only that much is said.
-		span.SetStatus(codes.Error, "not done; retried later")
-		return out, err
-	}
-	sc := span.SpanContext()
-	if out.Route != nil {
-		sc = s.created(ctx)
-	}
-	out.Headers = append(out.Headers, s.t.headers(ctx, sc)...)
-	if sc := span.SpanContext(); sc.IsValid() {
-		if out.Fields == nil {
-			out.Fields = map[string]any{}
-		}
-		out.Fields["trace_id"] = sc.TraceID().String()
-		out.Fields["span_id"] = sc.SpanID().String()
-	}
-	return out, nil
+	return s.t.tracer.Start(ctx, s.name+" "+m.Topic, opts...)
 }
 
 // created starts and ends the producer span of a route record and returns
 // its context, which the record carries. It marks the record's creation:
 // the broker's acknowledgement comes after the span ends.
-func (s *tracedStage) created(ctx context.Context) trace.SpanContext {
-	_, span := s.t.tracer.Start(ctx, "create "+s.routeTopic,
+func (s *tracedStage) created(ctx context.Context) context.Context {
+	ctx, span := s.t.tracer.Start(ctx, "create "+s.routeTopic,
 		trace.WithSpanKind(trace.SpanKindProducer),
 		trace.WithAttributes(
 			semconv.MessagingSystemKafka,
@@ -196,24 +206,21 @@ func (s *tracedStage) created(ctx context.Context) trace.SpanContext {
 			semconv.MessagingDestinationName(s.routeTopic),
 		))
 	span.End()
-	return span.SpanContext()
+	return ctx
 }
 
-// startSpan starts a child span with tracer, or a non-recording one that
-// carries ctx's span context when tracer is nil.
+// startSpan starts a child span with tracer; with a nil tracer (export
+// off) it returns ctx and a span that does nothing.
 func startSpan(ctx context.Context, tracer trace.Tracer, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
 	if tracer == nil {
-		return ctx, trace.SpanFromContext(ctx)
+		return ctx, noop.Span{}
 	}
 	return tracer.Start(ctx, name, opts...)
 }
 
 // endDecode ends the decoding span, failed when err is not nil. A schema
 // error names paths and may quote values: only the class is recorded.
-func endDecode(span trace.Span, tracer trace.Tracer, err error) {
-	if tracer == nil {
-		return
-	}
+func endDecode(span trace.Span, err error) {
 	if err != nil {
 		span.SetStatus(codes.Error, "invalid")
 	}
@@ -223,8 +230,12 @@ func endDecode(span trace.Span, tracer trace.Tracer, err error) {
 // traceHTTP wraps rt (the myKaarma transport) in otelhttp: a client span
 // per call, named for the endpoint ("myKaarma search"), and traceparent and
 // tracestate (never baggage) on the request. The query string, where the
-// search term carries phones and emails, is left out of url.full.
+// search term carries phones and emails, is left out of url.full. With
+// export off, the request only gets the trace context.
 func (t *tracing) traceHTTP(rt http.RoundTripper) http.RoundTripper {
+	if t.tp == nil {
+		return &propagate{next: rt, prop: t.out}
+	}
 	return otelhttp.NewTransport(&scrubURL{next: rt},
 		otelhttp.WithTracerProvider(t.tp),
 		otelhttp.WithMeterProvider(metricnoop.NewMeterProvider()),
@@ -250,4 +261,20 @@ func (s *scrubURL) RoundTrip(req *http.Request) (*http.Response, error) {
 		span.SetAttributes(semconv.URLFull(u.String()))
 	}
 	return s.next.RoundTrip(req)
+}
+
+// propagate sets the trace context of the request's context (the
+// producer's, when export is off) on the request.
+type propagate struct {
+	next http.RoundTripper
+	prop propagation.TextMapPropagator
+}
+
+// RoundTrip implements http.RoundTripper.
+func (p *propagate) RoundTrip(req *http.Request) (*http.Response, error) {
+	if trace.SpanContextFromContext(req.Context()).IsValid() {
+		req = req.Clone(req.Context()) // a RoundTripper must not modify the request
+		p.prop.Inject(req.Context(), propagation.HeaderCarrier(req.Header))
+	}
+	return p.next.RoundTrip(req)
 }
