@@ -14,14 +14,16 @@ import (
 func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fset.SetOutput(stderr)
-	verbose := fset.Bool("v", false, "also print the worker's log lines (stderr)")
+	var o sandbox.DemoOptions
+	fset.BoolVar(&o.Verbose, "v", false, "also print the worker's log lines (stderr)")
+	fset.BoolVar(&o.Trace, "trace", false, "record spans in memory and print the span tree of one event")
 	timeout := fset.Duration("timeout", 60*time.Second, "give up after this long")
 	if err := fset.Parse(args); err != nil {
 		return 2
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	if err := sandbox.Demo(ctx, stdout, stderr, *verbose); err != nil {
+	if err := sandbox.Demo(ctx, stdout, stderr, o); err != nil {
 		fmt.Fprintf(stderr, "leadworker demo: %v\n", err)
 		return 1
 	}
