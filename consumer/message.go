@@ -61,6 +61,11 @@ type Outcome struct {
 	// does not read it; it hands it to the Observer unchanged, so that metrics
 	// need not parse log fields.
 	Summary any
+	// Headers are set on the output record, whichever it is (trace context:
+	// traceparent, tracestate). On a dead letter or a route record, which
+	// carry the input's headers, each replaces the input's headers of its key
+	// rather than adding a second one. See withHeaders.
+	Headers []Header
 }
 
 // DeadLetter describes why a record is dead-lettered. It becomes headers of the

@@ -97,6 +97,7 @@ func (p *partition) write(r *record, out Outcome) bool {
 		w, topic = p.c.out.route, p.c.opts.RouteTopic
 		m = routeMessage(&r.msg, out.Route)
 	}
+	m.Headers = withHeaders(m.Headers, out.Headers)
 	bo := p.c.retryBackOff()
 	var since time.Time
 	reference := false

@@ -6,6 +6,7 @@ import (
 
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/schemas"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // flow is one event's state across attempts.
@@ -16,6 +17,7 @@ type flow struct {
 
 	createdUUID   string // an earlier attempt created this customer
 	createUnknown bool   // an earlier attempt's create may have been applied
+	attempt       int    // the attempt running, from 1 (step spans)
 }
 
 // newFlow normalises the event's customer and leaves the ignored contacts out of what is
@@ -34,8 +36,13 @@ func (h *Handler) attempt(ctx context.Context, f *flow) (*Outcome, *StepError) {
 
 	m := match{Rule: schemas.RuleNone}
 	if len(f.terms) > 0 {
+		sctx, span := h.startStep(ctx, f, StepSearch)
 		var err error
-		m, err = h.find(ctx, f.ev.DepartmentUUID, f.subj.id, f.terms)
+		m, err = h.find(sctx, f.ev.DepartmentUUID, f.subj.id, f.terms)
+		if err == nil {
+			span.SetAttributes(AttrMatchRule.String(m.Rule))
+		}
+		endStep(span, err)
 		if err != nil {
 			return nil, &StepError{Step: StepSearch, Err: err}
 		}
@@ -65,10 +72,12 @@ func (h *Handler) attempt(ctx context.Context, f *flow) (*Outcome, *StepError) {
 		return out, nil
 	}
 	lead := buildLead(f.ev.Lead, f.subj, out.CustomerUUID, vehicles)
-	res, err := h.api.SaveLead(ctx, f.ev.DealerUUID, lead)
+	lctx, span := h.startStep(ctx, f, StepLead)
+	res, err := h.api.SaveLead(lctx, f.ev.DealerUUID, lead)
 	if err == nil && res == nil {
 		err = fmt.Errorf("save lead: no result: %w", mykaarma.ErrRejected)
 	}
+	endStep(span, err)
 	if err != nil {
 		return nil, &StepError{Step: StepLead, Err: err}
 	}
@@ -81,16 +90,21 @@ func (h *Handler) attempt(ctx context.Context, f *flow) (*Outcome, *StepError) {
 // the stored customer's vehicle uuids by VIN, as read before the update.
 func (h *Handler) update(ctx context.Context, f *flow, target, rule string, out *Outcome) (map[string]string, *StepError) {
 	dept := f.ev.DepartmentUUID
-	read, err := h.api.GetCustomer(ctx, dept, target)
+	rctx, span := h.startStep(ctx, f, StepRead)
+	read, err := h.api.GetCustomer(rctx, dept, target)
 	if err == nil && read == nil {
 		err = fmt.Errorf("read customer: no result: %w", mykaarma.ErrRejected)
 	}
+	endStep(span, err)
 	if err != nil {
 		return nil, &StepError{Step: StepRead, Err: err}
 	}
 	body := mergeCustomer(read.Customer, f.subj.body)
 	body.Customer.UUID = target
-	res, err := h.api.UpdateCustomer(ctx, dept, target, &body)
+	uctx, span := h.startStep(ctx, f, StepUpdate)
+	span.SetAttributes(AttrMatchRule.String(rule))
+	res, err := h.api.UpdateCustomer(uctx, dept, target, &body)
+	endStep(span, err)
 	if err != nil {
 		return nil, &StepError{Step: StepUpdate, Err: err}
 	}
@@ -116,10 +130,15 @@ func (h *Handler) update(ctx context.Context, f *flow, target, rule string, out 
 // ends the retries at once when no later search could recognise the customer.
 func (h *Handler) create(ctx context.Context, f *flow, out *Outcome) *StepError {
 	body := writable(f.subj.body)
-	res, err := h.api.CreateCustomer(ctx, f.ev.DepartmentUUID, &body)
+	cctx, span := h.startStep(ctx, f, StepCreate)
+	res, err := h.api.CreateCustomer(cctx, f.ev.DepartmentUUID, &body)
 	if err == nil && (res == nil || res.CustomerUUID == "") {
 		err = fmt.Errorf("create customer: response has no customerUuid: %w", mykaarma.ErrRejected)
 	}
+	if err != nil && unknownOutcome(err) {
+		span.AddEvent(EventCreateOutcomeUnknown, trace.WithAttributes(AttrAttempt.Int(f.attempt)))
+	}
+	endStep(span, err)
 	if err != nil {
 		serr := &StepError{Step: StepCreate, Err: err}
 		if unknownOutcome(err) {

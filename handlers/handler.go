@@ -52,6 +52,7 @@ import (
 
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/schemas"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // API is the part of myKaarma the flow calls; *mykaarma.Client satisfies it.
@@ -86,6 +87,10 @@ type Options struct {
 	// cost of a duplicate when a CRM spells a customer's first name two ways. False follows
 	// the decision tree: any matching customer.
 	RequireFirstName bool
+
+	// TracerProvider makes a span per step (search, read, create, update, save lead) below
+	// the caller's span; nil makes none. Steps of a retried flow carry their attempt.
+	TracerProvider trace.TracerProvider
 }
 
 // Handler handles events. It is safe for concurrent use.
@@ -97,6 +102,7 @@ type Handler struct {
 
 	ignore           ignoreList
 	requireFirstName bool
+	tracer           trace.Tracer // nil: no step spans
 
 	// sleep waits d or until ctx ends; now is the clock of the retry budget. Tests replace both.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -122,8 +128,13 @@ func New(opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	var tracer trace.Tracer
+	if opts.TracerProvider != nil {
+		tracer = opts.TracerProvider.Tracer(TracerName)
+	}
 	return &Handler{api: opts.API, maxResults: opts.MaxResults, retry: retry, locks: newIdentityLocks(),
-		ignore: ignore, requireFirstName: opts.RequireFirstName, sleep: sleepCtx, now: time.Now}, nil
+		ignore: ignore, requireFirstName: opts.RequireFirstName, tracer: tracer,
+		sleep: sleepCtx, now: time.Now}, nil
 }
 
 // Outcome is what handling one event achieved.
@@ -150,7 +161,8 @@ func (h *Handler) Handle(ctx context.Context, ev *schemas.Event) (*Outcome, erro
 		return nil, fmt.Errorf("handlers: %w while waiting for another event of the same customer", err)
 	}
 	defer unlock()
-	return h.retrying(ctx, func(ctx context.Context) (*Outcome, *StepError) {
+	return h.retrying(ctx, func(ctx context.Context, attempt int) (*Outcome, *StepError) {
+		f.attempt = attempt
 		return h.attempt(ctx, f)
 	})
 }

@@ -51,10 +51,11 @@ func (f clockFunc) Now() time.Time { return f() }
 
 // retrying runs try until it succeeds, fails for good or the budget runs out. Only
 // failures classed mykaarma.ErrTransient are retried; before each retry it waits the next
-// backoff, or the server's Retry-After when that is longer. A failure whose wait would end
+// backoff, or the server's Retry-After when that is longer, and marks the retry as an
+// event on ctx's span. A failure whose wait would end
 // past MaxElapsed, or a MaxAttempts-th failure, ends in ErrExhausted. When ctx ends,
 // the error wraps ctx.Err() and is not a StepError.
-func (h *Handler) retrying(ctx context.Context, try func(context.Context) (*Outcome, *StepError)) (*Outcome, error) {
+func (h *Handler) retrying(ctx context.Context, try func(ctx context.Context, attempt int) (*Outcome, *StepError)) (*Outcome, error) {
 	b := &backoff.ExponentialBackOff{
 		InitialInterval:     h.retry.InitialInterval,
 		RandomizationFactor: h.retry.Jitter,
@@ -66,7 +67,7 @@ func (h *Handler) retrying(ctx context.Context, try func(context.Context) (*Outc
 	}
 	b.Reset()
 	for attempt := 1; ; attempt++ {
-		out, serr := try(ctx)
+		out, serr := try(ctx, attempt)
 		if serr == nil {
 			out.Attempts = attempt
 			return out, nil
@@ -91,6 +92,7 @@ func (h *Handler) retrying(ctx context.Context, try func(context.Context) (*Outc
 			}
 			wait = ra
 		}
+		retryEvent(ctx, serr, wait)
 		if err := h.sleep(ctx, wait); err != nil {
 			return nil, interrupted(err, serr)
 		}

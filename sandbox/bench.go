@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"slices"
+	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -19,7 +20,18 @@ import (
 	"github.com/leadworker/leadworker/schemas"
 	"github.com/leadworker/leadworker/worker"
 	"github.com/segmentio/kafka-go"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
+
+// countingExporter drops spans and counts them.
+type countingExporter struct{ spans atomic.Int64 }
+
+func (e *countingExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+	e.spans.Add(int64(len(spans)))
+	return nil
+}
+
+func (e *countingExporter) Shutdown(context.Context) error { return nil }
 
 // BenchOptions are bench's settings (leadworker bench's flags).
 type BenchOptions struct {
@@ -34,6 +46,12 @@ type BenchOptions struct {
 	Routing     bool   // IDENTITY_ROUTING
 	Replicas    int    // workers in one consumer group, in this process [1]
 	CPUProfile  string // pprof CPU profile of the pipeline phase
+	// TraceSample, when above 0, traces the pipeline with an SDK provider
+	// sampling this share of the events (1 = all) and exporting to a
+	// discarding exporter through the batch processor: the cost of recording
+	// spans without a network. 0 is export off, as `leadworker run` without
+	// a collector. Every bench event carries a producer's traceparent.
+	TraceSample float64
 }
 
 // benchRun is what one bench measured.
@@ -48,6 +66,7 @@ type benchRun struct {
 	seqEvents    int
 	seqPerSecond float64
 	ceiling      float64 // events/s of the handler alone (benchCeiling)
+	spans        int64   // spans exported with TraceSample > 0
 }
 
 // Bench measures the pipeline of `leadworker run` on an embedded broker
@@ -92,8 +111,17 @@ func Bench(ctx context.Context, o BenchOptions, out io.Writer) error {
 }
 
 // benchPipeline runs newWorker's pipeline over o.Events events and measures it.
-func benchPipeline(ctx context.Context, cfg worker.Config, o BenchOptions, fake *mykaarmatest.Server) (benchRun, error) {
-	var r benchRun
+func benchPipeline(ctx context.Context, cfg worker.Config, o BenchOptions, fake *mykaarmatest.Server) (r benchRun, err error) {
+	var opts []worker.Option
+	if o.TraceSample > 0 {
+		exp := &countingExporter{}
+		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithSampler(sdktrace.TraceIDRatioBased(o.TraceSample)))
+		defer func() {
+			_ = tp.Shutdown(context.Background()) // after the workers stopped (deferred below, so run first)
+			r.spans = exp.spans.Load()
+		}()
+		opts = append(opts, worker.WithTracerProvider(tp))
+	}
 	runCtx, stopWorkers := context.WithCancel(context.Background())
 	var workers []*worker.Worker
 	stopped := make(chan error, o.Replicas)
@@ -104,7 +132,7 @@ func benchPipeline(ctx context.Context, cfg worker.Config, o BenchOptions, fake 
 		}
 	}()
 	for range o.Replicas {
-		w, err := worker.New(cfg, logmask.New("warn", "text", io.Discard), nil)
+		w, err := worker.New(cfg, logmask.New("warn", "text", io.Discard), nil, opts...)
 		if err != nil {
 			return r, err
 		}
@@ -205,7 +233,8 @@ func benchEvents(first, n, keys int) []kafka.Message {
 			},
 		}
 		b, _ := json.Marshal(ev)
-		msgs[i] = kafka.Message{Key: fmt.Appendf(nil, "key-%d", id%keys), Value: b}
+		msgs[i] = kafka.Message{Key: fmt.Appendf(nil, "key-%d", id%keys), Value: b,
+			Headers: []kafka.Header{{Key: "traceparent", Value: fmt.Appendf(nil, "00-%016x%016x-%016x-01", 0x5eed, id+1, id+1)}}}
 	}
 	return msgs
 }
@@ -248,6 +277,11 @@ func printBench(out io.Writer, o BenchOptions, r benchRun) {
 	fmt.Fprintf(tw, "events/s\t%.1f\n", perSecond)
 	fmt.Fprintf(tw, "latency p50\t%v (input record time to result record time)\n", r.p50)
 	fmt.Fprintf(tw, "latency p99\t%v\n", r.p99)
+	tracing := "off (export off: each event's traceparent is passed on, no span is recorded)"
+	if o.TraceSample > 0 {
+		tracing = fmt.Sprintf("sampled %g%% (%d spans, %.1f per event, batched to a discarding exporter)", o.TraceSample*100, r.spans, float64(r.spans)/float64(max(r.events+r.dead, 1)))
+	}
+	fmt.Fprintf(tw, "tracing\t%s\n", tracing)
 	fmt.Fprintf(tw, "CPU s per 1000 events\t%.3f (user+sys of the whole process: worker, broker, fake)\n", r.cpu.Seconds()*1000/float64(r.events+r.dead))
 	fmt.Fprintf(tw, "peak RSS\t%.1f MiB (whole process)\n", float64(r.maxRSSKiB)/1024)
 	fmt.Fprintf(tw, "myKaarma calls per event\t%.2f\n", r.callsPerEvt)

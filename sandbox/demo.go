@@ -18,22 +18,34 @@ import (
 	"github.com/leadworker/leadworker/schemas"
 	"github.com/leadworker/leadworker/worker"
 	"github.com/segmentio/kafka-go"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 const demoDepartment = "7d3f0a52-5c1e-4f7a-9a1b-2e8c4d6f0a11"
 
 // Sample is one event to produce: its name (a file in examples/), its Kafka
-// key and its value.
+// key, its value and its headers (such as a producer's traceparent).
 type Sample struct {
-	Name  string
-	Value []byte
-	Key   string
+	Name    string
+	Value   []byte
+	Key     string
+	Headers map[string]string
+}
+
+// DemoOptions are demo's flags.
+type DemoOptions struct {
+	Verbose bool // also print the worker's log lines to stderr
+	// Trace records the spans in memory and prints the span tree of one
+	// event: the transient-failure sample, which arrives with a CRM
+	// producer's traceparent.
+	Trace bool
 }
 
 // Demo runs the same pipeline as `leadworker run` on an embedded Kafka broker
 // and a fake myKaarma, feeds it the sample events in examples/, and prints
-// what happened to out; verbose also prints the worker's log lines to stderr.
-func Demo(ctx context.Context, out, stderr io.Writer, verbose bool) error {
+// what happened to out.
+func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 	cfg := Config()
 	box, err := New(&cfg, 3, cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic, cfg.RouteTopic)
 	if err != nil {
@@ -48,10 +60,18 @@ func Demo(ctx context.Context, out, stderr io.Writer, verbose bool) error {
 	fmt.Fprintf(out, "  seeded customers %s\n\n", strings.Join(seeded, "; "))
 
 	logOut := io.Discard
-	if verbose {
+	if o.Verbose {
 		logOut = stderr
 	}
-	w, err := worker.New(cfg, logmask.New("info", "text", logOut), nil)
+	var opts []worker.Option
+	var spans *tracetest.InMemoryExporter
+	if o.Trace {
+		spans = tracetest.NewInMemoryExporter()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+		defer func() { _ = tp.Shutdown(context.Background()) }()
+		opts = append(opts, worker.WithTracerProvider(tp))
+	}
+	w, err := worker.New(cfg, logmask.New("info", "text", logOut), nil, opts...)
 	if err != nil {
 		return err
 	}
@@ -88,6 +108,7 @@ func Demo(ctx context.Context, out, stderr io.Writer, verbose bool) error {
 		return err
 	}
 	fake.FailNext(mykaarmatest.OpSearch, 1, 503)
+	second[0].Headers = map[string]string{"traceparent": demoTraceparent}
 	fmt.Fprintf(out, "myKaarma will answer the next search with 503; producing %s\n", second[0].Name)
 	if err := Produce(ctx, cfg, second); err != nil {
 		return err
@@ -97,6 +118,10 @@ func Demo(ctx context.Context, out, stderr io.Writer, verbose bool) error {
 	}
 
 	printOutcomes(out, outputs, samples, fake)
+	if spans != nil {
+		// An event's spans end before its output is written: all have ended.
+		printTrace(out, second[0].Name, spans.GetSpans())
+	}
 	return nil
 }
 
@@ -165,6 +190,9 @@ func Produce(ctx context.Context, cfg worker.Config, samples []Sample) error {
 	msgs := make([]kafka.Message, len(samples))
 	for i, s := range samples {
 		msgs[i] = kafka.Message{Key: []byte(s.Key), Value: s.Value}
+		for k, v := range s.Headers {
+			msgs[i].Headers = append(msgs[i].Headers, kafka.Header{Key: k, Value: []byte(v)})
+		}
 	}
 	if err := w.WriteMessages(ctx, msgs...); err != nil {
 		return fmt.Errorf("produce samples: %w", err)

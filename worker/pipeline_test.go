@@ -33,7 +33,7 @@ type pipeline struct {
 }
 
 // startPipeline runs a worker until the test ends; tweak adjusts its config.
-func startPipeline(t *testing.T, tweak func(*worker.Config)) *pipeline {
+func startPipeline(t *testing.T, tweak func(*worker.Config), opts ...worker.Option) *pipeline {
 	t.Helper()
 	cfg := sandbox.Config()
 	cfg.RetryInitial, cfg.RetryMax, cfg.RetryMaxElapsed = 20*time.Millisecond, 100*time.Millisecond, 400*time.Millisecond
@@ -53,7 +53,7 @@ func startPipeline(t *testing.T, tweak func(*worker.Config)) *pipeline {
 
 	log, hook := test.NewNullLogger()
 	log.SetLevel(logrus.DebugLevel)
-	w, err := worker.New(cfg, log, nil)
+	w, err := worker.New(cfg, log, nil, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/schemas"
 	"github.com/sirupsen/logrus"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // matcher is the business step: search-and-match, then save.
@@ -41,11 +43,12 @@ type processor struct {
 	circuit *guard.Circuit // nil: no circuit breaker
 	log     logrus.FieldLogger
 	now     func() time.Time
+	tracer  trace.Tracer // the decoding span; nil makes none
 }
 
 // Handle implements consumer.Handler.
 func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.Outcome, error) {
-	ev, err := decode(m)
+	ev, err := decode(ctx, p.tracer, m)
 	if err != nil {
 		return invalid(ctx, p.gate, m, err)
 	}
@@ -76,7 +79,7 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 		fields["leadId"] = ev.Lead.LeadID
 	}
 	if err == nil {
-		return p.result(ev, m, out, fields)
+		return p.result(ctx, ev, m, out, fields)
 	}
 	switch classify(err, ctx.Err() != nil, p.circuit.OpenedSince(gen)) {
 	case actionPause, actionRetry:
@@ -86,21 +89,10 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 	}
 	d := deadLetterFor(err)
 	d.EventID = ev.EventID
+	deadLettered(ctx, d)
 	fields["outcome"] = outcomeDeadLetter
 	fields["attempts"] = d.Attempts
 	return consumer.Outcome{DeadLetter: d, Fields: fields, Summary: summary{Outcome: outcomeDeadLetter, Attempts: d.Attempts}}, nil
-}
-
-// decode decodes and validates m's event. A routed record was validated by
-// the route stage, which forwards the bytes unchanged, so it is decoded
-// without validating it again; should that fail, Decode says precisely why.
-func decode(m *consumer.Message) (*schemas.Event, error) {
-	if m.Routed {
-		if ev, err := schemas.DecodeValidated(m.Value); err == nil {
-			return ev, nil
-		}
-	}
-	return schemas.Decode(m.Value)
 }
 
 // invalid dead-letters an event that does not decode, once no pause without
@@ -110,14 +102,16 @@ func invalid(ctx context.Context, gate *guard.Gate, m *consumer.Message, err err
 	if err := gate.Await(ctx); err != nil {
 		return consumer.Outcome{}, err
 	}
+	d := &consumer.DeadLetter{Class: consumer.ClassInvalid, Message: err.Error(), EventID: schemas.PeekEventID(m.Value), Attempts: 1}
+	deadLettered(ctx, d)
 	return consumer.Outcome{
-		DeadLetter: &consumer.DeadLetter{Class: consumer.ClassInvalid, Message: err.Error(), EventID: schemas.PeekEventID(m.Value), Attempts: 1},
+		DeadLetter: d,
 		Fields:     map[string]any{"outcome": outcomeDeadLetter},
 		Summary:    summary{Outcome: outcomeDeadLetter, Attempts: 1},
 	}, nil
 }
 
-func (p *processor) result(ev *schemas.Event, m *consumer.Message, out *handlers.Outcome, fields map[string]any) (consumer.Outcome, error) {
+func (p *processor) result(ctx context.Context, ev *schemas.Event, m *consumer.Message, out *handlers.Outcome, fields map[string]any) (consumer.Outcome, error) {
 	r := schemas.Result{
 		EventID:        ev.EventID,
 		EventType:      ev.EventType,
@@ -144,5 +138,58 @@ func (p *processor) result(ev *schemas.Event, m *consumer.Message, out *handlers
 	fields["action"] = r.CustomerAction
 	fields["attempts"] = r.Attempts
 	fields["customerUuid"] = r.CustomerUUID
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		span.SetAttributes(AttrOutcome.String(r.Outcome), AttrMatchRule.String(r.MatchRule),
+			AttrCustomerAction.String(r.CustomerAction), AttrCustomerUUID.String(r.CustomerUUID), AttrAttempts.Int(r.Attempts))
+	}
 	return consumer.Outcome{Result: b, Fields: fields, Summary: summary{Outcome: r.Outcome, Rule: r.MatchRule, Attempts: r.Attempts}}, nil
+}
+
+// decode decodes and validates m's value in a "decode" span, and names the
+// event on ctx's span (the event's): eventId, type, leadId, department.
+func decode(ctx context.Context, tracer trace.Tracer, m *consumer.Message) (*schemas.Event, error) {
+	_, span := startSpan(ctx, tracer, "decode")
+	ev, err := decodeEvent(m)
+	endDecode(span, err)
+	event := trace.SpanFromContext(ctx)
+	if !event.IsRecording() {
+		return ev, err
+	}
+	if err != nil {
+		if id := schemas.PeekEventID(m.Value); id != "" {
+			event.SetAttributes(AttrEventID.String(id))
+		}
+		return nil, err
+	}
+	event.SetAttributes(AttrEventID.String(ev.EventID), AttrEventType.String(ev.EventType), AttrDepartment.String(ev.DepartmentUUID))
+	if ev.Lead != nil && ev.Lead.LeadID != "" {
+		event.SetAttributes(AttrLeadID.String(ev.Lead.LeadID))
+	}
+	return ev, nil
+}
+
+// deadLettered marks ctx's span (the event's) failed with the dead letter's
+// class and step; the message may echo the event and is left out.
+func deadLettered(ctx context.Context, d *consumer.DeadLetter) {
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return
+	}
+	span.SetAttributes(AttrOutcome.String(outcomeDeadLetter), AttrDeadLetter.String(d.Class), AttrAttempts.Int(d.Attempts))
+	if d.Step != "" {
+		span.SetAttributes(handlers.AttrStep.String(d.Step))
+	}
+	span.SetStatus(codes.Error, "dead-lettered: "+d.Class)
+}
+
+// decodeEvent decodes and validates m's event. A routed record was validated
+// by the route stage, which forwards the bytes unchanged, so it is decoded
+// without validating it again; should that fail, Decode says precisely why.
+func decodeEvent(m *consumer.Message) (*schemas.Event, error) {
+	if m.Routed {
+		if ev, err := schemas.DecodeValidated(m.Value); err == nil {
+			return ev, nil
+		}
+	}
+	return schemas.Decode(m.Value)
 }

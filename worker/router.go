@@ -6,7 +6,7 @@ import (
 	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/guard"
 	"github.com/leadworker/leadworker/handlers"
-	"github.com/leadworker/leadworker/schemas"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // router is the route stage's consumer.Handler (identity routing): it
@@ -15,7 +15,8 @@ import (
 // by its routing key, so that the process stage of one replica gets every
 // event that could be the same customer.
 type router struct {
-	gate *guard.Gate
+	gate   *guard.Gate
+	tracer trace.Tracer // the decoding span; nil makes none
 }
 
 // routed is the router's typed account of a routed event (Outcome.Summary).
@@ -25,7 +26,7 @@ type routed struct {
 
 // Handle implements consumer.Handler.
 func (r *router) Handle(ctx context.Context, m *consumer.Message) (consumer.Outcome, error) {
-	ev, err := schemas.Decode(m.Value)
+	ev, err := decode(ctx, r.tracer, m)
 	if err != nil {
 		return invalid(ctx, r.gate, m, err)
 	}
@@ -35,6 +36,9 @@ func (r *router) Handle(ctx context.Context, m *consumer.Message) (consumer.Outc
 		return consumer.Outcome{}, err
 	}
 	key, by := handlers.RoutingKey(ev)
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		span.SetAttributes(AttrRoutedBy.String(by))
+	}
 	return consumer.Outcome{
 		Route:   &consumer.Route{Key: key},
 		Fields:  map[string]any{"eventId": ev.EventID, "routedBy": by},

@@ -7,10 +7,11 @@ import (
 )
 
 // stages builds the worker's consumers: the process stage, which runs proc
-// on every event, and with identity routing the route stage before it. conn
+// on every event, and with identity routing the route stage before it; tr
+// continues each event's trace in both. conn
 // carries the Dialer and Transport (TLS, SASL) that every consumer uses. It
 // returns what the lag watchers must watch: each stage's group and topics.
-func (w *Worker) stages(proc consumer.Handler, conn consumer.Options) ([]consumer.LagOptions, error) {
+func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]consumer.LagOptions, error) {
 	cfg := w.cfg
 	dialer, transport := conn.Dialer, conn.Transport
 	base := consumer.Options{
@@ -37,7 +38,7 @@ func (w *Worker) stages(proc consumer.Handler, conn consumer.Options) ([]consume
 	}
 	p := base
 	p.GroupID, p.Topics = cfg.GroupID, cfg.InputTopics
-	p.Handler, p.OrderKey = proc, orderKey
+	p.Handler, p.OrderKey = tr.stage(proc, "process", cfg.GroupID, ""), orderKey
 	p.Logger = w.log.WithField("stage", "process")
 	lags := []consumer.LagOptions{lag(cfg.GroupID, cfg.InputTopics)}
 	if cfg.IdentityRouting {
@@ -45,10 +46,11 @@ func (w *Worker) stages(proc consumer.Handler, conn consumer.Options) ([]consume
 		// byte budget is its share, the process stage keeps the rest.
 		r := base
 		r.GroupID, r.Topics, r.RouteTopic = cfg.GroupID, cfg.InputTopics, cfg.RouteTopic
-		r.Handler = &router{gate: w.guards.gate}
+		r.Handler = tr.stage(&router{gate: w.guards.gate, tracer: tr.tracer}, "route", cfg.GroupID, cfg.RouteTopic)
 		r.MaxBufferedBytes = max(cfg.MaxBufferedBytes/4, 1)
 		r.Logger = w.log.WithField("stage", "route")
 		p.GroupID, p.Topics, p.Routed = cfg.RouteGroup(), []string{cfg.RouteTopic}, true
+		p.Handler = tr.stage(proc, "process", cfg.RouteGroup(), "")
 		p.MaxBufferedBytes = max(cfg.MaxBufferedBytes-r.MaxBufferedBytes, 1)
 		var err error
 		if w.router, err = consumer.New(r); err != nil {

@@ -31,8 +31,14 @@ type Worker struct {
 // New wires the pipeline from cfg. httpClient may be nil; its transport
 // (or a pooled one sized for MAX_IN_FLIGHT) is wrapped so that every myKaarma
 // call passes the rate limit, then the metrics and circuit observer, then the
-// adaptive-concurrency observer.
-func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, error) {
+// adaptive-concurrency observer, then the tracing one (otelhttp). opts add
+// what the environment does not configure (WithTracerProvider).
+func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client, opts ...Option) (*Worker, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	tr := newTracing(o.tp)
 	if log == nil {
 		l := logrus.New()
 		l.Out = io.Discard
@@ -42,7 +48,7 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, 
 	if err != nil {
 		return nil, fmt.Errorf("guards: %w", err)
 	}
-	hc, concurrency := myKaarmaHTTP(cfg, log, httpClient, guards.wrap)
+	hc, concurrency := myKaarmaHTTP(cfg, log, httpClient, guards.wrap, tr.traceHTTP)
 	client, err := mykaarma.New(cfg.BaseURL, mykaarma.Options{
 		Username: cfg.Username, Password: cfg.Password,
 		Timeout: cfg.CallTimeout, HTTPClient: hc,
@@ -55,6 +61,7 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, 
 		MaxResults:       cfg.MaxResults,
 		IgnoreContacts:   cfg.IgnoreContacts,
 		RequireFirstName: cfg.RequireFirstName,
+		TracerProvider:   tr.tp,
 		Retry: handlers.RetryOptions{
 			InitialInterval: cfg.RetryInitial,
 			MaxInterval:     cfg.RetryMax,
@@ -69,7 +76,9 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, 
 		return nil, err
 	}
 	wk := &Worker{guards: guards, log: log, cfg: cfg, concurrency: concurrency}
-	lags, err := wk.stages(guards.processor(h), consumer.Options{Dialer: dialer, Transport: transport})
+	p := guards.processor(h)
+	p.tracer = tr.tracer
+	lags, err := wk.stages(p, tr, consumer.Options{Dialer: dialer, Transport: transport})
 	if err != nil {
 		return nil, err
 	}
@@ -133,8 +142,9 @@ func (w *Worker) RunConsumers(ctx context.Context) error {
 // myKaarmaHTTP returns the client for myKaarma calls: rate limit outermost
 // (time spent waiting for a turn is not myKaarma's latency, nor a failure of
 // it), then observe (metrics and the circuit), then the adaptive-concurrency
-// observer, then the transport.
-func myKaarmaHTTP(cfg Config, log logrus.FieldLogger, base *http.Client, observe func(http.RoundTripper) http.RoundTripper) (*http.Client, *throttle.AIMD) {
+// observer, then tracing (a span per call, the trace context on the
+// request), then the transport.
+func myKaarmaHTTP(cfg Config, log logrus.FieldLogger, base *http.Client, observe, trace func(http.RoundTripper) http.RoundTripper) (*http.Client, *throttle.AIMD) {
 	hc := &http.Client{}
 	if base != nil {
 		c := *base
@@ -148,6 +158,7 @@ func myKaarmaHTTP(cfg Config, log logrus.FieldLogger, base *http.Client, observe
 		t.MaxIdleConnsPerHost = cfg.MaxInFlight
 		hc.Transport = t
 	}
+	hc.Transport = trace(hc.Transport)
 	var concurrency *throttle.AIMD
 	if cfg.AdaptiveConcurrency {
 		concurrency = throttle.NewAIMD(hc.Transport, cfg.MaxInFlight, time.Now, log)

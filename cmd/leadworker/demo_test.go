@@ -41,3 +41,34 @@ func TestDemo(t *testing.T) {
 		t.Errorf("want exactly 8 results:\n%s", s)
 	}
 }
+
+// TestDemoTrace runs demo -trace and checks the span tree of the traced
+// event: the producer's trace continued through both stages, the retry.
+func TestDemoTrace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs an embedded broker")
+	}
+	var out, errOut bytes.Buffer
+	if code := demoCommand(context.Background(), []string{"-trace", "-timeout", "90s"}, &out, &errOut); code != 0 {
+		t.Fatalf("demo -trace exit = %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+	}
+	s := out.String()
+	tree := s[strings.Index(s, "TRACE "):]
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`TRACE 4bf92f3577b34da6a3ce929d0e0e4736: 06-transient-failure\.json`),
+		regexp.MustCompile(`(?m)^└─ route crm\.events \[consumer\]`),
+		regexp.MustCompile(`(?m)^   └─ create leadworker\.route \[producer\]`),
+		regexp.MustCompile(`(?m)^      └─ process crm\.events \[consumer\]`),
+		regexp.MustCompile(`event "retry" leadworker\.step=search leadworker\.attempt=1 http\.response\.status_code=503`),
+		regexp.MustCompile(`search customer \[internal\] \S+ span \w+ ERROR transient 503`),
+		regexp.MustCompile(`myKaarma create \[client\]`),
+		regexp.MustCompile(`url\.full=http://127\.0\.0\.1:\d+/customer/v2/department/[-0-9a-f]+/customer/listMinimal http`),
+	} {
+		if !want.MatchString(tree) {
+			t.Errorf("demo -trace output lacks %s\n%s", want, tree)
+		}
+	}
+	if strings.Contains(tree, "?") {
+		t.Errorf("the span tree holds a query string:\n%s", tree)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/leadworker/leadworker/logmask"
 	"github.com/leadworker/leadworker/worker"
@@ -70,7 +71,25 @@ func runCommand(ctx context.Context, stderr io.Writer, lookup func(string) (stri
 	// in any of its escaped forms (the Basic token is base64 of user:password).
 	log := logmask.New(cfg.LogLevel, cfg.LogFormat, stderr,
 		cfg.Password, cfg.Username+":"+cfg.Password, cfg.Kafka.SASLPassword)
-	w, err := worker.New(cfg, log, nil)
+	tp, err := tracerProvider(ctx, lookup)
+	if err != nil {
+		fmt.Fprintf(stderr, "leadworker: bad configuration:\n%v\n", err)
+		return 2
+	}
+	var opts []worker.Option
+	if tp != nil {
+		opts = append(opts, worker.WithTracerProvider(tp))
+		defer func() {
+			// Flush what is batched; ctx has ended by now.
+			flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := tp.Shutdown(flush); err != nil {
+				log.WithError(err).Warn("tracing: spans not flushed at shutdown")
+			}
+		}()
+		log.Info("tracing: exporting spans (OTEL_* variables)")
+	}
+	w, err := worker.New(cfg, log, nil, opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "leadworker: %v\n", err)
 		return 2

@@ -14,14 +14,16 @@ import (
 func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fset.SetOutput(stderr)
-	verbose := fset.Bool("v", false, "also print the worker's log lines (stderr)")
+	var o sandbox.DemoOptions
+	fset.BoolVar(&o.Verbose, "v", false, "also print the worker's log lines (stderr)")
+	fset.BoolVar(&o.Trace, "trace", false, "record spans in memory and print the span tree of one event")
 	timeout := fset.Duration("timeout", 60*time.Second, "give up after this long")
 	if err := fset.Parse(args); err != nil {
 		return 2
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	if err := sandbox.Demo(ctx, stdout, stderr, *verbose); err != nil {
+	if err := sandbox.Demo(ctx, stdout, stderr, o); err != nil {
 		fmt.Fprintf(stderr, "leadworker demo: %v\n", err)
 		return 1
 	}
@@ -46,11 +48,12 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fset.IntVar(&o.Replicas, "replicas", 1, "workers in one consumer group (in this process)")
 	fset.DurationVar(&timeout, "timeout", 2*time.Minute, "give up after this long")
 	fset.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the pipeline phase to this file")
+	fset.Float64Var(&o.TraceSample, "trace-sample", 0, "trace this share of the events (0..1) with an SDK provider exporting to a discarding exporter; 0 = export off")
 	if err := fset.Parse(args); err != nil {
 		return 2
 	}
-	if o.Latency < 0 || o.Partitions < 1 || o.Keys < 1 || o.Events < 1 || o.MaxInFlight < 1 || o.RateLimit < 0 || o.Sequential < 1 || o.Replicas < 1 {
-		fmt.Fprintln(stderr, "leadworker bench: -partitions, -keys, -events, -max-in-flight and -sequential-sample must be >= 1; -latency and -rate-limit >= 0")
+	if o.Latency < 0 || o.Partitions < 1 || o.Keys < 1 || o.Events < 1 || o.MaxInFlight < 1 || o.RateLimit < 0 || o.Sequential < 1 || o.Replicas < 1 || o.TraceSample < 0 || o.TraceSample > 1 {
+		fmt.Fprintln(stderr, "leadworker bench: -partitions, -keys, -events, -max-in-flight and -sequential-sample must be >= 1; -latency and -rate-limit >= 0; -trace-sample 0..1")
 		return 2
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)

@@ -61,6 +61,9 @@ type Request struct {
 	Path   string // unescaped path
 	Query  url.Values
 	Body   []byte
+	// Header holds the request's headers, without Authorization (the
+	// credentials): trace context (traceparent, tracestate), User-Agent.
+	Header http.Header
 	Status int // status answered; 0 when no response was sent (hang, drop)
 	At     time.Time
 }
@@ -235,7 +238,9 @@ func match(method, escapedPath string) (route, bool) {
 // ServeHTTP serves the API: authentication, scope, faults, then the operation.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
-	rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body, Op: OpNone}
+	hdr := r.Header.Clone()
+	hdr.Del("Authorization")
+	rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body, Header: hdr, Op: OpNone}
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
 		rec.Status = sw.status
