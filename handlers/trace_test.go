@@ -34,10 +34,10 @@ func attr(s sdktrace.ReadOnlySpan, k attribute.Key) (attribute.Value, bool) {
 func stepLine(s sdktrace.ReadOnlySpan) string {
 	line := s.Name()
 	if v, ok := attr(s, AttrAttempt); ok {
-		line += " attempt=" + v.Emit()
+		line += " attempt=" + v.String()
 	}
 	if v, ok := attr(s, AttrMatchRule); ok {
-		line += " rule=" + v.Emit()
+		line += " rule=" + v.String()
 	}
 	if s.Status().Code == codes.Error {
 		line += " error=" + s.Status().Description
@@ -81,7 +81,7 @@ func TestStepSpans(t *testing.T) {
 		if e.Name == EventRetry {
 			for _, a := range e.Attributes {
 				if a.Key == AttrStep {
-					retries = append(retries, a.Value.Emit())
+					retries = append(retries, a.Value.String())
 				}
 			}
 		}
@@ -129,11 +129,11 @@ func TestStepSpansHoldNoPersonalData(t *testing.T) {
 	for _, s := range rec.Ended() {
 		var all []string
 		for _, a := range s.Attributes() {
-			all = append(all, a.Value.Emit())
+			all = append(all, a.Value.String())
 		}
 		for _, e := range s.Events() {
 			for _, a := range e.Attributes {
-				all = append(all, a.Value.Emit())
+				all = append(all, a.Value.String())
 			}
 		}
 		all = append(all, s.Status().Description)

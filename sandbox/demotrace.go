@@ -85,7 +85,7 @@ func attrLine(attrs []attribute.KeyValue) string {
 	for _, k := range shownAttrs {
 		for _, a := range attrs {
 			if a.Key == k {
-				parts = append(parts, string(k)+"="+a.Value.Emit())
+				parts = append(parts, string(k)+"="+a.Value.String())
 			}
 		}
 	}

@@ -71,7 +71,7 @@ func runCommand(ctx context.Context, stderr io.Writer, lookup func(string) (stri
 	// in any of its escaped forms (the Basic token is base64 of user:password).
 	log := logmask.New(cfg.LogLevel, cfg.LogFormat, stderr,
 		cfg.Password, cfg.Username+":"+cfg.Password, cfg.Kafka.SASLPassword)
-	tp, err := tracerProvider(ctx, lookup)
+	tp, err := worker.TracerProvider(ctx, lookup)
 	if err != nil {
 		fmt.Fprintf(stderr, "leadworker: bad configuration:\n%v\n", err)
 		return 2

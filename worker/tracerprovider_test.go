@@ -1,4 +1,4 @@
-package main
+package worker
 
 import (
 	"context"
@@ -54,12 +54,12 @@ func TestTracerProvider(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			tp, err := tracerProvider(context.Background(), os.LookupEnv)
+			tp, err := TracerProvider(context.Background(), os.LookupEnv)
 			if (err != nil) != tt.wantErr {
-				t.Fatalf("tracerProvider() error = %v; want error %t", err, tt.wantErr)
+				t.Fatalf("TracerProvider() error = %v; want error %t", err, tt.wantErr)
 			}
 			if (tp != nil) != tt.on {
-				t.Fatalf("tracerProvider() = %v; want on %t", tp, tt.on)
+				t.Fatalf("TracerProvider() = %v; want on %t", tp, tt.on)
 			}
 			if tp == nil {
 				return
