@@ -110,6 +110,7 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client) (*Worker, 
 		concurrency.Setter(wk.consumer.SetMaxInFlight)
 	}
 	guards.watch(wk.Stats, lags...)
+	guards.metrics.reg.MustRegister(newReadyCollector(wk.ready))
 	return wk, nil
 }
 
