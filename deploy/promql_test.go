@@ -8,7 +8,6 @@ import (
 	"os"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -234,10 +233,24 @@ func exports(fams map[string]*dto.MetricFamily, name string) bool {
 	return false
 }
 
-// scrapeRunningWorker runs worker.New's worker, identity routing on, on the
-// embedded broker with every topic and the fake myKaarma, waits until it is
-// ready and has reported lag, and returns its /metrics.
+// scrapeRunningWorker starts a worker, waits until it is ready and has
+// reported lag for both topics, and returns its /metrics.
 func scrapeRunningWorker(t *testing.T) map[string]*dto.MetricFamily {
+	t.Helper()
+	url, _ := startWorker(t, nil)
+	var fams map[string]*dto.MetricFamily
+	waitFor(t, 30*time.Second, "the worker to be ready with lag for both topics", func() bool {
+		fams = scrape(t, url)
+		return ready(fams) && len(fams["leadworker_consumer_lag"].GetMetric()) == 4
+	})
+	return fams
+}
+
+// startWorker runs worker.New's worker, identity routing on, on the embedded
+// broker with every topic (two partitions each) and the fake myKaarma until
+// the test ends; tweak may change its config. It returns the URL of the
+// worker's HTTP handler and the config.
+func startWorker(t *testing.T, tweak func(*worker.Config)) (string, worker.Config) {
 	t.Helper()
 	cfg := sandbox.Config()
 	cfg.HTTPAddr, cfg.AdminAddr = "127.0.0.1:0", ""
@@ -250,6 +263,9 @@ func scrapeRunningWorker(t *testing.T) map[string]*dto.MetricFamily {
 	cfg.Brokers = cluster.ListenAddrs()
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
 	cfg.BaseURL, cfg.Username, cfg.Password = fake.URL, mykaarmatest.DefaultUsername, mykaarmatest.DefaultPassword
+	if tweak != nil {
+		tweak(&cfg)
+	}
 	w, err := worker.New(cfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -265,20 +281,19 @@ func scrapeRunningWorker(t *testing.T) map[string]*dto.MetricFamily {
 			t.Errorf("worker run: %v", err)
 		}
 	})
+	return srv.URL, cfg
+}
 
-	var fams map[string]*dto.MetricFamily
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		fams = scrape(t, srv.URL)
-		if ready(fams) && len(fams["leadworker_consumer_lag"].GetMetric()) == 4 {
-			break
-		}
+// waitFor polls cond until it holds, or fails the test after d.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("the worker was not ready with lag for both topics within 30s; exported %v", names(fams))
+			t.Fatalf("timed out after %v waiting for %s", d, what)
 		}
 		<-time.After(20 * time.Millisecond) // poll interval
 	}
-	return fams
 }
 
 func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
@@ -303,15 +318,4 @@ func ready(fams map[string]*dto.MetricFamily) bool {
 		}
 	}
 	return false
-}
-
-func names(fams map[string]*dto.MetricFamily) []string {
-	var out []string
-	for n := range fams {
-		if strings.HasPrefix(n, "leadworker_") {
-			out = append(out, n)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
