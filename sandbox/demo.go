@@ -13,7 +13,6 @@ import (
 
 	"github.com/leadworker/leadworker/examples"
 	"github.com/leadworker/leadworker/logmask"
-	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/schemas"
 	"github.com/leadworker/leadworker/worker"
@@ -22,7 +21,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
-const demoDepartment = "7d3f0a52-5c1e-4f7a-9a1b-2e8c4d6f0a11"
+const demoDepartment = examples.Department
 
 // Sample is one event to produce: its name (a file in examples/), its Kafka
 // key, its value and its headers (such as a producer's traceparent).
@@ -139,25 +138,12 @@ func Config() worker.Config {
 
 // seedDemoCustomers gives the fake the customers the sample events match.
 func seedDemoCustomers(fake *mykaarmatest.Server) []string {
-	fake.AddCustomer(demoDepartment, mykaarma.CustomerWithVehicles{Customer: mykaarma.Customer{
-		FirstName: "Dominic", LastName: "Ortiz", CustomerKey: "DOM123",
-		PhoneNumbers: []mykaarma.Phone{{PhoneNumber: "+16505550111", Label: "mobile"}},
-	}})
-	fake.AddCustomer(demoDepartment, mykaarma.CustomerWithVehicles{Customer: mykaarma.Customer{
-		FirstName: "John", LastName: "Doe",
-		PhoneNumbers: []mykaarma.Phone{{PhoneNumber: "+19891361006", Label: "mobile"}},
-		Emails:       []mykaarma.Email{{EmailAddress: "john.doe@example.com", Label: "personal"}},
-	}})
-	fake.AddCustomer(demoDepartment, mykaarma.CustomerWithVehicles{
-		Customer: mykaarma.Customer{FirstName: "MARÍA", LastName: "GARCÍA"},
-		Vehicles: []mykaarma.Vehicle{{VIN: "1FTFW1E50PFC10709", VehicleMake: "Ford", VehicleModel: "F-150"}},
-	})
-	fake.AddCustomer(demoDepartment, mykaarma.CustomerWithVehicles{Customer: mykaarma.Customer{
-		FirstName: "Adam", LastName: "Smithson",
-		PhoneNumbers: []mykaarma.Phone{{PhoneNumber: "+15555555555", Label: "mobile"}},
-	}})
-	return []string{"Ortiz (customerKey DOM123)", "Doe (no key, phone ***1006)", "GARCÍA (no key, VIN ***C10709)",
-		"Smithson (no key, placeholder phone 555-555-5555)"}
+	var seeded []string
+	for _, c := range examples.Customers() {
+		fake.AddCustomer(examples.Department, c.CustomerWithVehicles)
+		seeded = append(seeded, c.Shows)
+	}
+	return seeded
 }
 
 func loadSamples() ([]Sample, error) {

@@ -43,6 +43,9 @@ func TestCircuitOutageLosesNothing(t *testing.T) {
 	if got := p.readyz(t); got != http.StatusServiceUnavailable {
 		t.Errorf("/readyz during the outage = %d; want 503", got)
 	}
+	if f := p.scrape(t); sum(f, "leadworker_ready", map[string]string{"reason": "paused"}) != 1 || sum(f, "leadworker_ready", nil) != 1 {
+		t.Errorf("leadworker_ready during the outage = %v; want reason=paused alone at 1", f["leadworker_ready"])
+	}
 	// Wait until events have run out of retries while the circuit was open.
 	eventually(t, 20*time.Second, "an event to be retried later instead of dead-lettered", func() bool {
 		return p.logged("handler not done")
@@ -76,6 +79,9 @@ func TestCircuitOutageLosesNothing(t *testing.T) {
 	eventually(t, 10*time.Second, "the circuit to close", func() bool { return !p.circuitOpen(t)() })
 	if got := p.readyz(t); got != http.StatusOK {
 		t.Errorf("/readyz after recovery = %d; want 200", got)
+	}
+	if f := p.scrape(t); sum(f, "leadworker_ready", map[string]string{"reason": "ok"}) != 1 || sum(f, "leadworker_ready", nil) != 1 {
+		t.Errorf("leadworker_ready after recovery = %v; want reason=ok alone at 1", f["leadworker_ready"])
 	}
 	if !p.logged("circuit open") || !p.logged("circuit closed") {
 		t.Error("want one log line on open and one on close")

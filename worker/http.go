@@ -12,26 +12,6 @@ import (
 	"time"
 )
 
-// ready reports whether the worker can do work, and if not, why.
-func (w *Worker) ready() (bool, string) {
-	s := w.Stats()
-	switch {
-	case len(s.MissingTopics) > 0:
-		return false, "topics missing: " + strings.Join(s.MissingTopics, ", ") + " (leadworker never creates topics: run leadworker topics create)"
-	case !w.joined():
-		return false, "not a member of the consumer group (Kafka unreachable or rebalancing)"
-	case !w.guards.reachable():
-		return false, "no Kafka broker answered the last probe"
-	case len(s.OutputFailing) > 0:
-		f := s.OutputFailing[0]
-		return false, fmt.Sprintf("writing to %s partition %d failing since %s: %s",
-			f.Topic, f.Partition, f.Since.UTC().Format(time.RFC3339), f.Error)
-	case len(w.guards.gate.Reasons()) > 0:
-		return false, pauseReason(w.guards.gate.Reasons())
-	}
-	return true, "ok"
-}
-
 // Handler serves what probes and scrapers need, and nothing that changes
 // the worker: /healthz (the process is alive), /readyz (it can work) and
 // /metrics. Admin actions are on AdminHandler only.
@@ -42,13 +22,14 @@ func (w *Worker) Handler() http.Handler {
 	})
 	mux.Handle("GET /metrics", w.guards.metrics.handler())
 	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, _ *http.Request) {
-		ok, why := w.ready()
+		r := w.ready()
+		ok := r.code == readyOK
 		status := http.StatusOK
 		if !ok {
 			status = http.StatusServiceUnavailable
 		}
 		s := w.Stats()
-		writeJSON(rw, status, map[string]any{"ready": ok, "reason": why, "partitions": s.Partitions, "inFlight": s.InFlight})
+		writeJSON(rw, status, map[string]any{"ready": ok, "reason": r.reason, "partitions": s.Partitions, "inFlight": s.InFlight})
 	})
 	return mux
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/guard"
 	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/schemas"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -39,7 +40,7 @@ func newMetrics() *metrics {
 		}, []string{"outcome", "rule"}),
 		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "leadworker_dead_letters_total",
-			Help: "Events written to the dead-letter topic, by class (invalid, rejected, exhausted).",
+			Help: "Events written to the dead-letter topic, by class (invalid, rejected, exhausted). A reference letter counts under its original class, and in leadworker_unwritable_dead_letters_total.",
 		}, []string{"class"}),
 		retries: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "leadworker_retries_total",
@@ -72,12 +73,44 @@ func newMetrics() *metrics {
 			Help: "When leadworker_consumer_lag was last computed (Unix time).",
 		}),
 	}
-	for _, by := range []string{handlers.RouteByLastName, handlers.RouteByCustomerKey, handlers.RouteByContact, handlers.RouteByEventID} {
-		m.routed.WithLabelValues(by)
-	}
+	m.initSeries()
 	m.reg.MustRegister(m.routed, m.events, m.deadLetters, m.retries, m.eventLatency, m.requests, m.requestLatency, m.lag, m.lagRefreshed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// Label values known in advance, initialised at zero so that rate() and
+// absence checks work from the first scrape, before anything happened.
+var (
+	knownRules     = []string{schemas.RuleCustomerKey, schemas.RuleLastNameContact, schemas.RuleLastNameVIN, schemas.RuleNone}
+	knownOutcomes  = []string{schemas.OutcomeQueued, schemas.OutcomeUnprocessed, schemas.OutcomeSaved}
+	knownClasses   = []string{consumer.ClassInvalid, consumer.ClassRejected, consumer.ClassExhausted}
+	knownEndpoints = []string{"search", "read", "create", "update", "lead"}
+	// knownStatuses are the answers worth seeing at zero; any other status
+	// still gets its series when it first happens.
+	knownStatuses = []string{"200", "201", "400", "401", "403", "404", "408", "429", "500", "502", "503", "504", "error", "timeout"}
+)
+
+// initSeries creates the labelled series that can be known in advance.
+func (m *metrics) initSeries() {
+	for _, by := range []string{handlers.RouteByLastName, handlers.RouteByCustomerKey, handlers.RouteByContact, handlers.RouteByEventID} {
+		m.routed.WithLabelValues(by)
+	}
+	for _, o := range knownOutcomes {
+		for _, r := range knownRules {
+			m.events.WithLabelValues(o, r)
+		}
+	}
+	m.events.WithLabelValues(outcomeDeadLetter, "")
+	for _, c := range knownClasses {
+		m.deadLetters.WithLabelValues(c)
+	}
+	for _, e := range knownEndpoints {
+		m.requestLatency.WithLabelValues(e)
+		for _, s := range knownStatuses {
+			m.requests.WithLabelValues(e, s)
+		}
+	}
 }
 
 // watchConsumer exports the consumers' state, read at scrape time.

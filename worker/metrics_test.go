@@ -1,9 +1,11 @@
 package worker
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/leadworker/leadworker/consumer"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
@@ -46,4 +48,65 @@ func TestMetricsReadTheTypedSummary(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLabelledSeriesStartAtZero: the series rates and absence alerts need
+// exist before the first event, so increase() over the first minutes of a
+// replica is 0 and not "no data".
+func TestLabelledSeriesStartAtZero(t *testing.T) {
+	t.Parallel()
+	m := newMetrics()
+	tests := []struct {
+		name   string
+		vec    *prometheus.CounterVec
+		labels []string
+	}{
+		{"events_total QUEUED none", m.events, []string{"QUEUED", "none"}},
+		{"events_total SAVED customerKey", m.events, []string{"SAVED", "customerKey"}},
+		{"events_total UNPROCESSED lastName+vin", m.events, []string{"UNPROCESSED", "lastName+vin"}},
+		{"events_total DEAD_LETTER", m.events, []string{outcomeDeadLetter, ""}},
+		{"dead_letters_total invalid", m.deadLetters, []string{consumer.ClassInvalid}},
+		{"dead_letters_total rejected", m.deadLetters, []string{consumer.ClassRejected}},
+		{"dead_letters_total exhausted", m.deadLetters, []string{consumer.ClassExhausted}},
+		{"mykaarma_requests_total search 200", m.requests, []string{"search", "200"}},
+		{"mykaarma_requests_total lead 503", m.requests, []string{"lead", "503"}},
+		{"mykaarma_requests_total create timeout", m.requests, []string{"create", "timeout"}},
+		{"routed_total lastName", m.routed, []string{"lastName"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			found := false
+			mfs, err := m.reg.Gather()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, mf := range mfs {
+				for _, s := range mf.GetMetric() {
+					if s.GetCounter() == nil || len(s.GetLabel()) != len(tt.labels) {
+						continue
+					}
+					match := true
+					for i, l := range s.GetLabel() {
+						match = match && l.GetValue() == tt.labels[i]
+					}
+					if match && mf.GetName() == fqName(t, tt.vec) && s.GetCounter().GetValue() == 0 {
+						found = true
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s%v not exported at 0 before any event", fqName(t, tt.vec), tt.labels)
+			}
+		})
+	}
+}
+
+// fqName is the metric name of a vector.
+func fqName(t *testing.T, v *prometheus.CounterVec) string {
+	t.Helper()
+	ch := make(chan *prometheus.Desc, 1)
+	v.Describe(ch)
+	_, rest, _ := strings.Cut((<-ch).String(), `fqName: "`)
+	name, _, _ := strings.Cut(rest, `"`)
+	return name
 }

@@ -86,6 +86,7 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client, opts ...Op
 		concurrency.Setter(wk.consumer.SetMaxInFlight)
 	}
 	guards.watch(wk.Stats, lags...)
+	guards.metrics.reg.MustRegister(newReadyCollector(wk.ready))
 	return wk, nil
 }
 

@@ -9,6 +9,9 @@
 //	-fail-rate   probability in 0..1 that an API call answers 503
 //	-latency     delay added to every API call
 //	-seed        seed of the fault randomness
+//	-load        "examples": start with the customers the samples in examples/ match
+//
+// -h prints the flags and exits 0.
 //
 // SIGINT or SIGTERM stops it: hanging requests are released, then in-flight requests get up to
 // five seconds to finish.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/leadworker/leadworker/examples"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 )
 
@@ -26,10 +27,23 @@ func main() {
 	defer stop()
 	log := logrus.New()
 	log.SetFormatter(&logrus.JSONFormatter{})
-	if err := run(ctx, os.Args[1:], os.Getenv, log, nil); err != nil {
+	code := realMain(ctx, os.Args[1:], os.Getenv, os.Stdout, log)
+	stop()
+	os.Exit(code)
+}
+
+// realMain returns the exit status: 0 after a clean stop or -h, 1 on an error.
+func realMain(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log logrus.FieldLogger) int {
+	err := run(ctx, args, getenv, log, nil)
+	var help *helpRequested
+	switch {
+	case errors.As(err, &help):
+		fmt.Fprint(stdout, help.usage)
+	case err != nil:
 		log.WithError(err).Error("mykaarma-fake stopped")
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 // config is what flags and environment say.
@@ -40,7 +54,13 @@ type config struct {
 	failRate float64
 	latency  time.Duration
 	seed     int64
+	load     string // "examples" or ""
 }
+
+// helpRequested is what -h returns: the flag summary to print, and exit 0.
+type helpRequested struct{ usage string }
+
+func (h *helpRequested) Error() string { return "help requested" }
 
 func parseConfig(args []string, getenv func(string) string) (config, error) {
 	var c config
@@ -50,8 +70,18 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.Float64Var(&c.failRate, "fail-rate", 0, "probability in 0..1 that an API call answers 503")
 	fs.DurationVar(&c.latency, "latency", 0, "delay added to every API call")
 	fs.Int64Var(&c.seed, "seed", 1, "seed of the fault randomness")
-	if err := fs.Parse(args); err != nil {
+	fs.StringVar(&c.load, "load", "", `"examples": start with the customers the samples in examples/ match (as leadworker demo does)`)
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		var b strings.Builder
+		b.WriteString("usage: mykaarma-fake [flags]\n\nServes the fake myKaarma API; credentials from FAKE_MYKAARMA_USERNAME and FAKE_MYKAARMA_PASSWORD.\n\n")
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		return c, &helpRequested{usage: b.String()}
+	} else if err != nil {
 		return c, err
+	}
+	if c.load != "" && c.load != "examples" {
+		return c, fmt.Errorf("-load %q: the only set is examples", c.load)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
@@ -98,6 +128,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, log log
 	}
 	if cfg.failRate > 0 {
 		fake.AddFault(mykaarmatest.Fault{Status: http.StatusServiceUnavailable, Probability: cfg.failRate})
+	}
+	if cfg.load == "examples" {
+		for _, c := range examples.Customers() {
+			fake.AddCustomer(examples.Department, c.CustomerWithVehicles)
+		}
+		log.WithFields(logrus.Fields{"customers": len(examples.Customers()), "department": examples.Department}).Info("loaded the examples' customers")
 	}
 
 	ln, err := net.Listen("tcp", cfg.addr)

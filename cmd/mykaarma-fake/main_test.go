@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
 
+	"github.com/leadworker/leadworker/examples"
 	"github.com/leadworker/leadworker/mykaarma"
 )
 
@@ -31,6 +33,8 @@ func TestParseConfig(t *testing.T) {
 		{"negative latency", []string{"-latency", "-1s"}, true},
 		{"stray argument", []string{"extra"}, true},
 		{"unknown flag", []string{"-nope"}, true},
+		{"load examples", []string{"-load", "examples"}, false},
+		{"load something else", []string{"-load", "prod"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,5 +138,74 @@ func waitForHanging(t *testing.T, base string) {
 			t.Fatalf("no request hanging after 10s (stats %+v, %v)", stats, err)
 		}
 		<-tick.C
+	}
+}
+
+// TestHelpPrintsFlags: -h prints every flag on stdout and exits 0, not a
+// JSON error and 1.
+func TestHelpPrintsFlags(t *testing.T) {
+	t.Parallel()
+	log, hook := test.NewNullLogger()
+	var out strings.Builder
+	if code := realMain(context.Background(), []string{"-h"}, func(string) string { return "" }, &out, log); code != 0 {
+		t.Errorf("realMain(-h) = %d; want 0", code)
+	}
+	for _, flag := range []string{"-addr", "-fail-rate", "-latency", "-seed", "-load"} {
+		if !strings.Contains(out.String(), flag) {
+			t.Errorf("-h output lacks %s:\n%s", flag, out.String())
+		}
+	}
+	if len(hook.AllEntries()) != 0 {
+		t.Errorf("-h logged %q; want only the usage on stdout", hook.LastEntry().Message)
+	}
+	if code := realMain(context.Background(), []string{"-nope"}, func(string) string { return "" }, io.Discard, log); code != 1 {
+		t.Errorf("realMain(-nope) = %d; want 1", code)
+	}
+}
+
+// TestLoadExamples: -load examples starts with the customers the samples
+// match, so the examples' match rules work against the standalone fake.
+func TestLoadExamples(t *testing.T) {
+	t.Parallel()
+	log, _ := test.NewNullLogger()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	env := func(k string) string {
+		return map[string]string{"FAKE_MYKAARMA_USERNAME": "u", "FAKE_MYKAARMA_PASSWORD": "p"}[k]
+	}
+	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-load", "examples"}, env, log, ready) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run() = %v", err)
+		}
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("run returned early: %v", err)
+	}
+	resp, err := http.Get("http://" + addr + "/_fake/customers?department=" + examples.Department)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got []mykaarma.CustomerWithVehicles
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	var names, want []string
+	for _, c := range got {
+		names = append(names, c.Customer.LastName)
+	}
+	for _, c := range examples.Customers() {
+		want = append(want, c.Customer.LastName)
+	}
+	slices.Sort(names)
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("customers after -load examples = %v; want %v", names, want)
 	}
 }
