@@ -30,18 +30,39 @@ func kafkaImage() string {
 	return defaultKafkaImage
 }
 
-// requireDocker skips t with one line when no Docker API answers, or fails it when
-// LEADWORKER_REQUIRE_CONTAINERS=1 (CI).
+// requireDocker skips t with one line when no Docker API answers or the default Kafka image
+// has not been built, or fails it when LEADWORKER_REQUIRE_CONTAINERS=1 (CI). An image named in
+// LEADWORKER_IT_KAFKA_IMAGE may be pulled.
 func requireDocker(t *testing.T) {
 	t.Helper()
 	err := dockerHealth()
+	if err != nil {
+		err = fmt.Errorf("no Docker API (DOCKER_HOST=%q; scripts/podman-socket.sh starts podman's): %w", os.Getenv("DOCKER_HOST"), err)
+	} else if os.Getenv("LEADWORKER_IT_KAFKA_IMAGE") == "" {
+		err = imagePresent(defaultKafkaImage)
+	}
 	if err == nil {
 		return
 	}
 	if os.Getenv("LEADWORKER_REQUIRE_CONTAINERS") == "1" {
-		t.Fatalf("no Docker API (DOCKER_HOST=%q) and LEADWORKER_REQUIRE_CONTAINERS=1: %v", os.Getenv("DOCKER_HOST"), err)
+		t.Fatalf("%v (LEADWORKER_REQUIRE_CONTAINERS=1)", err)
 	}
-	t.Skipf("skipped: no Docker API (start one with scripts/podman-socket.sh): %v", err)
+	t.Skipf("skipped: %v", err)
+}
+
+// imagePresent returns an error unless the Docker API holds image.
+func imagePresent(image string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	if _, err := cli.ImageInspect(ctx, image); err != nil {
+		return fmt.Errorf("image %s is not built (scripts/images.sh kafka): %w", image, err)
+	}
+	return nil
 }
 
 func dockerHealth() (err error) {
