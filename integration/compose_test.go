@@ -396,15 +396,26 @@ func flagValue(args []string, flag string) string {
 	return ""
 }
 
-// TestComposeConfig asks Docker Compose itself to validate the file, when it is installed (it
-// needs no engine).
+// TestComposeConfig asks Docker Compose itself to validate the file, with each Compose that is
+// installed (neither needs an engine): v2 (`docker compose`) and v1.29 (`docker-compose`, which
+// rejects a top-level name).
 func TestComposeConfig(t *testing.T) {
-	docker, err := exec.LookPath("docker")
-	if err != nil || exec.Command(docker, "compose", "version").Run() != nil {
-		t.Skip("docker compose is not installed; TestComposeFile loads the file with compose-go")
+	var ran int
+	if docker, err := exec.LookPath("docker"); err == nil && exec.Command(docker, "compose", "version").Run() == nil {
+		ran++
+		c := exec.Command(docker, "compose", "-f", "../docker-compose.yml", "config", "--quiet")
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Errorf("docker compose config: %v\n%s", err, out)
+		}
 	}
-	c := exec.Command(docker, "compose", "-f", "../docker-compose.yml", "config", "--quiet")
-	if out, err := c.CombinedOutput(); err != nil {
-		t.Errorf("docker compose config: %v\n%s", err, out)
+	if v1, err := exec.LookPath("docker-compose"); err == nil {
+		ran++
+		c := exec.Command(v1, "-f", "../docker-compose.yml", "-f", "../scripts/compose/local-kafka.yml", "config", "--quiet")
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Errorf("docker-compose config: %v\n%s", err, out)
+		}
+	}
+	if ran == 0 {
+		t.Skip("neither docker compose nor docker-compose is installed; TestComposeFile loads the file with compose-go")
 	}
 }

@@ -4,8 +4,9 @@
 #
 #   1. podman-setup.sh   podman, podman-compose, debootstrap, runc; the containers.conf fix
 #   2. images.sh         localhost/leadworker:dev, localhost/mykaarma-fake:dev, localhost/kafka:4.4
-#   3. compose           docker-compose.yml (+ scripts/compose/local-kafka.yml) end to end:
-#                        go test -run TestComposeEndToEnd ./integration/
+#   3. compose           docker-compose.yml (+ scripts/compose/local-kafka.yml) end to end, and
+#                        validated by docker-compose 1.29: go test -run 'TestComposeEndToEnd|
+#                        TestComposeConfig' ./integration/
 #   4. testcontainers    the integration suite's Docker path through podman's Docker API, a smoke
 #                        subset: go test -run "$CONTAINERS_SMOKE" ./integration/
 #
@@ -40,7 +41,7 @@ trap report EXIT
 timed podman-setup "$SCRIPT_DIR/podman-setup.sh"
 command -v podman >/dev/null 2>&1 || skip_or_fail containers "podman is not installed"
 timed images "$SCRIPT_DIR/images.sh"
-timed compose env LEADWORKER_IT_COMPOSE=1 go test -count=1 -timeout 10m -v -run '^TestComposeEndToEnd$' ./integration/
+timed compose env LEADWORKER_IT_COMPOSE=1 go test -count=1 -timeout 10m -v -run '^(TestComposeConfig|TestComposeEndToEnd)$' ./integration/
 
 socket() {
   local line

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepare a machine (CI, as root) to run the container steps with podman:
-#   - install podman, podman-compose, debootstrap and runc with apt-get when missing;
+#   - install podman, podman-compose, debootstrap, runc and docker-compose (v1.29, only to validate
+#     docker-compose.yml with `config`) with apt-get when missing;
 #   - write /etc/containers/containers.conf.d/50-leadworker.conf:
 #       default_ulimits = []   sandboxes that forbid raising rlimits fail every `podman run`
 #                              with "error setting rlimit type 7" otherwise;
@@ -15,7 +16,7 @@ SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 name=podman-setup
 
 missing=()
-for tool in podman podman-compose debootstrap runc; do
+for tool in podman podman-compose debootstrap runc docker-compose; do
   command -v "$tool" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if ((${#missing[@]} > 0)); then
