@@ -32,6 +32,19 @@ FAKE_TAG=localhost/mykaarma-fake:dev
 log() { printf 'images: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
+# build TAG ARGS...: podman build -t TAG, then remove the image TAG named before, if nothing else
+# uses it (so rebuilds leave no <none> images behind).
+build() {
+  local tag=$1 old new
+  shift
+  old=$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
+  podman build -q --layers=false -t "$tag" "$@" >/dev/null
+  new=$(podman image inspect --format '{{.Id}}' "$tag")
+  if [[ -n $old && $old != "$new" ]]; then
+    podman image rm "$old" >/dev/null 2>&1 || true
+  fi
+}
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/leadworker-images.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -53,9 +66,9 @@ build_leadworker() {
     awk '/^FROM /{n++} n>=2' "$REPO_ROOT/Dockerfile"
   } >"$ctx/Containerfile"
   grep -q '^FROM scratch AS runtime' "$ctx/Containerfile" || die "Dockerfile has no 'FROM scratch AS runtime' stage after the build stage"
-  podman build -q --target runtime -t "$LEADWORKER_TAG" -f "$ctx/Containerfile" "$ctx" >/dev/null
+  build "$LEADWORKER_TAG" --target runtime -f "$ctx/Containerfile" "$ctx"
   log "built $LEADWORKER_TAG"
-  podman build -q --target mykaarma-fake -t "$FAKE_TAG" -f "$ctx/Containerfile" "$ctx" >/dev/null
+  build "$FAKE_TAG" --target mykaarma-fake -f "$ctx/Containerfile" "$ctx"
   log "built $FAKE_TAG"
 }
 
@@ -93,7 +106,7 @@ build_kafka() {
   mkdir -p "$ctx/libs"
   cp "$libs"/*.jar "$ctx/libs/"
   cp "$SCRIPT_DIR"/images/kafka/{Containerfile,kafka-start,log4j2.xml} "$ctx/"
-  podman build -q --build-arg BASE="$BASE_TAG" -t "$KAFKA_TAG" "$ctx" >/dev/null
+  build "$KAFKA_TAG" --build-arg BASE="$BASE_TAG" "$ctx"
   log "built $KAFKA_TAG (Kafka $KAFKA_VERSION)"
 }
 
