@@ -114,18 +114,30 @@ func TestComposeEndToEnd(t *testing.T) {
 	}
 	step("compose up -d returned")
 
-	// Both replicas become ready: /readyz from the host, and each container's own health check
-	// (leadworker probe ready inside the FROM scratch image).
+	// Both replicas become ready: /readyz from the host, then every health check of the file,
+	// run in its container as Docker runs a CMD test. (podman-compose 1.0.3 wraps every test in
+	// /bin/sh -c, which a FROM scratch image does not have, and podman without systemd schedules
+	// none, so the test runs them itself.)
 	for _, port := range []string{"8081", "8082"} {
 		if err := waitFor(4*time.Minute, func() error { return readyOK("http://127.0.0.1:" + port + "/readyz") }); err != nil {
 			t.Fatalf("replica on :%s not ready: %v", port, err)
 		}
 	}
 	step("both replicas answer /readyz 200")
-	for _, svc := range []string{"leadworker-1", "leadworker-2"} {
-		check := exec.Command(tool.engine, "exec", tool.container(svc), "leadworker", "probe", "ready")
+	for name, svc := range loadCompose(t, composeOverride).Services {
+		hc := svc.HealthCheck
+		if hc == nil || len(hc.Test) == 0 {
+			continue
+		}
+		if hc.Test[0] != "CMD" {
+			t.Errorf("%s: health check %q; want a CMD test (a scratch image has no shell)", name, hc.Test)
+			continue
+		}
+		check := exec.CommandContext(ctx, tool.engine, slices.Concat([]string{"exec", tool.container(name)}, hc.Test[1:])...)
 		if out, err := check.CombinedOutput(); err != nil {
-			t.Errorf("%s health check (leadworker probe ready): %v\n%s", svc, err, out)
+			t.Errorf("%s health check %q: %v\n%s", name, hc.Test[1:], err, out)
+		} else {
+			step("%s health check %q passes", name, hc.Test[1:])
 		}
 	}
 
