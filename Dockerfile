@@ -1,7 +1,14 @@
 # syntax=docker/dockerfile:1
 
-# One image holds both binaries: `leadworker run` (the worker) and `mykaarma-fake` (the fake
-# myKaarma API for docker-compose and demos). Both are static (CGO_ENABLED=0).
+# The published recipe: build static binaries in a Go image, run them on an empty (scratch) image
+# with only CA certificates, as a non-root user, on a read-only root filesystem if you like.
+#
+#   docker build --target runtime       -t localhost/leadworker:dev .     # leadworker run
+#   docker build --target mykaarma-fake -t localhost/mykaarma-fake:dev .  # the fake myKaarma
+#
+# Both images hold both binaries. No shell, wget or curl: health checks use `leadworker probe
+# ready|alive`. scripts/images.sh builds the stages after `build` as written, from binaries built
+# outside (no registry needed): they may copy only /out/* and the CA bundle from `build`.
 
 FROM golang:1.26 AS build
 WORKDIR /src
@@ -13,12 +20,14 @@ RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache
     go build -trimpath -ldflags="-s -w" -o /out/leadworker ./cmd/leadworker && \
     go build -trimpath -ldflags="-s -w" -o /out/mykaarma-fake ./cmd/mykaarma-fake
 
-# Alpine rather than distroless: compose health checks need busybox wget.
-FROM alpine:3.22 AS runtime
-RUN apk add --no-cache ca-certificates && \
-    addgroup -S -g 10001 leadworker && \
-    adduser -S -D -H -u 10001 -G leadworker leadworker
+FROM scratch AS runtime
+COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/leadworker /out/mykaarma-fake /usr/local/bin/
+ENV PATH=/usr/local/bin SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 USER 10001:10001
 EXPOSE 8080
 CMD ["leadworker", "run"]
+
+FROM runtime AS mykaarma-fake
+EXPOSE 8089
+CMD ["mykaarma-fake", "-addr", "0.0.0.0:8089"]

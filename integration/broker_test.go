@@ -8,13 +8,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/segmentio/kafka-go"
-	"github.com/testcontainers/testcontainers-go"
-	tckafka "github.com/testcontainers/testcontainers-go/modules/kafka"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -24,9 +21,6 @@ const (
 	kindTestcontainers = "testcontainers"
 	kindEmbedded       = "embedded-kfake"
 )
-
-// confluentImage is the image the testcontainers Kafka module supports (notes/kafka-go.md §4).
-const confluentImage = "confluentinc/confluent-local:7.5.0"
 
 // broker is the Kafka cluster a test runs against.
 type broker struct {
@@ -38,7 +32,8 @@ type broker struct {
 func (b *broker) String() string { return strings.Join(b.addrs, ",") }
 
 // newBroker returns the broker for t: LEADWORKER_IT_BROKERS when set, else a testcontainers container when
-// LEADWORKER_IT_DOCKER=1 (skipping t without a healthy Docker), else an embedded kfake cluster
+// LEADWORKER_IT_DOCKER=1 (containerBroker: skipping t without a Docker API, failing it when
+// LEADWORKER_REQUIRE_CONTAINERS=1), else an embedded kfake cluster
 // that lives as long as t, started with opts (ignored by the other two kinds: a test that needs
 // a broker behaviour checks for it).
 func newBroker(t *testing.T, opts ...kfake.Opt) *broker {
@@ -59,47 +54,6 @@ func newBroker(t *testing.T, opts ...kfake.Opt) *broker {
 	}
 	t.Logf("broker: %s %s", b.kind, b)
 	return b
-}
-
-// The testcontainers broker is started once and shared by every test of the run; TestMain
-// terminates it.
-var shared struct {
-	once sync.Once
-	ctr  *tckafka.KafkaContainer
-	b    *broker
-	err  error
-}
-
-// containerBroker starts (once) a Kafka container, or skips t when Docker is not usable.
-func containerBroker(t *testing.T) *broker {
-	t.Helper()
-	testcontainers.SkipIfProviderIsNotHealthy(t)
-	shared.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		shared.ctr, shared.err = tckafka.Run(ctx, confluentImage, tckafka.WithClusterID("leadworker-it"))
-		if shared.err != nil {
-			return
-		}
-		addrs, err := shared.ctr.Brokers(ctx)
-		if err != nil {
-			shared.err = err
-			return
-		}
-		shared.b = &broker{kind: kindTestcontainers, addrs: addrs}
-	})
-	if shared.err != nil {
-		t.Fatalf("start Kafka container %s: %v", confluentImage, shared.err)
-	}
-	return shared.b
-}
-
-func stopSharedContainer() {
-	if shared.ctr != nil {
-		if err := testcontainers.TerminateContainer(shared.ctr); err != nil {
-			fmt.Fprintln(os.Stderr, "integration: terminate Kafka container:", err)
-		}
-	}
 }
 
 // topics are one test's topic and group names.

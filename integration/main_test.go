@@ -7,11 +7,16 @@
 // The broker is chosen per run (see newBroker):
 //
 //	LEADWORKER_IT_BROKERS=host:port  an external broker (CI: scripts/kafka-local.sh start)
-//	LEADWORKER_IT_DOCKER=1           a testcontainers-go Kafka container (skips without Docker)
+//	LEADWORKER_IT_DOCKER=1           a testcontainers-go container of localhost/kafka:4.4, built by
+//	                                 scripts/images.sh (or LEADWORKER_IT_KAFKA_IMAGE); skips without
+//	                                 a Docker API or the image (container_test.go)
 //	neither                          the embedded franz-go kfake broker, one per test
 //
 // The suite never uses KAFKA_BROKERS, which a user running leadworker may
 // have exported for the worker itself.
+//
+// LEADWORKER_IT_COMPOSE=1 runs docker-compose.yml end to end (compose_e2e_test.go). Container
+// tests that cannot run skip with one line; LEADWORKER_REQUIRE_CONTAINERS=1 makes them fail.
 //
 // LEADWORKER_IT_KAFKA_SCRIPT=path/to/scripts/kafka-local.sh enables the broker-outage test,
 // which stops and starts that external broker.

@@ -2,7 +2,7 @@
 # Run a REAL single-node Apache Kafka 4.x broker (KRaft, broker+controller in one JVM)
 # from Maven Central jars, without Docker.
 #
-# Usage: scripts/kafka-local.sh start|stop|status|restart|logs|clean
+# Usage: scripts/kafka-local.sh start|stop|status|restart|logs|clean|jars
 #
 #   start    resolve jars (first time only), write config, format storage (-g), start the
 #            broker in the background and wait until it serves requests. The LAST line on
@@ -14,6 +14,8 @@
 #   restart  stop + start (data kept).
 #   logs     print the tail of the broker log (for CI failure output).
 #   clean    stop, then delete the run state (data + logs + config). Jar cache is kept.
+#   jars     resolve the jars only (no Java needed); the LAST line on stdout is their directory
+#            (scripts/images.sh copies them into the Kafka image).
 #
 # Environment (all optional):
 #   KAFKA_VERSION          org.apache.kafka:kafka_2.13 version       (default 4.4.0)
@@ -407,8 +409,9 @@ case ${1:-} in
   restart) cmd_stop; cmd_start ;;
   logs)    print_log_tail "$KAFKA_LOG_LINES" 2>&1 ;;
   clean)   cmd_clean ;;
+  jars)    ensure_jars; echo "$LIB_DIR" ;;
   *)
-    echo "usage: $0 start|stop|status|restart|logs|clean" >&2
+    echo "usage: $0 start|stop|status|restart|logs|clean|jars" >&2
     exit 2
     ;;
 esac
