@@ -158,7 +158,8 @@ func (o *Options) setDefaults() {
 		o.SessionTimeout = 30 * time.Second
 	}
 	if o.HeartbeatInterval == 0 {
-		o.HeartbeatInterval = 3 * time.Second
+		// A third of the session at most, as Kafka recommends, and 3s at most.
+		o.HeartbeatInterval = min(3*time.Second, o.SessionTimeout/3)
 	}
 	if o.RebalanceTimeout == 0 {
 		o.RebalanceTimeout = 30 * time.Second

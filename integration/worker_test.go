@@ -42,6 +42,9 @@ func workerEnv(b *broker, tp topics, fake *mykaarmatest.Server, extra map[string
 		"RETRY_MAX_INTERVAL":     "1s",
 		"RETRY_MAX_ELAPSED":      "2m",
 		"DRAIN_TIMEOUT":          "10s",
+		// A SIGKILLed member's partitions move after this: Kafka's and the
+		// embedded broker's smallest allowed session.
+		"KAFKA_SESSION_TIMEOUT": "6s",
 	}
 	for k, v := range extra {
 		if v == "" {

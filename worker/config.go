@@ -80,6 +80,11 @@ type Config struct {
 	AnsweredScanMaxRecords int
 	AnsweredScanTimeout    time.Duration
 	DrainTimeout           time.Duration
+	// SessionTimeout is how long the group waits for a member that stopped
+	// answering (a SIGKILL, a lost network) before its partitions move
+	// (KAFKA_SESSION_TIMEOUT); the brokers' group.min/max.session.timeout.ms
+	// bound it.
+	SessionTimeout time.Duration
 
 	Kafka consumer.Security
 
@@ -123,6 +128,7 @@ func DefaultConfig() Config {
 		AnsweredScanMaxRecords: 100000,
 		AnsweredScanTimeout:    10 * time.Second,
 		DrainTimeout:           15 * time.Second,
+		SessionTimeout:         30 * time.Second,
 
 		Guards: GuardConfig{
 			Circuit:     guard.CircuitOptions{Consecutive: 10, Ratio: 0.8, WindowCalls: 20, Window: 30 * time.Second, MinEvents: 3},

@@ -25,6 +25,7 @@ func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]
 		MaxBufferedBytes: cfg.MaxBufferedBytes,
 		DLQWriteGiveUp:   cfg.DLQWriteGiveUp,
 		DrainTimeout:     cfg.DrainTimeout,
+		SessionTimeout:   cfg.SessionTimeout,
 
 		CommitDelay:            cfg.CommitDelay,
 		MaxCommitMetadataBytes: cfg.CommitMetadataMaxBytes,

@@ -51,6 +51,7 @@ func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
 		AnsweredScanMaxRecords: e.integer("ANSWERED_SCAN_MAX_RECORDS", d.AnsweredScanMaxRecords, 0),
 		AnsweredScanTimeout:    e.duration("ANSWERED_SCAN_TIMEOUT", d.AnsweredScanTimeout),
 		DrainTimeout:           e.duration("DRAIN_TIMEOUT", d.DrainTimeout),
+		SessionTimeout:         e.duration("KAFKA_SESSION_TIMEOUT", d.SessionTimeout),
 	}
 	loadKafka(e, d, &c)
 	if len(c.Brokers) == 0 {

@@ -72,6 +72,8 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		{name: "ignore list", set: map[string]string{"MATCH_IGNORE_CONTACTS": "6505550000, noreply@dealer.example", "MATCH_REQUIRE_FIRST_NAME": "true"}},
 		{name: "missing ignore file", set: map[string]string{"MATCH_IGNORE_CONTACTS_FILE": "/nonexistent/list"}, want: "MATCH_IGNORE_CONTACTS_FILE"},
 		{name: "bad first-name switch", set: map[string]string{"MATCH_REQUIRE_FIRST_NAME": "maybe"}, want: "MATCH_REQUIRE_FIRST_NAME"},
+		{name: "bad session timeout", set: map[string]string{"KAFKA_SESSION_TIMEOUT": "a while"}, want: "KAFKA_SESSION_TIMEOUT"},
+		{name: "short session", set: map[string]string{"KAFKA_SESSION_TIMEOUT": "6s"}},
 		{name: "bad give-up", set: map[string]string{"DLQ_WRITE_GIVE_UP": "never"}, want: "DLQ_WRITE_GIVE_UP"},
 	}
 	for _, tt := range tests {
