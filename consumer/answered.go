@@ -455,9 +455,12 @@ func (p *partition) skipAnswered(r *record) bool {
 		return false
 	}
 	topic, part, off := r.msg.origin()
-	if !s.take(topicPartition{topic, part}, off) && !p.c.answeredNow.has(r.msg.origin()) {
+	if !s.take(topicPartition{topic, part}, off) && !p.c.answeredNow.has(topic, part, off) {
 		return false
 	}
+	// A route record can come more than once (redelivered, and routed again
+	// by a route stage that crashed): the next copy must be skipped too.
+	p.c.answeredNow.add(topic, part, off)
 	p.wm.finish(r.offset)
 	p.kick()
 	p.c.recovery.skipped.Add(1)

@@ -67,3 +67,28 @@ func TestRoutedTwiceAnsweredOnce(t *testing.T) {
 		t.Errorf("SkippedAnswered = %d; want 5", got)
 	}
 }
+
+// TestAnsweredOriginSkippedEveryTime: after a crash a route record can come
+// twice (redelivered, and routed again by the route stage); when the scan
+// found its origin answered, every copy is skipped, not just the first.
+func TestAnsweredOriginSkippedEveryTime(t *testing.T) {
+	opts := baseOptions("127.0.0.1:1", "g.route", newEcho())
+	opts.Topics, opts.Routed = []string{"leadworker.route"}, true
+	p := testPartition(t, opts)
+	p.rec.scan = &answeredScan{done: make(chan struct{}), found: map[topicPartition]map[int64]struct{}{
+		{inTopic, 3}: {100: {}},
+	}}
+	close(p.rec.scan.done)
+	for i, offset := range []int64{7, 12} {
+		r := &record{offset: offset, msg: Message{Topic: inTopic, Partition: 3, Offset: 100, Routed: true}}
+		p.wm.add(offset, time.Now())
+		if !p.skipAnswered(r) {
+			t.Errorf("copy %d of an answered origin was not skipped", i+1)
+		}
+	}
+	other := &record{offset: 13, msg: Message{Topic: inTopic, Partition: 3, Offset: 101, Routed: true}}
+	p.wm.add(13, time.Now())
+	if p.skipAnswered(other) {
+		t.Error("an origin without an output was skipped")
+	}
+}
