@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -18,18 +19,34 @@ import (
 // answered (output written) before the kill are not sent to myKaarma again, even when their
 // offsets were not committed yet. Only events in flight at the kill (lead saved, no output yet)
 // may be saved twice.
+//
+// It runs with identity routing off, where the events a worker answered come from the input
+// partitions it owned and the number it must skip can be counted exactly; the Routed variants
+// run the same with routing on.
 func TestSIGKILLDoesNotRepeatAnsweredLeads(t *testing.T) {
-	killAndTakeOver(t, false)
+	killAndTakeOver(t, false, false)
+}
+
+// TestSIGKILLDoesNotRepeatAnsweredLeadsRouted: the same with identity routing on. The process
+// stage's partitions are route partitions, so which events the dead worker had answered cannot
+// be told from the input; any lead saved twice must still have been in flight at the kill.
+func TestSIGKILLDoesNotRepeatAnsweredLeadsRouted(t *testing.T) {
+	killAndTakeOver(t, false, true)
 }
 
 // TestSIGKILLAnsweredLeadsMoveToAnotherReplica runs two replicas and kills one: the survivor
 // takes over the dead replica's partitions and skips their answered events, reading the same
 // commit metadata.
 func TestSIGKILLAnsweredLeadsMoveToAnotherReplica(t *testing.T) {
-	killAndTakeOver(t, true)
+	killAndTakeOver(t, true, false)
 }
 
-func killAndTakeOver(t *testing.T, replicas bool) {
+// TestSIGKILLAnsweredLeadsMoveToAnotherReplicaRouted: the same with identity routing on.
+func TestSIGKILLAnsweredLeadsMoveToAnotherReplicaRouted(t *testing.T) {
+	killAndTakeOver(t, true, true)
+}
+
+func killAndTakeOver(t *testing.T, replicas, routing bool) {
 	b := newBroker(t)
 	tp := newTopics(t, b, 4)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
@@ -37,7 +54,7 @@ func killAndTakeOver(t *testing.T, replicas bool) {
 	fake.AddFault(mykaarmatest.Fault{Latency: 20 * time.Millisecond})
 	out := collect(t, b, tp)
 	wl := newWorkload(t, tp, 300)
-	env := workerEnv(b, tp, fake, map[string]string{"MAX_IN_FLIGHT": "4"})
+	env := workerEnv(b, tp, fake, map[string]string{"MAX_IN_FLIGHT": "4", "IDENTITY_ROUTING": strconv.FormatBool(routing)})
 
 	first := startWorker(t, "worker-1", env)
 	var other *workerProc
@@ -72,14 +89,15 @@ func killAndTakeOver(t *testing.T, replicas bool) {
 	}
 	for _, o := range results {
 		p, off := o.Result.Source.Partition, o.Result.Source.Offset
-		if owned[p] && atKill[p] >= 0 && off >= atKill[p] {
+		if !routing && owned[p] && atKill[p] >= 0 && off >= atKill[p] {
 			wantSkipped++
 		}
 	}
 	byLead := leadEvents(t, wl)
 	var inFlight []string // leads the dead worker saved whose event had no output
 	for id := range leadsAtKill {
-		if e, ok := byLead[id]; ok && owned[e.Partition] && !answered[e.ID] {
+		// With routing the dead worker's process stage held events of every input partition.
+		if e, ok := byLead[id]; ok && (routing || owned[e.Partition]) && !answered[e.ID] {
 			inFlight = append(inFlight, id)
 		}
 	}
@@ -102,7 +120,7 @@ func killAndTakeOver(t *testing.T, replicas bool) {
 		if sumCommitted(committedOffsets(t, b, tp)) != int64(len(wl.Events)) {
 			return errors.New("not every offset committed")
 		}
-		if got := skippedLogged(next); got != wantSkipped {
+		if got := skippedLogged(next); !routing && got != wantSkipped {
 			return errors.New("skipped answered logged " + itoa(got) + "; want " + itoa(wantSkipped))
 		}
 		return nil
