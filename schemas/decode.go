@@ -26,6 +26,22 @@ import (
 // Lead (eventType "lead") or Customer (eventType "customer") is set; DealerUUID and Vehicles
 // are set only for the event type that defines them.
 func Decode(b []byte) (*Event, error) {
+	return decode(b, true)
+}
+
+// DecodeValidated decodes b, which Decode has already accepted (in an earlier
+// stage of the pipeline, such as leadworker's route stage, which forwards the
+// bytes unchanged), into the same Event Decode returns, without validating it
+// against its schema again. It still rejects input that is not a JSON object
+// with a known eventType, but it does not check the schema: use it only on
+// bytes that passed Decode.
+func DecodeValidated(b []byte) (*Event, error) {
+	return decode(b, false)
+}
+
+// decode parses b, checks it against its event type's schema and for
+// unusable text when validate is set, and decodes it.
+func decode(b []byte, validate bool) (*Event, error) {
 	v, err := parse(b)
 	if err != nil {
 		return nil, err
@@ -38,40 +54,15 @@ func Decode(b []byte) (*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	problems := append(validate(s, obj), textProblems(b, eventType)...)
-	if len(problems) > 0 {
-		return nil, newValidationError(problems...)
+	if validate {
+		if problems := append(validateSchema(s, obj), textProblems(b, eventType)...); len(problems) > 0 {
+			return nil, newValidationError(problems...)
+		}
 	}
 	ev, err := toEvent(b, obj, eventType)
 	if err != nil {
 		// The schema admits only values that decode; this is a bug, reported as a problem so
 		// that the record is dead-lettered rather than lost.
-		return nil, newValidationError(Problem{Message: "decode: " + err.Error()})
-	}
-	return ev, nil
-}
-
-// DecodeValidated decodes b, which Decode has already accepted (in an earlier
-// stage of the pipeline, such as leadworker's route stage, which forwards the
-// bytes unchanged), into the same Event Decode returns, without validating it
-// against its schema again. It still rejects input that is not a JSON object
-// with a known eventType, but it does not check the schema: use it only on
-// bytes that passed Decode.
-func DecodeValidated(b []byte) (*Event, error) {
-	v, err := parse(b)
-	if err != nil {
-		return nil, err
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil, newValidationError(Problem{Message: "not a JSON object: got " + jsonType(v)})
-	}
-	_, eventType, err := schemaFor(obj)
-	if err != nil {
-		return nil, err
-	}
-	ev, err := toEvent(b, obj, eventType)
-	if err != nil {
 		return nil, newValidationError(Problem{Message: "decode: " + err.Error()})
 	}
 	return ev, nil

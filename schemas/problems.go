@@ -20,8 +20,8 @@ var patternMessages = map[string]string{
 	LeadEventSchema + "#/$defs/lead/properties/lastContactDate": "not a valid date: want yyyy-MM-dd HH:mm:ss followed by Z or an offset like +0000",
 }
 
-// validate validates v against s and returns the problems found, or nil.
-func validate(s *jsonschema.Schema, v any) []Problem {
+// validateSchema validates v against s and returns the problems found, or nil.
+func validateSchema(s *jsonschema.Schema, v any) []Problem {
 	err := s.Validate(v)
 	if err == nil {
 		return nil

@@ -22,7 +22,7 @@ func ValidateResult(r *Result) error {
 	if err != nil {
 		return newValidationError(Problem{Message: "marshal: " + err.Error()})
 	}
-	problems := validate(compiledSchemas().result, v)
+	problems := validateSchema(compiledSchemas().result, v)
 	if r.ProcessedAt.IsZero() {
 		problems = append(problems, Problem{Path: "/processedAt", Message: "must be set"})
 	}
