@@ -2,7 +2,6 @@ package logmask
 
 import (
 	"io"
-	"slices"
 
 	"github.com/sirupsen/logrus"
 )
@@ -23,16 +22,16 @@ func NewFormatter(inner logrus.Formatter, secrets ...string) *Formatter {
 
 // Format masks a copy of e and formats it with the inner formatter. e is not changed.
 func (f *Formatter) Format(e *logrus.Entry) ([]byte, error) {
-	known := &personal{}
+	var known []matcher
 	for _, v := range e.Data {
 		if p, ok := v.(*personal); ok {
-			known.matchers = append(known.matchers, p.matchers...)
+			known = append(known, p.compiled()...)
 		}
 	}
-	slices.SortStableFunc(known.matchers, func(a, b matcher) int { return a.order - b.order })
+	sortMatchers(known)
 	mask := func(key, s string) string {
 		s = f.secrets.redact(s)
-		s = known.mask(s)
+		s = maskKnown(known, s)
 		if !IsIdentifierField(key) {
 			s = maskFreeText(s)
 		}

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/sirupsen/logrus"
@@ -13,8 +14,31 @@ import (
 // removes it from the output; any other formatter prints "[masked]" for it.
 const personalKey = "logmask.personal"
 
-// personal is the set of known personal values of one event, as matchers. It is immutable.
-type personal struct{ matchers []matcher }
+// personal is the set of known personal values of one event. Their matchers are compiled on
+// first use, so an entry that is never formatted (its level is off) costs no regexp. It is
+// immutable and safe for concurrent use.
+type personal struct {
+	values   []string
+	once     sync.Once
+	matchers []matcher // set by compiled
+}
+
+// compiled returns the matchers of p's values, emails first, then phones, then names.
+func (p *personal) compiled() []matcher {
+	p.once.Do(func() {
+		for _, v := range p.values {
+			if m, ok := newMatcher(v); ok {
+				p.matchers = append(p.matchers, m)
+			}
+		}
+		sortMatchers(p.matchers)
+	})
+	return p.matchers
+}
+
+func sortMatchers(ms []matcher) {
+	slices.SortStableFunc(ms, func(a, b matcher) int { return a.order - b.order })
+}
 
 type matcher struct {
 	re    *regexp.Regexp // on folded text
@@ -51,15 +75,10 @@ func WithPersonal(log logrus.FieldLogger, values ...string) logrus.FieldLogger {
 	p := &personal{}
 	if e, ok := log.(*logrus.Entry); ok {
 		if old, ok := e.Data[personalKey].(*personal); ok {
-			p.matchers = append(p.matchers, old.matchers...)
+			p.values = append(p.values, old.values...)
 		}
 	}
-	for _, v := range values {
-		if m, ok := newMatcher(v); ok {
-			p.matchers = append(p.matchers, m)
-		}
-	}
-	slices.SortStableFunc(p.matchers, func(a, b matcher) int { return a.order - b.order })
+	p.values = append(p.values, values...)
 	return log.WithField(personalKey, p)
 }
 
@@ -101,8 +120,11 @@ func isPhone(v string) bool {
 }
 
 // mask masks the known values in text.
-func (p *personal) mask(text string) string {
-	for _, m := range p.matchers {
+func (p *personal) mask(text string) string { return maskKnown(p.compiled(), text) }
+
+// maskKnown masks in text what the matchers ms find.
+func maskKnown(ms []matcher, text string) string {
+	for _, m := range ms {
 		text = fold(text).replace(m.re, func(s string, a, b int) (string, bool) {
 			if !standsAlone(s, a, b) {
 				return "", false
