@@ -5,7 +5,7 @@
 // failures are injected with AddFault, FailNext, DenyScope and SetCredentials. Everything is safe
 // for concurrent use.
 //
-// # Behaviour (follows /shared/mykaarma-api.md and seeds 000 and 003)
+// # Behaviour (follows myKaarma's "How to search and create a customer" and "How to save a lead")
 //
 //   - Every API call needs HTTP Basic credentials (Options.Username, Options.Password, default
 //     "test-user"/"test-pass"); wrong or missing ones get 401 with the framework body
@@ -38,7 +38,7 @@
 //     value keeps the stored one); isBusiness is always replaced. Vehicles matched by uuid or VIN
 //     (case-insensitive) get their non-empty fields updated, others are added with a new uuid,
 //     none is deleted. The response is {"errors":[],"warnings":[...],"customerUuid":...}.
-//   - Save lead: seed 003's required fields are checked (dealerDetails.source MMC or BMW_SPARC;
+//   - Save lead: the required fields of "How to save a lead" are checked (dealerDetails.source MMC or BMW_SPARC;
 //     services non-empty, each with code and name, dueDate yyyy-MM-dd when set; status NEW;
 //     lastContactDate "yyyy-MM-dd HH:mm:ss" followed by Z or an offset like +0000; leadType
 //     RECALL or SERVICE_DEMAND); a violation gets 400 with the framework body. The verdict is
