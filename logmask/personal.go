@@ -119,9 +119,6 @@ func isPhone(v string) bool {
 	})
 }
 
-// mask masks the known values in text.
-func (p *personal) mask(text string) string { return maskKnown(p.compiled(), text) }
-
 // maskKnown masks in text what the matchers ms find.
 func maskKnown(ms []matcher, text string) string {
 	for _, m := range ms {
