@@ -220,8 +220,8 @@ func TestResultsOnJavaPartitions(t *testing.T) {
 	out := collectRaw(t, b, tp.Result, tp.DLQ)
 	wl := newWorkload(t, tp, 40)
 	recs := toRecords(wl.Events, 0)
-	for i := range 6 {
-		recs = append(recs, &kgo.Record{Key: []byte(fmt.Sprintf("bad-%s-%d", s, i)), Value: []byte("not json"), Partition: 0})
+	for _, key := range keysCovering(t, "bad-"+s, dlqParts, 6) {
+		recs = append(recs, &kgo.Record{Key: key, Value: []byte("not json"), Partition: 0})
 	}
 	w := startWorker(t, "worker", workerEnv(b, tp, fake, nil))
 	produceRecords(t, b, withTopic(recs, tp.Input))
@@ -245,4 +245,29 @@ func TestResultsOnJavaPartitions(t *testing.T) {
 		}
 	}
 	t.Logf("results=%d dead_letters=%d", len(results), len(dlq))
+}
+
+// keysCovering returns n keys starting with prefix whose murmur2 partitions, among parts, cover
+// every partition (n >= parts), so a test that asserts spread does not depend on which random
+// suffix the run drew.
+func keysCovering(t *testing.T, prefix string, parts, n int) [][]byte {
+	t.Helper()
+	if n < parts {
+		t.Fatalf("keysCovering: %d keys cannot cover %d partitions", n, parts)
+	}
+	var keys [][]byte
+	covered := map[int]bool{}
+	for i := 0; len(keys) < n; i++ {
+		if i > 10000 {
+			t.Fatalf("keysCovering: no cover of %d partitions in 10000 candidates", parts)
+		}
+		key := []byte(fmt.Sprintf("%s-%d", prefix, i))
+		p := javaPartition(key, parts)
+		if covered[p] && len(covered) < parts && n-len(keys) <= parts-len(covered) {
+			continue // the remaining slots are needed for partitions not yet covered
+		}
+		covered[p] = true
+		keys = append(keys, key)
+	}
+	return keys
 }
