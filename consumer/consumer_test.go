@@ -182,6 +182,7 @@ func TestCommitNeverPassesAnUnfinishedRecord(t *testing.T) {
 	waitFor(t, 30*time.Second, "every other record handled", func() bool { return g.echo.distinct() == 9 })
 	// Give the committer several chances to (wrongly) pass offset 3.
 	waitFor(t, 30*time.Second, "results of the others written", func() bool { return len(readAll(t, addr, outTopic, 9, time.Second)) == 9 })
+	waitFor(t, 30*time.Second, "offsets 0-2 committed", func() bool { return committed(t, addr, "g-crash", inTopic)[0] == 3 })
 	time.Sleep(5 * opts.CommitInterval) // not synchronisation: lets wrong commits happen if they would
 	if got := committed(t, addr, "g-crash", inTopic)[0]; got != 3 {
 		t.Fatalf("committed = %d with offset 3 unfinished; want 3", got)

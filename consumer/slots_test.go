@@ -163,10 +163,16 @@ func TestHandlerConcurrencyBounded(t *testing.T) {
 		fullOnce     sync.Once
 	)
 	minInFlight.Store(1 << 30)
-	// Only a deadline: if concurrency never reaches the limit, the first
-	// calls stop waiting for it and the test fails on most != maxInFlight.
-	fullDeadline := time.AfterFunc(10*time.Second, func() { fullOnce.Do(func() { close(full) }) })
-	defer fullDeadline.Stop()
+	// Only a deadline, started by the first call so that joining the group and
+	// the first fetch do not use it up: if concurrency never reaches the limit,
+	// the first calls stop waiting for it and the test fails on most != maxInFlight.
+	var deadlineOnce sync.Once
+	var fullDeadline atomic.Pointer[time.Timer]
+	defer func() {
+		if tm := fullDeadline.Load(); tm != nil {
+			tm.Stop()
+		}
+	}()
 
 	h := newEcho()
 	handler := HandlerFunc(func(ctx context.Context, m *Message) (Outcome, error) {
@@ -175,6 +181,9 @@ func TestHandlerConcurrencyBounded(t *testing.T) {
 		case <-ctx.Done():
 			return Outcome{}, ctx.Err()
 		}
+		deadlineOnce.Do(func() {
+			fullDeadline.Store(time.AfterFunc(10*time.Second, func() { fullOnce.Do(func() { close(full) }) }))
+		})
 		now := inside.Add(1)
 		defer inside.Add(-1)
 		raise(&most, now)

@@ -375,7 +375,9 @@ func TestHandleCreateDroppedAfterApply(t *testing.T) {
 
 func TestHandleCreateHangs(t *testing.T) {
 	t.Parallel()
-	f := setup(t, 100*time.Millisecond, RetryOptions{})
+	// The timeout bounds every call, not just the hanging create: under -race on a busy
+	// machine a shorter one lets an ordinary search time out and count as another attempt.
+	f := setup(t, time.Second, RetryOptions{})
 	f.srv.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpCreate, Hang: true, Times: 1})
 	out, err := f.h.Handle(t.Context(), customerEvent(doe()))
 	if err != nil {

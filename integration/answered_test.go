@@ -60,11 +60,17 @@ func killAndTakeOver(t *testing.T, replicas, routing bool) {
 	var other *workerProc
 	if replicas {
 		other = startWorker(t, "replica-2", env)
+		stages := []string{"process"}
+		if routing {
+			stages = []string{"route", "process"}
+		}
 		if err := waitFor(60*time.Second, func() error {
-			g1, p1 := lastJoin(first)
-			g2, p2 := lastJoin(other)
-			if g1 != g2 || p1 == 0 || p2 == 0 {
-				return errors.New("the two replicas do not share a generation yet")
+			for _, stage := range stages {
+				g1, p1 := lastJoin(first, stage)
+				g2, p2 := lastJoin(other, stage)
+				if g1 != g2 || p1 == 0 || p2 == 0 {
+					return errors.New("the two replicas do not share a generation of stage " + strconv.Quote(stage) + " yet")
+				}
 			}
 			return nil
 		}); err != nil {
@@ -74,42 +80,51 @@ func killAndTakeOver(t *testing.T, replicas, routing bool) {
 	produce(t, b, tp.Input, wl.Events, 30*time.Second)
 	out.waitOutputs(t, 60, 60*time.Second)
 	first.kill()
+	killed := time.Now() // after the process has exited: every request it sent arrived before
 
 	// What the killed worker left: its partitions, their committed offsets, the outputs and
-	// the leads it saved. Read before anyone else can own its partitions.
+	// the leads it saved. Read before anyone else can own its partitions. A save that arrived
+	// before the kill may be recorded after it, so the leads are told by arrival time.
 	owned := partitionsLogged(first)
 	atKill := committedOffsets(t, b, tp)
-	leadsAtKill := savedLeads(fake)
 	waitCaughtUp(t, b, tp, out)
 	results, dlq := out.snapshot()
-	answered := map[string]bool{} // event ids with an output at the kill
+	answered := map[string]bool{} // event ids with an output written before the kill
 	var wantSkipped int           // of those, from the dead worker's partitions, above the commit
 	for _, o := range append(results, dlq...) {
-		answered[o.EventID] = true
+		// A surviving replica goes on writing; what it wrote after the kill answers nothing
+		// the dead worker had in flight.
+		if o.Time.Before(killed) {
+			answered[o.EventID] = true
+		}
 	}
 	for _, o := range results {
 		p, off := o.Result.Source.Partition, o.Result.Source.Offset
-		if !routing && owned[p] && atKill[p] >= 0 && off >= atKill[p] {
+		if !routing && o.Time.Before(killed) && owned[p] && atKill[p] >= 0 && off >= atKill[p] {
 			wantSkipped++
 		}
 	}
-	byLead := leadEvents(t, wl)
-	var inFlight []string // leads the dead worker saved whose event had no output
-	for id := range leadsAtKill {
-		// With routing the dead worker's process stage held events of every input partition.
-		if e, ok := byLead[id]; ok && (routing || owned[e.Partition]) && !answered[e.ID] {
-			inFlight = append(inFlight, id)
-		}
-	}
-	sort.Strings(inFlight)
-	t.Logf("SIGKILL after %d outputs; worker-1 owned partitions %v committed at %v; %d answered above the commit; %d leads in flight",
-		len(answered), sortedKeys(owned), atKill, wantSkipped, len(inFlight))
+	t.Logf("SIGKILL after %d outputs; worker-1 owned partitions %v committed at %v; %d answered above the commit",
+		len(answered), sortedKeys(owned), atKill, wantSkipped)
 
 	next := other
 	if !replicas {
 		next = startWorker(t, "worker-2", env)
 	}
 	tl := out.waitAll(t, IDs(wl.Events), 2*time.Minute, next)
+
+	// Leads saved before the kill whose event had no output were in flight; read now, when any
+	// save that arrived before the kill has long been recorded.
+	byLead := leadEvents(t, wl)
+	var inFlight []string
+	for id := range savedLeadsBefore(fake, killed) {
+		// With routing the dead worker's process stage held events of every input partition.
+		if e, ok := byLead[id]; ok && (routing || owned[e.Partition]) && !answered[e.ID] {
+			inFlight = append(inFlight, id)
+		}
+	}
+	sort.Strings(inFlight)
+	t.Logf("%d leads in flight at the kill", len(inFlight))
 	customers := checkCustomers(t, fake, wl.Dept, identities(wl.Events))
 	logCounts(t, tl, customers)
 	checkResults(t, out)
@@ -150,9 +165,15 @@ func killAndTakeOver(t *testing.T, replicas, routing bool) {
 
 // savedLeads counts the fake's successful POST /leads per leadId.
 func savedLeads(fake *mykaarmatest.Server) map[string]int {
+	return savedLeadsBefore(fake, time.Time{})
+}
+
+// savedLeadsBefore is savedLeads counting only requests that arrived before t (all when t is
+// zero).
+func savedLeadsBefore(fake *mykaarmatest.Server, t time.Time) map[string]int {
 	n := map[string]int{}
 	for _, r := range fake.Requests() {
-		if r.Op != mykaarmatest.OpLead || r.Status != http.StatusOK {
+		if r.Op != mykaarmatest.OpLead || r.Status != http.StatusOK || (!t.IsZero() && !r.Received.Before(t)) {
 			continue
 		}
 		var l struct {
@@ -198,10 +219,11 @@ func partitionsLogged(w *workerProc) map[int]bool {
 	return m
 }
 
-// lastJoin returns the generation and partition count of w's last "joined consumer group" line.
-func lastJoin(w *workerProc) (gen, partitions int) {
+// lastJoin returns the generation and partition count of w's last "joined consumer group" line
+// of stage ("route" or "process" with identity routing on, "" when the line names no stage).
+func lastJoin(w *workerProc, stage string) (gen, partitions int) {
 	for _, l := range w.stderr.lines() {
-		if l["msg"] == "joined consumer group" {
+		if s, _ := l["stage"].(string); l["msg"] == "joined consumer group" && s == stage {
 			g, _ := l["generation"].(float64)
 			p, _ := l["partitions"].(float64)
 			gen, partitions = int(g), int(p)

@@ -137,6 +137,9 @@ func TestBadInputDeadLettered(t *testing.T) {
 	tl := tally{sent: len(evs), results: len(results), deadLetters: len(dlq), duplicates: len(results) + len(dlq) - len(keys)}
 	customers := checkCustomers(t, fake, newWorkloadDept(valid), identities([]event{valid}))
 	logCounts(t, tl, customers)
+	// The line is logged after the broker acknowledged the dead letter, so it can trail the
+	// record: wait for it, then check there are no more.
+	waitLogCount(t, w, "dead-lettered", len(bad), 30*time.Second)
 	if n := w.count("dead-lettered"); n != len(bad) {
 		t.Errorf("%d \"dead-lettered\" log lines; want %d", n, len(bad))
 	}

@@ -23,6 +23,7 @@ type output struct {
 	Headers   map[string]string
 	EventID   string // the result's eventId, or the dead letter's event.id header
 	Result    *resultValue
+	Time      time.Time // the record's timestamp: when the worker wrote it
 }
 
 // resultValue is the part of a result record the tests check.
@@ -88,7 +89,7 @@ func collect(t *testing.T, b *broker, tp topics) *collector {
 }
 
 func (c *collector) add(isResult bool, m kafka.Message) {
-	o := output{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value, Headers: map[string]string{}}
+	o := output{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value, Headers: map[string]string{}, Time: m.Time}
 	for _, h := range m.Headers {
 		o.Headers[h.Key] = string(h.Value)
 	}

@@ -18,7 +18,7 @@ import (
 // is dead-lettered.
 func TestRebalanceWithTwoStages(t *testing.T) {
 	rs := startReplicas(t, true, 10*time.Millisecond, map[string]string{"MAX_IN_FLIGHT": "4"})
-	pool := newTwins(t, 1500, 900, rs.tp.Partitions, func(int, int) int { return -1 })
+	pool := newTwins(t, 4000, 2400, rs.tp.Partitions, func(int, int) int { return -1 })
 	st := streamTwins(rs, pool.Events, 4, 50*time.Millisecond)
 	t.Cleanup(func() { st.stop() })
 

@@ -10,6 +10,7 @@ import (
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/sandbox"
 	"github.com/leadworker/leadworker/schemas"
+	"github.com/leadworker/leadworker/worker"
 )
 
 // TestOneLastNameDoesNotSerialiseUnrelatedCustomers: identity routing puts
@@ -17,7 +18,9 @@ import (
 // share no customerKey, phone, email or VIN are still handled at the same
 // time there: both are inside myKaarma at once.
 func TestOneLastNameDoesNotSerialiseUnrelatedCustomers(t *testing.T) {
-	p := startPipeline(t, nil)
+	// Each hang lasts one call timeout: a long one leaves the second Smith time to arrive
+	// while the first is still hanging, however slow the machine.
+	p := startPipeline(t, func(c *worker.Config) { c.CallTimeout = 10 * time.Second })
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	smiths := leadEvents(t, "smith", 2)

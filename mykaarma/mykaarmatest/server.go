@@ -65,7 +65,10 @@ type Request struct {
 	// credentials): trace context (traceparent, tracestate), User-Agent.
 	Header http.Header
 	Status int // status answered; 0 when no response was sent (hang, drop)
-	At     time.Time
+	// Received is when the request arrived; At is when it was answered (or dropped) and
+	// recorded. A request that arrives before its client dies can be recorded after.
+	Received time.Time
+	At       time.Time
 }
 
 // Server is the fake. It is an http.Handler; NewServer also serves it on loopback.
@@ -240,7 +243,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
 	hdr := r.Header.Clone()
 	hdr.Del("Authorization")
-	rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body, Header: hdr, Op: OpNone}
+	rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body, Header: hdr, Op: OpNone, Received: s.opts.Now()}
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
 		rec.Status = sw.status
