@@ -2,12 +2,15 @@ package worker
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/handlers"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/contrib/propagators/autoprop"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
@@ -41,7 +44,8 @@ const (
 type Option func(*options)
 
 type options struct {
-	tp trace.TracerProvider
+	tp          trace.TracerProvider
+	propagators []string
 }
 
 // WithTracerProvider makes the worker's spans with tp: one per event, its
@@ -50,6 +54,16 @@ type options struct {
 // is still passed on to myKaarma and to the output records.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(o *options) { o.tp = tp }
+}
+
+// WithPropagators sets the trace-context formats by their OTEL_PROPAGATORS
+// names: tracecontext, baggage, b3, b3multi, jaeger, xray, ottrace, or none.
+// The worker reads every one of them from input records, and writes each but
+// baggage to myKaarma requests and output records. New fails on an unknown
+// name. Without it (or with no names) the worker reads tracecontext and
+// baggage, and writes tracecontext.
+func WithPropagators(names ...string) Option {
+	return func(o *options) { o.propagators = names }
 }
 
 // tracing is the worker's use of OpenTelemetry. Trace context is read from
@@ -69,15 +83,45 @@ type tracing struct {
 	out    propagation.TextMapPropagator
 }
 
-func newTracing(tp trace.TracerProvider) *tracing {
-	t := &tracing{
-		in:  propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}),
-		out: propagation.TraceContext{},
+func newTracing(tp trace.TracerProvider, propagators []string) (*tracing, error) {
+	in, out, err := textMapPropagators(propagators)
+	if err != nil {
+		return nil, err
 	}
+	t := &tracing{in: in, out: out}
 	if tp != nil {
 		t.tp, t.tracer = tp, tp.Tracer(TracerName)
 	}
-	return t
+	return t, nil
+}
+
+// textMapPropagators returns the propagator that reads names from input
+// records and the one that writes them, baggage excepted, to what the worker
+// sends. Names are trimmed; empty ones are ignored.
+func textMapPropagators(names []string) (in, out propagation.TextMapPropagator, err error) {
+	var read, write []string
+	for _, n := range names {
+		n = strings.ToLower(strings.TrimSpace(n))
+		if n == "" {
+			continue
+		}
+		read = append(read, n)
+		if n != "baggage" {
+			write = append(write, n)
+		}
+	}
+	if len(read) == 0 {
+		read, write = []string{"tracecontext", "baggage"}, []string{"tracecontext"}
+	}
+	if in, err = autoprop.TextMapPropagator(read...); err != nil {
+		return nil, nil, fmt.Errorf("trace propagators %q (OTEL_PROPAGATORS): %w", strings.Join(read, ","), err)
+	}
+	// write is read without baggage: its names are known. Without any, it
+	// is the no-op propagator.
+	if out, err = autoprop.TextMapPropagator(write...); err != nil {
+		return nil, nil, fmt.Errorf("trace propagators %q: %w", strings.Join(write, ","), err)
+	}
+	return in, out, nil
 }
 
 // headerCarrier reads trace context from Kafka record headers.

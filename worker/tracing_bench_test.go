@@ -70,13 +70,13 @@ func BenchmarkProcessorTracing(b *testing.B) {
 		run(b, newProcessor(nil))
 	})
 	b.Run("export-off", func(b *testing.B) {
-		tr := newTracing(nil)
+		tr := mustTracing(b, nil)
 		run(b, tr.stage(newProcessor(tr.tracer), "process", "leadworker", ""))
 	})
 	b.Run("sampled", func(b *testing.B) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}), sdktrace.WithSampler(sdktrace.AlwaysSample()))
 		defer tp.Shutdown(context.Background())
-		tr := newTracing(tp)
+		tr := mustTracing(b, tp)
 		run(b, tr.stage(newProcessor(tr.tracer), "process", "leadworker", ""))
 	})
 	// The tracing alone: the event's span around a handler that only does
@@ -99,13 +99,13 @@ func BenchmarkProcessorTracing(b *testing.B) {
 		run(b, tracingOnly(nil))
 	})
 	b.Run("tracing-only/export-off", func(b *testing.B) {
-		tr := newTracing(nil)
+		tr := mustTracing(b, nil)
 		run(b, tr.stage(tracingOnly(tr.tracer), "process", "leadworker", ""))
 	})
 	b.Run("tracing-only/sampled", func(b *testing.B) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}), sdktrace.WithSampler(sdktrace.AlwaysSample()))
 		defer tp.Shutdown(context.Background())
-		tr := newTracing(tp)
+		tr := mustTracing(b, tp)
 		run(b, tr.stage(tracingOnly(tr.tracer), "process", "leadworker", ""))
 	})
 }
@@ -117,4 +117,14 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// mustTracing is newTracing with the default propagators.
+func mustTracing(b *testing.B, tp trace.TracerProvider) *tracing {
+	b.Helper()
+	tr, err := newTracing(tp, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tr
 }

@@ -280,3 +280,70 @@ func TestTraceStartsWithoutProducer(t *testing.T) {
 		t.Errorf("no root span route crm.events in the result's trace %s", traceOf(tps[0]))
 	}
 }
+
+// headerValues returns the values of m's headers named key.
+func headerValues(m kafka.Message, key string) []string {
+	var out []string
+	for _, h := range m.Headers {
+		if h.Key == key {
+			out = append(out, string(h.Value))
+		}
+	}
+	return out
+}
+
+// With OTEL_PROPAGATORS=b3 the worker reads a Zipkin producer's single b3
+// header and writes b3, not traceparent, to myKaarma and its outputs.
+func TestTracePropagatorsB3(t *testing.T) {
+	p := startPipeline(t, nil, worker.WithPropagators("b3"))
+	lead := leadEvents(t, "b3", 1)[0]
+	lead.Headers = map[string]string{"b3": producerTrace + "-" + producerSpan + "-1"}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := sandbox.Produce(ctx, p.cfg, []sandbox.Sample{lead}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.outputs.WaitFor(ctx, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	results, _ := p.outputs.Snapshot()
+	if b3 := headerValues(results[0], "b3"); len(b3) != 1 || !strings.HasPrefix(b3[0], producerTrace+"-"+producerSpan+"-") {
+		t.Errorf("result b3 headers = %q; want one in trace %s", b3, producerTrace)
+	}
+	if tps := traceparents(results[0]); len(tps) != 0 {
+		t.Errorf("result traceparents = %q; want none with b3 only", tps)
+	}
+	if len(p.fake.Requests()) == 0 {
+		t.Fatal("no myKaarma calls")
+	}
+	for _, r := range p.fake.Requests() {
+		if !strings.HasPrefix(r.Header.Get("b3"), producerTrace+"-") || r.Header.Get("traceparent") != "" {
+			t.Errorf("%s %s b3 = %q traceparent = %q; want trace %s in b3 only", r.Method, r.Path, r.Header.Get("b3"), r.Header.Get("traceparent"), producerTrace)
+		}
+	}
+}
+
+func TestPropagatorNames(t *testing.T) {
+	for _, tc := range []struct {
+		names []string
+		ok    bool
+	}{
+		{nil, true},
+		{[]string{"tracecontext", "baggage"}, true},
+		{[]string{" b3 ", "b3multi", "jaeger", "xray", "ottrace"}, true},
+		{[]string{"baggage"}, true}, // read only; nothing written
+		{[]string{"none"}, true},
+		{[]string{""}, true}, // OTEL_PROPAGATORS set empty: the default
+		{[]string{"tracecontext", "zipkin"}, false},
+	} {
+		cfg := sandbox.Config()
+		cfg.Brokers, cfg.BaseURL, cfg.Username, cfg.Password = []string{"127.0.0.1:1"}, "http://127.0.0.1:1", "u", "p"
+		_, err := worker.New(cfg, nil, nil, worker.WithPropagators(tc.names...))
+		if (err == nil) != tc.ok {
+			t.Errorf("New with propagators %q: err = %v; want ok %v", tc.names, err, tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "zipkin") {
+			t.Errorf("New with propagators %q: err = %v; want it to name the unknown one", tc.names, err)
+		}
+	}
+}

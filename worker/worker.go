@@ -38,7 +38,10 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client, opts ...Op
 	for _, opt := range opts {
 		opt(&o)
 	}
-	tr := newTracing(o.tp)
+	tr, err := newTracing(o.tp, o.propagators)
+	if err != nil {
+		return nil, err
+	}
 	if log == nil {
 		l := logrus.New()
 		l.Out = io.Discard

@@ -119,4 +119,11 @@ func TestRunWithBadConfigExits2(t *testing.T) {
 	if code := realMain([]string{"nope"}, &bytes.Buffer{}, &bytes.Buffer{}, lookupFrom(env)); code != 2 {
 		t.Errorf("unknown command exit = %d; want 2", code)
 	}
+
+	stderr.Reset()
+	env = minimalEnv()
+	env["OTEL_PROPAGATORS"] = "tracecontext,zipkin"
+	if code := realMain([]string{"run"}, &bytes.Buffer{}, &stderr, lookupFrom(env)); code != 2 || !strings.Contains(stderr.String(), "zipkin") {
+		t.Errorf("OTEL_PROPAGATORS=tracecontext,zipkin: exit = %d, stderr = %q; want 2 and the unknown name", code, stderr.String())
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -77,6 +78,9 @@ func runCommand(ctx context.Context, stderr io.Writer, lookup func(string) (stri
 		return 2
 	}
 	var opts []worker.Option
+	if v, ok := lookup("OTEL_PROPAGATORS"); ok {
+		opts = append(opts, worker.WithPropagators(strings.Split(v, ",")...))
+	}
 	if tp != nil {
 		opts = append(opts, worker.WithTracerProvider(tp))
 		defer func() {
