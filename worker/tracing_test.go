@@ -29,14 +29,32 @@ func traceHeaders() map[string]string {
 }
 
 // traceparents returns the values of m's traceparent headers.
-func traceparents(m kafka.Message) []string {
+func traceparents(m kafka.Message) []string { return headerValues(m, "traceparent") }
+
+// headerValues returns the values of m's headers named key.
+func headerValues(m kafka.Message, key string) []string {
 	var out []string
 	for _, h := range m.Headers {
-		if h.Key == "traceparent" {
+		if h.Key == key {
 			out = append(out, string(h.Value))
 		}
 	}
 	return out
+}
+
+// produceAndWait sends samples through p and returns the outputs once there
+// is one per sample.
+func produceAndWait(t *testing.T, p *pipeline, samples ...sandbox.Sample) (results, dead []kafka.Message) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := sandbox.Produce(ctx, p.cfg, samples); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.outputs.WaitFor(ctx, len(samples), nil); err != nil {
+		t.Fatal(err)
+	}
+	return p.outputs.Snapshot()
 }
 
 // traceOf returns the trace id of a traceparent value.
@@ -228,15 +246,7 @@ func TestTraceContextPassesWithTracingOff(t *testing.T) {
 	p := startPipeline(t, nil)
 	lead := leadEvents(t, "off", 1)[0]
 	lead.Headers = traceHeaders()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := sandbox.Produce(ctx, p.cfg, []sandbox.Sample{lead, invalidSample(t)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.outputs.WaitFor(ctx, 2, nil); err != nil {
-		t.Fatal(err)
-	}
-	results, dead := p.outputs.Snapshot()
+	results, dead := produceAndWait(t, p, lead, invalidSample(t))
 	for _, m := range append(results, dead...) {
 		if tps := traceparents(m); len(tps) != 1 || tps[0] != traceparent {
 			t.Errorf("output %s traceparents = %q; want [%s]", m.Key, tps, traceparent)
@@ -257,15 +267,7 @@ func TestTraceContextPassesWithTracingOff(t *testing.T) {
 func TestTraceStartsWithoutProducer(t *testing.T) {
 	p, exp := tracedPipeline(t, nil)
 	lead := leadEvents(t, "root", 1)[0]
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := sandbox.Produce(ctx, p.cfg, []sandbox.Sample{lead}); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.outputs.WaitFor(ctx, 1, nil); err != nil {
-		t.Fatal(err)
-	}
-	results, _ := p.outputs.Snapshot()
+	results, _ := produceAndWait(t, p, lead)
 	tps := traceparents(results[0])
 	if len(tps) != 1 {
 		t.Fatalf("result traceparents = %q; want one", tps)
@@ -281,32 +283,13 @@ func TestTraceStartsWithoutProducer(t *testing.T) {
 	}
 }
 
-// headerValues returns the values of m's headers named key.
-func headerValues(m kafka.Message, key string) []string {
-	var out []string
-	for _, h := range m.Headers {
-		if h.Key == key {
-			out = append(out, string(h.Value))
-		}
-	}
-	return out
-}
-
 // With OTEL_PROPAGATORS=b3 the worker reads a Zipkin producer's single b3
 // header and writes b3, not traceparent, to myKaarma and its outputs.
 func TestTracePropagatorsB3(t *testing.T) {
 	p := startPipeline(t, nil, worker.WithPropagators("b3"))
 	lead := leadEvents(t, "b3", 1)[0]
 	lead.Headers = map[string]string{"b3": producerTrace + "-" + producerSpan + "-1"}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := sandbox.Produce(ctx, p.cfg, []sandbox.Sample{lead}); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.outputs.WaitFor(ctx, 1, nil); err != nil {
-		t.Fatal(err)
-	}
-	results, _ := p.outputs.Snapshot()
+	results, _ := produceAndWait(t, p, lead)
 	if b3 := headerValues(results[0], "b3"); len(b3) != 1 || !strings.HasPrefix(b3[0], producerTrace+"-"+producerSpan+"-") {
 		t.Errorf("result b3 headers = %q; want one in trace %s", b3, producerTrace)
 	}
