@@ -139,5 +139,5 @@ func maskKnown(ms []matcher, text string) string {
 // than holding one: merge them into the fields of an entry and a [Formatter] masks the values
 // in that entry as WithPersonal would.
 func Personal(values ...string) logrus.Fields {
-	return WithPersonal(nil, values...).(*logrus.Entry).Data
+	return logrus.Fields{personalKey: &personal{values: append([]string(nil), values...)}}
 }
