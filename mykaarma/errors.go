@@ -149,7 +149,7 @@ func checkResponse(op string, resp *http.Response, body []byte, tooLarge bool, n
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		class = ErrAuth
-	case status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500:
+	case TransientStatus(status):
 		class = ErrTransient
 	default:
 		class = ErrRejected
@@ -240,4 +240,10 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	return max(t.Sub(now), 0), true
+}
+
+// TransientStatus reports whether an HTTP status is a transient failure worth retrying: 408,
+// 429 and every 5xx. Errors with such a status are classed ErrTransient.
+func TransientStatus(status int) bool {
+	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/guard"
+	"github.com/leadworker/leadworker/mykaarma"
 )
 
 // callTransport is the http.RoundTripper under the myKaarma client: it counts
@@ -29,8 +30,7 @@ func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	switch {
 	case err == nil:
 		t.metrics.request(endpoint, resp.StatusCode, "", took)
-		s := resp.StatusCode
-		t.circuit.Record(guard.EventOf(req.Context()), s == http.StatusRequestTimeout || s == http.StatusTooManyRequests || s >= 500)
+		t.circuit.Record(guard.EventOf(req.Context()), mykaarma.TransientStatus(resp.StatusCode))
 	case errors.Is(err, context.Canceled):
 		// The caller gave up (shutdown, drain): not myKaarma's failure.
 		t.metrics.request(endpoint, 0, "canceled", took)
