@@ -330,16 +330,16 @@ func readBatch(rs kafka.RecordReader, off, to int64, result bool, keep func(topi
 	}
 }
 
-// sourceHeaders are the source.* headers of a result: its origin, as a dead
-// letter carries it, so that answered work is found whatever the Handler's
-// results look like.
-func sourceHeaders(m *Message) []kafka.Header {
+// appendSourceHeaders appends the source.* headers of m's origin to dst: a
+// dead letter and a result both carry them, so that answered work is found
+// whatever the Handler's results look like.
+func appendSourceHeaders(dst []kafka.Header, m *Message) []kafka.Header {
 	topic, part, off := m.origin()
-	return []kafka.Header{
-		{Key: HeaderSourceTopic, Value: []byte(topic)},
-		{Key: HeaderSourcePart, Value: []byte(strconv.Itoa(part))},
-		{Key: HeaderSourceOffset, Value: []byte(strconv.FormatInt(off, 10))},
-	}
+	return append(dst,
+		kafka.Header{Key: HeaderSourceTopic, Value: []byte(topic)},
+		kafka.Header{Key: HeaderSourcePart, Value: []byte(strconv.Itoa(part))},
+		kafka.Header{Key: HeaderSourceOffset, Value: []byte(strconv.FormatInt(off, 10))},
+	)
 }
 
 // sourceOf returns the input position an output record answers: its

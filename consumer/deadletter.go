@@ -51,10 +51,7 @@ func deadLetterMessage(m *Message, d *DeadLetter, now time.Time) kafka.Message {
 	add := func(k, v string) { h = append(h, kafka.Header{Key: k, Value: []byte(v)}) }
 	add(HeaderErrorClass, d.Class)
 	add(HeaderErrorMessage, truncate(d.Message, maxHeaderMessage))
-	srcTopic, srcPart, srcOffset := m.origin() // the position answered-work matching uses
-	add(HeaderSourceTopic, srcTopic)
-	add(HeaderSourcePart, strconv.Itoa(srcPart))
-	add(HeaderSourceOffset, strconv.FormatInt(srcOffset, 10))
+	h = appendSourceHeaders(h, m) // the position answered-work matching uses
 	add(HeaderAttempts, strconv.Itoa(d.Attempts))
 	add(HeaderFailedAt, now.UTC().Format(time.RFC3339Nano))
 	if d.EventID != "" {

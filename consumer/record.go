@@ -82,9 +82,11 @@ func (p *partition) handleOnce(r *record) (Outcome, error) {
 // invalid for the topic) for Options.DLQWriteGiveUp is replaced by a
 // reference letter (see referenceLetter), so that the partition moves on.
 func (p *partition) write(r *record, out Outcome) bool {
-	defer p.c.failing.clear(&r.msg)
-	w, topic := p.c.out.result, p.c.opts.ResultTopic
-	m := kafka.Message{Key: r.msg.Key, Value: out.Result, Headers: sourceHeaders(&r.msg)} // answered.go
+	var (
+		w     *kafka.Writer
+		topic string
+		m     kafka.Message
+	)
 	switch {
 	case out.DeadLetter != nil:
 		w, topic = p.c.out.dlq, p.c.opts.DLQTopic
@@ -96,10 +98,18 @@ func (p *partition) write(r *record, out Outcome) bool {
 		}
 		w, topic = p.c.out.route, p.c.opts.RouteTopic
 		m = routeMessage(&r.msg, out.Route)
+	default:
+		w, topic = p.c.out.result, p.c.opts.ResultTopic
+		m = kafka.Message{Key: r.msg.Key, Value: out.Result, Headers: appendSourceHeaders(nil, &r.msg)} // answered.go
 	}
 	m.Headers = withHeaders(m.Headers, out.Headers)
 	bo := p.c.retryBackOff()
-	var since time.Time
+	var since time.Time // when the first write failed; zero while none has
+	defer func() {
+		if !since.IsZero() {
+			p.c.failing.clear(&r.msg)
+		}
+	}()
 	reference := false
 	for {
 		err := w.WriteMessages(p.work, m)
