@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -270,6 +271,30 @@ type Stats struct {
 	SkippedAnswered         int64
 	CommitsWithoutPositions int64
 	AnsweredScanFallbacks   int64
+}
+
+// Add returns s with o added: counts and bytes summed, the older of the
+// oldest records, the failing records and missing topics of both. Limit stays
+// s's, so a worker adding its route stage to its process stage reports the
+// in-flight limit myKaarma sees.
+func (s Stats) Add(o Stats) Stats {
+	s.InFlight += o.InFlight
+	s.Buffered += o.Buffered
+	s.Partitions += o.Partitions
+	s.OldestInFlight = max(s.OldestInFlight, o.OldestInFlight)
+	s.BufferedBytes += o.BufferedBytes
+	s.BufferedBytesPeak += o.BufferedBytesPeak
+	s.BufferedBytesLimit += o.BufferedBytesLimit
+	s.PrefetchBytes += o.PrefetchBytes
+	s.OutputFailing = append(append([]OutputFailure(nil), o.OutputFailing...), s.OutputFailing...)
+	s.Unwritable += o.Unwritable
+	s.SkippedAnswered += o.SkippedAnswered
+	s.CommitsWithoutPositions += o.CommitsWithoutPositions
+	s.AnsweredScanFallbacks += o.AnsweredScanFallbacks
+	missing := append(append([]string(nil), o.MissingTopics...), s.MissingTopics...)
+	slices.Sort(missing)
+	s.MissingTopics = slices.Compact(missing)
+	return s
 }
 
 // Stats returns a snapshot of the consumer's state.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/leadworker/leadworker/consumer"
@@ -101,28 +100,7 @@ func (w *Worker) Stats() consumer.Stats {
 	if w.router == nil {
 		return s
 	}
-	r := w.router.Stats()
-	s.InFlight += r.InFlight
-	s.Buffered += r.Buffered
-	s.Partitions += r.Partitions
-	s.OldestInFlight = max(s.OldestInFlight, r.OldestInFlight)
-	s.BufferedBytes += r.BufferedBytes
-	s.BufferedBytesPeak += r.BufferedBytesPeak
-	s.BufferedBytesLimit += r.BufferedBytesLimit
-	s.PrefetchBytes += r.PrefetchBytes
-	s.OutputFailing = append(r.OutputFailing, s.OutputFailing...)
-	s.Unwritable += r.Unwritable
-	s.SkippedAnswered += r.SkippedAnswered
-	s.CommitsWithoutPositions += r.CommitsWithoutPositions
-	s.AnsweredScanFallbacks += r.AnsweredScanFallbacks
-	s.MissingTopics = union(r.MissingTopics, s.MissingTopics)
-	return s
-}
-
-func union(a, b []string) []string {
-	out := append(append([]string{}, a...), b...)
-	slices.Sort(out)
-	return slices.Compact(out)
+	return s.Add(w.router.Stats())
 }
 
 // joined reports whether every stage is a member of its consumer group.
