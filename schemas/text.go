@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strconv"
@@ -20,6 +21,9 @@ const (
 // checked: properties the schema does not list (and the other event type's) are ignored, as
 // Decode ignores them.
 func textProblems(b []byte, eventType string) []Problem {
+	if !bytes.Contains(b, []byte(`\u`)) {
+		return nil // both problems are written as \u escapes (a raw NUL is not valid JSON)
+	}
 	w := textWalker{b: b}
 	foreign := map[string]bool{"lead": true, "dealerUuid": true}
 	if eventType == TypeLead {
