@@ -74,12 +74,8 @@ func decode(b []byte, validate bool) (*Event, error) {
 // hence unchecked), are dropped from the object, which is then decoded instead of the input.
 // When nothing was dropped, the input bytes decode to the same Event and are used directly.
 func toEvent(b []byte, obj map[string]any, eventType string) (*Event, error) {
-	foreign := []string{"lead", "dealerUuid"}
-	if eventType == TypeLead {
-		foreign = []string{"customer", "vehicles"}
-	}
 	dropped := false
-	for _, k := range foreign {
+	for _, k := range foreignProps(eventType) {
 		if _, ok := obj[k]; ok {
 			delete(obj, k)
 			dropped = true
@@ -170,4 +166,13 @@ func jsonType(v any) string {
 		return "object"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// foreignProps are the Event properties that belong to the other event type: Decode ignores
+// them in an event of eventType, since its schema does not check them.
+func foreignProps(eventType string) []string {
+	if eventType == TypeLead {
+		return []string{"customer", "vehicles"}
+	}
+	return []string{"lead", "dealerUuid"}
 }

@@ -25,9 +25,9 @@ func textProblems(b []byte, eventType string) []Problem {
 		return nil // both problems are written as \u escapes (a raw NUL is not valid JSON)
 	}
 	w := textWalker{b: b}
-	foreign := map[string]bool{"lead": true, "dealerUuid": true}
-	if eventType == TypeLead {
-		foreign = map[string]bool{"customer": true, "vehicles": true}
+	foreign := map[string]bool{}
+	for _, k := range foreignProps(eventType) {
+		foreign[k] = true
 	}
 	w.value("", reflect.TypeFor[Event](), foreign)
 	return w.problems
