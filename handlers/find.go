@@ -43,7 +43,11 @@ func (s *search) warn(code, description string) {
 // verdict applies the decision tree to the candidates so far and puts the searches'
 // warnings first.
 func (s *search) verdict(id identity) match {
-	m := matchCustomer(id, s.cands, s.h.requireFirstName)
+	return s.warned(matchCustomer(id, s.cands, s.h.requireFirstName))
+}
+
+// warned returns m with the search's warnings before its own.
+func (s *search) warned(m match) match {
 	m.Warnings = append(s.warnings, m.Warnings...)
 	return m
 }
@@ -85,9 +89,11 @@ func (h *Handler) find(ctx context.Context, dept string, id identity, terms []te
 		return s.verdict(id), nil
 	}
 
+	// Rule 1 alone: a key-only identity has no first name, so requireFirstName cannot
+	// change its verdict.
 	byKey := identity{Key: id.Key}
 	if m := matchCustomer(byKey, s.cands, false); m.UUID != "" {
-		return s.verdict(byKey), nil
+		return s.warned(m), nil
 	}
 	if key, ok := keyToken(full); ok {
 		isFull, err := s.run(ctx, key.text, mykaarma.FieldCustomerKey)
@@ -95,7 +101,7 @@ func (h *Handler) find(ctx context.Context, dept string, id identity, terms []te
 			return match{}, err
 		}
 		if m := matchCustomer(byKey, s.cands, false); m.UUID != "" {
-			return s.verdict(byKey), nil
+			return s.warned(m), nil
 		}
 		if isFull {
 			return match{}, fmt.Errorf("%w (%d customers): not matched by a weaker rule nor created, to avoid a duplicate (%w)",
