@@ -1,6 +1,7 @@
 package logmask
 
 import (
+	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -69,7 +70,7 @@ const phoneSep = `[ .\-/_()]*`
 func WithPersonal(log logrus.FieldLogger, values ...string) logrus.FieldLogger {
 	if log == nil {
 		l := logrus.New()
-		l.Out = discard{}
+		l.Out = io.Discard
 		log = l
 	}
 	p := &personal{}
@@ -81,10 +82,6 @@ func WithPersonal(log logrus.FieldLogger, values ...string) logrus.FieldLogger {
 	p.values = append(p.values, values...)
 	return log.WithField(personalKey, p)
 }
-
-type discard struct{}
-
-func (discard) Write(b []byte) (int, error) { return len(b), nil }
 
 func newMatcher(v string) (matcher, bool) {
 	v = strings.TrimSpace(fold(v).s)
