@@ -42,9 +42,10 @@ const (
 func RoutingKey(ev *schemas.Event) (key []byte, by string) {
 	id := eventSubject(ev).id
 	dept := ev.DepartmentUUID
+	last := fold(id.LastName)
 	switch {
-	case fold(id.LastName) != "":
-		return digest(dept, "last", fold(id.LastName)), RouteByLastName
+	case last != "":
+		return digest(dept, "last", last), RouteByLastName
 	case id.Key != "":
 		return digest(dept, "key", strings.ToLower(id.Key)), RouteByCustomerKey
 	case len(id.Phones) > 0:
