@@ -113,39 +113,72 @@ func (m *metrics) initSeries() {
 	}
 }
 
-// watchConsumer exports the consumers' state, read at scrape time.
+// watchConsumer exports the consumers' state, read once per scrape.
 func (m *metrics) watchConsumer(stats func() consumer.Stats) {
-	stat := func(f func(consumer.Stats) float64) func() float64 {
-		return func() float64 { return f(stats()) }
+	gauge := func(name, help string, f func(consumer.Stats) float64) statMetric {
+		return statMetric{prometheus.NewDesc(name, help, nil, nil), prometheus.GaugeValue, f}
 	}
-	m.reg.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_in_flight", Help: "Events inside the handler now."},
-			stat(func(s consumer.Stats) float64 { return float64(s.InFlight) })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_buffered", Help: "Events fetched and not finished (bounded by MAX_BUFFERED)."},
-			stat(func(s consumer.Stats) float64 { return float64(s.Buffered) })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_in_flight_limit", Help: "Current limit on events in flight."},
-			stat(func(s consumer.Stats) float64 { return float64(s.Limit) })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_oldest_in_flight_seconds", Help: "Age of the oldest unfinished event."},
-			stat(func(s consumer.Stats) float64 { return s.OldestInFlight.Seconds() })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_partitions", Help: "Input partitions owned by this process."},
-			stat(func(s consumer.Stats) float64 { return float64(s.Partitions) })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_buffered_bytes", Help: "Bytes of the events fetched and not finished (bounded by leadworker_buffered_bytes_limit)."},
-			stat(func(s consumer.Stats) float64 { return float64(s.BufferedBytes) })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_buffered_bytes_limit", Help: "MAX_BUFFERED_BYTES less what the readers may prefetch."},
-			stat(func(s consumer.Stats) float64 { return float64(s.BufferedBytesLimit) })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_output_failing", Help: "Events whose result or dead-letter write is failing now (their offsets stay uncommitted)."},
-			stat(func(s consumer.Stats) float64 { return float64(len(s.OutputFailing)) })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_missing_topics", Help: "Configured topics that do not exist; the worker stays out of its group while any is missing."},
-			stat(func(s consumer.Stats) float64 { return float64(len(s.MissingTopics)) })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "leadworker_skipped_answered_total", Help: "Events committed without handling after a crash or rebalance: their result or dead letter was already on Kafka."},
-			stat(func(s consumer.Stats) float64 { return float64(s.SkippedAnswered) })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "leadworker_commits_without_positions_total", Help: "Commits made without the output positions, whose metadata would have exceeded COMMIT_METADATA_MAX_BYTES."},
-			stat(func(s consumer.Stats) float64 { return float64(s.CommitsWithoutPositions) })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "leadworker_answered_scan_fallbacks_total", Help: "Assignments whose answered work could not be read (a bound was hit, or the positions were unreadable): all their uncommitted events were handled again."},
-			stat(func(s consumer.Stats) float64 { return float64(s.AnsweredScanFallbacks) })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "leadworker_unwritable_dead_letters_total", Help: "Dead letters the broker refused for DLQ_WRITE_GIVE_UP, written as reference letters without their value."},
-			stat(func(s consumer.Stats) float64 { return float64(s.Unwritable) })),
-	)
+	counter := func(name, help string, f func(consumer.Stats) float64) statMetric {
+		return statMetric{prometheus.NewDesc(name, help, nil, nil), prometheus.CounterValue, f}
+	}
+	m.reg.MustRegister(&statsCollector{stats: stats, metrics: []statMetric{
+		gauge("leadworker_in_flight", "Events inside the handler now.",
+			func(s consumer.Stats) float64 { return float64(s.InFlight) }),
+		gauge("leadworker_buffered", "Events fetched and not finished (bounded by MAX_BUFFERED).",
+			func(s consumer.Stats) float64 { return float64(s.Buffered) }),
+		gauge("leadworker_in_flight_limit", "Current limit on events in flight.",
+			func(s consumer.Stats) float64 { return float64(s.Limit) }),
+		gauge("leadworker_oldest_in_flight_seconds", "Age of the oldest unfinished event.",
+			func(s consumer.Stats) float64 { return s.OldestInFlight.Seconds() }),
+		gauge("leadworker_partitions", "Input partitions owned by this process.",
+			func(s consumer.Stats) float64 { return float64(s.Partitions) }),
+		gauge("leadworker_buffered_bytes", "Bytes of the events fetched and not finished (bounded by leadworker_buffered_bytes_limit).",
+			func(s consumer.Stats) float64 { return float64(s.BufferedBytes) }),
+		gauge("leadworker_buffered_bytes_limit", "MAX_BUFFERED_BYTES less what the readers may prefetch.",
+			func(s consumer.Stats) float64 { return float64(s.BufferedBytesLimit) }),
+		gauge("leadworker_output_failing", "Events whose result or dead-letter write is failing now (their offsets stay uncommitted).",
+			func(s consumer.Stats) float64 { return float64(len(s.OutputFailing)) }),
+		gauge("leadworker_missing_topics", "Configured topics that do not exist; the worker stays out of its group while any is missing.",
+			func(s consumer.Stats) float64 { return float64(len(s.MissingTopics)) }),
+		counter("leadworker_skipped_answered_total", "Events committed without handling after a crash or rebalance: their result or dead letter was already on Kafka.",
+			func(s consumer.Stats) float64 { return float64(s.SkippedAnswered) }),
+		counter("leadworker_commits_without_positions_total", "Commits made without the output positions, whose metadata would have exceeded COMMIT_METADATA_MAX_BYTES.",
+			func(s consumer.Stats) float64 { return float64(s.CommitsWithoutPositions) }),
+		counter("leadworker_answered_scan_fallbacks_total", "Assignments whose answered work could not be read (a bound was hit, or the positions were unreadable): all their uncommitted events were handled again.",
+			func(s consumer.Stats) float64 { return float64(s.AnsweredScanFallbacks) }),
+		counter("leadworker_unwritable_dead_letters_total", "Dead letters the broker refused for DLQ_WRITE_GIVE_UP, written as reference letters without their value.",
+			func(s consumer.Stats) float64 { return float64(s.Unwritable) }),
+	}})
+}
+
+// statMetric is one series read from consumer.Stats.
+type statMetric struct {
+	desc  *prometheus.Desc
+	kind  prometheus.ValueType
+	value func(consumer.Stats) float64
+}
+
+// statsCollector exports statMetrics from one consumer.Stats snapshot per
+// scrape, so that the series agree with each other and the consumers are
+// locked once.
+type statsCollector struct {
+	stats   func() consumer.Stats
+	metrics []statMetric
+}
+
+// Describe implements prometheus.Collector.
+func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, m := range c.metrics {
+		ch <- m.desc
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.stats()
+	for _, m := range c.metrics {
+		ch <- prometheus.MustNewConstMetric(m.desc, m.kind, m.value(s))
+	}
 }
 
 // watchGuards exports the pause gate and the circuit.
