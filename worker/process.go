@@ -103,6 +103,9 @@ func invalid(ctx context.Context, gate *guard.Gate, m *consumer.Message, err err
 		return consumer.Outcome{}, err
 	}
 	d := &consumer.DeadLetter{Class: consumer.ClassInvalid, Message: err.Error(), EventID: schemas.PeekEventID(m.Value), Attempts: 1}
+	if d.EventID != "" {
+		trace.SpanFromContext(ctx).SetAttributes(AttrEventID.String(d.EventID))
+	}
 	deadLettered(ctx, d)
 	return consumer.Outcome{
 		DeadLetter: d,
@@ -156,10 +159,7 @@ func decode(ctx context.Context, tracer trace.Tracer, m *consumer.Message) (*sch
 		return ev, err
 	}
 	if err != nil {
-		if id := schemas.PeekEventID(m.Value); id != "" {
-			event.SetAttributes(AttrEventID.String(id))
-		}
-		return nil, err
+		return nil, err // invalid names the event on its span, if it has an id
 	}
 	event.SetAttributes(AttrEventID.String(ev.EventID), AttrEventType.String(ev.EventType), AttrDepartment.String(ev.DepartmentUUID))
 	if ev.Lead != nil && ev.Lead.LeadID != "" {
