@@ -153,10 +153,10 @@ func (c *outCarrier) Get(string) string { return "" } // injection only
 func (c *outCarrier) Set(k, v string)   { c.hs = append(c.hs, consumer.Header{Key: k, Value: []byte(v)}) }
 func (c *outCarrier) Keys() []string    { return nil }
 
-// headers returns the trace context of ctx as the headers of an output
-// record (traceparent and, when set, tracestate), or none.
-func (t *tracing) headers(ctx context.Context) []consumer.Header {
-	c := outCarrier{hs: make([]consumer.Header, 0, 2)}
+// appendHeaders appends the trace context of ctx to hs as the headers of an
+// output record (traceparent and, when set, tracestate), or nothing.
+func (t *tracing) appendHeaders(ctx context.Context, hs []consumer.Header) []consumer.Header {
+	c := outCarrier{hs: hs}
 	t.out.Inject(ctx, &c)
 	return c.hs
 }
@@ -205,7 +205,7 @@ func (s *tracedStage) Handle(ctx context.Context, m *consumer.Message) (consumer
 	if out.Route != nil && s.t.tracer != nil {
 		created = s.created(ctx)
 	}
-	out.Headers = append(out.Headers, s.t.headers(created)...)
+	out.Headers = s.t.appendHeaders(created, out.Headers)
 	if out.Fields == nil {
 		out.Fields = map[string]any{}
 	}
