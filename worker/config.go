@@ -152,14 +152,15 @@ type GuardConfig struct {
 }
 
 func (g GuardConfig) withDefaults() GuardConfig {
+	d := DefaultConfig().Guards
 	if g.ProbeMin == 0 {
-		g.ProbeMin = time.Second
+		g.ProbeMin = d.ProbeMin
 	}
 	if g.ProbeMax == 0 {
-		g.ProbeMax = 30 * time.Second
+		g.ProbeMax = d.ProbeMax
 	}
 	if g.LagInterval == 0 {
-		g.LagInterval = 15 * time.Second
+		g.LagInterval = d.LagInterval
 	}
 	return g
 }
