@@ -103,15 +103,15 @@ func (r *replayer) partitionCount(ctx context.Context, topic string) (int, error
 	if n, ok := r.partitions[topic]; ok {
 		return n, nil
 	}
-	meta, err := r.client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	n, err := partitionCount(ctx, r.client, topic) // create.go
 	if err != nil {
-		return 0, fmt.Errorf("metadata of %s: %w", topic, err)
+		return 0, err
 	}
-	if len(meta.Topics) != 1 || meta.Topics[0].Error != nil || len(meta.Topics[0].Partitions) == 0 {
+	if n == 0 {
 		return 0, fmt.Errorf("topic %s not found", topic)
 	}
-	r.partitions[topic] = len(meta.Topics[0].Partitions)
-	return r.partitions[topic], nil
+	r.partitions[topic] = n
+	return n, nil
 }
 
 // replayHeaders are the input's own headers (not the error headers) with

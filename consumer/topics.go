@@ -107,10 +107,6 @@ func (c *Consumer) setMissing(topics []string) {
 	c.mu.Unlock()
 }
 
-// minHeaderRoom is the room a dead-letter topic should leave above the input
-// topics' limit for a dead letter's headers.
-const minHeaderRoom = 64 << 10
-
 // topicLimits reads max.message.bytes of every input, the result and the
 // dead-letter topic. It returns an error only when the dead-letter topic's
 // limit is below an input topic's: a record the worker can be handed could
@@ -147,7 +143,7 @@ func (c *Consumer) topicLimits(ctx context.Context) (limits, error) {
 	}
 	// A route record already carries the input record's headers and is sized
 	// for them; its dead letter needs no more room than the route record.
-	if l.dlq-l.input < minHeaderRoom && !c.opts.Routed {
+	if l.dlq-l.input < headerRoom && !c.opts.Routed { // writer.go
 		c.log.WithFields(logrus.Fields{"dlq": c.opts.DLQTopic, "dlq_max_message_bytes": l.dlq, "input": input, "input_max_message_bytes": l.input}).
 			Warn("dead-letter topic leaves less than 64 KiB above the input topic's limit for headers: an input near the limit is dead-lettered as a reference letter (DLQ_WRITE_GIVE_UP)")
 	}
