@@ -17,23 +17,17 @@ type OutputFailure struct {
 	Since     time.Time // the first failed attempt
 }
 
-type recordID struct {
-	topic     string
-	partition int
-	offset    int64
-}
-
 // failing tracks the records whose output write is failing right now.
 type failing struct {
 	mu sync.Mutex
-	m  map[recordID]*OutputFailure
+	m  map[origin]*OutputFailure
 }
 
-func newFailing() *failing { return &failing{m: make(map[recordID]*OutputFailure)} }
+func newFailing() *failing { return &failing{m: make(map[origin]*OutputFailure)} }
 
 // fail records a failed attempt for m's output to topic.
 func (f *failing) fail(m *Message, topic string, err error, now time.Time) {
-	id := recordID{m.Topic, m.Partition, m.Offset}
+	id := origin{m.Topic, m.Partition, m.Offset}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if o, ok := f.m[id]; ok {
@@ -46,7 +40,7 @@ func (f *failing) fail(m *Message, topic string, err error, now time.Time) {
 // clear forgets m: its write succeeded, or the record was given up.
 func (f *failing) clear(m *Message) {
 	f.mu.Lock()
-	delete(f.m, recordID{m.Topic, m.Partition, m.Offset})
+	delete(f.m, origin{m.Topic, m.Partition, m.Offset})
 	f.mu.Unlock()
 }
 

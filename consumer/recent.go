@@ -22,6 +22,7 @@ type recentAnswers struct {
 	order []origin // oldest first
 }
 
+// origin is an input record's position (see Message.origin).
 type origin struct {
 	topic     string
 	partition int
