@@ -60,21 +60,9 @@ func killAndTakeOver(t *testing.T, replicas, routing bool) {
 	var other *workerProc
 	if replicas {
 		other = startWorker(t, "replica-2", env)
-		stages := []string{"process"}
+		waitGroup(t, b, tp.Group, tp.Input, tp.Partitions, 2, 60*time.Second, first, other)
 		if routing {
-			stages = []string{"route", "process"}
-		}
-		if err := waitFor(60*time.Second, func() error {
-			for _, stage := range stages {
-				g1, p1 := lastJoin(first, stage)
-				g2, p2 := lastJoin(other, stage)
-				if g1 != g2 || p1 == 0 || p2 == 0 {
-					return errors.New("the two replicas do not share a generation of stage " + strconv.Quote(stage) + " yet")
-				}
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
+			waitGroup(t, b, tp.Group+".route", tp.Route, tp.Partitions, 2, 60*time.Second, first, other)
 		}
 	}
 	produce(t, b, tp.Input, wl.Events, 30*time.Second)
@@ -217,19 +205,6 @@ func partitionsLogged(w *workerProc) map[int]bool {
 		}
 	}
 	return m
-}
-
-// lastJoin returns the generation and partition count of w's last "joined consumer group" line
-// of stage ("route" or "process" with identity routing on, "" when the line names no stage).
-func lastJoin(w *workerProc, stage string) (gen, partitions int) {
-	for _, l := range w.stderr.lines() {
-		if s, _ := l["stage"].(string); l["msg"] == "joined consumer group" && s == stage {
-			g, _ := l["generation"].(float64)
-			p, _ := l["partitions"].(float64)
-			gen, partitions = int(g), int(p)
-		}
-	}
-	return gen, partitions
 }
 
 // skippedLogged sums the counts of w's "skipped answered" log lines.
