@@ -2,10 +2,8 @@ package integration
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -173,46 +171,8 @@ func memberID(w *workerProc, stage string) string {
 	return id
 }
 
-// readyMsg is the log line with which `leadworker run` announces /healthz, /readyz and
-// /metrics. (worker_test.go's httpAddr still waits for the line's older wording, "serving
-// /healthz and /readyz".)
-const readyMsg = "serving /healthz, /readyz and /metrics"
-
 // waitJoined polls w's /readyz until it is ready and owns partitions.
 func waitJoined(t *testing.T, w *workerProc, timeout time.Duration) {
 	t.Helper()
-	c := &http.Client{Timeout: 2 * time.Second}
-	var addr string
-	err := waitFor(timeout, func() error {
-		if w.exited() {
-			return errStop{fmt.Errorf("exited: %s", w.exitStatus())}
-		}
-		if addr == "" {
-			for _, l := range w.stderr.lines() {
-				if l["msg"] == readyMsg {
-					addr, _ = l["addr"].(string)
-				}
-			}
-			if addr == "" {
-				return fmt.Errorf("no %q log line yet", readyMsg)
-			}
-		}
-		resp, err := c.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		var r readyz
-		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-			return fmt.Errorf("decode /readyz: %w", err)
-		}
-		r.Status = resp.StatusCode
-		if !isReady(r) || r.Partitions == 0 {
-			return fmt.Errorf("/readyz = %d %+v", r.Status, r)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("%s: waiting to be ready with partitions: %v", w.name, err)
-	}
+	w.waitReady(t, timeout, "ready with partitions", func(r readyz) bool { return isReady(r) && r.Partitions > 0 })
 }
