@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -93,50 +92,30 @@ func twinPhone(i int) string {
 }
 
 // murmur2Key returns the first of base, base-1, base-2, ... whose murmur2 partition (as
-// kafka.Murmur2Balancer and the Java client place it) is want, or base itself when want is -1,
-// with the partition it lands on.
+// the Java client and kafka.Murmur2Balancer place it) is want, or base itself when want is
+// -1, with the partition it lands on.
 func murmur2Key(base string, want, partitions int) (string, int) {
-	all := make([]int, partitions)
-	for p := range all {
-		all[p] = p
-	}
-	bal := &kafka.Murmur2Balancer{}
 	for n := 0; ; n++ {
 		key := base
 		if n > 0 {
 			key = fmt.Sprintf("%s-%d", base, n)
 		}
-		p := bal.Balance(kafka.Message{Key: []byte(key)}, all...)
-		if want < 0 || p == want {
+		if p := javaPartition([]byte(key), partitions); want < 0 || p == want { // raw_test.go
 			return key, p
 		}
 	}
 }
 
-// produceMurmur2 writes evs to topic in one batch, partitioned by murmur2 of their keys (the
-// placement the events' Partition was chosen for), acknowledged by all replicas. It retries
-// until timeout; a partial failure rewrites everything, which only adds duplicates of inputs.
+// produceMurmur2 writes evs to topic, partitioned by murmur2 of their keys (the placement the
+// events' Partition was chosen for), acknowledged by all replicas. It retries until timeout;
+// a partial failure rewrites everything, which only adds duplicates of inputs.
 func produceMurmur2(t *testing.T, b *broker, topic string, evs []event, timeout time.Duration) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	for {
-		err := writeMurmur2(ctx, b, topic, evs)
-		if err == nil {
-			return
-		}
-		t.Logf("produce %d records to %s: %v; retrying", len(evs), topic, err)
-		if perr := pause(ctx, 500*time.Millisecond); perr != nil {
-			t.Fatalf("produce %d records to %s: %v", len(evs), topic, err)
-		}
-	}
-}
-
-// writeMurmur2 writes evs to topic once, keyed and partitioned by murmur2.
-func writeMurmur2(ctx context.Context, b *broker, topic string, evs []event) error {
 	w, closeW := murmur2Writer(b, topic)
 	defer closeW()
-	return w.WriteMessages(ctx, records(evs)...)
+	if err := writeRetrying(w, evs, timeout); err != nil { // rebalance_stages_test.go
+		t.Fatal(err)
+	}
 }
 
 // murmur2Writer is a writer to topic that partitions by murmur2 of the key and waits for all
