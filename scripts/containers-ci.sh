@@ -39,7 +39,7 @@ report() {
 trap report EXIT
 
 timed podman-setup "$SCRIPT_DIR/podman-setup.sh"
-command -v podman >/dev/null 2>&1 || skip_or_fail containers "podman is not installed"
+need_podman containers
 timed images "$SCRIPT_DIR/images.sh"
 timed compose env LEADWORKER_IT_COMPOSE=1 go test -count=1 -timeout 10m -v -run '^(TestComposeConfig|TestComposeEndToEnd)$' ./integration/
 

@@ -1,4 +1,4 @@
-# Sourced by the container scripts (images.sh, podman-setup.sh, podman-socket.sh, compose-e2e.sh).
+# Sourced by the container scripts (containers-ci.sh, images.sh, podman-setup.sh, podman-socket.sh).
 #
 # Where podman is missing, as on many users' machines, a container step prints one line and
 # exits 0 (skipped); with LEADWORKER_REQUIRE_CONTAINERS=1 (.ci/run sets it) it fails instead.

@@ -53,9 +53,7 @@ build_leadworker() {
   mkdir -p "$ctx/out" "$ctx/etc/ssl/certs"
   log "go build (static) leadworker and mykaarma-fake"
   (cd "$REPO_ROOT" && CGO_ENABLED=0 GOOS=linux GOFLAGS=-buildvcs=false \
-    go build -ldflags="-s -w" -o "$ctx/out/leadworker" ./cmd/leadworker &&
-    CGO_ENABLED=0 GOOS=linux GOFLAGS=-buildvcs=false \
-    go build -ldflags="-s -w" -o "$ctx/out/mykaarma-fake" ./cmd/mykaarma-fake)
+    go build -ldflags="-s -w" -o "$ctx/out/" ./cmd/leadworker ./cmd/mykaarma-fake)
   local ca=/etc/ssl/certs/ca-certificates.crt
   [[ -s $ca ]] || die "$ca missing (install ca-certificates)"
   cp "$ca" "$ctx/etc/ssl/certs/"
