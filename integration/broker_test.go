@@ -97,12 +97,26 @@ func suffix(t *testing.T) string {
 	return name + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 }
 
-// createTopics creates topics on the controller and polls metadata until all partitions have
-// leaders. It retries while the broker is still starting.
+// createTopics creates topics of partitions partitions each on the controller and polls
+// metadata until all partitions have leaders. It retries while the broker is still starting.
 func createTopics(ctx context.Context, b *broker, partitions int, names ...string) error {
-	var cfgs []kafka.TopicConfig
+	var specs []topicSpec
 	for _, n := range names {
-		cfgs = append(cfgs, kafka.TopicConfig{Topic: n, NumPartitions: partitions, ReplicationFactor: 1})
+		specs = append(specs, topicSpec{Name: n, Partitions: partitions})
+	}
+	return createSpecs(ctx, b, specs)
+}
+
+// createSpecs creates the topics of specs and waits until every partition of each has a
+// leader. It retries while the broker is still starting.
+func createSpecs(ctx context.Context, b *broker, specs []topicSpec) error {
+	var cfgs []kafka.TopicConfig
+	for _, s := range specs {
+		c := kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: 1}
+		for k, v := range s.Configs {
+			c.ConfigEntries = append(c.ConfigEntries, kafka.ConfigEntry{ConfigName: k, ConfigValue: v})
+		}
+		cfgs = append(cfgs, c)
 	}
 	var last error
 	for {
@@ -113,15 +127,17 @@ func createTopics(ctx context.Context, b *broker, partitions int, names ...strin
 			return fmt.Errorf("%w (last error: %v)", err, last)
 		}
 	}
-	for {
-		last = topicsReady(ctx, b, partitions, names)
-		if last == nil {
-			return nil
-		}
-		if err := pause(ctx, 100*time.Millisecond); err != nil {
-			return fmt.Errorf("topics not ready: %w (last: %v)", err, last)
+	for _, s := range specs {
+		for {
+			if last = topicsReady(ctx, b, s.Partitions, []string{s.Name}); last == nil {
+				break
+			}
+			if err := pause(ctx, 100*time.Millisecond); err != nil {
+				return fmt.Errorf("topic %s not ready: %w (last: %v)", s.Name, err, last)
+			}
 		}
 	}
+	return nil
 }
 
 func tryCreateTopics(ctx context.Context, b *broker, cfgs []kafka.TopicConfig) error {

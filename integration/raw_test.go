@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -35,32 +34,8 @@ func createTopicSpecs(t *testing.T, b *broker, specs ...topicSpec) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	var cfgs []kafka.TopicConfig
-	for _, s := range specs {
-		c := kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: 1}
-		for k, v := range s.Configs {
-			c.ConfigEntries = append(c.ConfigEntries, kafka.ConfigEntry{ConfigName: k, ConfigValue: v})
-		}
-		cfgs = append(cfgs, c)
-	}
-	var last error
-	for {
-		if last = tryCreateTopics(ctx, b, cfgs); last == nil {
-			break
-		}
-		if err := pause(ctx, 200*time.Millisecond); err != nil {
-			t.Fatalf("create topics: %v (last error: %v)", err, last)
-		}
-	}
-	for _, s := range specs {
-		for {
-			if last = topicsReady(ctx, b, s.Partitions, []string{s.Name}); last == nil {
-				break
-			}
-			if err := pause(ctx, 100*time.Millisecond); err != nil {
-				t.Fatalf("topic %s not ready: %v (last: %v)", s.Name, err, last)
-			}
-		}
+	if err := createSpecs(ctx, b, specs); err != nil {
+		t.Fatalf("create topics: %v", err)
 	}
 }
 
