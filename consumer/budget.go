@@ -6,10 +6,10 @@ import (
 	"sync"
 )
 
-// byteBudget bounds the bytes of records fetched and not yet finished
-// (Options.MaxBufferedBytes less what the readers may prefetch). Waiters are
-// served in arrival order. A record larger than the whole budget is let
-// through when nothing else is held, alone, so nothing deadlocks.
+// byteBudget bounds the bytes of records fetched and not yet finished and
+// of the fetches under way (Options.MaxBufferedBytes). Waiters are served in
+// arrival order. A request larger than the whole budget is let through when
+// nothing else is held, alone, so nothing deadlocks.
 type byteBudget struct {
 	mu      sync.Mutex
 	limit   int64
@@ -61,6 +61,14 @@ func (b *byteBudget) release(n int64) {
 	b.mu.Unlock()
 }
 
+// force takes n bytes at once, past the limit if need be: what a fetch
+// response turned out to hold beyond the room taken for it.
+func (b *byteBudget) force(n int64) {
+	b.mu.Lock()
+	b.take(n)
+	b.mu.Unlock()
+}
+
 // setLimit changes the budget; bytes already held are kept.
 func (b *byteBudget) setLimit(n int64) {
 	b.mu.Lock()
@@ -103,32 +111,4 @@ func recordBytes(m *Message) int64 {
 		n += len(h.Key) + len(h.Value)
 	}
 	return int64(n)
-}
-
-// prefetch is how each partition's kafka-go Reader is sized. A Reader fetches
-// outside the budget: it queues up to QueueCapacity records (kafka-go's
-// default is 100), decodes one more, and holds a compressed batch
-// decompressed (a fetch streams from the socket otherwise, so MaxBytes is not
-// held whole); and the partition's fetcher holds one record waiting for the
-// budget. So QueueCapacity is cut until every partition's queue of records of
-// MaxRecordBytes fits a quarter of MaxBufferedBytes, and what the readers may
-// hold (reserve) is taken off the budget, leaving at least a quarter of it.
-// Records are taken to be as large as the input topics allow.
-type prefetch struct {
-	queue    int   // ReaderConfig.QueueCapacity
-	maxBytes int   // ReaderConfig.MaxBytes
-	reserve  int64 // bytes all readers may hold outside the budget
-	budget   int64 // MaxBufferedBytes less reserve, at least a quarter of it
-}
-
-// largest is the largest record a reader can hand over: the input topics'
-// max.message.bytes when known, at least MaxRecordBytes.
-func sizePrefetch(o *Options, largest, partitions int) prefetch {
-	partitions = max(partitions, 1)
-	rec := int64(max(largest, o.MaxRecordBytes, 1))
-	q := o.MaxBufferedBytes / 4 / int64(partitions) / rec
-	p := prefetch{queue: int(min(max(q, 1), 100)), maxBytes: int(rec) + headerRoom}
-	p.reserve = int64(partitions) * ((int64(p.queue)+2)*rec + int64(p.maxBytes))
-	p.budget = max(o.MaxBufferedBytes-p.reserve, o.MaxBufferedBytes/4)
-	return p
 }

@@ -43,29 +43,3 @@ func TestByteBudget(t *testing.T) {
 		t.Errorf("used = %d after release and a cancelled waiter; want 0", used)
 	}
 }
-
-func TestSizePrefetch(t *testing.T) {
-	tests := []struct {
-		name       string
-		budget     int64
-		rec        int
-		partitions int
-		wantQueue  int
-	}{
-		{name: "defaults, 10 partitions", budget: 64 << 20, rec: 1 << 20, partitions: 10, wantQueue: 1},
-		{name: "small records", budget: 64 << 20, rec: 16 << 10, partitions: 4, wantQueue: 100},
-		{name: "many partitions", budget: 64 << 20, rec: 1 << 20, partitions: 100, wantQueue: 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			o := Options{MaxBufferedBytes: tt.budget, MaxRecordBytes: tt.rec}
-			p := sizePrefetch(&o, tt.rec, tt.partitions)
-			if p.queue != tt.wantQueue {
-				t.Errorf("queue = %d; want %d", p.queue, tt.wantQueue)
-			}
-			if p.budget < tt.budget/4 || (p.reserve+p.budget > tt.budget && p.budget != tt.budget/4) {
-				t.Errorf("budget = %d, reserve %d of %d; want the rest, at least a quarter", p.budget, p.reserve, tt.budget)
-			}
-		})
-	}
-}

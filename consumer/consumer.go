@@ -21,14 +21,16 @@ type Consumer struct {
 	// handling bounds the records inside the Handler (MaxInFlight, adaptive);
 	// buffered bounds the records fetched and not yet finished (MaxBuffered),
 	// so that records waiting behind their key, or for their output write,
-	// take memory but no handler slot; bytes bounds their bytes
-	// (MaxBufferedBytes less the readers' prefetch).
+	// take memory but no handler slot; bytes bounds their bytes and the
+	// fetches under way (MaxBufferedBytes, fetch.go).
 	handling *limiter
 	buffered *limiter
 	bytes    *byteBudget
 	workers  *workers
 	failing  *failing
-	fetcher  *kafka.Client // reads a record again to tell empty from null
+	fetcher  *kafka.Client // fetches, offsets and commits
+	skipped  skippedCounts // records deleted before they were read, by topic (fetch.go)
+	pastEnd  *pastEnd      // partitions whose fetch position is past the log end (fetch.go)
 
 	joined     atomic.Bool   // a generation is active
 	assigned   atomic.Int64  // partitions owned by the active generation
@@ -42,8 +44,7 @@ type Consumer struct {
 	mu         sync.Mutex
 	partitions map[*partition]struct{} // owned now, for Stats
 	missing    []string                // needed topics the cluster lacks
-	prefetch   prefetch                // sizing of the active generation's readers
-	largest    int                     // the largest record a reader can hand over
+	limits     map[string]int          // max.message.bytes by topic, as read at startup
 }
 
 // New validates opts and returns a Consumer; nothing connects until Run.
@@ -67,8 +68,7 @@ func New(opts Options) (*Consumer, error) {
 		failing:     newFailing(),
 		fetcher:     &kafka.Client{Addr: kafka.TCP(opts.Brokers...), Transport: opts.Transport, Timeout: 10 * time.Second},
 		partitions:  make(map[*partition]struct{}),
-		prefetch:    sizePrefetch(&opts, opts.MaxRecordBytes, 1),
-		largest:     opts.MaxRecordBytes,
+		pastEnd:     newPastEnd(),
 	}, nil
 }
 
@@ -96,7 +96,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 	c.out = newOutputs(&c.opts, l)
 	c.mu.Lock()
-	c.largest = max(l.input, c.opts.MaxRecordBytes)
+	c.limits = l.byTopic
 	c.mu.Unlock()
 	for {
 		rejoin, err := c.runGroup(ctx)
@@ -176,11 +176,10 @@ func (c *Consumer) startGeneration(shutdown context.Context, gen *kafka.Generati
 	for _, parts := range gen.Assignments {
 		n += len(parts)
 	}
-	pf := c.sizeFor(n)
 	scan := c.startAnswered(shutdown, gen) // answered.go
 	for topic, parts := range gen.Assignments {
 		for _, pa := range parts {
-			p := newPartition(c, gen, topic, pa.ID, pa.Offset, pf)
+			p := newPartition(c, gen, topic, pa.ID, pa.Offset)
 			p.rec.scan = scan
 			gen.Start(func(genCtx context.Context) { p.run(shutdown, genCtx) })
 		}
@@ -188,24 +187,6 @@ func (c *Consumer) startGeneration(shutdown context.Context, gen *kafka.Generati
 	c.joined.Store(true)
 	c.assigned.Store(int64(n))
 	c.log.WithFields(logrus.Fields{"generation": gen.ID, "member": gen.MemberID, "partitions": n}).Info("joined consumer group")
-}
-
-// sizeFor sizes the readers of n partitions and gives the rest of
-// MaxBufferedBytes to the byte budget.
-func (c *Consumer) sizeFor(n int) prefetch {
-	c.mu.Lock()
-	largest := c.largest
-	c.mu.Unlock()
-	pf := sizePrefetch(&c.opts, largest, n)
-	if pf.reserve > c.opts.MaxBufferedBytes-pf.budget {
-		c.log.WithFields(logrus.Fields{"partitions": n, "prefetch_bytes": pf.reserve, "max_buffered_bytes": c.opts.MaxBufferedBytes}).
-			Warn("the readers' worst-case prefetch leaves less than a quarter of MAX_BUFFERED_BYTES; memory may reach MAX_BUFFERED_BYTES plus the prefetch")
-	}
-	c.bytes.setLimit(pf.budget)
-	c.mu.Lock()
-	c.prefetch = pf
-	c.mu.Unlock()
-	return pf
 }
 
 func (c *Consumer) track(p *partition, owned bool) {
@@ -239,13 +220,13 @@ type Stats struct {
 	OldestInFlight time.Duration // age of the oldest unfinished record
 
 	// BufferedBytes is the bytes (key, value, headers) of the Buffered
-	// records; it stays within BufferedBytesLimit except for one record
+	// records plus the room taken by fetches under way; it stays within
+	// BufferedBytesLimit (MaxBufferedBytes) except for one fetch or record
 	// larger than the limit, let through alone. BufferedBytesPeak is the
 	// most it has been.
 	BufferedBytes      int64
 	BufferedBytesPeak  int64
-	BufferedBytesLimit int64 // MaxBufferedBytes less PrefetchBytes (at least a quarter of it)
-	PrefetchBytes      int64 // the most the partitions' readers may hold outside BufferedBytes
+	BufferedBytesLimit int64
 
 	// OutputFailing lists the records whose result or dead-letter write is
 	// failing now, oldest first; their partitions commit nothing past them.
@@ -259,6 +240,14 @@ type Stats struct {
 	// MissingTopics lists needed topics that do not exist; while it is not
 	// empty the consumer stays out of its group.
 	MissingTopics []string
+	// Skipped counts, by topic, the records deleted (by retention) before
+	// they were read: they were never handled and have no output.
+	Skipped map[string]int64
+	// PastEnd lists the partitions whose fetch position is past the end of
+	// the log (the topic was deleted and created again, or offsets were set
+	// by hand): nothing is read from them until the group's offsets are
+	// reset. Readiness should fail while it is not empty.
+	PastEnd []PastEnd
 
 	// Crash recovery (answered.go, commitmeta.go), counted since the
 	// consumer started. SkippedAnswered: records committed without the
@@ -285,7 +274,16 @@ func (s Stats) Add(o Stats) Stats {
 	s.BufferedBytes += o.BufferedBytes
 	s.BufferedBytesPeak += o.BufferedBytesPeak
 	s.BufferedBytesLimit += o.BufferedBytesLimit
-	s.PrefetchBytes += o.PrefetchBytes
+	s.PastEnd = append(append([]PastEnd(nil), o.PastEnd...), s.PastEnd...)
+	if len(o.Skipped) > 0 {
+		sk := make(map[string]int64, len(s.Skipped)+len(o.Skipped))
+		for _, m := range []map[string]int64{s.Skipped, o.Skipped} {
+			for t, n := range m {
+				sk[t] += n
+			}
+		}
+		s.Skipped = sk
+	}
 	s.OutputFailing = append(append([]OutputFailure(nil), o.OutputFailing...), s.OutputFailing...)
 	s.Unwritable += o.Unwritable
 	s.SkippedAnswered += o.SkippedAnswered
@@ -305,13 +303,14 @@ func (c *Consumer) Stats() Stats {
 	s.BufferedBytes, s.BufferedBytesLimit, s.BufferedBytesPeak = c.bytes.snapshot()
 	s.OutputFailing = c.failing.snapshot()
 	s.Unwritable = c.unwritable.Load()
+	s.Skipped = c.skipped.snapshot()
+	s.PastEnd = c.pastEnd.snapshot()
 	s.SkippedAnswered = c.recovery.skipped.Load()
 	s.CommitsWithoutPositions = c.recovery.noRoom.Load()
 	s.AnsweredScanFallbacks = c.recovery.fallbacks.Load()
 	now := c.opts.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s.PrefetchBytes = c.prefetch.reserve
 	s.MissingTopics = append([]string(nil), c.missing...)
 	s.Partitions = len(c.partitions)
 	for p := range c.partitions {

@@ -137,12 +137,12 @@ func TestBufferedBytesBounded(t *testing.T) {
 	r := start(t, opts)
 	waitFor(t, 60*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-bytes", inTopic)) == n })
 	s := r.c.Stats()
-	t.Logf("peak %d bytes, limit %d, prefetch %d", s.BufferedBytesPeak, s.BufferedBytesLimit, s.PrefetchBytes)
+	t.Logf("peak %d bytes, limit %d", s.BufferedBytesPeak, s.BufferedBytesLimit)
+	if s.BufferedBytesLimit != opts.MaxBufferedBytes {
+		t.Errorf("BufferedBytesLimit = %d; want MaxBufferedBytes %d (fetches take their room from it)", s.BufferedBytesLimit, opts.MaxBufferedBytes)
+	}
 	if s.BufferedBytesPeak == 0 || s.BufferedBytesPeak > s.BufferedBytesLimit {
 		t.Errorf("BufferedBytesPeak = %d; want within BufferedBytesLimit %d", s.BufferedBytesPeak, s.BufferedBytesLimit)
-	}
-	if s.BufferedBytesLimit+s.PrefetchBytes > opts.MaxBufferedBytes {
-		t.Errorf("limit %d + prefetch %d > MaxBufferedBytes %d", s.BufferedBytesLimit, s.PrefetchBytes, opts.MaxBufferedBytes)
 	}
 	if s.BufferedBytesPeak < 2*size {
 		t.Errorf("BufferedBytesPeak = %d; want records handled concurrently under the budget", s.BufferedBytesPeak)

@@ -28,7 +28,7 @@ func TestRouteRoundTrip(t *testing.T) {
 			if string(km.Key) != "route-key" || !bytes.Equal(km.Value, in.Value) {
 				t.Fatalf("route record key %q value %q", km.Key, km.Value)
 			}
-			got := Message{Topic: "leadworker.route", Partition: 1, Offset: 5, Key: km.Key, Value: km.Value, Headers: fromKafkaHeaders(km.Headers)}
+			got := Message{Topic: "leadworker.route", Partition: 1, Offset: 5, Key: km.Key, Value: km.Value, Headers: toHeaders(km.Headers)}
 			if !unroute(&got) {
 				t.Fatal("unroute() = false")
 			}
@@ -122,4 +122,12 @@ func TestTwoStagesNameTheInput(t *testing.T) {
 			t.Fatalf("handler saw topic %s; want the input topic", s.topic)
 		}
 	}
+}
+
+func toHeaders(hs []kafka.Header) []Header {
+	out := make([]Header, len(hs))
+	for i, h := range hs {
+		out[i] = Header{Key: h.Key, Value: h.Value}
+	}
+	return out
 }

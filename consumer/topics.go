@@ -119,6 +119,7 @@ func (c *Consumer) topicLimits(ctx context.Context) (limits, error) {
 		c.log.WithError(err).Warn("cannot read the topics' max.message.bytes; sizing writers from MaxRecordBytes")
 		return l, nil
 	}
+	l.byTopic = got
 	var input string
 	for _, t := range c.opts.Topics {
 		if got[t] > l.input {

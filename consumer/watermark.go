@@ -48,6 +48,14 @@ func (w *watermark) finish(offset int64) {
 	}
 }
 
+// skipTo lets the commit point pass every offset below next once the
+// offsets fetched before it are finished: they no longer exist (deleted by
+// retention before they were read). next must be above every offset added.
+func (w *watermark) skipTo(next int64, at time.Time) {
+	w.add(next-1, at)
+	w.finish(next - 1)
+}
+
 // commitPoint returns the offset to commit (the next offset the group should
 // read) and false when nothing has finished since the partition was assigned.
 func (w *watermark) commitPoint() (int64, bool) {

@@ -20,10 +20,11 @@ const headerRoom = 64 << 10
 // limits are the max.message.bytes of the topics the consumer reads and
 // writes, as the broker reported them at startup; 0 = not known.
 type limits struct {
-	input  int // the largest of the input topics'
-	result int
-	dlq    int
-	route  int
+	input   int // the largest of the input topics'
+	result  int
+	dlq     int
+	route   int
+	byTopic map[string]int // every topic's, as the broker reported it
 }
 
 // newWriter returns a writer for one output topic. Its BatchBytes is the
@@ -66,7 +67,7 @@ type outputs struct {
 }
 
 func newOutputs(o *Options, l limits) *outputs {
-	// The largest record a reader can hand over is the input topic's limit,
+	// The largest record a fetch can hand over is the input topic's limit,
 	// or MaxRecordBytes when that is not known; a dead letter adds headers.
 	largest := max(l.input, o.MaxRecordBytes)
 	out := &outputs{

@@ -121,7 +121,8 @@ func (m *metrics) watchConsumer(stats func() consumer.Stats) {
 	counter := func(name, help string, f func(consumer.Stats) float64) statMetric {
 		return statMetric{prometheus.NewDesc(name, help, nil, nil), prometheus.CounterValue, f}
 	}
-	m.reg.MustRegister(&statsCollector{stats: stats, metrics: []statMetric{
+	m.reg.MustRegister(&statsCollector{stats: stats, skipped: prometheus.NewDesc("leadworker_records_skipped_total",
+		"Input records deleted by retention before they were read: never handled, no result or dead letter.", []string{"topic"}, nil), metrics: []statMetric{
 		gauge("leadworker_in_flight", "Events inside the handler now.",
 			func(s consumer.Stats) float64 { return float64(s.InFlight) }),
 		gauge("leadworker_buffered", "Events fetched and not finished (bounded by MAX_BUFFERED).",
@@ -134,10 +135,12 @@ func (m *metrics) watchConsumer(stats func() consumer.Stats) {
 			func(s consumer.Stats) float64 { return float64(s.Partitions) }),
 		gauge("leadworker_buffered_bytes", "Bytes of the events fetched and not finished (bounded by leadworker_buffered_bytes_limit).",
 			func(s consumer.Stats) float64 { return float64(s.BufferedBytes) }),
-		gauge("leadworker_buffered_bytes_limit", "MAX_BUFFERED_BYTES less what the readers may prefetch.",
+		gauge("leadworker_buffered_bytes_limit", "MAX_BUFFERED_BYTES as split between the stages: the bound of leadworker_buffered_bytes.",
 			func(s consumer.Stats) float64 { return float64(s.BufferedBytesLimit) }),
 		gauge("leadworker_output_failing", "Events whose result or dead-letter write is failing now (their offsets stay uncommitted).",
 			func(s consumer.Stats) float64 { return float64(len(s.OutputFailing)) }),
+		gauge("leadworker_fetch_past_end", "Partitions whose fetch position is past the end of the log (topic re-created, offsets set by hand); nothing is read from them.",
+			func(s consumer.Stats) float64 { return float64(len(s.PastEnd)) }),
 		gauge("leadworker_missing_topics", "Configured topics that do not exist; the worker stays out of its group while any is missing.",
 			func(s consumer.Stats) float64 { return float64(len(s.MissingTopics)) }),
 		counter("leadworker_skipped_answered_total", "Events committed without handling after a crash or rebalance: their result or dead letter was already on Kafka.",
@@ -164,6 +167,7 @@ type statMetric struct {
 type statsCollector struct {
 	stats   func() consumer.Stats
 	metrics []statMetric
+	skipped *prometheus.Desc // leadworker_records_skipped_total{topic}
 }
 
 // Describe implements prometheus.Collector.
@@ -171,6 +175,7 @@ func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, m := range c.metrics {
 		ch <- m.desc
 	}
+	ch <- c.skipped
 }
 
 // Collect implements prometheus.Collector.
@@ -178,6 +183,9 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	s := c.stats()
 	for _, m := range c.metrics {
 		ch <- prometheus.MustNewConstMetric(m.desc, m.kind, m.value(s))
+	}
+	for topic, n := range s.Skipped {
+		ch <- prometheus.MustNewConstMetric(c.skipped, prometheus.CounterValue, float64(n), topic)
 	}
 }
 

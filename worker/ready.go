@@ -17,11 +17,12 @@ const (
 	readyNotJoined        = "not_joined"
 	readyKafkaUnreachable = "kafka_unreachable"
 	readyOutputFailing    = "output_failing"
+	readyFetchPastEnd     = "fetch_past_end"
 	readyPaused           = "paused"
 )
 
 // readyReasons lists every code in the order ready checks them.
-var readyReasons = []string{readyOK, readyTopicsMissing, readyNotJoined, readyKafkaUnreachable, readyOutputFailing, readyPaused}
+var readyReasons = []string{readyOK, readyTopicsMissing, readyNotJoined, readyKafkaUnreachable, readyOutputFailing, readyFetchPastEnd, readyPaused}
 
 // readiness is the worker's ability to work: a reason code and the
 // sentence /readyz answers with.
@@ -45,13 +46,17 @@ func (w *Worker) ready() readiness {
 		f := s.OutputFailing[0]
 		return readiness{readyOutputFailing, fmt.Sprintf("writing to %s partition %d failing since %s: %s",
 			f.Topic, f.Partition, f.Since.UTC().Format(time.RFC3339), f.Error)}
+	case len(s.PastEnd) > 0:
+		p := s.PastEnd[0]
+		return readiness{readyFetchPastEnd, fmt.Sprintf("fetch position %d of %s partition %d is past the end of its log (%d): the topic was deleted and created again, or offsets were set by hand; reset the group's offsets",
+			p.Offset, p.Topic, p.Partition, p.LogEnd)}
 	case len(w.guards.gate.Reasons()) > 0:
 		return readiness{readyPaused, pauseReason(w.guards.gate.Reasons())}
 	}
 	return readiness{readyOK, "ok"}
 }
 
-const readyHelp = "1 for the reason /readyz gives now (ok when ready; else topics_missing, not_joined, kafka_unreachable, output_failing or paused), 0 for the others."
+const readyHelp = "1 for the reason /readyz gives now (ok when ready; else topics_missing, not_joined, kafka_unreachable, output_failing, fetch_past_end or paused), 0 for the others."
 
 // readyCollector exports leadworker_ready{reason}: at each scrape it asks
 // once and sets the series of the answer's code to 1, every other to 0.
