@@ -23,11 +23,19 @@ import (
 // Handler and without a second output.
 //
 // The scan is bounded: it reads only to the end of the output topics as it
-// was when it began, at most Options.AnsweredScanMaxRecords records (checked
-// before reading) and for at most Options.AnsweredScanTimeout. When a bound
-// is hit, or the window cannot be read, nothing is skipped: every record is
-// handled, as without the scan. Only a record with an output found in the
-// window is ever skipped.
+// was when it began, from no lower than their log start (retention may have
+// deleted the start of the window), at most Options.AnsweredScanMaxRecords
+// records (checked before reading) and for at most
+// Options.AnsweredScanTimeout. When a bound is hit, or the window cannot be
+// read, nothing is skipped: every record is handled, as without the scan.
+// Only a record with an output found in the window, of its position and
+// stamp (the input partition's epoch and the value's hash, stamp.go), is
+// ever skipped.
+//
+// The same read of the committed metadata gives every assigned partition
+// its epoch (commitmeta.go): the one recorded, or a new one when the
+// committed offset carries no leadworker metadata (an operator's reset, a
+// first run).
 
 type topicPartition struct {
 	topic     string
@@ -37,11 +45,15 @@ type topicPartition struct {
 // answeredScan is one generation's scan. Its fields are set before done is
 // closed and only read after.
 type answeredScan struct {
-	done  chan struct{}
-	base  *sample                               // the output topics' end when the scan began; nil if unknown
-	read  map[topicPartition]positions          // input partitions whose window was read in full: their recorded positions
-	mu    sync.Mutex                            // guards found once done is closed
-	found map[topicPartition]map[int64]struct{} // origins with an output, at or above their partition's committed offset
+	done   chan struct{}
+	base   *sample                     // the output topics' ends when the scan began; nil if unknown
+	epochs map[topicPartition]int64    // every assigned partition's epoch
+	reset  map[topicPartition]bool     // partitions whose committed offset carries no leadworker metadata
+	read   map[topicPartition]positions // input partitions whose window was read in full: their recorded positions
+	mu     sync.Mutex                  // guards found once done is closed
+	// found holds the stamps of the outputs found, by origin, at or above
+	// their partition's committed offset.
+	found map[topicPartition]map[int64][]stamp
 	// ends are the assigned partitions' end offsets when the scan began, for
 	// a consumer of route records (Options.Routed): the outputs found name
 	// input positions, not route offsets, so every route record that could
@@ -56,9 +68,11 @@ type answeredScan struct {
 // theirs.
 func (c *Consumer) startAnswered(shutdown context.Context, gen *kafka.Generation) *answeredScan {
 	s := &answeredScan{
-		done:  make(chan struct{}),
-		read:  make(map[topicPartition]positions),
-		found: make(map[topicPartition]map[int64]struct{}),
+		done:   make(chan struct{}),
+		epochs: make(map[topicPartition]int64),
+		reset:  make(map[topicPartition]bool),
+		read:   make(map[topicPartition]positions),
+		found:  make(map[topicPartition]map[int64][]stamp),
 	}
 	gen.Start(func(genCtx context.Context) {
 		func() {
@@ -75,6 +89,31 @@ func (c *Consumer) startAnswered(shutdown context.Context, gen *kafka.Generation
 
 func (c *Consumer) scanAnswered(ctx context.Context, gen *kafka.Generation, s *answeredScan) {
 	log := c.log.WithField("generation", gen.ID)
+	ids := make(map[string][]int)
+	for topic, parts := range gen.Assignments {
+		for _, pa := range parts {
+			ids[topic] = append(ids[topic], pa.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	metas, ok := c.committedMeta(ctx, ids, log)
+	if !ok {
+		return
+	}
+	newEpoch := c.opts.Now().UnixMilli()
+	for topic, parts := range ids {
+		for _, id := range parts {
+			tp := topicPartition{topic, id}
+			if m, ok := metas[tp]; ok {
+				s.epochs[tp] = m.epoch
+				continue
+			}
+			s.epochs[tp] = newEpoch
+			s.reset[tp] = true
+		}
+	}
 	base, err := c.sampleOutputs(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -87,25 +126,25 @@ func (c *Consumer) scanAnswered(ctx context.Context, gen *kafka.Generation, s *a
 		return
 	}
 	starts := make(map[topicPartition]int64)
-	ids := make(map[string][]int)
 	for topic, parts := range gen.Assignments {
 		for _, pa := range parts {
 			if pa.Offset >= 0 { // a partition never committed has no positions either
 				starts[topicPartition{topic, pa.ID}] = pa.Offset
-				ids[topic] = append(ids[topic], pa.ID)
 			}
 		}
 	}
-	if len(starts) == 0 {
-		return
-	}
-	recorded, err := c.recordedPositions(ctx, ids, base, log)
-	if err != nil {
-		if ctx.Err() == nil {
-			c.recovery.fallbacks.Add(1)
-			log.WithError(err).Warn("cannot read commit metadata; answered work is not skipped")
+	recorded := make(map[topicPartition]positions)
+	for tp, m := range metas {
+		if _, committed := starts[tp]; !committed || m.pos == nil {
+			continue
 		}
-		return
+		if err := fits(m.pos, base.pos, c.outputTopics()); err != nil {
+			c.recovery.fallbacks.Add(1)
+			log.WithFields(logrus.Fields{"topic": tp.topic, "partition": tp.partition}).WithError(err).
+				Warn("recorded output positions do not fit the output topics; answered work of this partition is not skipped")
+			continue
+		}
+		recorded[tp] = m.pos
 	}
 	if len(recorded) == 0 {
 		return
@@ -139,15 +178,15 @@ func (c *Consumer) scanAnswered(ctx context.Context, gen *kafka.Generation, s *a
 		}
 		s.ends = ends
 	}
-	found := make(map[topicPartition]map[int64]struct{})
+	found := make(map[topicPartition]map[int64][]stamp)
 	var mu sync.Mutex
-	add := func(tp topicPartition, off int64) {
+	add := func(tp topicPartition, off int64, st stamp) {
 		mu.Lock()
 		defer mu.Unlock()
 		if found[tp] == nil {
-			found[tp] = make(map[int64]struct{})
+			found[tp] = make(map[int64][]stamp)
 		}
-		found[tp][off] = struct{}{}
+		found[tp][off] = append(found[tp][off], st)
 	}
 	began := c.opts.Now()
 	readCtx, cancel := context.WithTimeout(ctx, c.opts.AnsweredScanTimeout)
@@ -179,48 +218,64 @@ func (c *Consumer) scanAnswered(ctx context.Context, gen *kafka.Generation, s *a
 		Info("read the uncommitted output window")
 }
 
-// recordedPositions reads the positions the last commit of each partition in
-// ids recorded. Partitions without them (never committed with positions,
-// metadata of another version, or positions that do not fit the topics as
-// they are now) are left out.
-func (c *Consumer) recordedPositions(ctx context.Context, ids map[string][]int, base *sample, log logrus.FieldLogger) (map[topicPartition]positions, error) {
-	res, err := c.fetcher.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: c.opts.GroupID, Topics: ids})
-	if err != nil {
-		return nil, fmt.Errorf("offset fetch: %w", err)
-	}
-	if res.Error != nil {
-		return nil, fmt.Errorf("offset fetch: %w", res.Error)
-	}
-	out := make(map[topicPartition]positions)
-	for topic, parts := range res.Topics {
-		for _, p := range parts {
-			l := log.WithFields(logrus.Fields{"topic": topic, "partition": p.Partition})
-			if p.Error != nil {
-				c.recovery.fallbacks.Add(1)
-				l.WithError(p.Error).Warn("cannot read commit metadata; answered work of this partition is not skipped")
-				continue
+// committedMeta reads the committed metadata of the partitions in ids,
+// retrying until it can or ctx ends (false). The result holds the
+// partitions whose committed offset carries leadworker's metadata; a
+// partition without a committed offset, or whose offset carries none (an
+// operator's reset) or another writer's, is left out and logged.
+func (c *Consumer) committedMeta(ctx context.Context, ids map[string][]int, log logrus.FieldLogger) (map[topicPartition]commitMeta, bool) {
+	bo := c.retryBackOff()
+	for {
+		res, err := c.fetcher.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: c.opts.GroupID, Topics: ids})
+		if err == nil && res.Error != nil {
+			err = res.Error
+		}
+		if err == nil {
+			for _, parts := range res.Topics {
+				for _, p := range parts {
+					if p.Error != nil {
+						err = p.Error
+					}
+				}
 			}
-			pos, err := decodePositions(p.Metadata)
-			switch {
-			case errors.Is(err, errNoPositions):
-				continue
-			case errors.Is(err, errOtherMetadata):
-				l.WithError(err).Info("commit metadata not written by this version; answered work of this partition is not skipped")
-				continue
-			case err != nil:
-				c.recovery.fallbacks.Add(1)
-				l.WithError(err).Warn("unreadable commit metadata; answered work of this partition is not skipped")
-				continue
-			}
-			if err := fits(pos, base.pos, c.outputTopics()); err != nil {
-				c.recovery.fallbacks.Add(1)
-				l.WithError(err).Warn("recorded output positions do not fit the output topics; answered work of this partition is not skipped")
-				continue
-			}
-			out[topicPartition{topic, p.Partition}] = pos
+		}
+		if err == nil {
+			return c.decodeCommitted(res, log), true
+		}
+		if ctx.Err() != nil {
+			return nil, false
+		}
+		log.WithError(err).Warn("cannot read the committed offsets' metadata, retrying")
+		if !sleep(ctx, bo.NextBackOff()) {
+			return nil, false
 		}
 	}
-	return out, nil
+}
+
+func (c *Consumer) decodeCommitted(res *kafka.OffsetFetchResponse, log logrus.FieldLogger) map[topicPartition]commitMeta {
+	out := make(map[topicPartition]commitMeta)
+	for topic, parts := range res.Topics {
+		for _, p := range parts {
+			if p.CommittedOffset < 0 {
+				continue // never committed: a first run
+			}
+			l := log.WithFields(logrus.Fields{"topic": topic, "partition": p.Partition, "offset": p.CommittedOffset})
+			m, err := decodeMeta(p.Metadata)
+			switch {
+			case errors.Is(err, errNoPositions) || errors.Is(err, errOtherMetadata):
+				l.Warn("the committed offset carries no leadworker metadata: it was reset by an operator (or by another program); " +
+					"the records from it on are handled again, even those answered before")
+				continue
+			case err != nil:
+				// Damaged: keep the epoch unknown rather than guess a reset.
+				c.recovery.fallbacks.Add(1)
+				l.WithError(err).Warn("unreadable commit metadata; answered work of this partition is not skipped")
+				m = commitMeta{}
+			}
+			out[topicPartition{topic, p.Partition}] = m
+		}
+	}
+	return out
 }
 
 // fits checks that recorded has a position for every topic, none past the
@@ -251,8 +306,9 @@ type window struct {
 }
 
 // windowsOf returns, per output partition, the range from the lowest
-// recorded position to the end now, and the records in them. A partition
-// without a recorded position (added since) is read from its start.
+// recorded position (or the log start, when retention deleted what was
+// below it) to the end now, and the records in them. A partition without a
+// recorded position (added since) is read from its start.
 func windowsOf(recorded map[topicPartition]positions, base *sample) ([]window, int64) {
 	var out []window
 	var total int64
@@ -265,6 +321,9 @@ func windowsOf(recorded map[topicPartition]positions, base *sample) ([]window, i
 					from, seen = pos[t][i], true
 				}
 			}
+			if i < len(base.first[t]) {
+				from = max(from, base.first[t][i])
+			}
 			if from < end {
 				out = append(out, window{topic: t, partition: i, from: from, to: end})
 				total += end - from
@@ -274,9 +333,9 @@ func windowsOf(recorded map[topicPartition]positions, base *sample) ([]window, i
 	return out, total
 }
 
-// readAnswers reads w and adds the origin of every output in it that keep
-// accepts.
-func (c *Consumer) readAnswers(ctx context.Context, w window, keep func(topicPartition, int64) bool, add func(topicPartition, int64)) error {
+// readAnswers reads w and adds the origin and stamp of every output in it
+// that keep accepts.
+func (c *Consumer) readAnswers(ctx context.Context, w window, keep func(topicPartition, int64) bool, add func(topicPartition, int64, stamp)) error {
 	result := w.topic == c.opts.ResultTopic
 	off := w.from
 	for off < w.to {
@@ -284,15 +343,20 @@ func (c *Consumer) readAnswers(ctx context.Context, w window, keep func(topicPar
 			Topic: w.topic, Partition: w.partition, Offset: off,
 			MinBytes: 1, MaxBytes: 1 << 20, MaxWait: 250 * time.Millisecond,
 		})
-		if err != nil {
-			return fmt.Errorf("read %s/%d at %d: %w", w.topic, w.partition, off, err)
+		if err == nil && res.Error != nil {
+			err = res.Error
 		}
-		if res.Error != nil {
-			if errors.Is(res.Error, kafka.OffsetOutOfRange) && res.LogStartOffset > off {
-				off = res.LogStartOffset // retention removed the start; those outputs are gone
+		if errors.Is(err, kafka.OffsetOutOfRange) {
+			// Retention removed the start of the window since it was
+			// measured: those outputs are gone, go on from the log start.
+			first, _, berr := c.bounds(ctx, w.topic, w.partition)
+			if berr == nil && first > off {
+				off = first
 				continue
 			}
-			return fmt.Errorf("read %s/%d at %d: %w", w.topic, w.partition, off, res.Error)
+		}
+		if err != nil {
+			return fmt.Errorf("read %s/%d at %d: %w", w.topic, w.partition, off, err)
 		}
 		next, err := readBatch(res.Records, off, w.to, result, keep, add)
 		if err != nil && next == off {
@@ -308,7 +372,7 @@ func (c *Consumer) readAnswers(ctx context.Context, w window, keep func(topicPar
 
 // readBatch reads the records of one fetch response at or above off and below
 // to; it returns the offset after the last one read.
-func readBatch(rs kafka.RecordReader, off, to int64, result bool, keep func(topicPartition, int64) bool, add func(topicPartition, int64)) (int64, error) {
+func readBatch(rs kafka.RecordReader, off, to int64, result bool, keep func(topicPartition, int64) bool, add func(topicPartition, int64, stamp)) (int64, error) {
 	for {
 		r, err := rs.ReadRecord()
 		if errors.Is(err, io.EOF) {
@@ -325,21 +389,11 @@ func readBatch(rs kafka.RecordReader, off, to int64, result bool, keep func(topi
 		}
 		off = r.Offset + 1
 		if tp, o, ok := sourceOf(r, result); ok && keep(tp, o) {
-			add(tp, o)
+			if st, ok := stampOf(r.Headers); ok {
+				add(tp, o, st)
+			}
 		}
 	}
-}
-
-// appendSourceHeaders appends the source.* headers of m's origin to dst: a
-// dead letter and a result both carry them, so that answered work is found
-// whatever the Handler's results look like.
-func appendSourceHeaders(dst []kafka.Header, m *Message) []kafka.Header {
-	topic, part, off := m.origin()
-	return append(dst,
-		kafka.Header{Key: HeaderSourceTopic, Value: []byte(topic)},
-		kafka.Header{Key: HeaderSourcePart, Value: []byte(strconv.Itoa(part))},
-		kafka.Header{Key: HeaderSourceOffset, Value: []byte(strconv.FormatInt(off, 10))},
-	)
 }
 
 // sourceOf returns the input position an output record answers: its
@@ -386,21 +440,36 @@ func sourceOf(r *kafka.Record, result bool) (topicPartition, int64, bool) {
 	return topicPartition{v.Source.Topic, *v.Source.Partition}, *v.Source.Offset, true
 }
 
-// take reports whether off of tp was found answered, and forgets it.
-func (s *answeredScan) take(tp topicPartition, off int64) bool {
+// holds reports whether the scan found any output of the origin.
+func (s *answeredScan) holds(o origin) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	offs := s.found[tp]
-	if _, ok := offs[off]; !ok {
-		return false
+	return len(s.found[topicPartition{o.topic, o.partition}][o.offset]) > 0
+}
+
+// take reports whether the scan found an output of o whose stamp matches
+// st, and forgets that output.
+func (s *answeredScan) take(o origin, st stamp) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	offs := s.found[topicPartition{o.topic, o.partition}]
+	sts := offs[o.offset]
+	for i, have := range sts {
+		if have.matches(st) {
+			if len(sts) == 1 {
+				delete(offs, o.offset)
+			} else {
+				offs[o.offset] = append(sts[:i:i], sts[i+1:]...)
+			}
+			return true
+		}
 	}
-	delete(offs, off)
-	return true
+	return false
 }
 
 // awaitAnswered waits for the generation's scan and sets the partition's
-// recovery state from it; false means the generation or the process ended
-// first.
+// recovery state and epoch from it; false means the generation or the
+// process ended first.
 func (p *partition) awaitAnswered(shutdown, genCtx context.Context) bool {
 	s := p.rec.scan
 	if s == nil {
@@ -414,6 +483,7 @@ func (p *partition) awaitAnswered(shutdown, genCtx context.Context) bool {
 		return false
 	}
 	tp := topicPartition{p.topic, p.id}
+	p.epoch, p.rec.reset = s.epochs[tp], s.reset[tp]
 	highest := int64(-1)
 	s.mu.Lock()
 	for off := range s.found[tp] {
@@ -448,19 +518,28 @@ func (p *partition) awaitAnswered(shutdown, genCtx context.Context) bool {
 }
 
 // skipAnswered finishes r without the Handler and without an output when
-// the scan found an output of r's origin.
+// the scan found an output of r's origin and stamp, or this consumer
+// answered it lately.
 func (p *partition) skipAnswered(r *record) bool {
 	s := p.rec.scan
 	if s == nil {
 		return false
 	}
-	topic, part, off := r.msg.origin()
-	if !s.take(topicPartition{topic, part}, off) && !p.c.answeredNow.has(topic, part, off) {
+	o := originOf(&r.msg)
+	// After a reset of this partition's offsets nothing answered before it
+	// is skipped: a reset means "do these again".
+	inScan := !p.rec.reset && s.holds(o)
+	inRecent := p.c.answeredNow.holds(o)
+	if !inScan && !inRecent {
+		return false // nothing to compare: the value need not be hashed
+	}
+	st := r.stamp()
+	if !(inScan && s.take(o, st)) && !(inRecent && p.c.answeredNow.has(o, st)) {
 		return false
 	}
 	// A route record can come more than once (redelivered, and routed again
 	// by a route stage that crashed): the next copy must be skipped too.
-	p.c.answeredNow.add(topic, part, off)
+	p.c.answeredNow.add(o, st)
 	p.wm.finish(r.offset)
 	p.kick()
 	p.c.recovery.skipped.Add(1)

@@ -29,6 +29,7 @@ type recovery struct {
 	cand *candidate
 
 	noRoomWarned bool
+	reset        bool // the committed offset carried no leadworker metadata: nothing is skipped (answered.go)
 
 	found      int64        // answered records of this partition found at assignment
 	remaining  atomic.Int64 // of those, not yet fetched again
@@ -41,20 +42,30 @@ type candidate struct {
 	from int64
 }
 
+// positionsRefresh is how often a partition whose commit point has not
+// moved commits it again with fresher output positions, so that a quiet
+// partition's positions do not fall far behind the output topics' ends (and
+// so widen the window read after a crash past ANSWERED_SCAN_MAX_RECORDS).
+const positionsRefresh = 5 * time.Second
+
 // commit commits the watermark with this partition's generation, recording
-// the output positions in the commit's metadata. A commit the broker refuses
-// (the generation is gone) only means redelivery.
+// the epoch and the output positions in the commit's metadata. A commit the
+// broker refuses (the generation is gone) only means redelivery.
 func (p *partition) commit() {
 	off, ok := p.wm.commitPoint()
-	if !ok || off == p.committed {
+	if !ok {
 		return
 	}
 	md := p.commitMetadata(off)
+	now := p.c.opts.Now()
+	if off == p.committed && (md == p.committedMeta || now.Sub(p.committedAt) < positionsRefresh) {
+		return
+	}
 	if err := p.c.commitOffset(p.gen, p.topic, p.id, off, md); err != nil {
 		p.log.WithError(err).WithField("offset", off).Warn("commit refused; records after the last commit will be redelivered")
 		return
 	}
-	p.committed = off
+	p.committed, p.committedMeta, p.committedAt = off, md, now
 	p.log.WithFields(logrus.Fields{"offset": off, "metadata_bytes": len(md)}).Debug("committed")
 }
 
@@ -81,10 +92,7 @@ func (p *partition) commitMetadata(off int64) string {
 	if r.cand != nil && off >= r.cand.from {
 		r.since, r.sinceSeq, r.cand = r.cand.s.pos, r.cand.s.seq, nil
 	}
-	if r.since == nil {
-		return ""
-	}
-	md := encodePositions(r.since, p.c.outputTopics())
+	md := encodeMeta(p.epoch, r.since, p.c.outputTopics())
 	if len(md) > p.c.opts.MaxCommitMetadataBytes {
 		p.c.recovery.noRoom.Add(1)
 		if !r.noRoomWarned {
@@ -92,7 +100,7 @@ func (p *partition) commitMetadata(off int64) string {
 			p.log.WithFields(logrus.Fields{"metadata_bytes": len(md), "max": p.c.opts.MaxCommitMetadataBytes}).
 				Warn("output positions do not fit the commit metadata; committing without them, so answered work is not skipped after a crash")
 		}
-		return ""
+		return encodeMeta(p.epoch, nil, nil)
 	}
 	return md
 }

@@ -8,29 +8,43 @@ import (
 	"time"
 )
 
-func TestPositionsRoundTrip(t *testing.T) {
+// encodePositions is the metadata of a commit of epoch 0 with pos.
+func encodePositions(pos positions, topics []string) string { return encodeMeta(0, pos, topics) }
+
+func TestMetaRoundTrip(t *testing.T) {
 	t.Parallel()
 	topics := []string{"leadworker.results", "leadworker.dlq"}
 	tests := []struct {
 		name string
-		pos  positions
+		m    commitMeta
 		want string
 	}{
-		{"one partition each", positions{topics[0]: {7}, topics[1]: {0}}, "lw1;leadworker.results=7;leadworker.dlq=0"},
-		{"several", positions{topics[0]: {120, 98, 0}, topics[1]: {3, 9_000_000_000}}, "lw1;leadworker.results=120,98,0;leadworker.dlq=3,9000000000"},
+		{"one partition each", commitMeta{epoch: 1765000000000, pos: positions{topics[0]: {7}, topics[1]: {0}}}, "lw2;1765000000000;leadworker.results=7;leadworker.dlq=0"},
+		{"several", commitMeta{pos: positions{topics[0]: {120, 98, 0}, topics[1]: {3, 9_000_000_000}}}, "lw2;0;leadworker.results=120,98,0;leadworker.dlq=3,9000000000"},
+		{"epoch alone", commitMeta{epoch: 42}, "lw2;42"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			md := encodePositions(tt.pos, topics)
+			md := encodeMeta(tt.m.epoch, tt.m.pos, topics)
 			if md != tt.want {
-				t.Errorf("encodePositions() = %q; want %q", md, tt.want)
+				t.Errorf("encodeMeta() = %q; want %q", md, tt.want)
 			}
-			got, err := decodePositions(md)
-			if err != nil || !reflect.DeepEqual(got, tt.pos) {
-				t.Errorf("decodePositions(%q) = %v, %v; want %v, nil", md, got, err, tt.pos)
+			got, err := decodeMeta(md)
+			if err != nil || !reflect.DeepEqual(got, tt.m) {
+				t.Errorf("decodeMeta(%q) = %v, %v; want %v, nil", md, got, err, tt.m)
 			}
 		})
+	}
+}
+
+// The previous version's metadata (lw1;, positions only) reads as epoch 0.
+func TestDecodeMetaVersion1(t *testing.T) {
+	t.Parallel()
+	got, err := decodeMeta("lw1;leadworker.results=7;leadworker.dlq=0")
+	want := commitMeta{pos: positions{"leadworker.results": {7}, "leadworker.dlq": {0}}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("decodeMeta(lw1) = %v, %v; want %v, nil", got, err, want)
 	}
 }
 
@@ -42,26 +56,29 @@ func TestDecodePositionsRefuses(t *testing.T) {
 		is   error // nil: a damaged lw1 value, matching neither sentinel
 	}{
 		{"missing", "", errNoPositions},
-		{"newer version", "lw2;a=1", errOtherMetadata},
+		{"newer version", "lw3;1;a=1", errOtherMetadata},
 		{"another writer", "committed by tool X", errOtherMetadata},
-		{"no topics", "lw1;", nil},
-		{"no offsets", "lw1;a=", nil},
-		{"no equals", "lw1;a", nil},
-		{"not a number", "lw1;a=1,x", nil},
+		{"lw1 without topics", "lw1;", nil},
+		{"no epoch", "lw2;", nil},
+		{"bad epoch", "lw2;x;a=1", nil},
+		{"negative epoch", "lw2;-5", nil},
+		{"no offsets", "lw2;1;a=", nil},
+		{"no equals", "lw2;1;a", nil},
+		{"not a number", "lw2;1;a=1,x", nil},
 		{"negative", "lw1;a=-1", nil},
-		{"empty partition", "lw1;a=1,,2", nil},
-		{"topic twice", "lw1;a=1;a=2", nil},
+		{"empty partition", "lw2;1;a=1,,2", nil},
+		{"topic twice", "lw2;1;a=1;a=2", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := decodePositions(tt.md)
+			got, err := decodeMeta(tt.md)
 			if err == nil {
-				t.Fatalf("decodePositions(%q) = %v, nil; want an error", tt.md, got)
+				t.Fatalf("decodeMeta(%q) = %v, nil; want an error", tt.md, got)
 			}
 			damaged := !errors.Is(err, errNoPositions) && !errors.Is(err, errOtherMetadata)
 			if tt.is != nil && !errors.Is(err, tt.is) || tt.is == nil && !damaged {
-				t.Errorf("decodePositions(%q) = %v; want %v", tt.md, err, tt.is)
+				t.Errorf("decodeMeta(%q) = %v; want %v", tt.md, err, tt.is)
 			}
 		})
 	}
@@ -99,8 +116,8 @@ func TestCommitMetadataWaitsForRecordsFetchedBeforeTheSample(t *testing.T) {
 	p.wm.finish(0)
 	// Records 1 and 2 were fetched before s1 was read: their outputs may lie
 	// below it, so s1 may be recorded only once the commit point passes them.
-	if md := p.commitMetadata(1); md != "" {
-		t.Fatalf("commitMetadata(1) = %q with no positions known before; want none", md)
+	if md, want := p.commitMetadata(1), encodeMeta(0, nil, nil); md != want {
+		t.Fatalf("commitMetadata(1) = %q with no positions known before; want %q", md, want)
 	}
 	p.wm.add(3, now)
 	p.wm.finish(2) // finished out of order: its output may be below s1
@@ -155,8 +172,8 @@ func TestCommitMetadataTooLarge(t *testing.T) {
 		big[i] = 1_000_000 + int64(i)
 	}
 	newSample(p, big, big)
-	if md := p.commitMetadata(1); md != "" {
-		t.Errorf("commitMetadata(1) = %d bytes over a cap of 100; want none", len(md))
+	if md, want := p.commitMetadata(1), encodeMeta(0, nil, nil); md != want {
+		t.Errorf("commitMetadata(1) = %d bytes over a cap of 100; want %q", len(md), want)
 	}
 	if n := p.c.Stats().CommitsWithoutPositions; n != 1 {
 		t.Errorf("Stats().CommitsWithoutPositions = %d; want 1", n)

@@ -36,12 +36,12 @@ var ownHeaders = map[string]bool{
 	HeaderHTTPStatus: true, HeaderHTTPBody: true, HeaderSourceTopic: true,
 	HeaderSourcePart: true, HeaderSourceOffset: true, HeaderAttempts: true,
 	HeaderFailedAt: true, HeaderEventID: true, HeaderSourceSize: true,
-	HeaderSourceSHA256: true, HeaderCauseClass: true,
+	HeaderSourceSHA256: true, HeaderCauseClass: true, HeaderSourceEpoch: true,
 }
 
 // deadLetterMessage builds the dead-letter record for m: the original key and
 // value untouched, the input's other headers kept, and the error headers.
-func deadLetterMessage(m *Message, d *DeadLetter, now time.Time) kafka.Message {
+func deadLetterMessage(m *Message, st stamp, d *DeadLetter, now time.Time) kafka.Message {
 	var h []kafka.Header
 	for _, in := range m.Headers {
 		if !ownHeaders[in.Key] {
@@ -51,7 +51,7 @@ func deadLetterMessage(m *Message, d *DeadLetter, now time.Time) kafka.Message {
 	add := func(k, v string) { h = append(h, kafka.Header{Key: k, Value: []byte(v)}) }
 	add(HeaderErrorClass, d.Class)
 	add(HeaderErrorMessage, truncate(d.Message, maxHeaderMessage))
-	h = appendSourceHeaders(h, m) // the position answered-work matching uses
+	h = appendSourceHeaders(h, m, st) // the position and stamp answered-work matching uses
 	add(HeaderAttempts, strconv.Itoa(d.Attempts))
 	add(HeaderFailedAt, now.UTC().Format(time.RFC3339Nano))
 	if d.EventID != "" {

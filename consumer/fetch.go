@@ -178,7 +178,9 @@ func (p *partition) dispatchAll(ctx context.Context, recs []*record, size int64)
 		p.c.bytes.force(total - size)
 	}
 	for i, r := range recs {
-		if p.c.opts.Routed && !unroute(&r.msg) {
+		if !p.c.opts.Routed {
+			r.msg.Epoch = p.epoch
+		} else if !unroute(&r.msg) {
 			p.log.WithField("offset", r.offset).Warn("route record without its input position; handled as it is")
 		}
 		if err := p.c.buffered.acquire(ctx); err != nil {

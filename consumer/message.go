@@ -18,6 +18,16 @@ type Message struct {
 	// (Options.Routed): it is the input record a route record carried, which
 	// the route stage's Handler already accepted.
 	Routed bool
+	// RoutedBy is the consumer group of the route stage that routed the
+	// record (HeaderRouteGroup); "" for a record routed by a version that
+	// did not say. A route record of another deployment's group does not
+	// belong to this one.
+	RoutedBy string
+	// Epoch is the epoch of the input partition the record came from (see
+	// commitmeta.go): it changes when an operator resets the input group's
+	// offsets, so that records read again after a reset are handled again
+	// rather than taken for records already answered. 0: none known.
+	Epoch int64
 }
 
 // Header is a Kafka record header.

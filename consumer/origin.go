@@ -9,3 +9,9 @@ package consumer
 func (m *Message) origin() (topic string, partition int, offset int64) {
 	return m.Topic, m.Partition, m.Offset
 }
+
+// originOf is m's origin as a value.
+func originOf(m *Message) origin {
+	t, p, o := m.origin()
+	return origin{t, p, o}
+}

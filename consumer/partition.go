@@ -27,7 +27,13 @@ type partition struct {
 	work     context.Context
 	stopWork context.CancelFunc
 
-	committed int64 // last committed offset; only run's goroutine touches it
+	// committed, committedMeta and committedAt are the last commit; only
+	// run's goroutine touches them.
+	committed     int64
+	committedMeta string
+	committedAt   time.Time
+	// epoch is the partition's epoch (commitmeta.go), set at assignment.
+	epoch int64
 
 	rec    recovery      // answered work found at assignment, positions for commits (commit.go)
 	kicked chan struct{} // the watermark may have moved: commit soon (commit.go)
@@ -60,15 +66,22 @@ func (p *partition) run(shutdown, genCtx context.Context) {
 	}
 	defer p.logSkipped()
 
+	// Before anything is fetched, commit where the partition starts with
+	// this generation's epoch and positions: from now on its committed
+	// offset always carries leadworker's metadata, so metadata missing at
+	// the next assignment means an operator reset it.
+	start, ok := p.resolveStart(shutdown, genCtx)
+	if !ok {
+		return
+	}
+	p.wm.begin(start)
+	p.commit()
+
 	fetchCtx, stopFetch := context.WithCancel(context.Background())
 	fetched := make(chan struct{})
 	go func() {
 		defer close(fetched)
-		off, ok := p.resolveStart(fetchCtx)
-		if !ok {
-			return
-		}
-		p.fetch(fetchCtx, off) // fetch.go
+		p.fetch(fetchCtx, start) // fetch.go
 	}()
 
 	ticker := time.NewTicker(p.c.opts.CommitInterval)
@@ -121,8 +134,12 @@ func (p *partition) drain(reason string) {
 	}
 }
 
-// resolveStart returns the offset to fetch from, retrying until ctx ends.
-func (p *partition) resolveStart(ctx context.Context) (int64, bool) {
+// resolveStart returns the offset to fetch from, retrying until the
+// generation or the process ends.
+func (p *partition) resolveStart(shutdown, genCtx context.Context) (int64, bool) {
+	ctx, cancel := context.WithCancel(genCtx)
+	defer cancel()
+	defer context.AfterFunc(shutdown, cancel)()
 	bo := p.c.retryBackOff()
 	for {
 		off, err := p.startOffset(ctx) // fetch.go

@@ -14,8 +14,9 @@ import (
 // whose write starts after the reading's response arrived; commitMetadata
 // relies on nothing else.
 type sample struct {
-	pos positions
-	seq uint64 // increases with every reading this process takes
+	pos   positions
+	first positions // the log start offsets at the same reading
+	seq   uint64    // increases with every reading this process takes
 }
 
 // recoveryStats is the consumer-wide state of crash recovery: the latest
@@ -33,8 +34,8 @@ func (c *Consumer) outputTopics() []string {
 	return []string{c.opts.ResultTopic, c.opts.DLQTopic}
 }
 
-// sampleOutputs reads the end offsets of every partition of the output
-// topics; it fails unless it has every one.
+// sampleOutputs reads the start and end offsets of every partition of the
+// output topics; it fails unless it has every one.
 func (c *Consumer) sampleOutputs(ctx context.Context) (*sample, error) {
 	topics := c.outputTopics()
 	meta, err := c.fetcher.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
@@ -48,7 +49,7 @@ func (c *Consumer) sampleOutputs(ctx context.Context) (*sample, error) {
 			return nil, fmt.Errorf("metadata of %s: %w", t.Name, t.Error)
 		}
 		for _, p := range t.Partitions {
-			req[t.Name] = append(req[t.Name], kafka.LastOffsetOf(p.ID))
+			req[t.Name] = append(req[t.Name], kafka.FirstOffsetOf(p.ID), kafka.LastOffsetOf(p.ID))
 		}
 		count[t.Name] = len(t.Partitions)
 	}
@@ -61,9 +62,10 @@ func (c *Consumer) sampleOutputs(ctx context.Context) (*sample, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list offsets: %w", err)
 	}
-	pos := positions{}
+	pos, first := positions{}, positions{}
 	for _, t := range topics {
 		offs := make([]int64, count[t])
+		starts := make([]int64, count[t])
 		seen := 0
 		for _, p := range res.Topics[t] {
 			if p.Error != nil {
@@ -72,15 +74,15 @@ func (c *Consumer) sampleOutputs(ctx context.Context) (*sample, error) {
 			if p.Partition < 0 || p.Partition >= len(offs) || p.LastOffset < 0 {
 				return nil, fmt.Errorf("end offset of %s/%d: unexpected %d", t, p.Partition, p.LastOffset)
 			}
-			offs[p.Partition] = p.LastOffset
+			offs[p.Partition], starts[p.Partition] = p.LastOffset, max(p.FirstOffset, 0)
 			seen++
 		}
 		if seen != len(offs) {
 			return nil, fmt.Errorf("end offsets of %s: %d of %d partitions", t, seen, len(offs))
 		}
-		pos[t] = offs
+		pos[t], first[t] = offs, starts
 	}
-	s := &sample{pos: pos, seq: c.recovery.seq.Add(1)}
+	s := &sample{pos: pos, first: first, seq: c.recovery.seq.Add(1)}
 	c.recovery.latest.Store(s)
 	return s, nil
 }

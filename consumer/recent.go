@@ -18,8 +18,8 @@ import (
 type recentAnswers struct {
 	mu    sync.Mutex
 	limit int
-	set   map[origin]struct{}
-	order []origin // oldest first
+	set   map[origin][]stamp
+	order []origin // oldest first, one entry per stamp
 }
 
 // origin is an input record's position (see Message.origin).
@@ -30,37 +30,60 @@ type origin struct {
 }
 
 func newRecentAnswers(limit int) *recentAnswers {
-	return &recentAnswers{limit: max(limit, 0), set: make(map[origin]struct{})}
+	return &recentAnswers{limit: max(limit, 0), set: make(map[origin][]stamp)}
 }
 
-// add remembers an answered origin. A nil set remembers nothing.
-func (r *recentAnswers) add(topic string, partition int, offset int64) {
+// add remembers an answered origin and its stamp. A nil set remembers
+// nothing.
+func (r *recentAnswers) add(o origin, st stamp) {
 	if r == nil || r.limit == 0 {
 		return
 	}
-	o := origin{topic, partition, offset}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.set[o]; ok {
-		return
+	for _, have := range r.set[o] {
+		if have == st {
+			return
+		}
 	}
-	r.set[o] = struct{}{}
+	r.set[o] = append(r.set[o], st)
 	r.order = append(r.order, o)
 	if len(r.order) > r.limit {
-		delete(r.set, r.order[0])
+		old := r.order[0]
 		r.order = r.order[1:]
+		if sts := r.set[old][1:]; len(sts) > 0 {
+			r.set[old] = sts
+		} else {
+			delete(r.set, old)
+		}
 	}
 }
 
-// has reports whether the origin was answered lately.
-func (r *recentAnswers) has(topic string, partition int, offset int64) bool {
+// has reports whether the origin was answered lately under a stamp that
+// matches st.
+func (r *recentAnswers) has(o origin, st stamp) bool {
 	if r == nil {
 		return false
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	_, ok := r.set[origin{topic, partition, offset}]
-	return ok
+	for _, have := range r.set[o] {
+		if have.matches(st) {
+			return true
+		}
+	}
+	return false
+}
+
+// holds reports whether anything is remembered of the origin, so that a
+// record's value need not be hashed when nothing is.
+func (r *recentAnswers) holds(o origin) bool {
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.set[o]) > 0
 }
 
 // endOffsets returns the end offsets of the given partitions.

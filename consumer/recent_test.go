@@ -12,20 +12,28 @@ import (
 
 func TestRecentAnswers(t *testing.T) {
 	t.Parallel()
+	at := func(off int64) origin { return origin{"in", 0, off} }
+	a, b := stamp{epoch: 1, sum: [32]byte{1}, hasSum: true}, stamp{epoch: 1, sum: [32]byte{2}, hasSum: true}
 	r := newRecentAnswers(2)
-	r.add("in", 0, 1)
-	r.add("in", 0, 2)
-	r.add("in", 0, 2) // again: still two remembered
-	if !r.has("in", 0, 1) || !r.has("in", 0, 2) || r.has("in", 1, 1) {
+	r.add(at(1), a)
+	r.add(at(2), a)
+	r.add(at(2), a) // again: still two remembered
+	if !r.has(at(1), a) || !r.has(at(2), a) || r.has(origin{"in", 1, 1}, a) {
 		t.Fatal("has() after two adds is wrong")
 	}
-	r.add("in", 0, 3)
-	if r.has("in", 0, 1) || !r.has("in", 0, 3) {
+	if r.has(at(1), b) {
+		t.Error("an origin answered under another value's hash counts as answered")
+	}
+	if r.has(at(1), stamp{epoch: 2, sum: a.sum, hasSum: true}) {
+		t.Error("an origin answered in another epoch counts as answered")
+	}
+	r.add(at(3), a)
+	if r.has(at(1), a) || !r.has(at(3), a) || r.holds(at(1)) {
 		t.Error("the oldest origin was not forgotten first")
 	}
 	var none *recentAnswers
-	none.add("in", 0, 1)
-	if none.has("in", 0, 1) {
+	none.add(at(1), a)
+	if none.has(at(1), a) || none.holds(at(1)) {
 		t.Error("a nil set remembered something")
 	}
 }
@@ -40,7 +48,7 @@ func TestRoutedTwiceAnsweredOnce(t *testing.T) {
 	for copyN := range 2 {
 		for i := range 5 {
 			in := Message{Topic: inTopic, Partition: 3, Offset: int64(100 + i), Key: []byte("k" + strconv.Itoa(i)), Value: []byte("v" + strconv.Itoa(i))}
-			m := routeMessage(&in, &Route{Key: []byte("rk")})
+			m := routeMessage(&in, &Route{Key: []byte("rk")}, "g")
 			m.Headers = append(m.Headers, kafka.Header{Key: "copy", Value: []byte(strconv.Itoa(copyN))})
 			msgs = append(msgs, m)
 		}
@@ -75,8 +83,8 @@ func TestAnsweredOriginSkippedEveryTime(t *testing.T) {
 	opts := baseOptions("127.0.0.1:1", "g.route", newEcho())
 	opts.Topics, opts.Routed = []string{"leadworker.route"}, true
 	p := testPartition(t, opts)
-	p.rec.scan = &answeredScan{done: make(chan struct{}), found: map[topicPartition]map[int64]struct{}{
-		{inTopic, 3}: {100: {}},
+	p.rec.scan = &answeredScan{done: make(chan struct{}), found: map[topicPartition]map[int64][]stamp{
+		{inTopic, 3}: {100: {{}}}, // an output without a hash: matched by position and epoch
 	}}
 	close(p.rec.scan.done)
 	for i, offset := range []int64{7, 12} {

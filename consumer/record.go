@@ -15,6 +15,8 @@ type record struct {
 	offset  int64
 	fetched time.Time
 	bytes   int64 // held in the consumer's byte budget until handled
+	st      stamp // see stamp(); set once stamped
+	stamped bool
 }
 
 // handle takes one record from handler to durable output. The offset is
@@ -36,7 +38,7 @@ func (p *partition) handle(r *record) {
 	p.wm.finish(r.offset)
 	p.kick() // commit.go
 	if out.Route == nil {
-		p.c.answeredNow.add(r.msg.origin())
+		p.c.answeredNow.add(originOf(&r.msg), r.stamp())
 	}
 	p.observe(r, out)
 	p.logOutcome(r, out)
@@ -90,17 +92,17 @@ func (p *partition) write(r *record, out Outcome) bool {
 	switch {
 	case out.DeadLetter != nil:
 		w, topic = p.c.out.dlq, p.c.opts.DLQTopic
-		m = deadLetterMessage(&r.msg, out.DeadLetter, p.c.opts.Now())
+		m = deadLetterMessage(&r.msg, r.stamp(), out.DeadLetter, p.c.opts.Now())
 	case out.Route != nil:
 		if p.c.out.route == nil {
 			p.log.WithField("offset", r.offset).Error("handler routed a record but Options.RouteTopic is not set; the record stays unfinished")
 			return false
 		}
 		w, topic = p.c.out.route, p.c.opts.RouteTopic
-		m = routeMessage(&r.msg, out.Route)
+		m = routeMessage(&r.msg, out.Route, p.c.opts.GroupID)
 	default:
 		w, topic = p.c.out.result, p.c.opts.ResultTopic
-		m = kafka.Message{Key: r.msg.Key, Value: out.Result, Headers: appendSourceHeaders(nil, &r.msg)} // answered.go
+		m = kafka.Message{Key: r.msg.Key, Value: out.Result, Headers: appendSourceHeaders(nil, &r.msg, r.stamp())} // stamp.go
 	}
 	m.Headers = withHeaders(m.Headers, out.Headers)
 	bo := p.c.retryBackOff()

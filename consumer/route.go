@@ -15,23 +15,27 @@ type Route struct {
 	Key []byte
 }
 
-// Route headers: the input record's position and key. A route record
-// without HeaderRouteKey had a null key; one with an empty HeaderRouteKey
-// had an empty key.
+// Route headers: the input record's position and key, the route stage's
+// group and the input partition's epoch. A route record without
+// HeaderRouteKey had a null key; one with an empty HeaderRouteKey had an
+// empty key.
 const (
 	HeaderRouteTopic     = "leadworker.route.topic"
 	HeaderRoutePartition = "leadworker.route.partition"
 	HeaderRouteOffset    = "leadworker.route.offset"
 	HeaderRouteKey       = "leadworker.route.key"
+	HeaderRouteGroup     = "leadworker.route.group"
+	HeaderRouteEpoch     = "leadworker.route.epoch"
 )
 
 var routeHeaders = map[string]bool{
 	HeaderRouteTopic: true, HeaderRoutePartition: true, HeaderRouteOffset: true, HeaderRouteKey: true,
+	HeaderRouteGroup: true, HeaderRouteEpoch: true,
 }
 
-// routeMessage is the route-topic record for m.
-func routeMessage(m *Message, r *Route) kafka.Message {
-	h := make([]kafka.Header, 0, len(m.Headers)+4)
+// routeMessage is the route-topic record for m, routed by group.
+func routeMessage(m *Message, r *Route, group string) kafka.Message {
+	h := make([]kafka.Header, 0, len(m.Headers)+6)
 	for _, in := range m.Headers {
 		if !routeHeaders[in.Key] {
 			h = append(h, kafka.Header{Key: in.Key, Value: in.Value})
@@ -41,7 +45,11 @@ func routeMessage(m *Message, r *Route) kafka.Message {
 		kafka.Header{Key: HeaderRouteTopic, Value: []byte(m.Topic)},
 		kafka.Header{Key: HeaderRoutePartition, Value: []byte(strconv.Itoa(m.Partition))},
 		kafka.Header{Key: HeaderRouteOffset, Value: []byte(strconv.FormatInt(m.Offset, 10))},
+		kafka.Header{Key: HeaderRouteGroup, Value: []byte(group)},
 	)
+	if m.Epoch != 0 {
+		h = append(h, kafka.Header{Key: HeaderRouteEpoch, Value: []byte(strconv.FormatInt(m.Epoch, 10))})
+	}
 	if m.Key != nil {
 		h = append(h, kafka.Header{Key: HeaderRouteKey, Value: m.Key})
 	}
@@ -56,8 +64,8 @@ func routeMessage(m *Message, r *Route) kafka.Message {
 // position, key and headers as they were on the input topic. It reports
 // false, and leaves m alone, when m carries no complete route headers.
 func unroute(m *Message) bool {
-	var topic string
-	var partition, offset string
+	var topic, group string
+	var partition, offset, epoch string
 	var key []byte
 	hasKey := false
 	for _, h := range m.Headers {
@@ -70,11 +78,20 @@ func unroute(m *Message) bool {
 			offset = string(h.Value)
 		case HeaderRouteKey:
 			key, hasKey = h.Value, true
+		case HeaderRouteGroup:
+			group = string(h.Value)
+		case HeaderRouteEpoch:
+			epoch = string(h.Value)
 		}
 	}
 	p, err1 := strconv.Atoi(partition)
 	o, err2 := strconv.ParseInt(offset, 10, 64)
-	if topic == "" || err1 != nil || err2 != nil {
+	var e int64
+	var err3 error
+	if epoch != "" {
+		e, err3 = strconv.ParseInt(epoch, 10, 64)
+	}
+	if topic == "" || err1 != nil || err2 != nil || err3 != nil {
 		return false
 	}
 	var hs []Header
@@ -84,6 +101,7 @@ func unroute(m *Message) bool {
 		}
 	}
 	m.Topic, m.Partition, m.Offset, m.Headers, m.Routed = topic, p, o, hs, true
+	m.RoutedBy, m.Epoch = group, e
 	m.Key = nil
 	if hasKey {
 		m.Key = key

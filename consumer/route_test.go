@@ -24,7 +24,7 @@ func TestRouteRoundTrip(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := Message{Topic: "crm.events", Partition: 4, Offset: 77, Key: tt.key, Value: []byte(`{"a":1}`),
 				Headers: []Header{{Key: "traceparent", Value: []byte("00-x-y-01")}, {Key: HeaderRouteOffset, Value: []byte("stale")}}}
-			km := routeMessage(&in, &Route{Key: []byte("route-key")})
+			km := routeMessage(&in, &Route{Key: []byte("route-key")}, "g")
 			if string(km.Key) != "route-key" || !bytes.Equal(km.Value, in.Value) {
 				t.Fatalf("route record key %q value %q", km.Key, km.Value)
 			}

@@ -1,8 +1,6 @@
 package consumer
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -13,7 +11,7 @@ import (
 // Headers of a reference dead letter (error.class=unwritable).
 const (
 	HeaderSourceSize   = "source.size"   // bytes of the original value
-	HeaderSourceSHA256 = "source.sha256" // hex SHA-256 of the original value
+	HeaderSourceSHA256 = "source.sha256" // hex SHA-256 of the original value (every output carries it, stamp.go)
 	HeaderCauseClass   = "error.cause.class"
 )
 
@@ -46,13 +44,12 @@ func refused(err error) bool {
 }
 
 // referenceLetter is the dead letter written in place of full when the
-// broker will not accept full: its headers with error.class=unwritable, the
-// original's size and SHA-256, and an empty value. The value is empty and
+// broker will not accept full: its headers (source.sha256 among them) with
+// error.class=unwritable, the original's size, and an empty value. The value is empty and
 // not null, so that on a compacted topic it is not a delete marker; the key
 // is kept so the letter lands beside where the full one would have.
 func referenceLetter(full kafka.Message, m *Message, d *DeadLetter, cause error) kafka.Message {
-	sum := sha256.Sum256(m.Value)
-	h := make([]kafka.Header, 0, len(full.Headers)+3)
+	h := make([]kafka.Header, 0, len(full.Headers)+2)
 	for _, x := range full.Headers {
 		switch x.Key {
 		case HeaderErrorClass:
@@ -68,7 +65,6 @@ func referenceLetter(full kafka.Message, m *Message, d *DeadLetter, cause error)
 	h = append(h,
 		kafka.Header{Key: HeaderCauseClass, Value: []byte(d.Class)},
 		kafka.Header{Key: HeaderSourceSize, Value: []byte(strconv.Itoa(len(m.Value)))},
-		kafka.Header{Key: HeaderSourceSHA256, Value: []byte(hex.EncodeToString(sum[:]))},
 	)
 	return kafka.Message{Key: full.Key, Value: []byte{}, Headers: h}
 }

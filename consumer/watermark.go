@@ -48,6 +48,16 @@ func (w *watermark) finish(offset int64) {
 	}
 }
 
+// begin sets the commit point to off, where fetching starts, unless
+// something was finished already.
+func (w *watermark) begin(off int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.next < 0 && len(w.pending) == 0 {
+		w.next = off
+	}
+}
+
 // skipTo lets the commit point pass every offset below next once the
 // offsets fetched before it are finished: they no longer exist (deleted by
 // retention before they were read). next must be above every offset added.
