@@ -84,7 +84,7 @@ func newMetrics() *metrics {
 var (
 	knownRules     = []string{schemas.RuleCustomerKey, schemas.RuleLastNameContact, schemas.RuleLastNameVIN, schemas.RuleNone}
 	knownOutcomes  = []string{schemas.OutcomeQueued, schemas.OutcomeUnprocessed, schemas.OutcomeSaved}
-	knownClasses   = []string{consumer.ClassInvalid, consumer.ClassRejected, consumer.ClassExhausted}
+	knownClasses   = []string{consumer.ClassInvalid, consumer.ClassRejected, consumer.ClassExhausted, ClassForeign}
 	knownEndpoints = []string{"search", "read", "create", "update", "lead"}
 	// knownStatuses are the answers worth seeing at zero; any other status
 	// still gets its series when it first happens.

@@ -44,10 +44,14 @@ type processor struct {
 	log     logrus.FieldLogger
 	now     func() time.Time
 	tracer  trace.Tracer // the decoding span; nil makes none
+	group   string       // KAFKA_GROUP_ID: the deployment whose route records this processor takes
 }
 
 // Handle implements consumer.Handler.
 func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.Outcome, error) {
+	if foreign(m, p.group) { // foreign.go
+		return foreignLetter(ctx, m, p.group)
+	}
 	ev, err := decode(ctx, p.tracer, m)
 	if err != nil {
 		return invalid(ctx, p.gate, m, err)

@@ -79,7 +79,7 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client, opts ...Op
 	}
 	wk := &Worker{guards: guards, log: log, cfg: cfg, concurrency: concurrency}
 	p := guards.processor(h)
-	p.tracer = tr.tracer
+	p.tracer, p.group = tr.tracer, cfg.GroupID
 	lags, err := wk.stages(p, tr, consumer.Options{Dialer: dialer, Transport: transport})
 	if err != nil {
 		return nil, err
