@@ -46,11 +46,11 @@ type topicPartition struct {
 // closed and only read after.
 type answeredScan struct {
 	done   chan struct{}
-	base   *sample                     // the output topics' ends when the scan began; nil if unknown
-	epochs map[topicPartition]int64    // every assigned partition's epoch
-	reset  map[topicPartition]bool     // partitions whose committed offset carries no leadworker metadata
+	base   *sample                      // the output topics' ends when the scan began; nil if unknown
+	epochs map[topicPartition]int64     // every assigned partition's epoch
+	reset  map[topicPartition]bool      // partitions whose committed offset carries no leadworker metadata
 	read   map[topicPartition]positions // input partitions whose window was read in full: their recorded positions
-	mu     sync.Mutex                  // guards found once done is closed
+	mu     sync.Mutex                   // guards found once done is closed
 	// found holds the stamps of the outputs found, by origin, at or above
 	// their partition's committed offset.
 	found map[topicPartition]map[int64][]stamp

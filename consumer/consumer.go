@@ -44,6 +44,7 @@ type Consumer struct {
 	mu         sync.Mutex
 	partitions map[*partition]struct{} // owned now, for Stats
 	missing    []string                // needed topics the cluster lacks
+	topics     topicWatch              // what the periodic topic check finds wrong (topiccheck.go)
 	limits     map[string]int          // max.message.bytes by topic, as read at startup
 }
 
@@ -78,9 +79,10 @@ func New(opts Options) (*Consumer, error) {
 // input topic, the result and dead-letter topics and Options.RequiredTopics
 // exist (without asking the broker to create them); while any is missing it
 // stays out of the group, retries with backoff and lists them in
-// Stats.MissingTopics. Once they exist it reads their max.message.bytes and
-// returns an error, without joining, if the dead-letter topic's limit is below
-// an input topic's.
+// Stats.MissingTopics. Once they exist it checks their settings
+// (topiccheck.go) and returns an error matching ErrStartupCheck, without
+// joining, when one is wrong; while it runs it checks them again every
+// TopicCheckInterval (Stats.TopicProblems).
 //
 // When ctx ends it stops fetching, lets in-flight records finish within
 // DrainTimeout, commits what finished, leaves the group and closes the
@@ -90,14 +92,24 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if c.awaitTopics(ctx) != nil {
 		return nil
 	}
-	l, err := c.topicLimits(ctx)
-	if err != nil {
-		return fmt.Errorf("topic limits: %w", err)
+	l, joined, err := c.startChecks(ctx)
+	if err != nil || ctx.Err() != nil {
+		return err
 	}
 	c.out = newOutputs(&c.opts, l)
 	c.mu.Lock()
 	c.limits = l.byTopic
 	c.mu.Unlock()
+	checkCtx, stopChecks := context.WithCancel(ctx)
+	checked := make(chan struct{})
+	go func() {
+		defer close(checked)
+		c.watchTopics(checkCtx, joined) // topiccheck.go
+	}()
+	defer func() {
+		stopChecks()
+		<-checked
+	}()
 	for {
 		rejoin, err := c.runGroup(ctx)
 		if err != nil {
@@ -112,6 +124,22 @@ func (c *Consumer) Run(ctx context.Context) error {
 		return fmt.Errorf("close writers: %w", err)
 	}
 	return nil
+}
+
+// startChecks runs checkAtStart until it can ask the brokers, or ctx ends
+// (a nil error then). Its error matches ErrStartupCheck.
+func (c *Consumer) startChecks(ctx context.Context) (limits, map[string]int, error) {
+	bo := c.retryBackOff()
+	for {
+		l, joined, err := c.checkAtStart(ctx)
+		if err == nil || errors.Is(err, ErrStartupCheck) {
+			return l, joined, err
+		}
+		c.log.WithError(err).Warn("cannot check the topics' settings, retrying before joining the group")
+		if !sleep(ctx, bo.NextBackOff()) {
+			return limits{}, nil, nil
+		}
+	}
 }
 
 // runGroup is one membership of the group. It returns rejoin=true when a new
@@ -240,6 +268,10 @@ type Stats struct {
 	// MissingTopics lists needed topics that do not exist; while it is not
 	// empty the consumer stays out of its group.
 	MissingTopics []string
+	// TopicProblems says what the last periodic topic check found wrong
+	// (topiccheck.go), one sentence each. Readiness should fail while it is
+	// not empty.
+	TopicProblems []string
 	// Skipped counts, by topic, the records deleted (by retention) before
 	// they were read: they were never handled and have no output.
 	Skipped map[string]int64
@@ -289,10 +321,16 @@ func (s Stats) Add(o Stats) Stats {
 	s.SkippedAnswered += o.SkippedAnswered
 	s.CommitsWithoutPositions += o.CommitsWithoutPositions
 	s.AnsweredScanFallbacks += o.AnsweredScanFallbacks
-	missing := append(append([]string(nil), o.MissingTopics...), s.MissingTopics...)
-	slices.Sort(missing)
-	s.MissingTopics = slices.Compact(missing)
+	s.MissingTopics = union(s.MissingTopics, o.MissingTopics)
+	s.TopicProblems = union(s.TopicProblems, o.TopicProblems)
 	return s
+}
+
+// union returns the sorted strings of a and b without repeats.
+func union(a, b []string) []string {
+	out := append(append([]string(nil), a...), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // Stats returns a snapshot of the consumer's state.
@@ -304,6 +342,7 @@ func (c *Consumer) Stats() Stats {
 	s.OutputFailing = c.failing.snapshot()
 	s.Unwritable = c.unwritable.Load()
 	s.Skipped = c.skipped.snapshot()
+	s.TopicProblems = c.topics.snapshot()
 	s.PastEnd = c.pastEnd.snapshot()
 	s.SkippedAnswered = c.recovery.skipped.Load()
 	s.CommitsWithoutPositions = c.recovery.noRoom.Load()

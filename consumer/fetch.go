@@ -265,5 +265,11 @@ func (c *Consumer) fetchSize(topic string) int64 {
 	c.mu.Lock()
 	limit := c.limits[topic]
 	c.mu.Unlock()
-	return int64(max(limit, c.opts.MaxRecordBytes) + batchOverhead)
+	return c.fetchSizeOf(limit)
+}
+
+// fetchSizeOf is the budget one fetch of a topic with that max.message.bytes
+// takes (0: not known).
+func (c *Consumer) fetchSizeOf(maxMessageBytes int) int64 {
+	return int64(max(maxMessageBytes, c.opts.MaxRecordBytes) + batchOverhead)
 }

@@ -70,6 +70,9 @@ type Options struct {
 	// CommitInterval is how often finished offsets are committed (default 500ms).
 	// Offsets are also committed when a partition is given up.
 	CommitInterval time.Duration
+	// TopicCheckInterval is how often the topics' settings and partition
+	// counts are checked while the consumer runs (default 15s; topiccheck.go).
+	TopicCheckInterval time.Duration
 	// MaxWait bounds a fetch's wait for new data, and so how quickly fetching
 	// stops on a rebalance or shutdown (default 500ms).
 	MaxWait time.Duration
@@ -138,6 +141,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.CommitInterval == 0 {
 		o.CommitInterval = 500 * time.Millisecond
+	}
+	if o.TopicCheckInterval == 0 {
+		o.TopicCheckInterval = 15 * time.Second
 	}
 	if o.MaxWait == 0 {
 		o.MaxWait = 500 * time.Millisecond

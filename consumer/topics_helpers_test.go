@@ -75,3 +75,23 @@ func rawRecords(t *testing.T, addr, topic string, want int) []*kgo.Record {
 }
 
 func newTestLogger() (*logrus.Logger, *test.Hook) { return test.NewNullLogger() }
+
+// addPartitions grows topic to total partitions.
+func addPartitions(t *testing.T, addr, topic string, total int) {
+	t.Helper()
+	conn, err := kafka.Dial("tcp", addr)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer conn.Close()
+	c := &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second}
+	res, err := c.CreatePartitions(context.Background(), &kafka.CreatePartitionsRequest{
+		Topics: []kafka.TopicPartitionsConfig{{Name: topic, Count: int32(total)}},
+	})
+	if err != nil {
+		t.Fatalf("create partitions: %v", err)
+	}
+	if err := res.Errors[topic]; err != nil {
+		t.Fatalf("create partitions: %v", err)
+	}
+}

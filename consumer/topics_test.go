@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -99,8 +100,8 @@ func TestTopicLimitsAtStartup(t *testing.T) {
 				case <-time.After(30 * time.Second):
 					t.Fatal("Run did not refuse to start")
 				}
-				if r.err == nil {
-					t.Fatal("Run() = nil; want an error naming both limits")
+				if !errors.Is(r.err, ErrStartupCheck) {
+					t.Fatalf("Run() = %v; want an error matching ErrStartupCheck naming both limits", r.err)
 				}
 				for _, w := range tt.wantErr {
 					if !strings.Contains(r.err.Error(), w) {
@@ -120,6 +121,73 @@ func TestTopicLimitsAtStartup(t *testing.T) {
 			r.stop(t)
 		})
 	}
+}
+
+// Run refuses to start, at once, on a compacted topic and on a byte budget
+// that cannot hold one fetch of an input.
+func TestStartupRefusals(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		dlq     map[string]string
+		budget  int64
+		wantErr []string
+	}{
+		{name: "compacted dead-letter topic", dlq: map[string]string{"cleanup.policy": "compact"}, wantErr: []string{dlqTopic, "cleanup.policy=compact"}},
+		{name: "compact and delete", dlq: map[string]string{"cleanup.policy": "compact,delete"}, wantErr: []string{dlqTopic, "cleanup.policy=compact,delete"}},
+		{name: "budget below one fetch", budget: 512 << 10, wantErr: []string{inTopic, "524288", "1048844"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			addr := newBareCluster(t)
+			createTopic(t, addr, inTopic, 1, map[string]string{"max.message.bytes": "1048588"})
+			createTopic(t, addr, outTopic, 1, nil)
+			createTopic(t, addr, dlqTopic, 1, tt.dlq)
+			opts := baseOptions(addr, "g-refuse-"+strings.ReplaceAll(tt.name, " ", "-"), newEcho())
+			opts.MaxBufferedBytes = tt.budget
+			r := start(t, opts)
+			select {
+			case <-r.done:
+			case <-time.After(30 * time.Second):
+				t.Fatal("Run did not refuse to start")
+			}
+			if !errors.Is(r.err, ErrStartupCheck) {
+				t.Fatalf("Run() = %v; want an error matching ErrStartupCheck", r.err)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(r.err.Error(), w) {
+					t.Errorf("Run() = %q; want it to name %s", r.err, w)
+				}
+			}
+			if r.c.Joined() {
+				t.Error("joined the group before refusing")
+			}
+		})
+	}
+}
+
+// A partition added to an input topic while the consumer runs is reported
+// in Stats.TopicProblems by the next periodic check.
+func TestTopicProblemsWhileRunning(t *testing.T) {
+	t.Parallel()
+	addr := newBareCluster(t)
+	createTopic(t, addr, inTopic, 1, nil)
+	createTopic(t, addr, outTopic, 1, nil)
+	createTopic(t, addr, dlqTopic, 1, nil)
+	opts := baseOptions(addr, "g-topic-watch", newEcho())
+	opts.TopicCheckInterval = 50 * time.Millisecond
+	r := start(t, opts)
+	waitFor(t, 30*time.Second, "joined", r.c.Joined)
+	if p := r.c.Stats().TopicProblems; len(p) != 0 {
+		t.Fatalf("TopicProblems = %q before anything changed; want none", p)
+	}
+	addPartitions(t, addr, inTopic, 2)
+	waitFor(t, 30*time.Second, "the change reported", func() bool { return len(r.c.Stats().TopicProblems) > 0 })
+	if p := r.c.Stats().TopicProblems[0]; !strings.Contains(p, inTopic) || !strings.Contains(p, "2 partitions, 1 when") {
+		t.Errorf("TopicProblems[0] = %q; want it to name %s and the counts", p, inTopic)
+	}
+	r.stop(t)
 }
 
 // sanity: kafka-go's Client.Metadata, which the check uses, never creates.

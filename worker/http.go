@@ -88,8 +88,11 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.log.WithFields(map[string]any{"addr": admin.addr(), "token": w.cfg.AdminToken != ""}).Info("serving admin actions")
 	}
 
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	lagDone := w.guards.runLag(ctx)
 	runErr := w.RunConsumers(ctx)
+	cancel() // a stage that stopped with an error stops the rest at once
 	<-lagDone
 
 	errs := []error{runErr}

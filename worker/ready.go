@@ -14,6 +14,7 @@ import (
 const (
 	readyOK               = "ok"
 	readyTopicsMissing    = "topics_missing"
+	readyTopicsInvalid    = "topics_invalid"
 	readyNotJoined        = "not_joined"
 	readyKafkaUnreachable = "kafka_unreachable"
 	readyOutputFailing    = "output_failing"
@@ -22,7 +23,7 @@ const (
 )
 
 // readyReasons lists every code in the order ready checks them.
-var readyReasons = []string{readyOK, readyTopicsMissing, readyNotJoined, readyKafkaUnreachable, readyOutputFailing, readyFetchPastEnd, readyPaused}
+var readyReasons = []string{readyOK, readyTopicsMissing, readyTopicsInvalid, readyNotJoined, readyKafkaUnreachable, readyOutputFailing, readyFetchPastEnd, readyPaused}
 
 // readiness is the worker's ability to work: a reason code and the
 // sentence /readyz answers with.
@@ -38,6 +39,8 @@ func (w *Worker) ready() readiness {
 	switch {
 	case len(s.MissingTopics) > 0:
 		return readiness{readyTopicsMissing, "topics missing: " + strings.Join(s.MissingTopics, ", ") + " (leadworker never creates topics: run leadworker topics create)"}
+	case len(s.TopicProblems) > 0:
+		return readiness{readyTopicsInvalid, strings.Join(s.TopicProblems, "; ")}
 	case !w.joined():
 		return readiness{readyNotJoined, "not a member of the consumer group (Kafka unreachable or rebalancing)"}
 	case !w.guards.reachable():
@@ -56,7 +59,7 @@ func (w *Worker) ready() readiness {
 	return readiness{readyOK, "ok"}
 }
 
-const readyHelp = "1 for the reason /readyz gives now (ok when ready; else topics_missing, not_joined, kafka_unreachable, output_failing, fetch_past_end or paused), 0 for the others."
+const readyHelp = "1 for the reason /readyz gives now (ok when ready; else topics_missing, topics_invalid, not_joined, kafka_unreachable, output_failing, fetch_past_end or paused), 0 for the others."
 
 // readyCollector exports leadworker_ready{reason}: at each scrape it asks
 // once and sets the series of the answer's code to 1, every other to 0.

@@ -27,6 +27,8 @@ func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]
 		DrainTimeout:     cfg.DrainTimeout,
 		SessionTimeout:   cfg.SessionTimeout,
 
+		TopicCheckInterval: cfg.Guards.withDefaults().LagInterval,
+
 		CommitDelay:            cfg.CommitDelay,
 		MaxCommitMetadataBytes: cfg.CommitMetadataMaxBytes,
 		AnsweredScanMaxRecords: cfg.AnsweredScanMaxRecords,

@@ -110,15 +110,48 @@ func (w *Worker) joined() bool {
 
 // RunConsumers consumes until ctx ends, without the HTTP servers or the lag
 // watchers (demo, bench); it returns when every stage has stopped. Both
-// stages drain together: they share ctx.
+// stages drain together: they share a context, which ends when ctx does or
+// when either stage stops with an error (a startup check refused the
+// topics: the error matches consumer.ErrStartupCheck).
 func (w *Worker) RunConsumers(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	run := func(c *consumer.Consumer, stage string) error {
+		err := c.Run(ctx)
+		if err != nil {
+			cancel()
+			err = w.explain(stage, err)
+		}
+		return err
+	}
 	if w.router == nil {
-		return w.consumer.Run(ctx)
+		return run(w.consumer, "process")
 	}
 	routed := make(chan error, 1)
-	go func() { routed <- w.router.Run(ctx) }()
-	err := w.consumer.Run(ctx)
+	go func() { routed <- run(w.router, "route") }()
+	err := run(w.consumer, "process")
 	return errors.Join(<-routed, err)
+}
+
+// explain names the settings behind a stage's error where the consumer
+// cannot: a byte budget too small for one fetch is MAX_BUFFERED_BYTES's
+// share of the stage.
+func (w *Worker) explain(stage string, err error) error {
+	var be *consumer.BudgetError
+	if !errors.As(err, &be) {
+		return fmt.Errorf("%s stage: %w", stage, err)
+	}
+	need := be.Fetch
+	if w.router != nil {
+		// The route stage has a quarter of MAX_BUFFERED_BYTES, the process
+		// stage the rest (stages.go).
+		need = 4 * be.Fetch
+		if stage == "process" {
+			need = (4*be.Fetch + 2) / 3
+		}
+	}
+	return fmt.Errorf("%s stage: MAX_BUFFERED_BYTES=%d leaves the stage %d bytes, less than one fetch of %s (%d bytes: the topic's max.message.bytes plus 256); set MAX_BUFFERED_BYTES to at least %d: %w",
+		stage, w.cfg.MaxBufferedBytes, be.Budget, be.Topic, be.Fetch, need, err)
 }
 
 // myKaarmaHTTP returns the client for myKaarma calls: rate limit outermost

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/logmask"
 	"github.com/leadworker/leadworker/worker"
 )
@@ -104,6 +106,10 @@ func runCommand(ctx context.Context, stderr io.Writer, lookup func(string) (stri
 	}).Info("leadworker starting")
 	if err := w.Run(ctx); err != nil {
 		log.WithError(err).Error("leadworker stopped with an error")
+		if errors.Is(err, consumer.ErrStartupCheck) {
+			fmt.Fprintf(stderr, "leadworker: refused to start: %v\n", err)
+			return 2
+		}
 		return 1
 	}
 	log.Info("leadworker stopped")

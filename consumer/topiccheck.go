@@ -1,0 +1,238 @@
+package consumer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/sirupsen/logrus"
+)
+
+// Topic checks. Every topic the consumer reads or writes must exist, keep
+// its records by time (cleanup.policy=delete: on a compacted topic the
+// broker deletes all but the newest record of a key, and an unanswered
+// event would vanish), allow what the consumer must write to it (the
+// dead-letter and route topics at least the input's max.message.bytes),
+// and keep the partition count it had when the consumer started. Run checks
+// them before it joins its group, and refuses to start (an error matching
+// ErrStartupCheck) when one is wrong; it checks them again every
+// Options.TopicCheckInterval while it runs, and lists what is wrong in
+// Stats.TopicProblems (readiness should fail) until it is mended. A topic
+// deleted and created again under the consumer shows there: as a changed
+// partition count or setting, as a fetch position past the log end
+// (Stats.PastEnd), or as an output topic whose end offset went back.
+
+// ErrStartupCheck matches the error Run returns when a check before joining
+// fails in a way that retrying does not mend: a topic's settings, or
+// MaxBufferedBytes too small for one fetch. The message says what to change.
+var ErrStartupCheck = errors.New("startup check failed")
+
+// topicState is what the broker says of one topic.
+type topicState struct {
+	partitions      int
+	cleanupPolicy   string
+	maxMessageBytes int // 0: not reported
+}
+
+// describeTopics reads the partition count, cleanup.policy and
+// max.message.bytes of every topic the consumer needs (the topic's own
+// setting or the broker default it inherits). A topic that does not exist
+// is left out.
+func (o *Options) describeTopics(ctx context.Context) (map[string]topicState, error) {
+	c, done := o.client()
+	defer done()
+	want := o.topics()
+	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: want})
+	if err != nil {
+		return nil, fmt.Errorf("topic metadata: %w", err)
+	}
+	out := make(map[string]topicState)
+	req := &kafka.DescribeConfigsRequest{}
+	for _, t := range meta.Topics {
+		if t.Error != nil {
+			continue
+		}
+		out[t.Name] = topicState{partitions: len(t.Partitions)}
+		req.Resources = append(req.Resources, kafka.DescribeConfigRequestResource{
+			ResourceType: kafka.ResourceTypeTopic, ResourceName: t.Name,
+			ConfigNames: []string{"cleanup.policy", "max.message.bytes"},
+		})
+	}
+	if len(req.Resources) == 0 {
+		return out, nil
+	}
+	res, err := c.DescribeConfigs(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("describe topic configs: %w", err)
+	}
+	for _, r := range res.Resources {
+		if r.Error != nil {
+			return nil, fmt.Errorf("describe configs of %s: %w", r.ResourceName, r.Error)
+		}
+		st := out[r.ResourceName]
+		for _, e := range r.ConfigEntries {
+			switch e.ConfigName {
+			case "cleanup.policy":
+				st.cleanupPolicy = e.ConfigValue
+			case "max.message.bytes":
+				n, err := strconv.Atoi(e.ConfigValue)
+				if err != nil {
+					return nil, fmt.Errorf("%s max.message.bytes %q: %w", r.ResourceName, e.ConfigValue, err)
+				}
+				st.maxMessageBytes = n
+			}
+		}
+		out[r.ResourceName] = st
+	}
+	return out, nil
+}
+
+// topicProblems returns what is wrong with the topics as described: each a
+// sentence naming the topic and what to change. joined, when not nil, are
+// the partition counts the consumer started with.
+func (o *Options) topicProblems(got map[string]topicState, joined map[string]int) []string {
+	var out []string
+	for _, t := range o.topics() {
+		st, ok := got[t]
+		if !ok {
+			out = append(out, fmt.Sprintf("topic %s does not exist", t))
+			continue
+		}
+		if st.cleanupPolicy != "" && st.cleanupPolicy != "delete" {
+			out = append(out, fmt.Sprintf("topic %s has cleanup.policy=%s: leadworker needs cleanup.policy=delete (compaction deletes all but the newest record of a key, and unanswered events with them)", t, st.cleanupPolicy))
+		}
+		if n, ok := joined[t]; ok && n != st.partitions {
+			out = append(out, fmt.Sprintf("topic %s has %d partitions, %d when leadworker started (partitions were added, or the topic was deleted and created again): restart leadworker", t, st.partitions, n))
+		}
+	}
+	input, inTopic := 0, ""
+	for _, t := range o.Topics {
+		if got[t].maxMessageBytes > input {
+			input, inTopic = got[t].maxMessageBytes, t
+		}
+	}
+	if dlq := got[o.DLQTopic].maxMessageBytes; dlq > 0 && dlq < input {
+		out = append(out, fmt.Sprintf("dead-letter topic %s has max.message.bytes %d, below input topic %s's %d: a large input could never be dead-lettered; raise the dead-letter topic's limit",
+			o.DLQTopic, dlq, inTopic, input))
+	}
+	if o.RouteTopic != "" {
+		if route := got[o.RouteTopic].maxMessageBytes; route > 0 && route < input {
+			out = append(out, fmt.Sprintf("route topic %s has max.message.bytes %d, below input topic %s's %d: a large input could never be routed; raise the route topic's limit",
+				o.RouteTopic, route, inTopic, input))
+		}
+	}
+	return out
+}
+
+// checkAtStart checks the topics and the byte budget before the consumer
+// joins its group, and returns the topics' limits. Its error matches
+// ErrStartupCheck when a check failed; a failure to ask is retried by the
+// caller.
+func (c *Consumer) checkAtStart(ctx context.Context) (limits, map[string]int, error) {
+	got, err := c.opts.describeTopics(ctx)
+	if err != nil {
+		return limits{}, nil, err
+	}
+	if p := c.opts.topicProblems(got, nil); len(p) > 0 {
+		return limits{}, nil, fmt.Errorf("%w: %s", ErrStartupCheck, strings.Join(p, "; "))
+	}
+	l := limits{byTopic: make(map[string]int), result: got[c.opts.ResultTopic].maxMessageBytes, dlq: got[c.opts.DLQTopic].maxMessageBytes}
+	counts := make(map[string]int)
+	for t, st := range got {
+		l.byTopic[t] = st.maxMessageBytes
+		counts[t] = st.partitions
+	}
+	var input string
+	for _, t := range c.opts.Topics {
+		if got[t].maxMessageBytes > l.input {
+			l.input, input = got[t].maxMessageBytes, t
+		}
+	}
+	if c.opts.RouteTopic != "" {
+		l.route = got[c.opts.RouteTopic].maxMessageBytes
+	}
+	for _, t := range c.opts.Topics {
+		if need := c.fetchSizeOf(l.byTopic[t]); c.opts.MaxBufferedBytes < need {
+			return l, nil, &BudgetError{Topic: t, Budget: c.opts.MaxBufferedBytes, Fetch: need}
+		}
+	}
+	// A route record already carries the input record's headers and is sized
+	// for them; its dead letter needs no more room than the route record.
+	if l.dlq > 0 && l.dlq-l.input < headerRoom && !c.opts.Routed { // writer.go
+		c.log.WithFields(logrus.Fields{"dlq": c.opts.DLQTopic, "dlq_max_message_bytes": l.dlq, "input": input, "input_max_message_bytes": l.input}).
+			Warn("dead-letter topic leaves less than 64 KiB above the input topic's limit for headers: an input near the limit is dead-lettered as a reference letter (DLQ_WRITE_GIVE_UP)")
+	}
+	return l, counts, nil
+}
+
+// BudgetError is the startup check that MaxBufferedBytes holds one fetch of
+// every topic the consumer reads: below that, fetching would pass the bound.
+type BudgetError struct {
+	Topic  string // the topic whose fetch does not fit
+	Budget int64  // Options.MaxBufferedBytes
+	Fetch  int64  // one fetch of Topic: its max.message.bytes plus 256 bytes
+}
+
+func (e *BudgetError) Error() string {
+	return fmt.Sprintf("%v: a byte budget of %d cannot hold one fetch of %s (%d bytes: its max.message.bytes plus %d)",
+		ErrStartupCheck, e.Budget, e.Topic, e.Fetch, batchOverhead)
+}
+
+// Unwrap lets errors.Is match ErrStartupCheck.
+func (e *BudgetError) Unwrap() error { return ErrStartupCheck }
+
+// topicWatch is the periodic check's findings.
+type topicWatch struct {
+	mu       sync.Mutex
+	problems []string
+}
+
+func (w *topicWatch) set(p []string) {
+	w.mu.Lock()
+	w.problems = p
+	w.mu.Unlock()
+}
+
+func (w *topicWatch) snapshot() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.problems)
+}
+
+// watchTopics checks the topics every TopicCheckInterval until ctx ends,
+// logging each problem when it appears and when it is mended.
+func (c *Consumer) watchTopics(ctx context.Context, joined map[string]int) {
+	t := time.NewTicker(c.opts.TopicCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		got, err := c.opts.describeTopics(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				c.log.WithError(err).Debug("topic check failed; trying again at the next interval")
+			}
+			continue
+		}
+		now := c.opts.topicProblems(got, joined)
+		was := c.topics.snapshot()
+		for _, p := range now {
+			if !slices.Contains(was, p) {
+				c.log.WithField("problem", p).Error("topic check: not ready until this is mended")
+			}
+		}
+		if len(was) > 0 && len(now) == 0 {
+			c.log.Info("topic check: the topics are as they should be again")
+		}
+		c.topics.set(now)
+	}
+}
