@@ -28,6 +28,8 @@ type Consumer struct {
 	bytes    *byteBudget
 	workers  *workers
 	failing  *failing
+	route    *routeCount   // the route writer's partition count and gate (routecount.go)
+	rejoin   chan struct{} // asks the active membership to leave and join again (watchTopics)
 	fetcher  *kafka.Client // fetches, offsets and commits
 	skipped  skippedCounts // records deleted before they were read, by topic (fetch.go)
 	pastEnd  *pastEnd      // partitions whose fetch position is past the log end (fetch.go)
@@ -67,6 +69,8 @@ func New(opts Options) (*Consumer, error) {
 		bytes:       newByteBudget(opts.MaxBufferedBytes),
 		workers:     newWorkers(),
 		failing:     newFailing(),
+		route:       newRouteCount(),
+		rejoin:      make(chan struct{}, 1),
 		fetcher:     &kafka.Client{Addr: kafka.TCP(opts.Brokers...), Transport: opts.Transport, Timeout: 10 * time.Second},
 		partitions:  make(map[*partition]struct{}),
 		pastEnd:     newPastEnd(),
@@ -96,7 +100,8 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if err != nil || ctx.Err() != nil {
 		return err
 	}
-	c.out = newOutputs(&c.opts, l)
+	c.route.set(joined[c.opts.RouteTopic])
+	c.out = newOutputs(&c.opts, l, c.route)
 	c.mu.Lock()
 	c.limits = l.byTopic
 	c.mu.Unlock()
@@ -143,7 +148,9 @@ func (c *Consumer) startChecks(ctx context.Context) (limits, map[string]int, err
 }
 
 // runGroup is one membership of the group. It returns rejoin=true when a new
-// generation found a needed topic missing: it has then left the group.
+// generation found a needed topic missing, or an input topic gained
+// partitions (kafka-go does not assign new partitions to a running group):
+// it has then left the group.
 func (c *Consumer) runGroup(ctx context.Context) (rejoin bool, err error) {
 	cg, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
 		ID:                c.opts.GroupID,
@@ -173,6 +180,15 @@ func (c *Consumer) runGroup(ctx context.Context) (rejoin bool, err error) {
 		<-groupCtx.Done()
 		_ = cg.Close()
 	}()
+	var asked atomic.Bool // watchTopics asked for a new membership
+	go func() {
+		select {
+		case <-c.rejoin:
+			asked.Store(true)
+			leave()
+		case <-groupCtx.Done():
+		}
+	}()
 
 	for {
 		gen, err := cg.Next(groupCtx)
@@ -196,7 +212,7 @@ func (c *Consumer) runGroup(ctx context.Context) (rejoin bool, err error) {
 	leave()
 	<-closed
 	c.joined.Store(false)
-	return rejoin && ctx.Err() == nil, nil
+	return (rejoin || asked.Load()) && ctx.Err() == nil, nil
 }
 
 func (c *Consumer) startGeneration(shutdown context.Context, gen *kafka.Generation) {
@@ -272,6 +288,9 @@ type Stats struct {
 	// (topiccheck.go), one sentence each. Readiness should fail while it is
 	// not empty.
 	TopicProblems []string
+	// RouteHeld reports that route records are held while the route topic's
+	// new partitions are taken up (routecount.go).
+	RouteHeld bool
 	// Skipped counts, by topic, the records deleted (by retention) before
 	// they were read: they were never handled and have no output.
 	Skipped map[string]int64
@@ -323,6 +342,7 @@ func (s Stats) Add(o Stats) Stats {
 	s.AnsweredScanFallbacks += o.AnsweredScanFallbacks
 	s.MissingTopics = union(s.MissingTopics, o.MissingTopics)
 	s.TopicProblems = union(s.TopicProblems, o.TopicProblems)
+	s.RouteHeld = s.RouteHeld || o.RouteHeld
 	return s
 }
 
@@ -343,6 +363,7 @@ func (c *Consumer) Stats() Stats {
 	s.Unwritable = c.unwritable.Load()
 	s.Skipped = c.skipped.snapshot()
 	s.TopicProblems = c.topics.snapshot()
+	s.RouteHeld = c.route.held()
 	s.PastEnd = c.pastEnd.snapshot()
 	s.SkippedAnswered = c.recovery.skipped.Load()
 	s.CommitsWithoutPositions = c.recovery.noRoom.Load()

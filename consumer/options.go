@@ -23,6 +23,11 @@ type Options struct {
 	// RouteTopic is where Outcome.Route sends records; required when the
 	// Handler routes.
 	RouteTopic string
+	// RouteGroup is the consumer group that reads RouteTopic (the process
+	// stage's): when the route topic gains partitions, routing over the new
+	// count waits until that group has committed everything on the old ones
+	// (routecount.go).
+	RouteGroup string
 	// Routed says the input topics hold route records (written by a consumer
 	// with RouteTopic): each is handed to the Handler, and named in results,
 	// dead letters and logs, as the input record it carries. Offsets committed

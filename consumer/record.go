@@ -100,6 +100,9 @@ func (p *partition) write(r *record, out Outcome) bool {
 		}
 		w, topic = p.c.out.route, p.c.opts.RouteTopic
 		m = routeMessage(&r.msg, out.Route, p.c.opts.GroupID)
+		if p.c.route.wait(p.work) != nil { // held while the route topic's partitions change (routecount.go)
+			return false
+		}
 	default:
 		w, topic = p.c.out.result, p.c.opts.ResultTopic
 		m = kafka.Message{Key: r.msg.Key, Value: out.Result, Headers: appendSourceHeaders(nil, &r.msg, r.stamp())} // stamp.go

@@ -19,7 +19,10 @@ import (
 // broker deletes all but the newest record of a key, and an unanswered
 // event would vanish), allow what the consumer must write to it (the
 // dead-letter and route topics at least the input's max.message.bytes),
-// and keep the partition count it had when the consumer started. Run checks
+// and keep at least the partition count it had when the consumer started
+// (partitions added are taken up: an input's by joining the group again, the
+// route topic's as routecount.go says, an output's by the writers at once).
+// Run checks
 // them before it joins its group, and refuses to start (an error matching
 // ErrStartupCheck) when one is wrong; it checks them again every
 // Options.TopicCheckInterval while it runs, and lists what is wrong in
@@ -107,8 +110,8 @@ func (o *Options) topicProblems(got map[string]topicState, joined map[string]int
 		if st.cleanupPolicy != "" && st.cleanupPolicy != "delete" {
 			out = append(out, fmt.Sprintf("topic %s has cleanup.policy=%s: leadworker needs cleanup.policy=delete (compaction deletes all but the newest record of a key, and unanswered events with them)", t, st.cleanupPolicy))
 		}
-		if n, ok := joined[t]; ok && n != st.partitions {
-			out = append(out, fmt.Sprintf("topic %s has %d partitions, %d when leadworker started (partitions were added, or the topic was deleted and created again): restart leadworker", t, st.partitions, n))
+		if n, ok := joined[t]; ok && st.partitions < n {
+			out = append(out, fmt.Sprintf("topic %s has %d partitions, %d when leadworker started: it was deleted and created again; restart leadworker once it is as it should be", t, st.partitions, n))
 		}
 	}
 	input, inTopic := 0, ""
@@ -210,6 +213,8 @@ func (w *topicWatch) snapshot() []string {
 func (c *Consumer) watchTopics(ctx context.Context, joined map[string]int) {
 	t := time.NewTicker(c.opts.TopicCheckInterval)
 	defer t.Stop()
+	var resizing sync.WaitGroup // resizeRoute, started by grown
+	defer resizing.Wait()
 	for {
 		select {
 		case <-ctx.Done():
@@ -223,6 +228,7 @@ func (c *Consumer) watchTopics(ctx context.Context, joined map[string]int) {
 			}
 			continue
 		}
+		c.grown(ctx, got, joined, &resizing)
 		now := c.opts.topicProblems(got, joined)
 		was := c.topics.snapshot()
 		for _, p := range now {
@@ -234,5 +240,34 @@ func (c *Consumer) watchTopics(ctx context.Context, joined map[string]int) {
 			c.log.Info("topic check: the topics are as they should be again")
 		}
 		c.topics.set(now)
+	}
+}
+
+// grown takes up partitions added to the topics since joined was read, and
+// updates joined: an input topic's by a new membership of the group, the
+// route topic's by moving routing to the new count.
+func (c *Consumer) grown(ctx context.Context, got map[string]topicState, joined map[string]int, resizing *sync.WaitGroup) {
+	rejoin := false
+	for t, st := range got {
+		was, ok := joined[t]
+		if !ok || st.partitions <= was {
+			continue
+		}
+		joined[t] = st.partitions
+		if slices.Contains(c.opts.Topics, t) {
+			c.log.WithFields(logrus.Fields{"topic": t, "partitions_before": was, "partitions_now": st.partitions}).
+				Info("input topic gained partitions: joining the group again to take them up")
+			rejoin = true
+		}
+		if t == c.opts.RouteTopic && c.route.hold() {
+			old := c.route.count()
+			resizing.Go(func() { c.resizeRoute(ctx, old, st.partitions) })
+		}
+	}
+	if rejoin {
+		select {
+		case c.rejoin <- struct{}{}:
+		default:
+		}
 	}
 }

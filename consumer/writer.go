@@ -66,7 +66,7 @@ type outputs struct {
 	route  *kafka.Writer // nil without Options.RouteTopic
 }
 
-func newOutputs(o *Options, l limits) *outputs {
+func newOutputs(o *Options, l limits, route kafka.Balancer) *outputs {
 	// The largest record a fetch can hand over is the input topic's limit,
 	// or MaxRecordBytes when that is not known; a dead letter adds headers.
 	largest := max(l.input, o.MaxRecordBytes)
@@ -76,6 +76,7 @@ func newOutputs(o *Options, l limits) *outputs {
 	}
 	if o.RouteTopic != "" {
 		out.route = newWriter(o, o.RouteTopic, l.route, largest+headerRoom)
+		out.route.Balancer = route // murmur2 over the count the stage started with (routecount.go)
 	}
 	return out
 }

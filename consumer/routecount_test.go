@@ -1,0 +1,115 @@
+package consumer
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+func TestRouteCountBalance(t *testing.T) {
+	t.Parallel()
+	r := newRouteCount()
+	msg := kafka.Message{Key: []byte("smith")}
+	all := []int{0, 1, 2, 3, 4, 5, 6, 7}
+	if got, want := r.Balance(msg, all...), (&kafka.Murmur2Balancer{}).Balance(msg, all...); got != want {
+		t.Errorf("Balance() without a count = %d; want murmur2 over every partition, %d", got, want)
+	}
+	r.set(4)
+	for i := range 50 {
+		msg := kafka.Message{Key: []byte("key-" + strconv.Itoa(i))}
+		got := r.Balance(msg, all...)
+		if want := (&kafka.Murmur2Balancer{}).Balance(msg, all[:4]...); got != want {
+			t.Fatalf("Balance(%s) = %d; want murmur2 over the first 4 partitions, %d", msg.Key, got, want)
+		}
+	}
+	if !r.hold() || r.hold() || !r.held() {
+		t.Fatal("hold() twice: want true, then false, and held")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := r.wait(ctx); err == nil {
+		t.Error("wait() while held = nil; want the context's error")
+	}
+	r.set(8)
+	if err := r.wait(context.Background()); err != nil || r.held() || r.count() != 8 {
+		t.Errorf("after set(8): wait() = %v, held %v, count %d", err, r.held(), r.count())
+	}
+}
+
+// routeKeyHandler routes every record keyed by its value's first byte, so
+// that records of one "identity" share a key.
+type routeKeyHandler struct{}
+
+func (routeKeyHandler) Handle(_ context.Context, m *Message) (Outcome, error) {
+	return Outcome{Route: &Route{Key: m.Value[:1]}}, nil
+}
+
+// When the route topic gains partitions while both stages run, routing is
+// held until the process stage has committed the old partitions, the
+// process stage joins again to own the new ones, and every event is
+// answered: none is stranded on a partition nobody reads.
+func TestRoutePartitionsAddedWhileRunning(t *testing.T) {
+	t.Parallel()
+	const routeTopic, processGroup = "leadworker.route", "g-grow.route"
+	addr := newBareCluster(t)
+	createTopic(t, addr, inTopic, 2, nil)
+	createTopic(t, addr, routeTopic, 2, nil)
+	createTopic(t, addr, outTopic, 2, nil)
+	createTopic(t, addr, dlqTopic, 2, nil)
+
+	router := baseOptions(addr, "g-grow", routeKeyHandler{})
+	router.RouteTopic, router.RouteGroup = routeTopic, processGroup
+	router.TopicCheckInterval = 100 * time.Millisecond
+	rs := start(t, router)
+
+	var mu sync.Mutex
+	seen := map[string]int{}
+	process := baseOptions(addr, processGroup, HandlerFunc(func(_ context.Context, m *Message) (Outcome, error) {
+		mu.Lock()
+		seen[string(m.Value)]++
+		mu.Unlock()
+		return Outcome{Result: m.Value}, nil
+	}))
+	process.Topics, process.Routed = []string{routeTopic}, true
+	process.TopicCheckInterval = 100 * time.Millisecond
+	ps := start(t, process)
+	waitFor(t, 30*time.Second, "both stages joined", func() bool { return rs.c.Joined() && ps.c.Joined() })
+
+	send := func(from, n int) {
+		msgs := make([]kafka.Message, n)
+		for i := range msgs {
+			v := string(rune('a'+i%26)) + strconv.Itoa(from+i)
+			msgs[i] = kafka.Message{Key: []byte(v), Value: []byte(v)}
+		}
+		produce(t, addr, inTopic, msgs...)
+	}
+	answered := func(n int) func() bool {
+		return func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(seen) >= n
+		}
+	}
+	send(0, 40)
+	waitFor(t, 30*time.Second, "40 answered", answered(40))
+	addPartitions(t, addr, routeTopic, 6)
+	waitFor(t, 10*time.Second, "routing held", func() bool { return rs.c.Stats().RouteHeld })
+	send(40, 60)
+	waitFor(t, 60*time.Second, "100 answered", answered(100))
+	if rs.c.Stats().RouteHeld || rs.c.route.count() != 6 {
+		t.Errorf("after the change: held %v, count %d; want routing over 6 partitions", rs.c.Stats().RouteHeld, rs.c.route.count())
+	}
+	mu.Lock()
+	for v, n := range seen {
+		if n != 1 {
+			t.Errorf("event %s handled %d times; want once", v, n)
+		}
+	}
+	mu.Unlock()
+	rs.stop(t)
+	ps.stop(t)
+}
