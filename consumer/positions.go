@@ -83,7 +83,9 @@ func (c *Consumer) sampleOutputs(ctx context.Context) (*sample, error) {
 		pos[t], first[t] = offs, starts
 	}
 	s := &sample{pos: pos, first: first, seq: c.recovery.seq.Add(1)}
-	c.recovery.latest.Store(s)
+	if prev := c.recovery.latest.Swap(s); prev != nil {
+		c.wentBack(prev.pos, pos)
+	}
 	return s, nil
 }
 
@@ -104,5 +106,22 @@ func (c *Consumer) samplePositions(genCtx context.Context) {
 			c.log.WithError(err).Debug("sampling output positions failed; commits keep the previous ones")
 		}
 		cancel()
+	}
+}
+
+// wentBack reports an output partition whose end offset went back between
+// two samples: the topic was deleted and created again under the consumer.
+// It stays listed in Stats.TopicProblems until the consumer is restarted.
+func (c *Consumer) wentBack(before, now positions) {
+	for t, offs := range now {
+		for i, end := range offs {
+			if i >= len(before[t]) || end >= before[t][i] {
+				continue
+			}
+			p := fmt.Sprintf("topic %s partition %d ended at offset %d and now ends at %d: it was deleted and created again; restart leadworker once it is as it should be", t, i, before[t][i], end)
+			if c.topics.recreated(t, p) {
+				c.log.WithField("problem", p).Error("topic check: not ready until this is mended")
+			}
+		}
 	}
 }

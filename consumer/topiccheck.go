@@ -194,6 +194,7 @@ func (e *BudgetError) Unwrap() error { return ErrStartupCheck }
 type topicWatch struct {
 	mu       sync.Mutex
 	problems []string
+	gone     map[string]string // output topics seen re-created, until a restart
 }
 
 func (w *topicWatch) set(p []string) {
@@ -202,10 +203,29 @@ func (w *topicWatch) set(p []string) {
 	w.mu.Unlock()
 }
 
+// recreated lists topic as re-created; it reports whether it was not
+// listed yet.
+func (w *topicWatch) recreated(topic, problem string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.gone == nil {
+		w.gone = make(map[string]string)
+	}
+	if _, ok := w.gone[topic]; ok {
+		return false
+	}
+	w.gone[topic] = problem
+	return true
+}
+
 func (w *topicWatch) snapshot() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return slices.Clone(w.problems)
+	out := slices.Clone(w.problems)
+	for _, p := range w.gone {
+		out = append(out, p)
+	}
+	return out
 }
 
 // watchTopics checks the topics every TopicCheckInterval until ctx ends,

@@ -48,7 +48,7 @@ func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]
 		// The route stage is cheap (decode and forward): a quarter of the
 		// byte budget is its share, the process stage keeps the rest.
 		r := base
-		r.GroupID, r.Topics, r.RouteTopic = cfg.GroupID, cfg.InputTopics, cfg.RouteTopic
+		r.GroupID, r.Topics, r.RouteTopic, r.RouteGroup = cfg.GroupID, cfg.InputTopics, cfg.RouteTopic, cfg.RouteGroup()
 		r.Handler = tr.stage(&router{gate: w.guards.gate, tracer: tr.tracer}, "route", cfg.GroupID, cfg.RouteTopic)
 		r.MaxBufferedBytes = max(cfg.MaxBufferedBytes/4, 1)
 		r.Logger = w.log.WithField("stage", "route")
