@@ -27,8 +27,9 @@ import (
 //     before they were read (retention) are counted in Stats.Skipped and
 //     logged, where the Reader skips them silently, and a position past the
 //     end of the log (a topic deleted and created again, offsets set by
-//     hand) is listed in Stats.PastEnd until it is fixed, where the Reader
-//     waits for ever.
+//     hand) is listed in Stats.PastEnd and nothing more is read from the
+//     partition, where the Reader waits until the new log reaches the
+//     position and then passes over everything below it unseen.
 
 // errPastEnd: the fetch position is past the end of the log.
 var errPastEnd = errors.New("fetch position is past the end of the log")
@@ -62,9 +63,14 @@ func (p *partition) fetch(ctx context.Context, off int64) {
 				continue
 			}
 		}
-		if !errors.Is(err, errPastEnd) {
-			p.log.WithError(err).WithField("offset", off).Warn("fetch failed, retrying")
+		if errors.Is(err, errPastEnd) {
+			// Do not wait for the log to grow back to off: records written
+			// to the new log below off would be passed over unseen. The
+			// partition stays listed until it is given up.
+			<-ctx.Done()
+			return
 		}
+		p.log.WithError(err).WithField("offset", off).Warn("fetch failed, retrying")
 		if !sleep(ctx, bo.NextBackOff()) {
 			return
 		}
@@ -200,8 +206,9 @@ func (p *partition) dispatchAll(ctx context.Context, recs []*record, size int64)
 // log start (retention deleted the records before they were read) it counts
 // the lost records, lets the commit point pass them and returns the log
 // start. Past the log end it lists the partition in Stats.PastEnd and returns
-// errPastEnd: fetching goes on trying at off, which only an operator can
-// mend (by resetting the group's offsets).
+// errPastEnd: the partition is not fetched again in this generation, since
+// the log it now has is not the one off was in; only an operator can mend
+// it, by resetting the group's offsets.
 func (p *partition) outOfRange(ctx context.Context, off int64) (int64, error) {
 	first, last, err := p.c.bounds(ctx, p.topic, p.id)
 	if err != nil {
