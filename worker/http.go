@@ -90,6 +90,7 @@ func (w *Worker) Run(ctx context.Context) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	w.warnAutoCreate(ctx)
 	lagDone := w.guards.runLag(ctx)
 	runErr := w.RunConsumers(ctx)
 	cancel() // a stage that stopped with an error stops the rest at once
@@ -100,6 +101,21 @@ func (w *Worker) Run(ctx context.Context) error {
 		errs = append(errs, s.stop())
 	}
 	return errors.Join(errs...)
+}
+
+// warnAutoCreate warns once when the brokers create topics on request: a
+// topic deleted under the worker could come back with the broker's defaults.
+func (w *Worker) warnAutoCreate(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	on, err := w.autoCreate(ctx)
+	switch {
+	case err != nil:
+		w.log.WithError(err).Debug("cannot tell whether the brokers create topics on request")
+	case on:
+		w.log.Warn("the brokers create topics on request (auto.create.topics.enable=true): a topic deleted while leadworker runs can come back " +
+			"with the broker's defaults; set auto.create.topics.enable=false")
+	}
 }
 
 // server is one HTTP listener and its serving goroutine.

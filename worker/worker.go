@@ -25,6 +25,8 @@ type Worker struct {
 	// concurrency adapts the consumer's in-flight limit; nil when
 	// ADAPTIVE_CONCURRENCY is off. Its Limit() is the current limit.
 	concurrency *throttle.AIMD
+	// autoCreate asks the brokers whether they create topics on request.
+	autoCreate func(ctx context.Context) (bool, error)
 }
 
 // New wires the pipeline from cfg. httpClient may be nil; its transport
@@ -78,6 +80,7 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client, opts ...Op
 		return nil, err
 	}
 	wk := &Worker{guards: guards, log: log, cfg: cfg, concurrency: concurrency}
+	wk.autoCreate = func(ctx context.Context) (bool, error) { return consumer.AutoCreateTopics(ctx, cfg.Brokers, transport) }
 	p := guards.processor(h)
 	p.tracer, p.group = tr.tracer, cfg.GroupID
 	lags, err := wk.stages(p, tr, consumer.Options{Dialer: dialer, Transport: transport})
