@@ -18,9 +18,10 @@ import (
 //   - Room for a whole fetch response (the topic's max.message.bytes: a
 //     broker answers with at least one whole batch) is taken from the byte
 //     budget before the fetch is sent, and what the records do not use is
-//     given back once they are read. So Options.MaxBufferedBytes bounds what
-//     is fetched as well as what waits to be handled; nothing is prefetched
-//     outside it.
+//     given back once they are read. The request asks for no more than
+//     responses have held decompressed (fetchAsk). So
+//     Options.MaxBufferedBytes bounds what is fetched as well as what waits
+//     to be handled; nothing is prefetched outside it.
 //   - An empty key, value or header value stays empty and a null stays null
 //     (the Reader turns both into nil).
 //   - A fetch position the log no longer has is seen: records deleted
@@ -39,15 +40,17 @@ var errPastEnd = errors.New("fetch position is past the end of the log")
 // none (ctx ended) was not dispatched and is redelivered.
 func (p *partition) fetch(ctx context.Context, off int64) {
 	bo := p.c.retryBackOff()
+	var ask fetchAsk
 	for {
 		size := p.c.fetchSize(p.topic)
 		if err := p.c.bytes.acquire(ctx, size); err != nil {
 			return
 		}
-		recs, next, err := p.fetchOnce(ctx, off, size)
+		recs, next, err := p.fetchOnce(ctx, off, ask.next(size))
 		if err == nil {
 			bo.Reset()
 			p.c.pastEnd.clear(p.topic, p.id)
+			ask.got(size, recs)
 			if !p.dispatchAll(ctx, recs, size) {
 				return
 			}
@@ -77,12 +80,50 @@ func (p *partition) fetch(ctx context.Context, off int64) {
 	}
 }
 
-// fetchOnce fetches once at off and returns the records at or above off and
-// the offset to fetch next.
-func (p *partition) fetchOnce(ctx context.Context, off, size int64) ([]*record, int64, error) {
+// fetchAsk sizes a partition's fetch requests so that what a response
+// holds once decompressed stays within the room taken for it. The broker
+// counts a fetch's bytes as they are stored, compressed, and a compressed
+// batch of large, repetitive records can hold twenty times its size: a
+// fetch asking for the room it took would then bring many times that. So
+// the request starts small (fetchStart) and follows what responses held:
+// it shrinks in proportion when a response held more than the room, and
+// doubles, up to the room, while responses fill it less than half. A broker
+// answers a fetch with at least one whole batch however small the request,
+// so the request never starves.
+type fetchAsk struct{ want int64 }
+
+// fetchStart is the first request's size.
+const fetchStart = 64 << 10
+
+// next returns the MaxBytes of the next request for a room of size bytes.
+func (a *fetchAsk) next(size int64) int64 {
+	if a.want == 0 {
+		a.want = fetchStart
+	}
+	a.want = min(a.want, size)
+	return a.want
+}
+
+// got adjusts the request to what a response for a room of size held.
+func (a *fetchAsk) got(size int64, recs []*record) {
+	var total int64
+	for _, r := range recs {
+		total += r.bytes
+	}
+	switch {
+	case total > size:
+		a.want = max(1, a.want*size/total)
+	case total <= size/2 && total >= a.want/2:
+		a.want = min(size, 2*a.want)
+	}
+}
+
+// fetchOnce fetches up to maxBytes (as stored) once at off and returns the
+// records at or above off and the offset to fetch next.
+func (p *partition) fetchOnce(ctx context.Context, off, maxBytes int64) ([]*record, int64, error) {
 	res, err := p.c.fetcher.Fetch(ctx, &kafka.FetchRequest{
 		Topic: p.topic, Partition: p.id, Offset: off,
-		MinBytes: 1, MaxBytes: size, MaxWait: p.c.opts.MaxWait,
+		MinBytes: 1, MaxBytes: maxBytes, MaxWait: p.c.opts.MaxWait,
 	})
 	if err != nil {
 		return nil, off, fmt.Errorf("fetch %s/%d at %d: %w", p.topic, p.id, off, err)
