@@ -61,6 +61,9 @@ func (s *search) warned(m match) match {
 //     returned a full page without the key, the key is searched on its own
 //     (fieldsToBeSearched=customerKey). If even that page is full without the key, find
 //     returns an error wrapping ErrKeyPageFull and mykaarma.ErrRejected: not created.
+//   - A key longer than maxTermLen is searched by its first maxTermLen characters, in both
+//     searches; rule 1 always compares the whole key, so other keys that begin the same way
+//     are never matched, and a page full of them is a full page without the key.
 //   - Rules 2 and 3 (last name with a contact or a VIN) use only identifiers whose customers
 //     were all seen: each phone, email or VIN of a full term is searched on its own, and one
 //     that fills a page even so is shared (a fleet line, a dealership number, a loaner car):

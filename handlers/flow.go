@@ -168,10 +168,8 @@ func unrecognisable(id identity, terms []term) string {
 	switch {
 	case len(terms) == 0:
 		return "the customer has no searchable identifier"
-	case id.Key != "" && len([]rune(id.Key)) <= maxTermLen:
-		return ""
-	case id.Key != "" && len(id.Phones)+len(id.Emails)+len(id.VINs) > 0:
-		return ""
+	case id.Key != "":
+		return "" // searched whole, or by its first maxTermLen characters when longer
 	case id.LastName != "" && len(id.Phones)+len(id.Emails)+len(id.VINs) > 0:
 		return ""
 	}
