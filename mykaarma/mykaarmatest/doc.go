@@ -2,8 +2,8 @@
 // real HTTP the way net/http/httptest serves a handler: NewServer(t, opts) starts it on loopback and
 // closes it when the test ends; New(opts) returns the unstarted http.Handler (cmd/mykaarma-fake
 // serves it). State is inspected with Customers, Leads and Requests and seeded with AddCustomer;
-// failures are injected with AddFault, FailNext, DenyScope and SetCredentials. Everything is safe
-// for concurrent use.
+// failures are injected with AddFault, FailNext, DropNext, DenyScope and SetCredentials.
+// Everything is safe for concurrent use.
 //
 // # Behaviour (follows myKaarma's "How to search and create a customer" and "How to save a lead")
 //
