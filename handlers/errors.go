@@ -24,7 +24,7 @@ var ErrExhausted = errors.New("retry budget exhausted")
 // ErrKeyPageFull is reached with errors.Is when the search for the event's customerKey alone
 // returned a full page (maxResults customers) none of which has that key: a customer with the
 // key may exist beyond the page, so the event is neither matched by a weaker rule nor
-// created. The StepError (step search) also wraps mykaarma.ErrRejected and not ErrExhausted,
+// created. A key longer than the 30-character search is never refused this way (see find). The StepError (step search) also wraps mykaarma.ErrRejected and not ErrExhausted,
 // so the worker dead-letters it at once with class "rejected": retrying cannot help, an
 // operator must look at the duplicates behind the key.
 var ErrKeyPageFull = errors.New("the customerKey search returned a full page without the key")

@@ -13,7 +13,9 @@
 //     page). When a search returns a full page, what it may hide is searched for on its own
 //     (see find); a search that is not full costs no extra call. When even the customerKey's
 //     own search is full without the key, Handle creates nothing and returns a search
-//     StepError wrapping ErrKeyPageFull and mykaarma.ErrRejected.
+//     StepError wrapping ErrKeyPageFull and mykaarma.ErrRejected. A key longer than 30
+//     characters is searched by its first 30 and compared whole; a full page of keys that
+//     begin the same way is reported as long-key-page-full, not refused.
 //   - A phone, email or VIN that fills a page on its own is shared (a fleet line, the
 //     dealership's number, a loaner car) and is not used by rules 2 and 3: shared-contact or
 //     shared-vin warning.

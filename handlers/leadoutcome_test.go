@@ -36,10 +36,14 @@ func TestLeadUnknownOutcome(t *testing.T) {
 		{name: "retry", mode: LeadUnknownRetry, fault: dropLead, leads: 2, warnings: 1, attempts: 2, leadSaves: 2},
 		{name: "dead-letter", mode: LeadUnknownDeadLetter, fault: dropLead, leads: 1, deadEnd: true, attempts: 1, leadSaves: 1},
 		{name: "retry after a timeout", mode: LeadUnknownRetry, timeout: time.Second,
-			fault: func(s *mykaarmatest.Server) { s.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpLead, Hang: true, Times: 1}) },
+			fault: func(s *mykaarmatest.Server) {
+				s.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpLead, Hang: true, Times: 1})
+			},
 			leads: 1, warnings: 1, attempts: 2, leadSaves: 2},
 		{name: "dead-letter after a timeout", mode: LeadUnknownDeadLetter, timeout: time.Second,
-			fault: func(s *mykaarmatest.Server) { s.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpLead, Hang: true, Times: 1}) },
+			fault: func(s *mykaarmatest.Server) {
+				s.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpLead, Hang: true, Times: 1})
+			},
 			leads: 0, deadEnd: true, attempts: 1, leadSaves: 1},
 		{name: "retry: 503 is an answer", mode: LeadUnknownRetry,
 			fault: func(s *mykaarmatest.Server) { s.FailNext(mykaarmatest.OpLead, 1, http.StatusServiceUnavailable) },

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -43,31 +42,41 @@ func TestLongKeyTwoEventsOneCustomer(t *testing.T) {
 }
 
 // Rule 1 compares the whole key: customers whose keys begin like the event's are found by
-// the cut search but never matched, on a page that is full or not.
+// the cut search but never matched. A page full of them is searched past with the key alone
+// (which looks no further), then reported, not refused.
 func TestLongKeyRuleOneComparesWholeKey(t *testing.T) {
 	t.Parallel()
 	twin := func(i int) string { return fmt.Sprintf("%s%08d", longKey[:30], i) } // same first 30, 38 characters
+	const phone = "+17349130280"
 	tests := []struct {
 		name      string
 		twins     int    // stored customers whose keys begin like longKey's, oldest first
 		stored    string // the key of a customer stored after them, "" for none
+		phone     bool   // the stored customer and the event share a phone
 		eventKey  string
-		wantRule  string // "" when Handle must fail with ErrKeyPageFull (twins fill a page)
-		wantMatch bool   // the stored customer is updated
+		wantRule  string
+		wantMatch bool // the stored customer is updated; else a customer is created
+		pageFull  bool // long-key-page-full warning
 		searches  []string
 	}{
 		{name: "same key", stored: longKey, eventKey: longKey,
 			wantRule: schemas.RuleCustomerKey, wantMatch: true, searches: []string{all + "|" + longKey[:30]}},
 		{name: "same key other case", stored: strings.ToLower(longKey), eventKey: longKey,
 			wantRule: schemas.RuleCustomerKey, wantMatch: true, searches: []string{all + "|" + longKey[:30]}},
-		{name: "key differing after 30 characters", twins: 3, eventKey: longKey,
+		{name: "keys differing after 30 characters", twins: 3, eventKey: longKey,
 			wantRule: schemas.RuleNone, searches: []string{all + "|" + longKey[:30]}},
 		{name: "the key's first 30 characters as a key of its own", stored: longKey[:30], eventKey: longKey,
 			wantRule: schemas.RuleNone, searches: []string{all + "|" + longKey[:30]}},
 		{name: "a long key is not the key of its first 30 characters", stored: longKey, eventKey: longKey[:30],
 			wantRule: schemas.RuleNone, searches: []string{all + "|" + longKey[:30]}},
-		{name: "full page of twins, then the key alone", twins: DefaultMaxResults, stored: longKey, eventKey: longKey,
-			// the key-only search is as full: neither matched nor created
+		{name: "full page of twins, a new key", twins: DefaultMaxResults, eventKey: longKey,
+			wantRule: schemas.RuleNone, pageFull: true,
+			searches: []string{all + "|" + longKey[:30], byKey + "|" + longKey[:30]}},
+		{name: "full page of twins, the customer found by its phone", twins: DefaultMaxResults + 5, stored: longKey, phone: true, eventKey: longKey,
+			wantRule: schemas.RuleCustomerKey, wantMatch: true,
+			searches: []string{all + "|" + longKey[:30], all + "|" + phone[2:]}},
+		{name: "full page of twins hides the customer", twins: DefaultMaxResults, stored: longKey, eventKey: longKey,
+			wantRule: schemas.RuleNone, pageFull: true, // the documented limit: a duplicate, reported
 			searches: []string{all + "|" + longKey[:30], byKey + "|" + longKey[:30]}},
 	}
 	for _, tt := range tests {
@@ -78,31 +87,30 @@ func TestLongKeyRuleOneComparesWholeKey(t *testing.T) {
 				f.srv.AddCustomer(dept, mykaarma.CustomerWithVehicles{Customer: mykaarma.Customer{CustomerKey: twin(i), LastName: "Twin"}})
 			}
 			var stored string
+			var phones []schemas.Phone
 			if tt.stored != "" {
-				stored = f.srv.AddCustomer(dept, mykaarma.CustomerWithVehicles{Customer: mykaarma.Customer{CustomerKey: tt.stored, LastName: "Smithson"}})
-			}
-			before := len(f.srv.Customers(dept))
-			out, err := f.h.Handle(t.Context(), customerEvent(schemas.Customer{CustomerKey: tt.eventKey, LastName: "Smithson"}))
-			if got := f.searchRequests(); !slices.Equal(got, tt.searches) {
-				t.Errorf("searches = %q; want %q", got, tt.searches)
-			}
-			if tt.twins >= DefaultMaxResults {
-				if !errors.Is(err, ErrKeyPageFull) || !errors.Is(err, mykaarma.ErrRejected) {
-					t.Fatalf("Handle error = %v; want ErrKeyPageFull, rejected", err)
+				c := mykaarma.Customer{CustomerKey: tt.stored, LastName: "Smithson"}
+				if tt.phone {
+					c.PhoneNumbers = []mykaarma.Phone{{PhoneNumber: phone, Label: "home"}}
+					phones = []schemas.Phone{{PhoneNumber: phone}}
 				}
-				if n := len(f.srv.Customers(dept)); n != before {
-					t.Errorf("fake holds %d customers; want %d (nothing created)", n, before)
-				}
-				return
+				stored = f.srv.AddCustomer(dept, mykaarma.CustomerWithVehicles{Customer: c})
 			}
+			out, err := f.h.Handle(t.Context(), customerEvent(schemas.Customer{CustomerKey: tt.eventKey, LastName: "Smithson", PhoneNumbers: phones}))
 			if err != nil {
 				t.Fatalf("Handle: %v", err)
+			}
+			if got := f.searchRequests(); !slices.Equal(got, tt.searches) {
+				t.Errorf("searches = %q; want %q", got, tt.searches)
 			}
 			if out.MatchRule != tt.wantRule || (out.CustomerUUID == stored) != tt.wantMatch {
 				t.Errorf("Handle = %+v; want rule %s, update of %s %v", out, tt.wantRule, stored, tt.wantMatch)
 			}
 			if !tt.wantMatch && out.CustomerAction != schemas.ActionCreated {
 				t.Errorf("Handle = %+v; want a new customer", out)
+			}
+			if got := hasWarning(out, SourceLeadworker, WarnLongKeyPageFull); got != tt.pageFull {
+				t.Errorf("warnings = %+v; want %s %v", out.Warnings, WarnLongKeyPageFull, tt.pageFull)
 			}
 		})
 	}

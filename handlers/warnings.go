@@ -23,6 +23,7 @@ const (
 	WarnLeadOutcomeUnknown     = "lead-outcome-unknown"     // a lead save was sent without an answer and saved again: it may be saved twice
 
 	WarnFullPage          = "full-page"           // a combined search returned maxResults customers, so it may have hidden some
+	WarnLongKeyPageFull   = "long-key-page-full"  // a customerKey over 30 characters: the search for its beginning was full without it
 	WarnSharedContact     = "shared-contact"      // a phone or email filled a page on its own: not used to match
 	WarnSharedVIN         = "shared-vin"          // a VIN filled a page on its own (a fleet or loaner car): not used to match
 	WarnIgnoredContact    = "ignored-contact"     // a placeholder or dealer-listed phone or email: written, not searched or matched
