@@ -46,8 +46,8 @@
 //     (10001, no customer found, is the normal miss) and read warnings are not reported.
 //
 // Handle returns an Outcome, a *StepError (classify with errors.Is: mykaarma.ErrRejected,
-// mykaarma.ErrAuth, ErrExhausted, ErrLeadOutcomeUnknown), or, when the caller's context ends, an error wrapping the
-// context's error. The package does not log.
+// mykaarma.ErrAuth, ErrExhausted, ErrLeadOutcomeUnknown), or, when the caller's context ends,
+// an error wrapping the context's error. The package does not log.
 package handlers
 
 import (

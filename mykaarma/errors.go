@@ -37,7 +37,8 @@ var ErrOutcomeUnknown = errors.New("mykaarma: outcome unknown, the request may h
 const maxErrorBody = 1 << 10
 
 // Error is a failed call. Classify it with errors.Is (ErrTransient, ErrAuth, ErrRejected,
-// context.Canceled, context.DeadlineExceeded) and read details with errors.As.
+// ErrOutcomeUnknown, context.Canceled, context.DeadlineExceeded) and read details with
+// errors.As.
 type Error struct {
 	Op         string        // "search", "read", "create", "update" or "lead"
 	StatusCode int           // HTTP status; 0 for transport errors
