@@ -5,6 +5,7 @@ import (
 
 	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/guard"
+	"github.com/leadworker/leadworker/handlers"
 )
 
 // Config is everything the worker needs. cmd/leadworker fills it from the
@@ -50,6 +51,12 @@ type Config struct {
 	RetryMax         time.Duration
 	RetryMaxElapsed  time.Duration
 	RateLimit        float64 // myKaarma calls per second per replica; 0 = unlimited
+
+	// LeadUnknownOutcome is what happens to a lead save that was sent and got
+	// no answer (LEAD_UNKNOWN_OUTCOME): handlers.LeadUnknownRetry saves it
+	// again with a lead-outcome-unknown warning, LeadUnknownDeadLetter
+	// dead-letters the event with class lead-outcome-unknown.
+	LeadUnknownOutcome handlers.LeadUnknownOutcome
 
 	MaxInFlight int
 	// MaxBuffered (MAX_BUFFERED, default 2 × MAX_IN_FLIGHT) bounds the events
@@ -115,6 +122,8 @@ func DefaultConfig() Config {
 		RetryInitial:    200 * time.Millisecond,
 		RetryMax:        10 * time.Second,
 		RetryMaxElapsed: 2 * time.Minute,
+
+		LeadUnknownOutcome: handlers.LeadUnknownRetry,
 
 		MaxInFlight:         64,
 		MaxBuffered:         128,

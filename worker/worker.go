@@ -66,6 +66,8 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client, opts ...Op
 		IgnoreContacts:   cfg.IgnoreContacts,
 		RequireFirstName: cfg.RequireFirstName,
 		TracerProvider:   tr.tp,
+
+		LeadUnknownOutcome: cfg.LeadUnknownOutcome,
 		Retry: handlers.RetryOptions{
 			InitialInterval: cfg.RetryInitial,
 			MaxInterval:     cfg.RetryMax,

@@ -39,6 +39,9 @@ func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
 		RetryMaxElapsed:  e.duration("RETRY_MAX_ELAPSED", d.RetryMaxElapsed),
 		RateLimit:        e.float("MYKAARMA_RATE_LIMIT", d.RateLimit),
 
+		LeadUnknownOutcome: handlers.LeadUnknownOutcome(e.oneOf("LEAD_UNKNOWN_OUTCOME", string(d.LeadUnknownOutcome),
+			string(handlers.LeadUnknownRetry), string(handlers.LeadUnknownDeadLetter))),
+
 		MaxInFlight:         e.integer("MAX_IN_FLIGHT", d.MaxInFlight, 1),
 		MaxBuffered:         e.integer("MAX_BUFFERED", 0, 1), // 0: 2 × MaxInFlight, below
 		AdaptiveConcurrency: e.boolean("ADAPTIVE_CONCURRENCY", d.AdaptiveConcurrency),

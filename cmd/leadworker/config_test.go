@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/leadworker/leadworker/handlers"
 )
 
 func lookupFrom(m map[string]string) func(string) (string, bool) {
@@ -25,7 +27,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if c.GroupID != "leadworker" || c.InputTopics[0] != "crm.events" || c.ResultTopic != "leadworker.results" ||
 		c.DLQTopic != "leadworker.dlq" || c.BaseURL != "https://api.mykaarma.com" || c.HTTPAddr != ":8080" ||
 		c.LogFormat != "json" || c.MaxInFlight != 64 || c.MaxBuffered != 128 || c.RetryMaxElapsed != 2*time.Minute || !c.AdaptiveConcurrency || c.RateLimit != 0 ||
-		c.AdminAddr != "127.0.0.1:8081" || c.MaxBufferedBytes != 64<<20 || c.DLQWriteGiveUp != 10*time.Minute {
+		c.AdminAddr != "127.0.0.1:8081" || c.MaxBufferedBytes != 64<<20 || c.DLQWriteGiveUp != 10*time.Minute ||
+		c.LeadUnknownOutcome != handlers.LeadUnknownRetry {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -75,6 +78,9 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		{name: "bad session timeout", set: map[string]string{"KAFKA_SESSION_TIMEOUT": "a while"}, want: "KAFKA_SESSION_TIMEOUT"},
 		{name: "short session", set: map[string]string{"KAFKA_SESSION_TIMEOUT": "6s"}},
 		{name: "bad give-up", set: map[string]string{"DLQ_WRITE_GIVE_UP": "never"}, want: "DLQ_WRITE_GIVE_UP"},
+		{name: "lead outcome dead-letter", set: map[string]string{"LEAD_UNKNOWN_OUTCOME": "dead-letter"}},
+		{name: "lead outcome retry", set: map[string]string{"LEAD_UNKNOWN_OUTCOME": "retry"}},
+		{name: "bad lead outcome", set: map[string]string{"LEAD_UNKNOWN_OUTCOME": "drop"}, want: "LEAD_UNKNOWN_OUTCOME"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
