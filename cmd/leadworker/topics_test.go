@@ -79,3 +79,47 @@ func TestTopicsCreate(t *testing.T) {
 		t.Errorf("output does not say the input existed:\n%s", out.String())
 	}
 }
+
+// TestTopicsCreateRefusesBadFlags: a partition count that is not positive, a
+// replication factor that is neither -1 nor positive, and arguments that are
+// not flags exit 2 and create nothing (before, --partitions -3 created 12).
+func TestTopicsCreateRefusesBadFlags(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	env := map[string]string{"KAFKA_BROKERS": strings.Join(cluster.ListenAddrs(), ","), "KAFKA_INPUT_TOPICS": "in", "KAFKA_RESULT_TOPIC": "out", "KAFKA_DLQ_TOPIC": "dlq"}
+	tests := []struct {
+		name string
+		args []string
+		want string // in stderr
+	}{
+		{name: "negative partitions", args: []string{"create", "--partitions", "-3"}, want: "--partitions -3"},
+		{name: "zero partitions", args: []string{"create", "--partitions", "0"}, want: "--partitions 0"},
+		{name: "extra argument", args: []string{"create", "--partitions", "3", "extra"}, want: "extra"},
+		{name: "argument before the flags", args: []string{"create", "now", "--partitions", "3"}, want: "now"},
+		{name: "zero replication factor", args: []string{"create", "--replication-factor", "0"}, want: "--replication-factor 0"},
+		{name: "negative min insync", args: []string{"create", "--min-insync-replicas", "-1"}, want: "--min-insync-replicas -1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			var out, errOut bytes.Buffer
+			if code := topicsCommand(ctx, tt.args, &out, &errOut, lookupFrom(env)); code != 2 || !strings.Contains(errOut.String(), tt.want) {
+				t.Errorf("topics %q = %d, stderr %q; want 2 naming %s", tt.args, code, errOut.String(), tt.want)
+			}
+			client := &kafka.Client{Addr: kafka.TCP(cluster.ListenAddrs()...)}
+			meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{"in", "out", "dlq"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tp := range meta.Topics {
+				if tp.Error == nil {
+					t.Errorf("topic %s was created", tp.Name)
+				}
+			}
+		})
+	}
+}
