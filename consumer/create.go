@@ -30,6 +30,15 @@ type TopicsSpec struct {
 	Partitions        int // for topics that take no count from another; 0: DefaultPartitions
 	ReplicationFactor int // -1: the broker's default.replication.factor [-1]
 	MinInsyncReplicas int // min.insync.replicas; 0: the broker's default
+
+	// Group consumes Inputs and RouteGroup consumes Route: the worker's own
+	// groups, which SharedTopics leaves out. CreateTopics does not use them.
+	Group      string
+	RouteGroup string
+}
+
+func (spec TopicsSpec) client() *kafka.Client {
+	return &kafka.Client{Addr: kafka.TCP(spec.Brokers...), Transport: spec.Transport, Timeout: 30 * time.Second}
 }
 
 // TopicResult is what CreateTopics did with one topic.
@@ -60,7 +69,7 @@ func CreateTopics(ctx context.Context, spec TopicsSpec) ([]TopicResult, error) {
 	if spec.ReplicationFactor == 0 {
 		spec.ReplicationFactor = -1
 	}
-	c := &kafka.Client{Addr: kafka.TCP(spec.Brokers...), Transport: spec.Transport, Timeout: 30 * time.Second}
+	c := spec.client()
 	var out []TopicResult
 	for _, in := range spec.Inputs {
 		r, err := createOne(ctx, c, spec, in, spec.Partitions, nil)

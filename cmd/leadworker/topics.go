@@ -16,9 +16,10 @@ import (
 const topicsUsage = `usage: leadworker topics create [flags]
 
 Creates the topics the worker needs, from the same environment as run
-(KAFKA_BROKERS, KAFKA_INPUT_TOPICS, KAFKA_RESULT_TOPIC, KAFKA_DLQ_TOPIC,
+(KAFKA_BROKERS, KAFKA_GROUP_ID, KAFKA_INPUT_TOPICS, KAFKA_RESULT_TOPIC, KAFKA_DLQ_TOPIC,
 KAFKA_ROUTE_TOPIC, TLS and SASL), with cleanup.policy=delete. Topics that exist
-are left as they are. The dead-letter and route topics allow the largest
+are left as they are. Other consumer groups on the input or route topics are
+reported as warnings. The dead-letter and route topics allow the largest
 max.message.bytes of the inputs plus 64 KiB for headers; the route topic gets
 their largest partition count and longest retention. The worker itself never
 creates topics.
@@ -66,8 +67,9 @@ func topicsCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 		return 2
 	}
 	spec.Brokers, spec.Inputs, spec.Result, spec.DLQ = cfg.Brokers, cfg.InputTopics, cfg.ResultTopic, cfg.DLQTopic
+	spec.Group = cfg.GroupID
 	if cfg.IdentityRouting {
-		spec.Route = cfg.RouteTopic
+		spec.Route, spec.RouteGroup = cfg.RouteTopic, cfg.RouteGroup()
 	}
 	_, transport, err := consumer.Connections(cfg.Kafka)
 	if err != nil {
@@ -81,7 +83,30 @@ func topicsCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 		fmt.Fprintf(stderr, "leadworker topics: %v\n", err)
 		return 1
 	}
+	shared, err := consumer.SharedTopics(ctx, spec)
+	if err != nil {
+		fmt.Fprintf(stderr, "leadworker topics: warning: cannot tell which other groups consume these topics: %v\n", err)
+	}
+	printShared(stderr, shared)
 	return 0
+}
+
+// printShared warns of the other groups consuming a topic the worker
+// consumes: a warning, not a failure, since another group on an input may be
+// any other consumer.
+func printShared(out io.Writer, shared []consumer.SharedTopic) {
+	for _, s := range shared {
+		for _, g := range s.Others {
+			if s.Route {
+				fmt.Fprintf(out, "leadworker topics: warning: route topic %s is also consumed by group %s (%d records behind): "+
+					"the two deployments process each other's events; give each its own route topic (unset, KAFKA_ROUTE_TOPIC is <KAFKA_GROUP_ID>.route)\n",
+					s.Topic, g.Group, g.Lag)
+				continue
+			}
+			fmt.Fprintf(out, "leadworker topics: warning: input topic %s is also consumed by group %s (%d records behind): "+
+				"if that is another leadworker deployment, both process every event\n", s.Topic, g.Group, g.Lag)
+		}
+	}
 }
 
 func printTopics(out io.Writer, res []consumer.TopicResult) {
