@@ -17,7 +17,7 @@ import (
 // Floors and ceilings of settings that pass as numbers but would make the
 // worker spin, hammer a server or fail every time (README.md, Configuration).
 const (
-	minCallTimeout   = 100 * time.Millisecond // MYKAARMA_TIMEOUT: no call to myKaarma answers sooner; every call would time out and retry
+	minCallTimeout   = 100 * time.Millisecond // MYKAARMA_TIMEOUT: shorter than a round trip to myKaarma; every call would time out and be retried
 	minRetryInitial  = 10 * time.Millisecond  // RETRY_INITIAL_INTERVAL: below it a failing call is retried in a tight loop
 	minRetryMax      = 100 * time.Millisecond // RETRY_MAX_INTERVAL: the same, once the backoff reaches its cap
 	minCommitDelay   = 10 * time.Millisecond  // COMMIT_DELAY: below it a busy partition commits after nearly every event
