@@ -19,7 +19,8 @@
 // or URLs in error strings. The password and the Basic token are redacted from every part of an
 // Error (Error(), Body, Message, Problems, Lead) as they are and in the forms a server may echo
 // them in: JSON-escaped, HTML-escaped, URL-escaped and base64. The body is redacted before it is
-// cut to 1 KiB, so a secret straddling the cut is not kept in part.
+// cut to 1 KiB, so a secret straddling the cut is not kept in part. A form shorter than 8 bytes
+// (a one-character password) is redacted only where it is a whole text, never inside words.
 //
 // mykaarma is a library: it does not log, and it imports no other leadworker
 // package and nothing of Kafka. Its fake lives beside it in mykaarmatest.
