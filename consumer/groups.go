@@ -163,3 +163,12 @@ func SharedTopics(ctx context.Context, spec TopicsSpec) ([]SharedTopic, error) {
 	}
 	return out, nil
 }
+
+// GroupsOn is GroupsConsuming over a client of brokers (transport: TLS,
+// SASL; nil is plain TCP).
+func GroupsOn(ctx context.Context, brokers []string, transport kafka.RoundTripper, topic string) ([]GroupOffsets, error) {
+	o := Options{Brokers: brokers, Transport: transport}
+	c, done := o.client()
+	defer done()
+	return GroupsConsuming(ctx, c, topic)
+}
