@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -65,6 +66,9 @@ func (p *partition) fetch(ctx context.Context, off int64) {
 			if off, err = p.outOfRange(ctx, off); err == nil {
 				continue
 			}
+		}
+		if errors.Is(err, kafka.UnknownTopicOrPartition) && p.deleted(ctx, off) {
+			err = errPastEnd
 		}
 		if errors.Is(err, errPastEnd) {
 			// Do not wait for the log to grow back to off: records written
@@ -272,6 +276,22 @@ func (p *partition) outOfRange(ctx context.Context, off int64) (int64, error) {
 		return off, errPastEnd
 	}
 	return off, nil // in range again: fetch again
+}
+
+// deleted reports whether the partition's topic no longer exists, and if so
+// lists the partition in Stats.PastEnd (with LogEnd -1): when the topic is
+// created again its log starts over, and off means nothing in it.
+func (p *partition) deleted(ctx context.Context, off int64) bool {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	missing, err := p.c.opts.missingTopics(ctx)
+	if err != nil || !slices.Contains(missing, p.topic) {
+		return false
+	}
+	if p.c.pastEnd.set(p.topic, p.id, off, -1) {
+		p.log.WithField("offset", off).Error("the topic was deleted while it was read; this partition is not read again until the group's offsets are reset and leadworker restarted")
+	}
+	return true
 }
 
 // bounds returns the first and the end offset of a partition.
