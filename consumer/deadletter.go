@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"github.com/leadworker/leadworker/recovery"
 	"strconv"
 	"strings"
 	"time"
@@ -21,9 +22,9 @@ const (
 	HeaderErrorStep    = "error.step"
 	HeaderHTTPStatus   = "http.status"
 	HeaderHTTPBody     = "http.body"
-	HeaderSourceTopic  = "source.topic"
-	HeaderSourcePart   = "source.partition"
-	HeaderSourceOffset = "source.offset"
+	HeaderSourceTopic  = recovery.HeaderSourceTopic
+	HeaderSourcePart   = recovery.HeaderSourcePart
+	HeaderSourceOffset = recovery.HeaderSourceOffset
 	HeaderAttempts     = "attempts"
 	HeaderFailedAt     = "failed.at"
 	HeaderEventID      = "event.id"
@@ -33,15 +34,15 @@ const (
 // input that already carries them (a replayed dead letter) has them replaced.
 var ownHeaders = map[string]bool{
 	HeaderErrorClass: true, HeaderErrorMessage: true, HeaderErrorStep: true,
-	HeaderHTTPStatus: true, HeaderHTTPBody: true, HeaderSourceTopic: true,
-	HeaderSourcePart: true, HeaderSourceOffset: true, HeaderAttempts: true,
+	HeaderHTTPStatus: true, HeaderHTTPBody: true, recovery.HeaderSourceTopic: true,
+	recovery.HeaderSourcePart: true, recovery.HeaderSourceOffset: true, HeaderAttempts: true,
 	HeaderFailedAt: true, HeaderEventID: true, HeaderSourceSize: true,
-	HeaderSourceSHA256: true, HeaderCauseClass: true, HeaderSourceEpoch: true,
+	recovery.HeaderSourceSHA256: true, HeaderCauseClass: true, recovery.HeaderSourceEpoch: true,
 }
 
 // deadLetterMessage builds the dead-letter record for m: the original key and
 // value untouched, the input's other headers kept, and the error headers.
-func deadLetterMessage(m *Message, st stamp, d *DeadLetter, now time.Time) kafka.Message {
+func deadLetterMessage(m *Message, st recovery.Stamp, d *DeadLetter, now time.Time) kafka.Message {
 	var h []kafka.Header
 	for _, in := range m.Headers {
 		if !ownHeaders[in.Key] {

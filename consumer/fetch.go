@@ -230,7 +230,7 @@ func (p *partition) dispatchAll(ctx context.Context, recs []*record, size int64)
 	}
 	for i, r := range recs {
 		if !p.c.opts.Routed {
-			r.msg.Epoch = p.epoch
+			r.msg.Epoch = p.rec.Epoch()
 		} else if !unroute(&r.msg) {
 			p.log.WithField("offset", r.offset).Warn("route record without its input position; handled as it is")
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/leadworker/leadworker/recovery"
 	"strconv"
 	"strings"
 	"testing"
@@ -104,7 +105,7 @@ func TestRefusedDeadLetterBecomesReference(t *testing.T) {
 	want := map[string]string{
 		HeaderErrorClass: ClassUnwritable, HeaderCauseClass: ClassInvalid, HeaderSourceTopic: inTopic,
 		HeaderSourcePart: "0", HeaderSourceOffset: "0", HeaderSourceSize: strconv.Itoa(len(v)),
-		HeaderSourceSHA256: hex.EncodeToString(sum[:]),
+		recovery.HeaderSourceSHA256: hex.EncodeToString(sum[:]),
 	}
 	for k, w := range want {
 		if h[k] != w {

@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"github.com/leadworker/leadworker/recovery"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -14,8 +15,8 @@ type record struct {
 	// which the watermark tracks.
 	offset  int64
 	fetched time.Time
-	bytes   int64 // held in the consumer's byte budget until handled
-	st      stamp // see stamp(); set once stamped
+	bytes   int64          // held in the consumer's byte budget until handled
+	st      recovery.Stamp // see stamp(); set once stamped
 	stamped bool
 }
 
@@ -25,7 +26,9 @@ type record struct {
 func (p *partition) handle(r *record) {
 	defer p.c.buffered.release()
 	defer p.c.bytes.release(r.bytes)
-	if p.skipAnswered(r) { // answered.go: its output is on Kafka already
+	if p.rec.Skip(originOf(&r.msg), r.stamp) { // its output is on Kafka already
+		p.wm.finish(r.offset)
+		p.kick()
 		return
 	}
 	out, ok := p.outcome(r)
@@ -38,7 +41,7 @@ func (p *partition) handle(r *record) {
 	p.wm.finish(r.offset)
 	p.kick() // commit.go
 	if out.Route == nil {
-		p.c.answeredNow.add(originOf(&r.msg), r.stamp())
+		p.c.rec.Answered(originOf(&r.msg), r.stamp())
 	}
 	p.observe(r, out)
 	p.logOutcome(r, out)

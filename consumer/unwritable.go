@@ -3,6 +3,7 @@ package consumer
 import (
 	"errors"
 	"fmt"
+	"github.com/leadworker/leadworker/recovery"
 	"strconv"
 
 	"github.com/segmentio/kafka-go"
@@ -10,9 +11,8 @@ import (
 
 // Headers of a reference dead letter (error.class=unwritable).
 const (
-	HeaderSourceSize   = "source.size"   // bytes of the original value
-	HeaderSourceSHA256 = "source.sha256" // hex SHA-256 of the original value (every output carries it, stamp.go)
-	HeaderCauseClass   = "error.cause.class"
+	HeaderSourceSize = "source.size" // bytes of the original value
+	HeaderCauseClass = "error.cause.class"
 )
 
 // ClassUnwritable marks a reference dead letter: the broker refused the full
@@ -56,7 +56,7 @@ func referenceLetter(full kafka.Message, m *Message, d *DeadLetter, cause error)
 			h = append(h, kafka.Header{Key: HeaderErrorClass, Value: []byte(ClassUnwritable)})
 		case HeaderErrorMessage:
 			msg := fmt.Sprintf("the dead letter was refused (%v); value omitted, see %s and %s. Original reason: %s",
-				cause, HeaderSourceSize, HeaderSourceSHA256, d.Message)
+				cause, HeaderSourceSize, recovery.HeaderSourceSHA256, d.Message)
 			h = append(h, kafka.Header{Key: HeaderErrorMessage, Value: []byte(truncate(msg, maxHeaderMessage))})
 		default:
 			h = append(h, x)

@@ -1,9 +1,8 @@
-package consumer
+package recovery
 
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -19,26 +18,11 @@ type sample struct {
 	seq   uint64    // increases with every reading this process takes
 }
 
-// recoveryStats is the consumer-wide state of crash recovery: the latest
-// sample and the counters Stats reports.
-type recoveryStats struct {
-	latest    atomic.Pointer[sample]
-	seq       atomic.Uint64
-	skipped   atomic.Int64 // Stats.SkippedAnswered
-	noRoom    atomic.Int64 // Stats.CommitsWithoutPositions
-	fallbacks atomic.Int64 // Stats.AnsweredScanFallbacks
-}
-
-// outputTopics are the topics commit metadata records positions in.
-func (c *Consumer) outputTopics() []string {
-	return []string{c.opts.ResultTopic, c.opts.DLQTopic}
-}
-
 // sampleOutputs reads the start and end offsets of every partition of the
 // output topics; it fails unless it has every one.
-func (c *Consumer) sampleOutputs(ctx context.Context) (*sample, error) {
-	topics := c.outputTopics()
-	meta, err := c.fetcher.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+func (r *Recovery) sampleOutputs(ctx context.Context) (*sample, error) {
+	topics := r.opts.Outputs
+	meta, err := r.opts.Client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 	if err != nil {
 		return nil, fmt.Errorf("metadata: %w", err)
 	}
@@ -58,7 +42,7 @@ func (c *Consumer) sampleOutputs(ctx context.Context) (*sample, error) {
 			return nil, fmt.Errorf("metadata: no partitions of %s", t)
 		}
 	}
-	res, err := c.fetcher.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: req})
+	res, err := r.opts.Client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: req})
 	if err != nil {
 		return nil, fmt.Errorf("list offsets: %w", err)
 	}
@@ -82,18 +66,18 @@ func (c *Consumer) sampleOutputs(ctx context.Context) (*sample, error) {
 		}
 		pos[t], first[t] = offs, starts
 	}
-	s := &sample{pos: pos, first: first, seq: c.recovery.seq.Add(1)}
-	if prev := c.recovery.latest.Swap(s); prev != nil {
-		c.wentBack(prev.pos, pos)
+	s := &sample{pos: pos, first: first, seq: r.seq.Add(1)}
+	if prev := r.latest.Swap(s); prev != nil {
+		r.wentBack(prev.pos, pos)
 	}
 	return s, nil
 }
 
-// samplePositions keeps the latest sample fresh, every CommitInterval, until
+// samplePositions keeps the latest sample fresh, every SampleEvery, until
 // the generation ends (also through the drain at shutdown); partitions take
 // it at their commits.
-func (c *Consumer) samplePositions(genCtx context.Context) {
-	t := time.NewTicker(c.opts.CommitInterval)
+func (r *Recovery) samplePositions(genCtx context.Context) {
+	t := time.NewTicker(r.opts.SampleEvery)
 	defer t.Stop()
 	for {
 		select {
@@ -102,26 +86,23 @@ func (c *Consumer) samplePositions(genCtx context.Context) {
 		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(genCtx, 5*time.Second)
-		if _, err := c.sampleOutputs(ctx); err != nil && genCtx.Err() == nil {
-			c.log.WithError(err).Debug("sampling output positions failed; commits keep the previous ones")
+		if _, err := r.sampleOutputs(ctx); err != nil && genCtx.Err() == nil {
+			r.log.WithError(err).Debug("sampling output positions failed; commits keep the previous ones")
 		}
 		cancel()
 	}
 }
 
-// wentBack reports an output partition whose end offset went back between
-// two samples: the topic was deleted and created again under the consumer.
-// It stays listed in Stats.TopicProblems until the consumer is restarted.
-func (c *Consumer) wentBack(before, now positions) {
+// wentBack tells Options.OnWentBack of an output partition whose end offset
+// went back between two samples: the topic was deleted and created again
+// under the consumer.
+func (r *Recovery) wentBack(before, now positions) {
 	for t, offs := range now {
 		for i, end := range offs {
 			if i >= len(before[t]) || end >= before[t][i] {
 				continue
 			}
-			p := fmt.Sprintf("topic %s partition %d ended at offset %d and now ends at %d: it was deleted and created again; restart leadworker once it is as it should be", t, i, before[t][i], end)
-			if c.topics.recreated(t, p) {
-				c.log.WithField("problem", p).Error("topic check: not ready until this is mended")
-			}
+			r.opts.OnWentBack(t, fmt.Sprintf("topic %s partition %d ended at offset %d and now ends at %d: it was deleted and created again; restart leadworker once it is as it should be", t, i, before[t][i], end))
 		}
 	}
 }

@@ -1,11 +1,10 @@
-package consumer
+package recovery
 
 import (
 	"errors"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 )
 
 // encodePositions is the metadata of a commit of epoch 0 with pos.
@@ -84,101 +83,125 @@ func TestDecodePositionsRefuses(t *testing.T) {
 	}
 }
 
-// testPartition is a partition of a Consumer that never runs, for the
-// commit metadata logic.
-func testPartition(t *testing.T, opts Options) *partition {
+const (
+	outTopic = "leadworker.results"
+	dlqTopic = "leadworker.dlq"
+)
+
+// testPartition is a Partition of a Recovery that never scans, for the
+// commit metadata logic; wm tracks its in-flight offsets as a consumer
+// would.
+func testPartition(t *testing.T, maxMetadataBytes int) (*Partition, *testWatermark) {
 	t.Helper()
-	if opts.Brokers == nil {
-		opts = baseOptions("127.0.0.1:1", "g", newEcho())
-	}
-	c, err := New(opts)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return &partition{c: c, topic: inTopic, log: c.log, wm: newWatermark(), committed: -1, kicked: make(chan struct{}, 1)}
+	r := New(Options{GroupID: "g", Outputs: []string{outTopic, dlqTopic}, MaxMetadataBytes: maxMetadataBytes})
+	return &Partition{r: r, log: r.log}, &testWatermark{next: -1}
 }
 
-// newSample stores a sample as the consumer's latest.
-func newSample(p *partition, res, dlq []int64) *sample {
-	s := &sample{pos: positions{outTopic: res, dlqTopic: dlq}, seq: p.c.recovery.seq.Add(1)}
-	p.c.recovery.latest.Store(s)
+// testWatermark is the part of a consumer's watermark Metadata depends on.
+type testWatermark struct {
+	pending []int64
+	done    map[int64]bool
+	next    int64
+}
+
+func (w *testWatermark) add(off int64) { w.pending = append(w.pending, off) }
+
+func (w *testWatermark) finish(off int64) {
+	if w.done == nil {
+		w.done = map[int64]bool{}
+	}
+	w.done[off] = true
+	for len(w.pending) > 0 && w.done[w.pending[0]] {
+		w.next = w.pending[0] + 1
+		w.pending = w.pending[1:]
+	}
+}
+
+func (w *testWatermark) fetchedNext() int64 {
+	if n := len(w.pending); n > 0 {
+		return w.pending[n-1] + 1
+	}
+	return max(w.next, 0)
+}
+
+// newSample stores a sample as the recovery's latest.
+func newSample(p *Partition, res, dlq []int64) *sample {
+	s := &sample{pos: positions{outTopic: res, dlqTopic: dlq}, seq: p.r.seq.Add(1)}
+	p.r.latest.Store(s)
 	return s
 }
 
 func TestCommitMetadataWaitsForRecordsFetchedBeforeTheSample(t *testing.T) {
 	t.Parallel()
-	p := testPartition(t, Options{})
-	now := time.Now()
+	p, wm := testPartition(t, 0)
 	s1 := newSample(p, []int64{10}, []int64{1})
 	for off := int64(0); off < 3; off++ {
-		p.wm.add(off, now)
+		wm.add(off)
 	}
-	p.wm.finish(0)
+	wm.finish(0)
 	// Records 1 and 2 were fetched before s1 was read: their outputs may lie
 	// below it, so s1 may be recorded only once the commit point passes them.
-	if md, want := p.commitMetadata(1), encodeMeta(0, nil, nil); md != want {
-		t.Fatalf("commitMetadata(1) = %q with no positions known before; want %q", md, want)
+	if md, want := p.Metadata(1, wm.fetchedNext()), encodeMeta(0, nil, nil); md != want {
+		t.Fatalf("Metadata(1) = %q with no positions known before; want %q", md, want)
 	}
-	p.wm.add(3, now)
-	p.wm.finish(2) // finished out of order: its output may be below s1
-	p.wm.finish(1)
-	want1 := encodePositions(s1.pos, p.c.outputTopics())
-	if md := p.commitMetadata(3); md != want1 {
-		t.Fatalf("commitMetadata(3) = %q; want %q", md, want1)
+	wm.add(3)
+	wm.finish(2) // finished out of order: its output may be below s1
+	wm.finish(1)
+	want1 := encodePositions(s1.pos, p.r.opts.Outputs)
+	if md := p.Metadata(3, wm.fetchedNext()); md != want1 {
+		t.Fatalf("Metadata(3) = %q; want %q", md, want1)
 	}
 	s2 := newSample(p, []int64{20}, []int64{2})
-	p.wm.add(4, now) // fetched after s2: 3 and 4 are in flight when it is taken
-	if md := p.commitMetadata(3); md != want1 {
-		t.Errorf("commitMetadata(3) with 3 and 4 in flight = %q; want the older %q", md, want1)
+	wm.add(4) // fetched after s2: 3 and 4 are in flight when it is taken
+	if md := p.Metadata(3, wm.fetchedNext()); md != want1 {
+		t.Errorf("Metadata(3) with 3 and 4 in flight = %q; want the older %q", md, want1)
 	}
-	p.wm.finish(4)
-	if md := p.commitMetadata(3); md != want1 {
-		t.Errorf("commitMetadata(3) with 4 done out of order = %q; want the older %q", md, want1)
+	wm.finish(4)
+	if md := p.Metadata(3, wm.fetchedNext()); md != want1 {
+		t.Errorf("Metadata(3) with 4 done out of order = %q; want the older %q", md, want1)
 	}
-	p.wm.finish(3)
-	if md, want := p.commitMetadata(5), encodePositions(s2.pos, p.c.outputTopics()); md != want {
-		t.Errorf("commitMetadata(5) = %q; want %q", md, want)
+	wm.finish(3)
+	if md, want := p.Metadata(5, wm.fetchedNext()), encodePositions(s2.pos, p.r.opts.Outputs); md != want {
+		t.Errorf("Metadata(5) = %q; want %q", md, want)
 	}
 }
 
 func TestCommitMetadataKeepsRecordedPositionsPastAnsweredRecords(t *testing.T) {
 	t.Parallel()
-	p := testPartition(t, Options{})
+	p, _ := testPartition(t, 0)
 	recorded := positions{outTopic: {4}, dlqTopic: {0}}
 	base := newSample(p, []int64{9}, []int64{1})
-	// As awaitAnswered leaves it when the scan found offsets 5 and 7 answered
-	// between the recorded positions and base.
-	p.rec.since, p.rec.cand = recorded, &candidate{s: base, from: 8}
-	want := encodePositions(recorded, p.c.outputTopics())
-	if md := p.commitMetadata(7); md != want {
-		t.Errorf("commitMetadata(7) = %q; want the recorded %q until 7 is passed", md, want)
+	// As Scan.Partition leaves it when the scan found offsets 5 and 7
+	// answered between the recorded positions and base.
+	p.since, p.cand = recorded, &candidate{s: base, from: 8}
+	want := encodePositions(recorded, p.r.opts.Outputs)
+	if md := p.Metadata(7, 8); md != want {
+		t.Errorf("Metadata(7) = %q; want the recorded %q until 7 is passed", md, want)
 	}
-	if md, want := p.commitMetadata(8), encodePositions(base.pos, p.c.outputTopics()); md != want {
-		t.Errorf("commitMetadata(8) = %q; want %q", md, want)
+	if md, want := p.Metadata(8, 8), encodePositions(base.pos, p.r.opts.Outputs); md != want {
+		t.Errorf("Metadata(8) = %q; want %q", md, want)
 	}
 }
 
 func TestCommitMetadataTooLarge(t *testing.T) {
 	t.Parallel()
-	opts := baseOptions("127.0.0.1:1", "g", newEcho())
-	opts.MaxCommitMetadataBytes = 100
-	p := testPartition(t, opts)
+	p, _ := testPartition(t, 100)
 	small := newSample(p, []int64{1, 2}, []int64{3})
-	if md := p.commitMetadata(0); md != encodePositions(small.pos, p.c.outputTopics()) {
-		t.Fatalf("commitMetadata(0) = %q; want the small sample", md)
+	if md := p.Metadata(0, 0); md != encodePositions(small.pos, p.r.opts.Outputs) {
+		t.Fatalf("Metadata(0) = %q; want the small sample", md)
 	}
 	big := make([]int64, 40)
 	for i := range big {
 		big[i] = 1_000_000 + int64(i)
 	}
 	newSample(p, big, big)
-	if md, want := p.commitMetadata(1), encodeMeta(0, nil, nil); md != want {
-		t.Errorf("commitMetadata(1) = %d bytes over a cap of 100; want %q", len(md), want)
+	if md, want := p.Metadata(1, 1), encodeMeta(0, nil, nil); md != want {
+		t.Errorf("Metadata(1) = %d bytes over a cap of 100; want %q", len(md), want)
 	}
-	if n := p.c.Stats().CommitsWithoutPositions; n != 1 {
+	if n := p.r.Stats().CommitsWithoutPositions; n != 1 {
 		t.Errorf("Stats().CommitsWithoutPositions = %d; want 1", n)
 	}
-	if md := encodePositions(positions{outTopic: big, dlqTopic: big}, p.c.outputTopics()); len(md) <= 100 || !strings.HasPrefix(md, metaVersion) {
+	if md := encodePositions(positions{outTopic: big, dlqTopic: big}, p.r.opts.Outputs); len(md) <= 100 || !strings.HasPrefix(md, metaVersion) {
 		t.Errorf("encoding of 80 offsets = %d bytes; the test needs more than 100", len(md))
 	}
 }

@@ -1,4 +1,4 @@
-package consumer
+package recovery
 
 import (
 	"errors"
@@ -18,7 +18,7 @@ import (
 //
 // where oN is an offset in partition N of that topic (the positions may be
 // missing: "lw2;<epoch>"). The invariant the positions keep (see
-// recovery.commitMetadata) is:
+// Partition.Metadata) is:
 //
 //	every output written for an input offset at or above the committed
 //	offset lies at or above the recorded position of its output partition.
@@ -26,7 +26,7 @@ import (
 // So the outputs of records answered but not committed before a crash are
 // all between the recorded positions and the end of the output topics, and
 // the next owner of the partition (this replica or another) finds them there
-// (answered.go). Topic names contain only [a-zA-Z0-9._-], so they need no
+// (scan.go). Topic names contain only [a-zA-Z0-9._-], so they need no
 // escaping.
 //
 // The epoch (milliseconds since 1970, 0 for none) tells a crash from an
@@ -34,8 +34,8 @@ import (
 // committed offset without it was set by someone else: an operator's
 // offset reset (kafka-consumer-groups --reset-offsets writes none), or a
 // group that never ran. The next owner then starts a new epoch, and records
-// routed under it are not taken for records answered before the reset (see
-// Message.Epoch): a reset means "do these again". Metadata of the previous
+// stamped with it are not taken for records answered before the reset: a
+// reset means "do these again". Metadata of the previous
 // version (lw1;, positions only) is read as epoch 0.
 
 // metaVersion prefixes every metadata string this package writes.

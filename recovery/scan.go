@@ -1,4 +1,4 @@
-package consumer
+package recovery
 
 import (
 	"context"
@@ -10,41 +10,20 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/segmentio/kafka-go"
 	"github.com/sirupsen/logrus"
 )
-
-// After a crash the records answered since the last commit come again, and
-// handling one again repeats its work at myKaarma (a second lead). Their
-// outputs are already on Kafka, between the positions the last commit
-// recorded (commitmeta.go) and the end of the output topics. When a
-// generation starts, answeredScan reads that window once for every assigned
-// partition, and a record whose origin it found is committed without the
-// Handler and without a second output.
-//
-// The scan is bounded: it reads only to the end of the output topics as it
-// was when it began, from no lower than their log start (retention may have
-// deleted the start of the window), at most Options.AnsweredScanMaxRecords
-// records (checked before reading) and for at most
-// Options.AnsweredScanTimeout. When a bound is hit, or the window cannot be
-// read, nothing is skipped: every record is handled, as without the scan.
-// Only a record with an output found in the window, of its position and
-// stamp (the input partition's epoch and the value's hash, stamp.go), is
-// ever skipped.
-//
-// The same read of the committed metadata gives every assigned partition
-// its epoch (commitmeta.go): the one recorded, or a new one when the
-// committed offset carries no leadworker metadata (an operator's reset, a
-// first run).
 
 type topicPartition struct {
 	topic     string
 	partition int
 }
 
-// answeredScan is one generation's scan. Its fields are set before done is
-// closed and only read after.
-type answeredScan struct {
+// Scan is one generation's read of committed metadata and answered work.
+// Its fields are set before done is closed and only read after.
+type Scan struct {
+	r      *Recovery
 	done   chan struct{}
 	base   *sample                      // the output topics' ends when the scan began; nil if unknown
 	epochs map[topicPartition]int64     // every assigned partition's epoch
@@ -53,7 +32,7 @@ type answeredScan struct {
 	mu     sync.Mutex                   // guards found once done is closed
 	// found holds the stamps of the outputs found, by origin, at or above
 	// their partition's committed offset.
-	found map[topicPartition]map[int64][]stamp
+	found map[topicPartition]map[int64][]Stamp
 	// ends are the assigned partitions' end offsets when the scan began, for
 	// a consumer of route records (Options.Routed): the outputs found name
 	// input positions, not route offsets, so every route record that could
@@ -61,18 +40,19 @@ type answeredScan struct {
 	ends map[topicPartition]int64
 }
 
-// startAnswered starts gen's scan in a goroutine of gen, which then keeps
-// the output positions sampled until gen ends (a goroutine of gen must not
-// return before: that would end gen). The partitions wait for the scan
-// before fetching, so that the sample it takes comes before any output of
-// theirs.
-func (c *Consumer) startAnswered(shutdown context.Context, gen *kafka.Generation) *answeredScan {
-	s := &answeredScan{
+// Start starts gen's scan in a goroutine of gen, which then keeps the output
+// positions sampled until gen ends (a goroutine of gen must not return
+// before: that would end gen). The partitions wait for the scan
+// (Scan.Partition) before fetching, so that the sample it takes comes
+// before any output of theirs.
+func (r *Recovery) Start(shutdown context.Context, gen *kafka.Generation) *Scan {
+	s := &Scan{
+		r:      r,
 		done:   make(chan struct{}),
 		epochs: make(map[topicPartition]int64),
 		reset:  make(map[topicPartition]bool),
 		read:   make(map[topicPartition]positions),
-		found:  make(map[topicPartition]map[int64][]stamp),
+		found:  make(map[topicPartition]map[int64][]Stamp),
 	}
 	gen.Start(func(genCtx context.Context) {
 		func() {
@@ -80,15 +60,15 @@ func (c *Consumer) startAnswered(shutdown context.Context, gen *kafka.Generation
 			ctx, cancel := context.WithCancel(genCtx)
 			defer cancel()
 			defer context.AfterFunc(shutdown, cancel)()
-			c.scanAnswered(ctx, gen, s)
+			r.scan(ctx, gen, s)
 		}()
-		c.samplePositions(genCtx)
+		r.samplePositions(genCtx)
 	})
 	return s
 }
 
-func (c *Consumer) scanAnswered(ctx context.Context, gen *kafka.Generation, s *answeredScan) {
-	log := c.log.WithField("generation", gen.ID)
+func (r *Recovery) scan(ctx context.Context, gen *kafka.Generation, s *Scan) {
+	log := r.log.WithField("generation", gen.ID)
 	ids := make(map[string][]int)
 	for topic, parts := range gen.Assignments {
 		for _, pa := range parts {
@@ -98,11 +78,11 @@ func (c *Consumer) scanAnswered(ctx context.Context, gen *kafka.Generation, s *a
 	if len(ids) == 0 {
 		return
 	}
-	metas, ok := c.committedMeta(ctx, ids, log)
+	metas, ok := r.committedMeta(ctx, ids, log)
 	if !ok {
 		return
 	}
-	newEpoch := c.opts.Now().UnixMilli()
+	newEpoch := r.opts.Now().UnixMilli()
 	for topic, parts := range ids {
 		for _, id := range parts {
 			tp := topicPartition{topic, id}
@@ -114,7 +94,7 @@ func (c *Consumer) scanAnswered(ctx context.Context, gen *kafka.Generation, s *a
 			s.reset[tp] = true
 		}
 	}
-	base, err := c.sampleOutputs(ctx)
+	base, err := r.sampleOutputs(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			log.WithError(err).Warn("cannot read the output topics' positions; answered work is not skipped and commits carry no positions until they can be read")
@@ -122,7 +102,7 @@ func (c *Consumer) scanAnswered(ctx context.Context, gen *kafka.Generation, s *a
 		return
 	}
 	s.base = base
-	if c.opts.AnsweredScanMaxRecords < 0 {
+	if r.opts.MaxRecords < 0 {
 		return
 	}
 	starts := make(map[topicPartition]int64)
@@ -138,8 +118,8 @@ func (c *Consumer) scanAnswered(ctx context.Context, gen *kafka.Generation, s *a
 		if _, committed := starts[tp]; !committed || m.pos == nil {
 			continue
 		}
-		if err := fits(m.pos, base.pos, c.outputTopics()); err != nil {
-			c.recovery.fallbacks.Add(1)
+		if err := fits(m.pos, base.pos, r.opts.Outputs); err != nil {
+			r.fallbacks.Add(1)
 			log.WithFields(logrus.Fields{"topic": tp.topic, "partition": tp.partition}).WithError(err).
 				Warn("recorded output positions do not fit the output topics; answered work of this partition is not skipped")
 			continue
@@ -150,14 +130,14 @@ func (c *Consumer) scanAnswered(ctx context.Context, gen *kafka.Generation, s *a
 		return
 	}
 	windows, total := windowsOf(recorded, base)
-	if max := c.opts.AnsweredScanMaxRecords; total > int64(max) {
-		c.recovery.fallbacks.Add(1)
+	if max := r.opts.MaxRecords; total > int64(max) {
+		r.fallbacks.Add(1)
 		log.WithFields(logrus.Fields{"records": total, "max": max}).
 			Warn("uncommitted output window is larger than ANSWERED_SCAN_MAX_RECORDS; answered work is not skipped")
 		return
 	}
 	keep := func(tp topicPartition, off int64) bool {
-		if c.opts.Routed {
+		if r.opts.Routed {
 			// Outputs name the input positions route records carry, which
 			// say nothing of which route partition carried them: keep all.
 			return true
@@ -167,41 +147,41 @@ func (c *Consumer) scanAnswered(ctx context.Context, gen *kafka.Generation, s *a
 		}
 		return off >= starts[tp]
 	}
-	if c.opts.Routed {
-		ends, err := c.endOffsets(ctx, ids)
+	if r.opts.Routed {
+		ends, err := r.endOffsets(ctx, ids)
 		if err != nil {
 			if ctx.Err() == nil {
-				c.recovery.fallbacks.Add(1)
+				r.fallbacks.Add(1)
 				log.WithError(err).Warn("cannot read the route partitions' end offsets; answered work is not skipped")
 			}
 			return
 		}
 		s.ends = ends
 	}
-	found := make(map[topicPartition]map[int64][]stamp)
+	found := make(map[topicPartition]map[int64][]Stamp)
 	var mu sync.Mutex
-	add := func(tp topicPartition, off int64, st stamp) {
+	add := func(tp topicPartition, off int64, st Stamp) {
 		mu.Lock()
 		defer mu.Unlock()
 		if found[tp] == nil {
-			found[tp] = make(map[int64][]stamp)
+			found[tp] = make(map[int64][]Stamp)
 		}
 		found[tp][off] = append(found[tp][off], st)
 	}
-	began := c.opts.Now()
-	readCtx, cancel := context.WithTimeout(ctx, c.opts.AnsweredScanTimeout)
+	began := r.opts.Now()
+	readCtx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
 	defer cancel()
 	errs := make([]error, len(windows))
 	var wg sync.WaitGroup
 	for i, w := range windows {
-		wg.Go(func() { errs[i] = c.readAnswers(readCtx, w, keep, add) })
+		wg.Go(func() { errs[i] = r.readAnswers(readCtx, w, keep, add) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		if ctx.Err() != nil {
 			return
 		}
-		c.recovery.fallbacks.Add(1)
+		r.fallbacks.Add(1)
 		msg := "cannot read the uncommitted output window; answered work is not skipped"
 		if readCtx.Err() != nil {
 			msg = "reading the uncommitted output window took longer than ANSWERED_SCAN_TIMEOUT; answered work is not skipped"
@@ -214,7 +194,7 @@ func (c *Consumer) scanAnswered(ctx context.Context, gen *kafka.Generation, s *a
 		n += len(offs)
 	}
 	s.read, s.found = recorded, found
-	log.WithFields(logrus.Fields{"records": total, "answered": n, "ms": c.opts.Now().Sub(began).Milliseconds()}).
+	log.WithFields(logrus.Fields{"records": total, "answered": n, "ms": r.opts.Now().Sub(began).Milliseconds()}).
 		Info("read the uncommitted output window")
 }
 
@@ -223,10 +203,10 @@ func (c *Consumer) scanAnswered(ctx context.Context, gen *kafka.Generation, s *a
 // partitions whose committed offset carries leadworker's metadata; a
 // partition without a committed offset, or whose offset carries none (an
 // operator's reset) or another writer's, is left out and logged.
-func (c *Consumer) committedMeta(ctx context.Context, ids map[string][]int, log logrus.FieldLogger) (map[topicPartition]commitMeta, bool) {
-	bo := c.retryBackOff()
+func (r *Recovery) committedMeta(ctx context.Context, ids map[string][]int, log logrus.FieldLogger) (map[topicPartition]commitMeta, bool) {
+	bo := backoff.NewExponentialBackOff(backoff.WithInitialInterval(100*time.Millisecond), backoff.WithMaxInterval(5*time.Second), backoff.WithMaxElapsedTime(0))
 	for {
-		res, err := c.fetcher.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: c.opts.GroupID, Topics: ids})
+		res, err := r.opts.Client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: r.opts.GroupID, Topics: ids})
 		if err == nil && res.Error != nil {
 			err = res.Error
 		}
@@ -240,7 +220,7 @@ func (c *Consumer) committedMeta(ctx context.Context, ids map[string][]int, log 
 			}
 		}
 		if err == nil {
-			return c.decodeCommitted(res, log), true
+			return r.decodeCommitted(res, log), true
 		}
 		if ctx.Err() != nil {
 			return nil, false
@@ -252,7 +232,7 @@ func (c *Consumer) committedMeta(ctx context.Context, ids map[string][]int, log 
 	}
 }
 
-func (c *Consumer) decodeCommitted(res *kafka.OffsetFetchResponse, log logrus.FieldLogger) map[topicPartition]commitMeta {
+func (r *Recovery) decodeCommitted(res *kafka.OffsetFetchResponse, log logrus.FieldLogger) map[topicPartition]commitMeta {
 	out := make(map[topicPartition]commitMeta)
 	for topic, parts := range res.Topics {
 		for _, p := range parts {
@@ -268,7 +248,7 @@ func (c *Consumer) decodeCommitted(res *kafka.OffsetFetchResponse, log logrus.Fi
 				continue
 			case err != nil:
 				// Damaged: keep the epoch unknown rather than guess a reset.
-				c.recovery.fallbacks.Add(1)
+				r.fallbacks.Add(1)
 				l.WithError(err).Warn("unreadable commit metadata; answered work of this partition is not skipped")
 				m = commitMeta{}
 			}
@@ -335,11 +315,11 @@ func windowsOf(recorded map[topicPartition]positions, base *sample) ([]window, i
 
 // readAnswers reads w and adds the origin and stamp of every output in it
 // that keep accepts.
-func (c *Consumer) readAnswers(ctx context.Context, w window, keep func(topicPartition, int64) bool, add func(topicPartition, int64, stamp)) error {
-	result := w.topic == c.opts.ResultTopic
+func (r *Recovery) readAnswers(ctx context.Context, w window, keep func(topicPartition, int64) bool, add func(topicPartition, int64, Stamp)) error {
+	result := len(r.opts.Outputs) > 0 && w.topic == r.opts.Outputs[0]
 	off := w.from
 	for off < w.to {
-		res, err := c.fetcher.Fetch(ctx, &kafka.FetchRequest{
+		res, err := r.opts.Client.Fetch(ctx, &kafka.FetchRequest{
 			Topic: w.topic, Partition: w.partition, Offset: off,
 			MinBytes: 1, MaxBytes: 1 << 20, MaxWait: 250 * time.Millisecond,
 		})
@@ -349,7 +329,7 @@ func (c *Consumer) readAnswers(ctx context.Context, w window, keep func(topicPar
 		if errors.Is(err, kafka.OffsetOutOfRange) {
 			// Retention removed the start of the window since it was
 			// measured: those outputs are gone, go on from the log start.
-			first, _, berr := c.bounds(ctx, w.topic, w.partition)
+			first, berr := r.logStart(ctx, w.topic, w.partition)
 			if berr == nil && first > off {
 				off = first
 				continue
@@ -372,7 +352,7 @@ func (c *Consumer) readAnswers(ctx context.Context, w window, keep func(topicPar
 
 // readBatch reads the records of one fetch response at or above off and below
 // to; it returns the offset after the last one read.
-func readBatch(rs kafka.RecordReader, off, to int64, result bool, keep func(topicPartition, int64) bool, add func(topicPartition, int64, stamp)) (int64, error) {
+func readBatch(rs kafka.RecordReader, off, to int64, result bool, keep func(topicPartition, int64) bool, add func(topicPartition, int64, Stamp)) (int64, error) {
 	for {
 		r, err := rs.ReadRecord()
 		if errors.Is(err, io.EOF) {
@@ -441,133 +421,28 @@ func sourceOf(r *kafka.Record, result bool) (topicPartition, int64, bool) {
 }
 
 // holds reports whether the scan found any output of the origin.
-func (s *answeredScan) holds(o origin) bool {
+func (s *Scan) holds(o Origin) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.found[topicPartition{o.topic, o.partition}][o.offset]) > 0
+	return len(s.found[topicPartition{o.Topic, o.Partition}][o.Offset]) > 0
 }
 
 // take reports whether the scan found an output of o whose stamp matches
 // st, and forgets that output.
-func (s *answeredScan) take(o origin, st stamp) bool {
+func (s *Scan) take(o Origin, st Stamp) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	offs := s.found[topicPartition{o.topic, o.partition}]
-	sts := offs[o.offset]
+	offs := s.found[topicPartition{o.Topic, o.Partition}]
+	sts := offs[o.Offset]
 	for i, have := range sts {
 		if have.matches(st) {
 			if len(sts) == 1 {
-				delete(offs, o.offset)
+				delete(offs, o.Offset)
 			} else {
-				offs[o.offset] = append(sts[:i:i], sts[i+1:]...)
+				offs[o.Offset] = append(sts[:i:i], sts[i+1:]...)
 			}
 			return true
 		}
 	}
 	return false
-}
-
-// awaitAnswered waits for the generation's scan and sets the partition's
-// recovery state and epoch from it; false means the generation or the
-// process ended first.
-func (p *partition) awaitAnswered(shutdown, genCtx context.Context) bool {
-	s := p.rec.scan
-	if s == nil {
-		return true
-	}
-	select {
-	case <-s.done:
-	case <-genCtx.Done():
-		return false
-	case <-shutdown.Done():
-		return false
-	}
-	tp := topicPartition{p.topic, p.id}
-	p.epoch, p.rec.reset = s.epochs[tp], s.reset[tp]
-	highest := int64(-1)
-	s.mu.Lock()
-	for off := range s.found[tp] {
-		highest = max(highest, off)
-	}
-	p.rec.found = int64(len(s.found[tp]))
-	if end, ok := s.ends[tp]; ok {
-		// Route records: which of them were answered shows only when they
-		// are fetched, so count none up front, and keep the recorded
-		// positions until every record present at the scan is committed.
-		highest, p.rec.found = end-1, 0
-	}
-	s.mu.Unlock()
-	p.rec.remaining.Store(p.rec.found)
-	if recorded, ok := s.read[tp]; ok {
-		// The window from the recorded positions was read: keep them until
-		// the commit point passes every answered record found in it.
-		p.rec.since = recorded
-		if s.base != nil {
-			p.rec.cand = &candidate{s: s.base, from: highest + 1}
-		}
-	} else if s.base != nil {
-		// Nothing recorded or nothing read: the sample taken before this
-		// partition fetched anything bounds every output it will write.
-		p.rec.since, p.rec.sinceSeq = s.base.pos, s.base.seq
-	}
-	if p.rec.found > 0 {
-		p.log.WithFields(logrus.Fields{"answered": p.rec.found, "highest": highest}).
-			Info("answered records found; they will be committed without handling")
-	}
-	return true
-}
-
-// skipAnswered finishes r without the Handler and without an output when
-// the scan found an output of r's origin and stamp, or this consumer
-// answered it lately.
-func (p *partition) skipAnswered(r *record) bool {
-	s := p.rec.scan
-	if s == nil {
-		return false
-	}
-	o := originOf(&r.msg)
-	// After a reset of this partition's offsets nothing answered before it
-	// is skipped: a reset means "do these again".
-	inScan := !p.rec.reset && s.holds(o)
-	inRecent := p.c.answeredNow.holds(o)
-	if !inScan && !inRecent {
-		return false // nothing to compare: the value need not be hashed
-	}
-	st := r.stamp()
-	if !(inScan && s.take(o, st)) && !(inRecent && p.c.answeredNow.has(o, st)) {
-		return false
-	}
-	// A route record can come more than once (redelivered, and routed again
-	// by a route stage that crashed): the next copy must be skipped too.
-	p.c.answeredNow.add(o, st)
-	p.wm.finish(r.offset)
-	p.kick()
-	p.c.recovery.skipped.Add(1)
-	p.rec.skipped.Add(1)
-	if p.rec.remaining.Add(-1) == 0 {
-		p.logSkipped()
-	}
-	return true
-}
-
-// logSkipped logs, once per partition and generation, how many answered
-// records were committed without handling.
-func (p *partition) logSkipped() {
-	n := p.rec.skipped.Load()
-	if n == 0 || !p.rec.skipLogged.CompareAndSwap(false, true) {
-		return
-	}
-	p.log.WithFields(logrus.Fields{"skipped": n, "answered": p.rec.found}).
-		Info("skipped answered")
-}
-
-// fetchedNext is the offset after the last one fetched, or 0 when nothing
-// was: every record fetched from now on is at or above it.
-func (w *watermark) fetchedNext() int64 {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if n := len(w.pending); n > 0 {
-		return w.pending[n-1] + 1
-	}
-	return max(w.next, 0)
 }
