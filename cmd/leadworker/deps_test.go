@@ -1,7 +1,11 @@
 package main
 
 import (
+	"go/parser"
+	"go/token"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -37,6 +41,7 @@ func TestPackageBoundaries(t *testing.T) {
 		{"handlers", []string{module + "consumer", module + "worker", kafka}},
 		{"worker", []string{module + "sandbox", kafka, "testing"}},
 		{"sandbox", []string{"testing"}},
+		{"console", []string{module + "sandbox", module + "mykaarma/mykaarmatest", "github.com/twmb/franz-go/", "testing"}},
 	}
 	for _, tt := range tests {
 		got, ok := imports[tt.pkg]
@@ -53,6 +58,18 @@ func TestPackageBoundaries(t *testing.T) {
 		}
 	}
 
+	// console is linked into the worker's binary (produce, tail): nothing of
+	// the sandbox, even indirectly.
+	consoleDeps, err := exec.Command("go", "list", "-deps", module+"console").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps console: %v\n%s", err, consoleDeps)
+	}
+	for _, d := range strings.Fields(string(consoleDeps)) {
+		if d == module+"sandbox" || d == module+"mykaarma/mykaarmatest" || strings.HasPrefix(d, "github.com/twmb/franz-go/") || d == "testing" {
+			t.Errorf("console depends on %s", d)
+		}
+	}
+
 	deps, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list -deps: %v\n%s", err, deps)
@@ -60,6 +77,31 @@ func TestPackageBoundaries(t *testing.T) {
 	for _, d := range strings.Fields(string(deps)) {
 		if d == "testing" {
 			t.Error("the leadworker binary links the testing package")
+		}
+	}
+}
+
+// TestOnlySandboxGoImportsTheSandbox: of this command's files, only
+// sandbox.go (demo, bench) reaches the sandbox, so that a build of the
+// worker's image can leave demo and bench out by leaving that file out.
+func TestOnlySandboxGoImportsTheSandbox(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || f == "sandbox.go" {
+			continue
+		}
+		ast, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range ast.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if path == module+"sandbox" || path == module+"mykaarma/mykaarmatest" || strings.HasPrefix(path, "github.com/twmb/franz-go/") {
+				t.Errorf("%s imports %s; only sandbox.go may", f, path)
+			}
 		}
 	}
 }

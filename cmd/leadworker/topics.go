@@ -25,9 +25,8 @@ partition count and retention. The worker itself never creates topics.
 
 // topicsCommand runs `leadworker topics create`.
 func topicsCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
-	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprint(stderr, topicsUsage)
-		return 2
+	if len(args) == 0 || args[0] != "create" || (len(args) > 1 && isHelp(args[1])) {
+		return topicsHelp(args, stdout, stderr)
 	}
 	cfg, err := kafkaConfig(lookup)
 	if len(cfg.Brokers) == 0 {
@@ -63,6 +62,23 @@ func topicsCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 		return 1
 	}
 	return 0
+}
+
+// topicsHelp prints topics create's help: to stdout with status 0 when asked
+// for (topics -h, topics create -h), else to stderr with status 2. It needs no
+// environment.
+func topicsHelp(args []string, stdout, stderr io.Writer) int {
+	w, status := stderr, 2
+	if len(args) > 0 && (isHelp(args[0]) || (args[0] == "create" && len(args) > 1 && isHelp(args[1]))) {
+		w, status = stdout, 0
+	}
+	fset := flag.NewFlagSet("topics create", flag.ContinueOnError)
+	var spec consumer.TopicsSpec
+	fset.IntVar(&spec.Partitions, "partitions", 12, "partitions of new input, result and dead-letter topics (the route topic follows the input)")
+	fset.IntVar(&spec.ReplicationFactor, "replication-factor", -1, "replication factor of new topics (-1: the broker's default.replication.factor)")
+	fset.IntVar(&spec.MinInsyncReplicas, "min-insync-replicas", 0, "min.insync.replicas of new topics (0: the broker's default)")
+	printHelp(w, topicsUsage, fset, kafkaVariables(), "")
+	return status
 }
 
 func printTopics(out io.Writer, res []consumer.TopicResult) {
