@@ -30,9 +30,10 @@ type FollowOptions struct {
 
 // Follow calls emit with the outputs already on the topics (the last
 // o.Last by record time, oldest first) in one call, then, with o.Follow,
-// with each output as it arrives until ctx ends (nil then). Without
-// o.Follow it returns once the backlog is emitted. emit runs on the calling
-// goroutine.
+// with the outputs as they arrive until ctx ends (nil then): those that
+// arrive within liveBatch of each other in one call, by record time, since
+// the partitions are read side by side. Without o.Follow it returns once
+// the backlog is emitted. emit runs on the calling goroutine.
 func Follow(ctx context.Context, o FollowOptions, emit func([]Output)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -76,7 +77,8 @@ func Follow(ctx context.Context, o FollowOptions, emit func([]Output)) error {
 	defer func() { cancel(); readers.Wait() }() // before the deferred cancel above: readers may be sending
 	go func() { pending.Wait(); close(caughtUp) }()
 
-	var backlog, early []Output
+	var backlog, live []Output
+	var flush <-chan time.Time // while live outputs wait to be emitted
 	done := false
 	for {
 		select {
@@ -84,11 +86,17 @@ func Follow(ctx context.Context, o FollowOptions, emit func([]Output)) error {
 			switch {
 			case it.backlog:
 				backlog = append(backlog, it.out)
-			case !done:
-				early = append(early, it.out) // arrived while others catch up
 			default:
-				emit([]Output{it.out})
+				live = append(live, it.out) // after the backlog, or while others catch up
+				if done && flush == nil {
+					flush = time.After(liveBatch)
+				}
 			}
+		case <-flush:
+			flush = nil
+			sortByTime(live)
+			emit(live)
+			live = nil
 		case <-caughtUp:
 			caughtUp = nil
 			done = true
@@ -96,9 +104,8 @@ func Follow(ctx context.Context, o FollowOptions, emit func([]Output)) error {
 			if !o.Follow {
 				return nil
 			}
-			sortByTime(early)
-			for _, out := range early {
-				emit([]Output{out})
+			if len(live) > 0 {
+				flush = time.After(liveBatch)
 			}
 		case err := <-failed:
 			return err
@@ -110,6 +117,10 @@ func Follow(ctx context.Context, o FollowOptions, emit func([]Output)) error {
 		}
 	}
 }
+
+// liveBatch is how long Follow gathers outputs that arrive together before
+// it emits them in time order.
+const liveBatch = 200 * time.Millisecond
 
 // lastByTime returns the last n of outs by record time (all when n < 0),
 // oldest first.

@@ -36,9 +36,17 @@ type TableOptions struct {
 	Time bool
 }
 
+// minWidths are the columns' starting widths, wide enough for the usual
+// values (lastName+contact, UNPROCESSED, a UUID), so that rows printed one
+// by one as they arrive line up.
+var minWidths = []int{24, 8, 11, 8, 16, 8, 36}
+
 // NewTable returns a Table writing to w.
 func NewTable(w io.Writer, o TableOptions) *Table {
-	t := &Table{w: w, first: o.First, name: o.Name, time: o.Time}
+	t := &Table{w: w, first: o.First, name: o.Name, time: o.Time, widths: slices.Clone(minWidths)}
+	if o.Time {
+		t.widths = append([]int{12}, t.widths...)
+	}
 	if t.first == "" {
 		t.first = "EVENT"
 	}
@@ -137,7 +145,7 @@ func (t *Table) row(o Output) []string {
 		}
 	}
 	if t.time {
-		cells = append([]string{o.Time.UTC().Format("15:04:05")}, cells...)
+		cells = append([]string{o.Time.UTC().Format("15:04:05.000")}, cells...)
 	}
 	return cells
 }

@@ -154,9 +154,9 @@ func TestTail(t *testing.T) {
 		t.Fatalf("tail = %d\n%s%s", code, out.String(), errOut.String())
 	}
 	want := regexp.MustCompile(`^TIME +EVENT +TYPE +OUTCOME +CUSTOMER +RULE +ATTEMPTS +CUSTOMER UUID +WARNINGS / ERROR\n` +
-		`09:00:01 +ev-2 +lead +QUEUED +created +none +1 +u-ev-2 +W1\n` +
-		`09:00:02 +ev-3 +- +DEAD_LETTER +- +- +1 +- +invalid: not JSON\n` +
-		`09:00:03 +ev-4 +lead +QUEUED +created +none +1 +u-ev-4 +W1\n$`)
+		`09:00:01\.000 +ev-2 +lead +QUEUED +created +none +1 +u-ev-2 +W1\n` +
+		`09:00:02\.000 +ev-3 +- +DEAD_LETTER +- +- +1 +- +invalid: not JSON\n` +
+		`09:00:03\.000 +ev-4 +lead +QUEUED +created +none +1 +u-ev-4 +W1\n$`)
 	if !want.MatchString(out.String()) {
 		t.Errorf("tail -n 3 printed:\n%s\nwant the last three by time, one table (%s)", out.String(), want)
 	}
