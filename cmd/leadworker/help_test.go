@@ -60,7 +60,7 @@ func TestHelpListsTheVariablesTheCommandsRead(t *testing.T) {
 	run := runVariables()
 	for _, v := range []string{"KAFKA_BROKERS", "MYKAARMA_PASSWORD", "MYKAARMA_PASSWORD_FILE", "KAFKA_SASL_PASSWORD_FILE",
 		"MAX_BUFFERED_BYTES", "HTTP_ADDR", "ADMIN_TOKEN_FILE", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_PROPAGATORS",
-	} {
+		"MEMORY_LIMIT_BYTES", "GOMEMLIMIT"} {
 		if !slices.Contains(run, v) {
 			t.Errorf("run's variables %v lack %s", run, v)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -95,6 +96,7 @@ func runVariables() []string {
 		_, _ = loadConfig(lookup)
 		_, _ = worker.TracerProvider(context.Background(), lookup) // nil on an empty environment
 		_, _ = lookup("OTEL_PROPAGATORS")
+		_, _ = memoryLimit(lookup)
 	})
 }
 
@@ -108,7 +110,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 		return 2
 	}
 	cfg, err := loadConfig(lookup)
-	if err != nil {
+	softLimit, memErr := memoryLimit(lookup)
+	if err = errors.Join(err, memErr); err != nil {
 		fmt.Fprintf(stderr, "leadworker: bad configuration:\n%v\n", err)
 		return 2
 	}
@@ -142,12 +145,15 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 		fmt.Fprintf(stderr, "leadworker: %v\n", err)
 		return 2
 	}
+	if softLimit > 0 {
+		debug.SetMemoryLimit(softLimit)
+	}
 	info, ok := debug.ReadBuildInfo()
 	v := readVersion(info, ok, version, commit)
 	log.WithFields(map[string]any{
 		"brokers": cfg.Brokers, "group": cfg.GroupID, "topics": cfg.InputTopics,
 		"results": cfg.ResultTopic, "dlq": cfg.DLQTopic, "mykaarma": cfg.BaseURL,
-		"version": v.Version, "commit": v.Commit,
+		"version": v.Version, "commit": v.Commit, "go_memory_limit": goMemoryLimit(),
 	}).Info("leadworker starting")
 	if err := w.Run(ctx); err != nil {
 		log.WithError(err).Error("leadworker stopped with an error")
