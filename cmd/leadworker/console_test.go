@@ -168,7 +168,9 @@ func TestTail(t *testing.T) {
 	var live bytes.Buffer
 	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return live.Write(p) })
 	done := make(chan int, 1)
-	go func() { done <- tailCommand(fctx, []string{"-n", "1", "--follow", "--headers"}, w, &errOut, lookupFrom(env)) }()
+	go func() {
+		done <- tailCommand(fctx, []string{"-n", "1", "--follow", "--headers"}, w, &errOut, lookupFrom(env))
+	}()
 	printed := func(s string) bool { mu.Lock(); defer mu.Unlock(); return strings.Contains(live.String(), s) }
 	waitUntil(t, 20*time.Second, "the backlog row", func() bool { return printed("ev-4") })
 	if err := cl.ProduceSync(ctx, outputRecord("leadworker.dlq", "ev-5", 0, time.Now())).FirstErr(); err != nil {
