@@ -31,17 +31,24 @@ import (
 // after "### Locally, against a real Kafka", one command per line.
 func quickstartBlock(t *testing.T) []string {
 	t.Helper()
+	return readmeBlock(t, "### Locally, against a real Kafka")
+}
+
+// readmeBlock returns the first ```sh block after heading, one command per
+// line.
+func readmeBlock(t *testing.T, heading string) []string {
+	t.Helper()
 	b, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(b), "\n### Locally, against a real Kafka\n")
+	_, section, ok := strings.Cut(string(b), "\n"+heading+"\n")
 	if !ok {
-		t.Fatal(`README.md has no "### Locally, against a real Kafka" section`)
+		t.Fatalf("README.md has no %q section", heading)
 	}
 	_, block, ok := strings.Cut(section, "```sh\n")
 	if !ok {
-		t.Fatal("the quickstart section has no ```sh block")
+		t.Fatalf("README.md's %q has no ```sh block", heading)
 	}
 	block, _, _ = strings.Cut(block, "```")
 	var lines []string
@@ -120,14 +127,21 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// TestReadmeQuickstart runs the README's quickstart as written.
+// TestReadmeQuickstart runs the README's quickstart as written, with the
+// second replica of "Two replicas on one host" started beside the first.
 func TestReadmeQuickstart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binaries and runs the quickstart")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	lines := quickstartBlock(t)
+	var lines []string
+	for _, l := range quickstartBlock(t) {
+		lines = append(lines, l)
+		if strings.Contains(l, "bin/leadworker run") {
+			lines = append(lines, readmeBlock(t, "### Two replicas on one host")...)
+		}
+	}
 	repo, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +166,7 @@ func TestReadmeQuickstart(t *testing.T) {
 	// Ports of the block that are taken here (other work on this machine) are
 	// swapped, in every line, for free ones; the worker's own defaults too.
 	swap := map[string]string{}
-	for _, port := range []string{"8089", "8080", "8081"} {
+	for _, port := range []string{"8089", "8080", "8081", "8090", "8091"} {
 		if !portFree(port) {
 			swap[port] = freePort(t)
 			t.Logf("port %s is taken here; the block runs with %s", port, swap[port])
@@ -251,12 +265,12 @@ func TestReadmeQuickstart(t *testing.T) {
 				t.Fatalf("%s: %v\n%s", line, err, out)
 			}
 		case line == "kill %1 %2; wait":
-			for _, j := range background {
+			for _, j := range background[:2] {
 				if err := j.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 					t.Errorf("kill %s: %v", j.line, err)
 				}
 			}
-			for _, j := range background {
+			for _, j := range background[:2] {
 				if err := wait(j, 60*time.Second); err != nil {
 					t.Errorf("%s after kill: %v\n%s", j.line, err, j.out.String())
 				}
@@ -304,6 +318,26 @@ func TestReadmeQuickstart(t *testing.T) {
 				}
 			}
 		}
+	}
+
+	// The second replica ran beside the first (its own ports), joined both
+	// groups and stops as the first did.
+	if len(background) != 3 {
+		t.Fatalf("%d processes in the background; want the fake, the worker and the second replica", len(background))
+	}
+	second := background[2]
+	joined := func() bool { return strings.Count(readFile(filepath.Join(dir, "worker-2.log")), "joined consumer group") >= 2 }
+	if err := pollUntil(time.Minute, joined); err != nil {
+		t.Errorf("the second replica has not joined both groups: %v", err)
+	}
+	if err := second.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Errorf("kill %s: %v", second.line, err)
+	}
+	if err := wait(second, 60*time.Second); err != nil {
+		t.Errorf("%s: %v", second.line, err)
+	}
+	if log := readFile(filepath.Join(dir, "worker-2.log")); !joined() || strings.Contains(log, "address already in use") {
+		t.Errorf("the second replica did not join both groups beside the first:\n%s", log)
 	}
 
 	// Nothing left running: every process group is empty, and the fake's
