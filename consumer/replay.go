@@ -28,8 +28,16 @@ type ReplayOptions struct {
 	Class   string
 	Since   time.Time
 	EventID string
-	// DryRun lists what would be replayed; it publishes and commits nothing.
+	// DryRun lists every matching record with what a real run would do with
+	// it (replay, or skip and why); it publishes and commits nothing.
 	DryRun bool
+	// Check, when set, says whether the worker would accept a record's value
+	// now (the caller decodes and validates it as the route stage does). A
+	// value it refuses would only be dead-lettered again as invalid, so the
+	// record is skipped ("skip: invalid") and its position committed like any
+	// other; after a fix to the schemas or MAX_RECORD_BYTES, another --group
+	// reads it again.
+	Check func(value []byte) error
 	// MaxReplays skips records already replayed this many times.
 	MaxReplays int
 	// Group is the consumer group that remembers how far replay has read.
@@ -48,7 +56,7 @@ type ReplaySummary struct{ Replayed, Skipped, Matched int }
 // publishes each matching record's original key, value and headers (plus
 // replay.count) to the partition it came from while its topic still has that
 // partition, and commits the end offsets (unless DryRun). It lists what it
-// skips, and everything when DryRun, to out.
+// skips, and every matching record with its action when DryRun, to out.
 func Replay(ctx context.Context, o ReplayOptions, out io.Writer) (ReplaySummary, error) {
 	if len(o.Brokers) == 0 || o.DLQTopic == "" || o.Group == "" {
 		return ReplaySummary{}, errors.New("replay needs brokers, a dead-letter topic and a group")
@@ -63,9 +71,6 @@ func Replay(ctx context.Context, o ReplayOptions, out io.Writer) (ReplaySummary,
 	ranges, err := r.ranges(ctx)
 	if err != nil {
 		return r.sum, err
-	}
-	if o.DryRun {
-		fmt.Fprintln(r.out, "FAILED AT\tCLASS\tEVENT ID\tREPLAYS\tACTION\tMESSAGE")
 	}
 	for _, pr := range ranges {
 		if err := r.replayRange(ctx, pr); err != nil {
@@ -85,6 +90,7 @@ type replayer struct {
 	out        *tabwriter.Writer
 	partitions map[string]int // partition count of each target topic, looked up once
 	sum        ReplaySummary
+	listed     bool // the listing's header line is written
 }
 
 // partitionRange is the part of one dead-letter partition a run reads:

@@ -9,24 +9,30 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// handle lists, skips or publishes one dead letter.
+// handle lists, skips or publishes one dead letter. A record is skipped when
+// it was replayed MaxReplays times, or when Check refuses its value (the
+// worker would only dead-letter it again); DryRun lists every matching record
+// with what a real run would do with it, a real run lists what it skips.
 func (r *replayer) handle(ctx context.Context, m kafka.Message) error {
 	if !r.o.matches(m) {
 		return nil
 	}
 	r.sum.Matched++
 	n, _ := strconv.Atoi(header(m, HeaderReplayCount))
-	guarded := r.o.MaxReplays > 0 && n >= r.o.MaxReplays
-	if guarded {
+	action, message := actionReplay, header(m, HeaderErrorMessage)
+	switch {
+	case r.o.MaxReplays > 0 && n >= r.o.MaxReplays:
+		action = "skip: replayed " + strconv.Itoa(n) + " times"
+	case r.o.Check != nil:
+		if err := r.o.Check(m.Value); err != nil {
+			action, message = actionSkipInvalid, err.Error()
+		}
+	}
+	if action != actionReplay {
 		r.sum.Skipped++
 	}
-	if r.o.DryRun || guarded {
-		action := "replay"
-		if guarded {
-			action = "skipped: replayed " + strconv.Itoa(n) + " times"
-		}
-		fmt.Fprintf(r.out, "%s\t%s\t%s\t%d\t%s\t%s\n", header(m, HeaderFailedAt), header(m, HeaderErrorClass),
-			header(m, HeaderEventID), n, action, header(m, HeaderErrorMessage))
+	if r.o.DryRun || action != actionReplay {
+		r.list(m, n, action, message)
 		return nil
 	}
 	if err := r.publish(ctx, m, n+1); err != nil {
@@ -34,6 +40,22 @@ func (r *replayer) handle(ctx context.Context, m kafka.Message) error {
 	}
 	r.sum.Replayed++
 	return nil
+}
+
+// The ACTION column of Replay's listing.
+const (
+	actionReplay      = "replay"
+	actionSkipInvalid = "skip: invalid"
+)
+
+// list writes one line of the listing, after its header line.
+func (r *replayer) list(m kafka.Message, replays int, action, message string) {
+	if !r.listed {
+		fmt.Fprintln(r.out, "FAILED AT\tCLASS\tEVENT ID\tREPLAYS\tACTION\tMESSAGE")
+		r.listed = true
+	}
+	fmt.Fprintf(r.out, "%s\t%s\t%s\t%d\t%s\t%s\n", header(m, HeaderFailedAt), header(m, HeaderErrorClass),
+		header(m, HeaderEventID), replays, action, message)
 }
 
 func (o ReplayOptions) matches(m kafka.Message) bool {

@@ -27,17 +27,13 @@ creates topics.
 
 // topicsCommand runs `leadworker topics create`.
 func topicsCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
-	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprint(stderr, topicsUsage)
-		return 2
+	if len(args) == 0 || args[0] != "create" || (len(args) > 1 && isHelp(args[1])) {
+		return topicsHelp(args, stdout, stderr)
 	}
 	var spec consumer.TopicsSpec
-	fset := flag.NewFlagSet("topics create", flag.ContinueOnError)
+	fset := topicsFlags(&spec)
 	fset.SetOutput(stderr)
 	fset.Usage = func() { fmt.Fprint(stderr, topicsUsage); fset.PrintDefaults() }
-	fset.IntVar(&spec.Partitions, "partitions", consumer.DefaultPartitions, "partitions of new input, result and dead-letter topics (the route topic follows the inputs)")
-	fset.IntVar(&spec.ReplicationFactor, "replication-factor", -1, "replication factor of new topics (-1: the broker's default.replication.factor)")
-	fset.IntVar(&spec.MinInsyncReplicas, "min-insync-replicas", 0, "min.insync.replicas of new topics (0: the broker's default)")
 	if err := fset.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -109,6 +105,20 @@ func printShared(out io.Writer, shared []consumer.SharedTopic) {
 	}
 }
 
+// topicsHelp prints topics create's help: to stdout with status 0 when asked
+// for (topics -h, topics create -h), else to stderr with status 2. It needs no
+// environment.
+func topicsHelp(args []string, stdout, stderr io.Writer) int {
+	w, status := stderr, 2
+	if len(args) > 0 && (isHelp(args[0]) || (args[0] == "create" && len(args) > 1 && isHelp(args[1]))) {
+		w, status = stdout, 0
+	}
+	var spec consumer.TopicsSpec
+	fset := topicsFlags(&spec)
+	printHelp(w, topicsUsage, fset, kafkaVariables(), "")
+	return status
+}
+
 func printTopics(out io.Writer, res []consumer.TopicResult) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	defer tw.Flush()
@@ -125,4 +135,13 @@ func printTopics(out io.Writer, res []consumer.TopicResult) {
 		sort.Strings(settings)
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.Topic, action, r.Partitions, strings.Join(settings, " "))
 	}
+}
+
+// topicsFlags are topics create's flags, set into spec.
+func topicsFlags(spec *consumer.TopicsSpec) *flag.FlagSet {
+	fset := flag.NewFlagSet("topics create", flag.ContinueOnError)
+	fset.IntVar(&spec.Partitions, "partitions", consumer.DefaultPartitions, "partitions of new input, result and dead-letter topics (the route topic follows the inputs)")
+	fset.IntVar(&spec.ReplicationFactor, "replication-factor", -1, "replication factor of new topics (-1: the broker's default.replication.factor)")
+	fset.IntVar(&spec.MinInsyncReplicas, "min-insync-replicas", 0, "min.insync.replicas of new topics (0: the broker's default)")
+	return fset
 }
