@@ -67,6 +67,9 @@ func New(opts Options) (*Consumer, error) {
 		partitions: make(map[*partition]struct{}),
 		pastEnd:    newPastEnd(),
 	}
+	for _, t := range opts.Topics {
+		c.skipped.add(t, 0) // exported at zero from the start
+	}
 	c.rec = recovery.New(recovery.Options{
 		Client: c.fetcher, GroupID: opts.GroupID, Outputs: []string{opts.ResultTopic, opts.DLQTopic}, Routed: opts.Routed,
 		MaxRecords: opts.AnsweredScanMaxRecords, Timeout: opts.AnsweredScanTimeout,
