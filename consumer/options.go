@@ -19,6 +19,9 @@ type Options struct {
 	DLQTopic    string   // required
 
 	Handler Handler // required
+	// Describer tells the consumer whether its topics exist and how they are
+	// set (kafkaadmin.Describer); required.
+	Describer TopicDescriber
 
 	// RouteTopic is where Outcome.Route sends records; required when the
 	// Handler routes.
@@ -211,6 +214,9 @@ func (o *Options) validate() error {
 	}
 	if o.Handler == nil {
 		errs = append(errs, errors.New("no handler"))
+	}
+	if o.Describer == nil {
+		errs = append(errs, errors.New("no topic describer"))
 	}
 	if o.MaxInFlight < 0 || o.MaxBuffered < 0 || o.MaxRecordBytes < 0 || o.MaxBufferedBytes < 0 || o.DLQWriteGiveUp < 0 ||
 		o.MaxCommitMetadataBytes < 0 || o.AnsweredScanTimeout < 0 {

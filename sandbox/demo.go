@@ -3,13 +3,13 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"github.com/leadworker/leadworker/kafkaadmin"
 	"io"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/leadworker/leadworker/console"
-	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/examples"
 	"github.com/leadworker/leadworker/logmask"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
@@ -56,7 +56,7 @@ func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 	seeded := seedDemoCustomers(fake)
 	// The topics as `leadworker topics create` makes them: the dead-letter
 	// and route topics with room for headers above the input's limit.
-	if _, err := consumer.CreateTopics(ctx, consumer.TopicsSpec{
+	if _, err := kafkaadmin.CreateTopics(ctx, kafkaadmin.TopicsSpec{
 		Brokers: cfg.Brokers, Inputs: cfg.InputTopics, Result: cfg.ResultTopic, DLQ: cfg.DLQTopic, Route: cfg.RouteTopic,
 		Partitions: 3, ReplicationFactor: 1,
 	}); err != nil {

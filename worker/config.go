@@ -1,9 +1,9 @@
 package worker
 
 import (
+	"github.com/leadworker/leadworker/kafkaadmin"
 	"time"
 
-	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/guard"
 	"github.com/leadworker/leadworker/handlers"
 )
@@ -100,7 +100,7 @@ type Config struct {
 	// bound it.
 	SessionTimeout time.Duration
 
-	Kafka consumer.Security
+	Kafka kafkaadmin.Security
 
 	Guards GuardConfig // circuit breaker, dead-letter flood guard, lag
 }

@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"github.com/leadworker/leadworker/kafkaadmin"
 	"net/http"
 	"sync"
 	"time"
@@ -22,7 +23,7 @@ type guards struct {
 	circuit *guard.Circuit
 	flood   *guard.Flood
 	metrics *metrics
-	lags    []*consumer.LagWatcher // one per consumer group; set by watch
+	lags    []*kafkaadmin.LagWatcher // one per consumer group; set by watch
 }
 
 func newGuards(cfg GuardConfig, log logrus.FieldLogger) (*guards, error) {
@@ -74,13 +75,13 @@ func (g *guards) Outcome(m *consumer.Message, out consumer.Outcome, latency time
 // watch exports the consumers' state (stats, read at scrape time) and
 // prepares one lag watcher per consumer group; their Report and Logger are
 // the guards' own.
-func (g *guards) watch(stats func() consumer.Stats, lags ...consumer.LagOptions) {
+func (g *guards) watch(stats func() consumer.Stats, lags ...kafkaadmin.LagOptions) {
 	g.metrics.watchConsumer(stats)
 	for _, lag := range lags {
 		lag.Interval = g.cfg.LagInterval
 		lag.Report = g.metrics.reportLag
 		lag.Logger = g.log
-		g.lags = append(g.lags, consumer.NewLagWatcher(lag))
+		g.lags = append(g.lags, kafkaadmin.NewLagWatcher(lag))
 	}
 }
 

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"fmt"
+	"github.com/leadworker/leadworker/kafkaadmin"
 
 	"github.com/leadworker/leadworker/consumer"
 )
@@ -11,7 +12,7 @@ import (
 // continues each event's trace in both. conn
 // carries the Dialer and Transport (TLS, SASL) that every consumer uses. It
 // returns what the lag watchers must watch: each stage's group and topics.
-func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]consumer.LagOptions, error) {
+func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]kafkaadmin.LagOptions, error) {
 	cfg := w.cfg
 	dialer, transport := conn.Dialer, conn.Transport
 	base := consumer.Options{
@@ -35,15 +36,16 @@ func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]
 		AnsweredScanTimeout:    cfg.AnsweredScanTimeout,
 		Dialer:                 dialer,
 		Transport:              transport,
+		Describer:              kafkaadmin.NewDescriber(cfg.Brokers, transport),
 	}
-	lag := func(group string, topics []string) consumer.LagOptions {
-		return consumer.LagOptions{Brokers: cfg.Brokers, GroupID: group, Topics: topics, Dialer: dialer, Transport: transport}
+	lag := func(group string, topics []string) kafkaadmin.LagOptions {
+		return kafkaadmin.LagOptions{Brokers: cfg.Brokers, GroupID: group, Topics: topics, Dialer: dialer, Transport: transport}
 	}
 	p := base
 	p.GroupID, p.Topics = cfg.GroupID, cfg.InputTopics
 	p.Handler, p.OrderKey = tr.stage(proc, "process", cfg.GroupID, ""), orderKey
 	p.Logger = w.log.WithField("stage", "process")
-	lags := []consumer.LagOptions{lag(cfg.GroupID, cfg.InputTopics)}
+	lags := []kafkaadmin.LagOptions{lag(cfg.GroupID, cfg.InputTopics)}
 	if cfg.IdentityRouting {
 		// The route stage is cheap (decode and forward): a quarter of the
 		// byte budget is its share, the process stage keeps the rest.

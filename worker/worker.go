@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/leadworker/leadworker/kafkaadmin"
 	"io"
 	"net/http"
 	"time"
@@ -79,14 +80,16 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client, opts ...Op
 	if err != nil {
 		return nil, fmt.Errorf("handler: %w", err)
 	}
-	dialer, transport, err := consumer.Connections(cfg.Kafka)
+	dialer, transport, err := kafkaadmin.Connections(cfg.Kafka)
 	if err != nil {
 		return nil, err
 	}
 	wk := &Worker{guards: guards, log: log, cfg: cfg, concurrency: concurrency}
-	wk.autoCreate = func(ctx context.Context) (bool, error) { return consumer.AutoCreateTopics(ctx, cfg.Brokers, transport) }
-	wk.groups = func(ctx context.Context, topic string) ([]consumer.GroupOffsets, error) {
-		return consumer.GroupsOn(ctx, cfg.Brokers, transport, topic)
+	wk.autoCreate = func(ctx context.Context) (bool, error) {
+		return kafkaadmin.AutoCreateTopics(ctx, cfg.Brokers, transport)
+	}
+	wk.groups = func(ctx context.Context, topic string) ([]kafkaadmin.GroupOffsets, error) {
+		return kafkaadmin.GroupsOn(ctx, cfg.Brokers, transport, topic)
 	}
 	p := guards.processor(h)
 	p.tracer, p.group = tr.tracer, cfg.GroupID

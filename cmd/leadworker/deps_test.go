@@ -36,6 +36,9 @@ func TestPackageBoundaries(t *testing.T) {
 	}{
 		{"consumer", []string{module}, []string{module + "recovery"}},
 		{"recovery", []string{module}, nil},
+		{"kafkaadmin", []string{module}, []string{module + "consumer"}},
+		{"replay", []string{module}, []string{module + "kafkaadmin", module + "deadletter"}},
+		{"deadletter", []string{module}, []string{module + "recovery", module + "consumer"}},
 		{"guard", []string{module, kafka, "net/http"}, nil},
 		{"throttle", []string{module, kafka}, nil},
 		{"logmask", []string{module, kafka}, nil},

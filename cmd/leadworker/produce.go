@@ -5,12 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/leadworker/leadworker/kafkaadmin"
 	"io"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/leadworker/leadworker/console"
-	"github.com/leadworker/leadworker/consumer"
 )
 
 const produceUsage = `usage: leadworker produce [flags] [FILE...]
@@ -118,7 +118,7 @@ func consoleKafka(command string, stderr io.Writer, lookup func(string) (string,
 		fmt.Fprintf(stderr, "leadworker %s: bad configuration:\n%v\n", command, err)
 		return console.Kafka{}, topicNames{}, false
 	}
-	dialer, transport, err := consumer.Connections(cfg.Kafka)
+	dialer, transport, err := kafkaadmin.Connections(cfg.Kafka)
 	if err != nil {
 		fmt.Fprintf(stderr, "leadworker %s: %v\n", command, err)
 		return console.Kafka{}, topicNames{}, false

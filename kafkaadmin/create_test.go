@@ -1,7 +1,8 @@
-package consumer
+package kafkaadmin
 
 import (
 	"context"
+	"github.com/leadworker/leadworker/consumer"
 	"strconv"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ func TestCreateTopicsSizesFromTheLargestInput(t *testing.T) {
 				{3, map[string]string{"max.message.bytes": strconv.Itoa(1 * mb), "retention.ms": "86400000"}},
 				{5, map[string]string{"max.message.bytes": strconv.Itoa(5 * mb), "retention.ms": "604800000"}},
 			},
-			wantLimit: 5*mb + headerRoom, wantParts: 5, wantRetention: "604800000",
+			wantLimit: 5*mb + consumer.HeaderRoom, wantParts: 5, wantRetention: "604800000",
 		},
 		{
 			name: "larger first",
@@ -41,7 +42,7 @@ func TestCreateTopicsSizesFromTheLargestInput(t *testing.T) {
 				{5, map[string]string{"max.message.bytes": strconv.Itoa(5 * mb), "retention.ms": "604800000"}},
 				{3, map[string]string{"max.message.bytes": strconv.Itoa(1 * mb), "retention.ms": "86400000"}},
 			},
-			wantLimit: 5*mb + headerRoom, wantParts: 5, wantRetention: "604800000",
+			wantLimit: 5*mb + consumer.HeaderRoom, wantParts: 5, wantRetention: "604800000",
 		},
 		{
 			name: "each largest in another input, one kept for ever",
@@ -50,7 +51,7 @@ func TestCreateTopicsSizesFromTheLargestInput(t *testing.T) {
 				{4, map[string]string{"max.message.bytes": strconv.Itoa(1 * mb), "retention.ms": "604800000"}},
 				{1, map[string]string{"max.message.bytes": strconv.Itoa(5 * mb), "retention.ms": "86400000"}},
 			},
-			wantLimit: 5*mb + headerRoom, wantParts: 4, wantRetention: "-1",
+			wantLimit: 5*mb + consumer.HeaderRoom, wantParts: 4, wantRetention: "-1",
 		},
 	}
 	for _, tt := range tests {

@@ -1,9 +1,10 @@
-package consumer
+package replay
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/leadworker/leadworker/deadletter"
 	"io"
 	"text/tabwriter"
 	"time"
@@ -11,12 +12,11 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// HeaderReplayCount counts how often a dead letter was replayed; the worker
-// keeps it when it dead-letters the event again, so replays cannot loop.
-const HeaderReplayCount = "replay.count"
+// HeaderReplayCount counts how often a dead letter was replayed.
+const HeaderReplayCount = deadletter.HeaderReplayCount
 
-// ReplayOptions configure Replay.
-type ReplayOptions struct {
+// Options configure Replay.
+type Options struct {
 	Brokers  []string // required
 	DLQTopic string   // the dead-letter topic to read; required
 	// To is the topic to publish to; "" is each record's source.topic header,
@@ -48,8 +48,8 @@ type ReplayOptions struct {
 	Transport kafka.RoundTripper
 }
 
-// ReplaySummary counts what Replay did.
-type ReplaySummary struct{ Replayed, Skipped, Matched int }
+// Summary counts what Replay did.
+type Summary struct{ Replayed, Skipped, Matched int }
 
 // Replay reads every partition of the dead-letter topic from the group's
 // committed offset to the end offset seen at start, one record at a time,
@@ -57,9 +57,9 @@ type ReplaySummary struct{ Replayed, Skipped, Matched int }
 // replay.count) to the partition it came from while its topic still has that
 // partition, and commits the end offsets (unless DryRun). It lists what it
 // skips, and every matching record with its action when DryRun, to out.
-func Replay(ctx context.Context, o ReplayOptions, out io.Writer) (ReplaySummary, error) {
+func Replay(ctx context.Context, o Options, out io.Writer) (Summary, error) {
 	if len(o.Brokers) == 0 || o.DLQTopic == "" || o.Group == "" {
-		return ReplaySummary{}, errors.New("replay needs brokers, a dead-letter topic and a group")
+		return Summary{}, errors.New("replay needs brokers, a dead-letter topic and a group")
 	}
 	r := &replayer{
 		o:          o,
@@ -85,11 +85,11 @@ func Replay(ctx context.Context, o ReplayOptions, out io.Writer) (ReplaySummary,
 
 // replayer is one Replay run.
 type replayer struct {
-	o          ReplayOptions
+	o          Options
 	client     *kafka.Client
 	out        *tabwriter.Writer
 	partitions map[string]int // partition count of each target topic, looked up once
-	sum        ReplaySummary
+	sum        Summary
 	listed     bool // the listing's header line is written
 }
 

@@ -1,4 +1,4 @@
-package consumer
+package kafkaadmin
 
 import (
 	"context"

@@ -1,9 +1,10 @@
-package consumer
+package kafkaadmin
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/leadworker/leadworker/consumer"
 	"math"
 	"strconv"
 	"time"
@@ -82,7 +83,7 @@ func CreateTopics(ctx context.Context, spec TopicsSpec) ([]TopicResult, error) {
 	if err != nil {
 		return out, err
 	}
-	larger := map[string]string{"max.message.bytes": strconv.Itoa(in.maxMessageBytes + headerRoom)}
+	larger := map[string]string{"max.message.bytes": strconv.Itoa(in.maxMessageBytes + consumer.HeaderRoom)}
 	plan := []struct {
 		topic      string
 		partitions int
@@ -154,7 +155,7 @@ func sizeInputs(ctx context.Context, c *kafka.Client, inputs []TopicResult) (inp
 
 // createOne creates topic unless it exists, and returns what it is.
 func createOne(ctx context.Context, c *kafka.Client, spec TopicsSpec, topic string, partitions int, configs map[string]string) (TopicResult, error) {
-	if n, err := partitionCount(ctx, c, topic); err != nil {
+	if n, err := PartitionCount(ctx, c, topic); err != nil {
 		return TopicResult{}, err
 	} else if n > 0 {
 		return TopicResult{Topic: topic, Partitions: n}, nil
@@ -180,8 +181,8 @@ func createOne(ctx context.Context, c *kafka.Client, spec TopicsSpec, topic stri
 	return TopicResult{Topic: topic, Created: true, Partitions: partitions, Configs: all}, nil
 }
 
-// partitionCount returns topic's partition count, 0 when it does not exist.
-func partitionCount(ctx context.Context, c *kafka.Client, topic string) (int, error) {
+// PartitionCount returns topic's partition count, 0 when it does not exist.
+func PartitionCount(ctx context.Context, c *kafka.Client, topic string) (int, error) {
 	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
 		return 0, fmt.Errorf("metadata of %s: %w", topic, err)

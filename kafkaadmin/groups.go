@@ -1,4 +1,4 @@
-package consumer
+package kafkaadmin
 
 import (
 	"context"
@@ -167,8 +167,7 @@ func SharedTopics(ctx context.Context, spec TopicsSpec) ([]SharedTopic, error) {
 // GroupsOn is GroupsConsuming over a client of brokers (transport: TLS,
 // SASL; nil is plain TCP).
 func GroupsOn(ctx context.Context, brokers []string, transport kafka.RoundTripper, topic string) ([]GroupOffsets, error) {
-	o := Options{Brokers: brokers, Transport: transport}
-	c, done := o.client()
+	c, done := newClient(brokers, transport)
 	defer done()
 	return GroupsConsuming(ctx, c, topic)
 }

@@ -1,8 +1,10 @@
-package consumer
+package replay
 
 import (
 	"context"
 	"fmt"
+	"github.com/leadworker/leadworker/deadletter"
+	"github.com/leadworker/leadworker/kafkaadmin"
 	"strconv"
 	"time"
 
@@ -19,7 +21,7 @@ func (r *replayer) handle(ctx context.Context, m kafka.Message) error {
 	}
 	r.sum.Matched++
 	n, _ := strconv.Atoi(header(m, HeaderReplayCount))
-	action, message := actionReplay, header(m, HeaderErrorMessage)
+	action, message := actionReplay, header(m, deadletter.HeaderErrorMessage)
 	switch {
 	case r.o.MaxReplays > 0 && n >= r.o.MaxReplays:
 		action = "skip: replayed " + strconv.Itoa(n) + " times"
@@ -54,19 +56,19 @@ func (r *replayer) list(m kafka.Message, replays int, action, message string) {
 		fmt.Fprintln(r.out, "FAILED AT\tCLASS\tEVENT ID\tREPLAYS\tACTION\tMESSAGE")
 		r.listed = true
 	}
-	fmt.Fprintf(r.out, "%s\t%s\t%s\t%d\t%s\t%s\n", header(m, HeaderFailedAt), header(m, HeaderErrorClass),
-		header(m, HeaderEventID), replays, action, message)
+	fmt.Fprintf(r.out, "%s\t%s\t%s\t%d\t%s\t%s\n", header(m, deadletter.HeaderFailedAt), header(m, deadletter.HeaderErrorClass),
+		header(m, deadletter.HeaderEventID), replays, action, message)
 }
 
-func (o ReplayOptions) matches(m kafka.Message) bool {
-	if o.Class != "" && header(m, HeaderErrorClass) != o.Class {
+func (o Options) matches(m kafka.Message) bool {
+	if o.Class != "" && header(m, deadletter.HeaderErrorClass) != o.Class {
 		return false
 	}
-	if o.EventID != "" && header(m, HeaderEventID) != o.EventID {
+	if o.EventID != "" && header(m, deadletter.HeaderEventID) != o.EventID {
 		return false
 	}
 	if !o.Since.IsZero() {
-		at, err := time.Parse(time.RFC3339Nano, header(m, HeaderFailedAt))
+		at, err := time.Parse(time.RFC3339Nano, header(m, deadletter.HeaderFailedAt))
 		if err != nil {
 			at = m.Time
 		}
@@ -86,7 +88,7 @@ func (o ReplayOptions) matches(m kafka.Message) bool {
 func (r *replayer) publish(ctx context.Context, m kafka.Message, n int) error {
 	to := r.o.To
 	if to == "" {
-		to = header(m, HeaderSourceTopic)
+		to = header(m, deadletter.HeaderSourceTopic)
 	}
 	if to == "" {
 		to = r.o.DefaultTo
@@ -95,8 +97,8 @@ func (r *replayer) publish(ctx context.Context, m kafka.Message, n int) error {
 	if err != nil {
 		return err
 	}
-	partition, err := strconv.Atoi(header(m, HeaderSourcePart))
-	if err != nil || partition < 0 || partition >= count || (r.o.To != "" && r.o.To != header(m, HeaderSourceTopic)) {
+	partition, err := strconv.Atoi(header(m, deadletter.HeaderSourcePart))
+	if err != nil || partition < 0 || partition >= count || (r.o.To != "" && r.o.To != header(m, deadletter.HeaderSourceTopic)) {
 		partitions := make([]int, count)
 		for i := range partitions {
 			partitions[i] = i
@@ -125,7 +127,7 @@ func (r *replayer) partitionCount(ctx context.Context, topic string) (int, error
 	if n, ok := r.partitions[topic]; ok {
 		return n, nil
 	}
-	n, err := partitionCount(ctx, r.client, topic) // create.go
+	n, err := kafkaadmin.PartitionCount(ctx, r.client, topic)
 	if err != nil {
 		return 0, err
 	}
@@ -141,7 +143,7 @@ func (r *replayer) partitionCount(ctx context.Context, topic string) (int, error
 func replayHeaders(in []kafka.Header, n int) []kafka.Header {
 	var hs []kafka.Header
 	for _, h := range in {
-		if !ownHeaders[h.Key] && h.Key != HeaderReplayCount {
+		if !deadletter.Own(h.Key) && h.Key != HeaderReplayCount {
 			hs = append(hs, h)
 		}
 	}

@@ -1,9 +1,10 @@
-package consumer
+package kafkaadmin
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync/atomic"
 	"time"
 
@@ -43,7 +44,9 @@ func NewLagWatcher(o LagOptions) *LagWatcher {
 		o.Interval = 15 * time.Second
 	}
 	if o.Logger == nil {
-		o.Logger = discardLogger()
+		l := logrus.New()
+		l.Out = io.Discard
+		o.Logger = l
 	}
 	if o.Report == nil {
 		o.Report = func(map[string]map[int]int64) {}
