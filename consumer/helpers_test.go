@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -279,5 +280,27 @@ func produceTo(t *testing.T, addr, topic string, partition int, n int) {
 	}
 	if _, err := conn.WriteMessages(msgs...); err != nil {
 		t.Fatalf("produce to %s/%d: %v", topic, partition, err)
+	}
+}
+
+// Dead-letter headers the consumer's tests set, as the worker's dead letters
+// (package deadletter) do.
+const (
+	headerClass = "error.class"
+	headerMsg   = "error.message"
+)
+
+// letter is a dead letter of class and message: error.* headers replace the
+// input's, and its reference letter says unwritable, the class and the size.
+func letter(class, message string) *DeadLetter {
+	return &DeadLetter{
+		Headers: []Header{{Key: headerClass, Value: []byte(class)}, {Key: headerMsg, Value: []byte(message)}},
+		Own:     func(key string) bool { return strings.HasPrefix(key, "error.") },
+		Reference: func(size int, cause error) []Header {
+			return []Header{
+				{Key: headerClass, Value: []byte("unwritable")}, {Key: headerMsg, Value: []byte(cause.Error())},
+				{Key: "error.cause.class", Value: []byte(class)}, {Key: "source.size", Value: []byte(strconv.Itoa(size))},
+			}
+		},
 	}
 }

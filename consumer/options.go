@@ -57,9 +57,8 @@ type Options struct {
 	// 64 MiB); fetching waits while it is full. A single record larger than
 	// the bound is let through alone. See Stats.BufferedBytes.
 	MaxBufferedBytes int64
-	// MaxRecordBytes: a larger input value is dead-lettered as invalid
-	// without being handled (default 1 MiB). It is also the size of a fetch
-	// when a topic's max.message.bytes is not known.
+	// MaxRecordBytes is the size of a fetch when a topic's max.message.bytes
+	// is not known, and the least a fetch takes (default 1 MiB).
 	MaxRecordBytes int
 	// DLQWriteGiveUp is how long a dead letter the broker refuses as such
 	// (too large, invalid for the topic) is retried before a reference letter
@@ -118,14 +117,10 @@ type Options struct {
 	// Transport is used by the output writer (TLS, SASL); nil uses the default.
 	Transport kafka.RoundTripper
 
-	// Observer, when set, is told about every finished record (metrics,
-	// flood guards); see Observer.
-	Observer Observer
-
-	// Logger receives one line per outcome and the consumer's own errors;
-	// nil is silent.
+	// Logger receives the consumer's own errors and state changes; nil is
+	// silent. (The Handler logs outcomes: Outcome.Done.)
 	Logger logrus.FieldLogger
-	// Now is the clock for failed.at headers and latencies; nil is time.Now.
+	// Now is the clock for latencies and epochs; nil is time.Now.
 	Now func() time.Time
 }
 

@@ -43,18 +43,13 @@ func (p *partition) handle(r *record) {
 	if out.Route == nil {
 		p.c.rec.Answered(originOf(&r.msg), r.stamp())
 	}
-	p.observe(r, out)
-	p.logOutcome(r, out)
+	if out.Done != nil {
+		out.Done(p.c.opts.Now().Sub(r.fetched))
+	}
 }
 
 // outcome asks the handler until it answers or the work context ends.
 func (p *partition) outcome(r *record) (Outcome, bool) {
-	if n := len(r.msg.Value); n > p.c.opts.MaxRecordBytes {
-		return Outcome{DeadLetter: &DeadLetter{
-			Class:   ClassInvalid,
-			Message: tooLarge(n, p.c.opts.MaxRecordBytes),
-		}}, true
-	}
 	bo := p.c.retryBackOff()
 	for {
 		out, err := p.handleOnce(r)
@@ -85,7 +80,7 @@ func (p *partition) handleOnce(r *record) (Outcome, error) {
 // it or the work context ends. While it fails the record is listed in
 // Stats.OutputFailing. A dead letter the broker keeps refusing (too large, or
 // invalid for the topic) for Options.DLQWriteGiveUp is replaced by a
-// reference letter (see referenceLetter), so that the partition moves on.
+// reference letter (DeadLetter.Reference), so that the partition moves on.
 func (p *partition) write(r *record, out Outcome) bool {
 	var (
 		w     *kafka.Writer
@@ -95,7 +90,7 @@ func (p *partition) write(r *record, out Outcome) bool {
 	switch {
 	case out.DeadLetter != nil:
 		w, topic = p.c.out.dlq, p.c.opts.DLQTopic
-		m = deadLetterMessage(&r.msg, r.stamp(), out.DeadLetter, p.c.opts.Now())
+		m = deadLetterMessage(&r.msg, r.stamp(), out.DeadLetter)
 	case out.Route != nil:
 		if p.c.out.route == nil {
 			p.log.WithField("offset", r.offset).Error("handler routed a record but Options.RouteTopic is not set; the record stays unfinished")
@@ -136,9 +131,10 @@ func (p *partition) write(r *record, out Outcome) bool {
 		}
 		p.c.failing.fail(&r.msg, topic, err, since)
 		log := p.log.WithError(err).WithFields(logrus.Fields{"offset": r.msg.Offset, "topic_out": topic})
-		if out.DeadLetter != nil && !reference && refused(err) && now.Sub(since) >= p.c.opts.DLQWriteGiveUp {
+		if d := out.DeadLetter; d != nil && d.Reference != nil && !reference && refused(err) && now.Sub(since) >= p.c.opts.DLQWriteGiveUp {
 			log.WithField("bytes", len(r.msg.Value)).Error("dead letter refused for DLQ_WRITE_GIVE_UP; writing a reference letter without the value")
-			m, reference = referenceLetter(m, &r.msg, out.DeadLetter, err), true
+			m, reference = referenceMessage(&r.msg, r.stamp(), d, err), true
+			m.Headers = withHeaders(m.Headers, out.Headers)
 			bo.Reset()
 			continue
 		}
@@ -147,28 +143,4 @@ func (p *partition) write(r *record, out Outcome) bool {
 			return false
 		}
 	}
-}
-
-func (p *partition) logOutcome(r *record, out Outcome) {
-	f := logrus.Fields{
-		"offset":     r.msg.Offset,
-		"latency_ms": p.c.opts.Now().Sub(r.fetched).Milliseconds(),
-	}
-	for k, v := range out.Fields {
-		f[k] = v
-	}
-	if d := out.DeadLetter; d != nil {
-		f["class"] = d.Class
-		f["reason"] = d.Message
-		if d.EventID != "" {
-			f["eventId"] = d.EventID
-		}
-		p.log.WithFields(f).Warn("dead-lettered")
-		return
-	}
-	if out.Route != nil {
-		p.log.WithFields(f).Debug("routed")
-		return
-	}
-	p.log.WithFields(f).Info("processed")
 }

@@ -58,18 +58,9 @@ func (g *guards) processor(m matcher) *processor {
 	return &processor{match: m, gate: g.gate, circuit: g.circuit, log: g.log, now: time.Now}
 }
 
-// Outcome implements consumer.Observer: metrics, then the flood guard.
-// A routed event (the route stage) is not finished: it is counted as routed
-// only, and neither the flood guard nor the event metrics see it until the
-// process stage finishes it.
-func (g *guards) Outcome(m *consumer.Message, out consumer.Outcome, latency time.Duration) {
-	if out.Route != nil {
-		r, _ := out.Summary.(routed)
-		g.metrics.routed.WithLabelValues(r.By).Inc()
-		return
-	}
-	g.metrics.Outcome(m, out, latency)
-	g.flood.Record(out.DeadLetter != nil)
+// finisher returns the finisher of a stage that logs to log.
+func (g *guards) finisher(log logrus.FieldLogger) *finisher {
+	return &finisher{metrics: g.metrics, flood: g.flood, log: log, now: time.Now}
 }
 
 // watch exports the consumers' state (stats, read at scrape time) and

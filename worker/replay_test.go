@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/leadworker/leadworker/deadletter"
 	"github.com/leadworker/leadworker/replay"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/sandbox"
 	"github.com/leadworker/leadworker/schemas"
@@ -32,8 +32,8 @@ func TestReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, dead := p.outputs.Snapshot()
-	if len(dead) != 1 || header(dead[0], consumer.HeaderErrorClass) != consumer.ClassRejected {
-		t.Fatalf("dead letters = %d (class %q); want 1 rejected", len(dead), header(dead[0], consumer.HeaderErrorClass))
+	if len(dead) != 1 || header(dead[0], deadletter.HeaderErrorClass) != deadletter.ClassRejected {
+		t.Fatalf("dead letters = %d (class %q); want 1 rejected", len(dead), header(dead[0], deadletter.HeaderErrorClass))
 	}
 
 	opts := replay.Options{Brokers: p.cfg.Brokers, DLQTopic: p.cfg.DLQTopic, MaxReplays: 3, Group: "replay-test"}
@@ -57,7 +57,7 @@ func TestReplay(t *testing.T) {
 	_, dead = p.outputs.Snapshot()
 	var again bool
 	for _, m := range dead {
-		if header(m, replay.HeaderReplayCount) == "1" && header(m, consumer.HeaderErrorClass) == consumer.ClassRejected {
+		if header(m, replay.HeaderReplayCount) == "1" && header(m, deadletter.HeaderErrorClass) == deadletter.ClassRejected {
 			again = true
 		}
 	}

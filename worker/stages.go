@@ -19,7 +19,6 @@ func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]
 		Brokers:          cfg.Brokers,
 		ResultTopic:      cfg.ResultTopic,
 		DLQTopic:         cfg.DLQTopic,
-		Observer:         w.guards,
 		MaxInFlight:      cfg.MaxInFlight,
 		MaxBuffered:      cfg.MaxBuffered,
 		MaxRecordBytes:   cfg.MaxRecordBytes,
@@ -41,6 +40,7 @@ func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]
 	lag := func(group string, topics []string) kafkaadmin.LagOptions {
 		return kafkaadmin.LagOptions{Brokers: cfg.Brokers, GroupID: group, Topics: topics, Dialer: dialer, Transport: transport}
 	}
+	proc.fin, proc.maxRecord = w.guards.finisher(w.log.WithField("stage", "process")), cfg.MaxRecordBytes
 	p := base
 	p.GroupID, p.Topics = cfg.GroupID, cfg.InputTopics
 	p.Handler, p.OrderKey = tr.stage(proc, "process", cfg.GroupID, ""), orderKey
@@ -51,7 +51,8 @@ func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]
 		// byte budget is its share, the process stage keeps the rest.
 		r := base
 		r.GroupID, r.Topics, r.RouteTopic, r.RouteGroup = cfg.GroupID, cfg.InputTopics, cfg.RouteTopic, cfg.RouteGroup()
-		r.Handler = tr.stage(&router{gate: w.guards.gate, tracer: tr.tracer}, "route", cfg.GroupID, cfg.RouteTopic)
+		rt := &router{gate: w.guards.gate, tracer: tr.tracer, fin: w.guards.finisher(w.log.WithField("stage", "route")), maxRecord: cfg.MaxRecordBytes}
+		r.Handler = tr.stage(rt, "route", cfg.GroupID, cfg.RouteTopic)
 		r.MaxBufferedBytes = max(cfg.MaxBufferedBytes/4, 1)
 		r.Logger = w.log.WithField("stage", "route")
 		p.GroupID, p.Topics, p.Routed = cfg.RouteGroup(), []string{cfg.RouteTopic}, true

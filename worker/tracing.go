@@ -170,8 +170,8 @@ func (t *tracing) stage(next consumer.Handler, name, group, routeTopic string) c
 // record: it starts the event's span (SpanKindConsumer, named for the
 // messaging conventions, e.g. "process crm.events"), as a child of the
 // record's traceparent and linked to it, hands the span's context to the
-// stage's handler, and sets traceparent and tracestate on the output record
-// and trace_id and span_id on its log line. A route record gets the context
+// stage's handler (whose log line names trace_id and span_id), and sets
+// traceparent and tracestate on the output record. A route record gets the context
 // of its own producer span ("create leadworker.route"), which the process
 // stage's span then continues.
 type tracedStage struct {
@@ -206,11 +206,6 @@ func (s *tracedStage) Handle(ctx context.Context, m *consumer.Message) (consumer
 		created = s.created(ctx)
 	}
 	out.Headers = s.t.appendHeaders(created, out.Headers)
-	if out.Fields == nil {
-		out.Fields = map[string]any{}
-	}
-	out.Fields["trace_id"] = sc.TraceID().String()
-	out.Fields["span_id"] = sc.SpanID().String()
 	return out, nil
 }
 

@@ -92,7 +92,7 @@ func BenchmarkProcessorTracing(b *testing.B) {
 				span.SetAttributes(AttrOutcome.String("QUEUED"), AttrMatchRule.String("none"),
 					AttrCustomerAction.String("created"), AttrCustomerUUID.String("c-1"), AttrAttempts.Int(1))
 			}
-			return consumer.Outcome{Result: []byte("{}"), Fields: map[string]any{}}, nil
+			return consumer.Outcome{Result: []byte("{}")}, nil
 		})
 	}
 	b.Run("tracing-only/untraced", func(b *testing.B) {

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
-
 )
 
 const topicsUsage = `usage: leadworker topics create [flags]
