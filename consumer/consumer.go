@@ -19,12 +19,13 @@ type Consumer struct {
 	opts Options
 	log  logrus.FieldLogger
 	out  *outputs // set by Run once the topics' limits are known
-	// handling bounds the records inside the Handler (MaxInFlight, adaptive);
+	// handling bounds the records inside the Handler (MaxInFlight, adaptive)
+	// and picks which waiting record goes next (scheduler.go);
 	// buffered bounds the records fetched and not yet finished (MaxBuffered),
 	// so that records waiting behind their key, or for their output write,
 	// take memory but no handler slot; bytes bounds their bytes and the
 	// fetches under way (MaxBufferedBytes, fetch.go).
-	handling *limiter
+	handling scheduler
 	buffered *limiter
 	bytes    *byteBudget
 	workers  *workers
@@ -56,7 +57,7 @@ func New(opts Options) (*Consumer, error) {
 	c := &Consumer{
 		opts:       opts,
 		log:        opts.Logger,
-		handling:   newLimiter(opts.MaxInFlight),
+		handling:   newFIFO(opts.MaxInFlight),
 		buffered:   newLimiter(opts.MaxBuffered),
 		bytes:      newByteBudget(opts.MaxBufferedBytes),
 		workers:    newWorkers(),

@@ -242,7 +242,8 @@ func (p *partition) dispatchAll(ctx context.Context, recs []*record, size int64)
 		}
 		r.fetched = p.c.opts.Now()
 		p.wm.add(r.offset, r.fetched)
-		p.lanes.dispatch(p.c.opts.OrderKey(&r.msg), r)
+		r.insp = p.c.opts.Inspect(&r.msg)
+		p.lanes.dispatch(r.insp.Lane, r)
 	}
 	return true
 }

@@ -23,11 +23,21 @@ type Message struct {
 	// did not say. A route record of another deployment's group does not
 	// belong to this one.
 	RoutedBy string
+	// Payload is what Options.Inspect decoded of the record, for the
+	// Handler; nil when it decoded nothing. The consumer does not read it.
+	Payload any
 	// Epoch is the epoch of the input partition the record came from (see
 	// commitmeta.go): it changes when an operator resets the input group's
 	// offsets, so that records read again after a reset are handled again
 	// rather than taken for records already answered. 0: none known.
 	Epoch int64
+}
+
+// Inspection is what Options.Inspect says of a record before it is handled.
+type Inspection struct {
+	// Lane: records of one lane are handled one at a time, in offset order;
+	// records of different lanes concurrently.
+	Lane string
 }
 
 // Header is a Kafka record header.

@@ -37,10 +37,12 @@ type Options struct {
 	// are still the route topic's.
 	Routed bool
 
-	// OrderKey returns the key whose records must be handled in order.
-	// Default: the Kafka key, and for an empty key the record's own offset
-	// (no ordering constraint).
-	OrderKey func(m *Message) string
+	// Inspect is called once for every fetched record, before it is
+	// dispatched: it names the record's lane (records of one lane are handled
+	// one at a time, in offset order) and may leave what it decoded in
+	// m.Payload for the Handler, so that a record is decoded once. Default:
+	// KafkaKey.
+	Inspect func(m *Message) Inspection
 
 	// MaxInFlight bounds the records inside the Handler at once across all
 	// partitions of this process (default 64): the concurrency myKaarma sees.
@@ -183,8 +185,8 @@ func (o *Options) setDefaults() {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.OrderKey == nil {
-		o.OrderKey = KafkaKey
+	if o.Inspect == nil {
+		o.Inspect = KafkaKey
 	}
 }
 
@@ -233,9 +235,13 @@ func discardLogger() logrus.FieldLogger {
 	return l
 }
 
-// KafkaKey is the default OrderKey: the record's key, or for a record without
-// a key a value unique to it.
-func KafkaKey(m *Message) string {
+// KafkaKey is the default Inspect: the lane is the record's key, or for a
+// record without a key one of its own.
+func KafkaKey(m *Message) Inspection { return Inspection{Lane: KeyLane(m)} }
+
+// KeyLane is the lane of the record's key, or for a record without a key one
+// of its own.
+func KeyLane(m *Message) string {
 	if len(m.Key) == 0 {
 		return fmt.Sprintf("\x00offset:%s/%d/%d", m.Topic, m.Partition, m.Offset)
 	}

@@ -10,7 +10,8 @@ import (
 
 // record is a fetched input record on its way through a lane.
 type record struct {
-	msg Message // as the Handler sees it (for a route record: the input record it carries)
+	msg  Message    // as the Handler sees it (for a route record: the input record it carries)
+	insp Inspection // what Options.Inspect said of it
 	// offset is the record's own offset in the partition it was fetched from,
 	// which the watermark tracks.
 	offset  int64
@@ -69,10 +70,10 @@ func (p *partition) outcome(r *record) (Outcome, bool) {
 // handleOnce calls the Handler once it has a handler slot. Slots are held
 // only inside the Handler: not while waiting to retry, nor while writing.
 func (p *partition) handleOnce(r *record) (Outcome, error) {
-	if err := p.c.handling.acquire(p.work); err != nil {
+	if err := p.c.handling.acquire(p.work, r); err != nil {
 		return Outcome{}, err
 	}
-	defer p.c.handling.release()
+	defer p.c.handling.release(r)
 	return p.c.opts.Handler.Handle(p.work, &r.msg)
 }
 

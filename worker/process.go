@@ -158,11 +158,18 @@ func (p *processor) result(ctx context.Context, ev *schemas.Event, m *consumer.M
 	return p.fin.result(ctx, m, b, s, fields), nil
 }
 
-// decode decodes and validates m's value in a "decode" span, and names the
-// event on ctx's span (the event's): eventId, type, leadId, department.
+// decode decodes and validates m's value in a "decode" span (or takes what
+// inspect decoded), and names the event on ctx's span (the event's): eventId,
+// type, leadId, department.
 func decode(ctx context.Context, tracer trace.Tracer, m *consumer.Message) (*schemas.Event, error) {
 	_, span := startSpan(ctx, tracer, "decode")
-	ev, err := decodeEvent(m)
+	var ev *schemas.Event
+	var err error
+	if d, ok := m.Payload.(*decoded); ok {
+		ev, err = d.ev, d.err
+	} else {
+		ev, err = decodeEvent(m)
+	}
 	endDecode(span, err)
 	event := trace.SpanFromContext(ctx)
 	if !event.IsRecording() {

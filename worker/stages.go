@@ -43,7 +43,7 @@ func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]
 	proc.fin, proc.maxRecord = w.guards.finisher(w.log.WithField("stage", "process")), cfg.MaxRecordBytes
 	p := base
 	p.GroupID, p.Topics = cfg.GroupID, cfg.InputTopics
-	p.Handler, p.OrderKey = tr.stage(proc, "process", cfg.GroupID, ""), orderKey
+	p.Handler, p.Inspect = tr.stage(proc, "process", cfg.GroupID, ""), inspect
 	p.Logger = w.log.WithField("stage", "process")
 	lags := []kafkaadmin.LagOptions{lag(cfg.GroupID, cfg.InputTopics)}
 	if cfg.IdentityRouting {

@@ -6,7 +6,7 @@ import (
 	"github.com/leadworker/leadworker/consumer"
 )
 
-func TestOrderKey(t *testing.T) {
+func TestInspectLane(t *testing.T) {
 	t.Parallel()
 	const (
 		smithPhone   = `{"eventType":"customer","departmentUuid":"d1","customer":{"lastName":"Smith","phoneNumbers":[{"phoneNumber":"(415) 555-0100"}]}}`
@@ -17,7 +17,7 @@ func TestOrderKey(t *testing.T) {
 		otherDeptKey = `{"eventType":"lead","departmentUuid":"d2","lead":{"customer":{"customerKey":"DMS-1","lastName":"Ng"}}}`
 	)
 	msg := func(key, value string, offset int64) *consumer.Message {
-		m := &consumer.Message{Topic: "in", Partition: 0, Offset: offset, Value: []byte(value)}
+		m := &consumer.Message{Topic: "in", Partition: 0, Offset: offset, Value: []byte(value), Routed: true}
 		if key != "" {
 			m.Key = []byte(key)
 		}
@@ -38,9 +38,12 @@ func TestOrderKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, b := orderKey(tt.a), orderKey(tt.b)
+			a, b := inspect(tt.a).Lane, inspect(tt.b).Lane
 			if (a == b) != tt.same {
-				t.Errorf("orderKey = %q and %q; same = %v, want %v", a, b, a == b, tt.same)
+				t.Errorf("lanes %q and %q; same = %v, want %v", a, b, a == b, tt.same)
+			}
+			if _, ok := tt.a.Payload.(*decoded); !ok {
+				t.Errorf("Payload = %T; want the decoded event for the processor", tt.a.Payload)
 			}
 		})
 	}
