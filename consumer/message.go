@@ -63,6 +63,18 @@ type HandlerFunc func(ctx context.Context, m *Message) (Outcome, error)
 // Handle calls f.
 func (f HandlerFunc) Handle(ctx context.Context, m *Message) (Outcome, error) { return f(ctx, m) }
 
+// Middleware wraps a Handler with what every record goes through (tracing,
+// a pause gate).
+type Middleware func(Handler) Handler
+
+// Chain wraps h in mws, the first outermost.
+func Chain(h Handler, mws ...Middleware) Handler {
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return h
+}
+
 // Outcome is what a Handler decided for a record: exactly one of Result,
 // DeadLetter or Route is set.
 type Outcome struct {

@@ -43,7 +43,7 @@ func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]
 	proc.fin, proc.maxRecord = w.guards.finisher(w.log.WithField("stage", "process")), cfg.MaxRecordBytes
 	p := base
 	p.GroupID, p.Topics = cfg.GroupID, cfg.InputTopics
-	p.Handler, p.Inspect = tr.stage(proc, "process", cfg.GroupID, ""), inspect
+	p.Handler, p.Inspect = consumer.Chain(proc, tr.stage("process", cfg.GroupID, "")), inspect
 	p.Logger = w.log.WithField("stage", "process")
 	lags := []kafkaadmin.LagOptions{lag(cfg.GroupID, cfg.InputTopics)}
 	if cfg.IdentityRouting {
@@ -52,11 +52,11 @@ func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]
 		r := base
 		r.GroupID, r.Topics, r.RouteTopic, r.RouteGroup = cfg.GroupID, cfg.InputTopics, cfg.RouteTopic, cfg.RouteGroup()
 		rt := &router{gate: w.guards.gate, tracer: tr.tracer, fin: w.guards.finisher(w.log.WithField("stage", "route")), maxRecord: cfg.MaxRecordBytes}
-		r.Handler = tr.stage(rt, "route", cfg.GroupID, cfg.RouteTopic)
+		r.Handler = consumer.Chain(rt, tr.stage("route", cfg.GroupID, cfg.RouteTopic))
 		r.MaxBufferedBytes = max(cfg.MaxBufferedBytes/4, 1)
 		r.Logger = w.log.WithField("stage", "route")
 		p.GroupID, p.Topics, p.Routed = cfg.RouteGroup(), []string{cfg.RouteTopic}, true
-		p.Handler = tr.stage(proc, "process", cfg.RouteGroup(), "")
+		p.Handler = consumer.Chain(proc, tr.stage("process", cfg.RouteGroup(), ""))
 		p.MaxBufferedBytes = max(cfg.MaxBufferedBytes-r.MaxBufferedBytes, 1)
 		var err error
 		if w.router, err = consumer.New(r); err != nil {

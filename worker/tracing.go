@@ -162,8 +162,10 @@ func (t *tracing) appendHeaders(ctx context.Context, hs []consumer.Header) []con
 }
 
 // stage wraps one stage's consumer.Handler in the event's span.
-func (t *tracing) stage(next consumer.Handler, name, group, routeTopic string) consumer.Handler {
-	return &tracedStage{next: next, t: t, name: name, group: group, routeTopic: routeTopic}
+func (t *tracing) stage(name, group, routeTopic string) consumer.Middleware {
+	return func(next consumer.Handler) consumer.Handler {
+		return &tracedStage{next: next, t: t, name: name, group: group, routeTopic: routeTopic}
+	}
 }
 
 // tracedStage is a consumer.Handler that continues the trace of the input

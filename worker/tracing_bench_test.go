@@ -71,13 +71,13 @@ func BenchmarkProcessorTracing(b *testing.B) {
 	})
 	b.Run("export-off", func(b *testing.B) {
 		tr := mustTracing(b, nil)
-		run(b, tr.stage(newProcessor(tr.tracer), "process", "leadworker", ""))
+		run(b, consumer.Chain(newProcessor(tr.tracer), tr.stage("process", "leadworker", "")))
 	})
 	b.Run("sampled", func(b *testing.B) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}), sdktrace.WithSampler(sdktrace.AlwaysSample()))
 		defer tp.Shutdown(context.Background())
 		tr := mustTracing(b, tp)
-		run(b, tr.stage(newProcessor(tr.tracer), "process", "leadworker", ""))
+		run(b, consumer.Chain(newProcessor(tr.tracer), tr.stage("process", "leadworker", "")))
 	})
 	// The tracing alone: the event's span around a handler that only does
 	// what the processor does for tracing (a decode span, the event's
@@ -100,13 +100,13 @@ func BenchmarkProcessorTracing(b *testing.B) {
 	})
 	b.Run("tracing-only/export-off", func(b *testing.B) {
 		tr := mustTracing(b, nil)
-		run(b, tr.stage(tracingOnly(tr.tracer), "process", "leadworker", ""))
+		run(b, consumer.Chain(tracingOnly(tr.tracer), tr.stage("process", "leadworker", "")))
 	})
 	b.Run("tracing-only/sampled", func(b *testing.B) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}), sdktrace.WithSampler(sdktrace.AlwaysSample()))
 		defer tp.Shutdown(context.Background())
 		tr := mustTracing(b, tp)
-		run(b, tr.stage(tracingOnly(tr.tracer), "process", "leadworker", ""))
+		run(b, consumer.Chain(tracingOnly(tr.tracer), tr.stage("process", "leadworker", "")))
 	})
 }
 
