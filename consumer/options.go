@@ -126,59 +126,55 @@ type Options struct {
 	Now func() time.Time
 }
 
+// DefaultOptions are the defaults of every setting that has one; Run's
+// Options take them for their zero fields.
+func DefaultOptions() Options {
+	return Options{
+		MaxInFlight:            64,
+		MaxBuffered:            128, // 2 × MaxInFlight
+		MaxRecordBytes:         1 << 20,
+		MaxBufferedBytes:       64 << 20,
+		DLQWriteGiveUp:         10 * time.Minute,
+		DrainTimeout:           15 * time.Second,
+		CommitInterval:         500 * time.Millisecond,
+		TopicCheckInterval:     15 * time.Second,
+		MaxWait:                500 * time.Millisecond,
+		CommitDelay:            20 * time.Millisecond,
+		MaxCommitMetadataBytes: 4096,
+		AnsweredScanMaxRecords: 100000,
+		AnsweredScanTimeout:    10 * time.Second,
+		SessionTimeout:         30 * time.Second,
+		RebalanceTimeout:       30 * time.Second,
+		RetryBackoffMax:        10 * time.Second,
+	}
+}
+
 func (o *Options) setDefaults() {
+	d := DefaultOptions()
 	if o.MaxInFlight == 0 {
-		o.MaxInFlight = 64
+		o.MaxInFlight = d.MaxInFlight
 	}
 	if o.MaxBuffered == 0 {
 		o.MaxBuffered = 2 * o.MaxInFlight
 	}
-	if o.MaxRecordBytes == 0 {
-		o.MaxRecordBytes = 1 << 20
-	}
-	if o.MaxBufferedBytes == 0 {
-		o.MaxBufferedBytes = 64 << 20
-	}
-	if o.DLQWriteGiveUp == 0 {
-		o.DLQWriteGiveUp = 10 * time.Minute
-	}
-	if o.DrainTimeout == 0 {
-		o.DrainTimeout = 15 * time.Second
-	}
-	if o.CommitInterval == 0 {
-		o.CommitInterval = 500 * time.Millisecond
-	}
-	if o.TopicCheckInterval == 0 {
-		o.TopicCheckInterval = 15 * time.Second
-	}
-	if o.MaxWait == 0 {
-		o.MaxWait = 500 * time.Millisecond
-	}
-	if o.CommitDelay == 0 {
-		o.CommitDelay = 20 * time.Millisecond
-	}
-	if o.MaxCommitMetadataBytes == 0 {
-		o.MaxCommitMetadataBytes = 4096
-	}
-	if o.AnsweredScanMaxRecords == 0 {
-		o.AnsweredScanMaxRecords = 100000
-	}
-	if o.AnsweredScanTimeout == 0 {
-		o.AnsweredScanTimeout = 10 * time.Second
-	}
-	if o.SessionTimeout == 0 {
-		o.SessionTimeout = 30 * time.Second
-	}
+	setZero(&o.MaxRecordBytes, d.MaxRecordBytes)
+	setZero(&o.MaxBufferedBytes, d.MaxBufferedBytes)
+	setZero(&o.DLQWriteGiveUp, d.DLQWriteGiveUp)
+	setZero(&o.DrainTimeout, d.DrainTimeout)
+	setZero(&o.CommitInterval, d.CommitInterval)
+	setZero(&o.TopicCheckInterval, d.TopicCheckInterval)
+	setZero(&o.MaxWait, d.MaxWait)
+	setZero(&o.CommitDelay, d.CommitDelay)
+	setZero(&o.MaxCommitMetadataBytes, d.MaxCommitMetadataBytes)
+	setZero(&o.AnsweredScanMaxRecords, d.AnsweredScanMaxRecords)
+	setZero(&o.AnsweredScanTimeout, d.AnsweredScanTimeout)
+	setZero(&o.SessionTimeout, d.SessionTimeout)
 	if o.HeartbeatInterval == 0 {
 		// A third of the session at most, as Kafka recommends, and 3s at most.
 		o.HeartbeatInterval = min(3*time.Second, o.SessionTimeout/3)
 	}
-	if o.RebalanceTimeout == 0 {
-		o.RebalanceTimeout = 30 * time.Second
-	}
-	if o.RetryBackoffMax == 0 {
-		o.RetryBackoffMax = 10 * time.Second
-	}
+	setZero(&o.RebalanceTimeout, d.RebalanceTimeout)
+	setZero(&o.RetryBackoffMax, d.RetryBackoffMax)
 	if o.Logger == nil {
 		o.Logger = discardLogger()
 	}
@@ -187,6 +183,14 @@ func (o *Options) setDefaults() {
 	}
 	if o.Inspect == nil {
 		o.Inspect = KafkaKey
+	}
+}
+
+// setZero sets *v to d when it is zero.
+func setZero[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
 	}
 }
 

@@ -100,7 +100,7 @@ func TestProcessorClassifies(t *testing.T) {
 // never pauses, logging to log.
 func testFinisher(log logrus.FieldLogger) *finisher {
 	gate := guard.NewGate(time.Now, time.Second, time.Second)
-	return &finisher{metrics: newMetrics(), flood: guard.NewFlood(guard.FloodOptions{Disabled: true}, gate, log), log: log, now: time.Now}
+	return &finisher{metrics: newMetrics(), flood: guard.NewFlood(guard.FloodOptions{Consecutive: -1}, gate, log), log: log, now: time.Now}
 }
 
 // letterHeader is the value of a dead letter's header key ("" when absent).
