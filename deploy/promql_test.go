@@ -328,7 +328,7 @@ func startWorker(t *testing.T, tweak func(*worker.Config)) (string, worker.Confi
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	w, err := worker.New(cfg, nil, nil)
+	w, err := worker.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 		defer func() { _ = tp.Shutdown(context.Background()) }()
 		opts = append(opts, worker.WithTracerProvider(tp))
 	}
-	w, err := worker.New(cfg, logmask.New("info", "text", logOut), nil, opts...)
+	w, err := worker.New(cfg, append(opts, worker.WithLogger(logmask.New("info", "text", logOut)))...)
 	if err != nil {
 		return err
 	}

@@ -39,15 +39,6 @@ const (
 	AttrRoutedBy       = attribute.Key("leadworker.routed_by")
 )
 
-// Option configures New beyond Config: what is not read from the
-// environment.
-type Option func(*options)
-
-type options struct {
-	tp          trace.TracerProvider
-	propagators []string
-}
-
 // WithTracerProvider makes the worker's spans with tp: one per event, its
 // decoding, each handler step and each myKaarma call. Without it (or with
 // nil) no span is recorded, yet the trace context an input record carries

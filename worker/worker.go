@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/leadworker/leadworker/kafkaadmin"
-	"io"
 	"net/http"
 	"time"
 
@@ -32,24 +31,16 @@ type Worker struct {
 	groups     routeGroups
 }
 
-// New wires the pipeline from cfg. httpClient may be nil; its transport
-// (or a pooled one sized for MAX_IN_FLIGHT) is wrapped so that every myKaarma
-// call passes the rate limit, then the metrics and circuit observer, then the
-// adaptive-concurrency observer, then the tracing one (otelhttp). opts add
-// what the environment does not configure (WithTracerProvider).
-func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client, opts ...Option) (*Worker, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
+// New wires the pipeline from cfg. Every myKaarma call passes the rate
+// limit, then the metrics and circuit observer, then the adaptive-concurrency
+// observer, then the tracing one (otelhttp). opts add what is not a setting:
+// the logger, the HTTP client, the tracer provider and propagators.
+func New(cfg Config, opts ...Option) (*Worker, error) {
+	o := newOptions(opts)
+	log, httpClient := o.log, o.httpClient
 	tr, err := newTracing(o.tp, o.propagators)
 	if err != nil {
 		return nil, err
-	}
-	if log == nil {
-		l := logrus.New()
-		l.Out = io.Discard
-		log = l
 	}
 	guards, err := newGuards(cfg.Guards, log)
 	if err != nil {

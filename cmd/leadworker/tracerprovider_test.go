@@ -1,4 +1,4 @@
-package worker
+package main
 
 import (
 	"context"
@@ -54,7 +54,7 @@ func TestTracerProvider(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			tp, err := TracerProvider(context.Background(), os.LookupEnv)
+			tp, err := tracerProvider(context.Background(), os.LookupEnv)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("TracerProvider() error = %v; want error %t", err, tt.wantErr)
 			}

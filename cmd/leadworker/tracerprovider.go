@@ -1,4 +1,4 @@
-package worker
+package main
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 // OTEL_RESOURCE_ATTRIBUTES) says otherwise.
 const defaultServiceName = "leadworker"
 
-// TracerProvider builds the TracerProvider of `leadworker run` from the
+// tracerProvider builds the TracerProvider of `leadworker run` from the
 // standard OpenTelemetry variables, through autoexport (OTEL_TRACES_EXPORTER,
 // OTEL_EXPORTER_OTLP_*); the SDK reads OTEL_TRACES_SAMPLER and OTEL_BSP_*
 // itself. It returns nil, and nothing is exported, when OTEL_SDK_DISABLED is
@@ -25,7 +25,7 @@ const defaultServiceName = "leadworker"
 // collector does not try to reach one. The worker still passes incoming
 // trace context on without a provider. The returned provider must be shut
 // down, which flushes its spans.
-func TracerProvider(ctx context.Context, lookup func(string) (string, bool)) (*sdktrace.TracerProvider, error) {
+func tracerProvider(ctx context.Context, lookup func(string) (string, bool)) (*sdktrace.TracerProvider, error) {
 	get := func(name string) string {
 		v, _ := lookup(name)
 		return strings.TrimSpace(v)
