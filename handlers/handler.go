@@ -172,7 +172,7 @@ func (h *Handler) Handle(ctx context.Context, ev *schemas.Event) (*Outcome, erro
 		return nil, &StepError{Step: StepEvent, Err: err}
 	}
 	f := h.newFlow(ev)
-	unlock, err := h.locks.lock(ctx, identityTokens(ev.DepartmentUUID, f.subj.id))
+	unlock, err := h.locks.lock(ctx, identify(ev, f.subj.id).Tokens)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: %w while waiting for another event of the same customer", err)
 	}

@@ -13,22 +13,29 @@ type decoded struct {
 	err error
 }
 
-// inspect decodes m once, for the process stage, and names its lane, which
-// keeps events of one customer in order: the Kafka key, or for an unkeyed
-// event the primary token of its customer identity (handlers.Identity: the
-// same tokens the identity lock takes), or a lane of its own when nothing
-// identifies it (or it does not decode: it is dead-lettered).
-func inspect(m *consumer.Message) consumer.Inspection {
-	d := &decoded{}
-	d.ev, d.err = decodeEvent(m)
-	m.Payload = d
-	if len(m.Key) > 0 {
-		return consumer.Inspection{Lane: string(m.Key)}
-	}
-	if d.err == nil {
-		if ids := handlers.Identity(d.ev); len(ids) > 0 {
-			return consumer.Inspection{Lane: ids[0]}
+// identifier derives an event's identity (*handlers.Handler).
+type identifier interface {
+	Identify(ev *schemas.Event) handlers.Identity
+}
+
+// inspector is the process stage's consumer.Options.Inspect: it decodes m
+// once and names its lane, which keeps events of one customer in order: the
+// Kafka key, or for an unkeyed event the primary token of its customer's
+// identity (the identity lock's first token), or a lane of its own when
+// nothing identifies it (or it does not decode: it is dead-lettered).
+func inspector(id identifier) func(m *consumer.Message) consumer.Inspection {
+	return func(m *consumer.Message) consumer.Inspection {
+		d := &decoded{}
+		d.ev, d.err = decodeEvent(m)
+		m.Payload = d
+		if len(m.Key) > 0 {
+			return consumer.Inspection{Lane: string(m.Key)}
 		}
+		if d.err == nil {
+			if lane := id.Identify(d.ev).Lane(); lane != "" {
+				return consumer.Inspection{Lane: lane}
+			}
+		}
+		return consumer.KafkaKey(m)
 	}
-	return consumer.KafkaKey(m)
 }

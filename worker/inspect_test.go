@@ -1,6 +1,8 @@
 package worker
 
 import (
+	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/mykaarma"
 	"testing"
 
 	"github.com/leadworker/leadworker/consumer"
@@ -9,8 +11,8 @@ import (
 func TestInspectLane(t *testing.T) {
 	t.Parallel()
 	const (
-		smithPhone   = `{"eventType":"customer","departmentUuid":"d1","customer":{"lastName":"Smith","phoneNumbers":[{"phoneNumber":"(415) 555-0100"}]}}`
-		smithPhoneE  = `{"eventType":"customer","departmentUuid":"d1","customer":{"lastName":"SMITH","phoneNumbers":[{"phoneNumber":"+14155550100"}]}}`
+		smithPhone   = `{"eventType":"customer","departmentUuid":"d1","customer":{"lastName":"Smith","phoneNumbers":[{"phoneNumber":"(415) 684-0100"}]}}`
+		smithPhoneE  = `{"eventType":"customer","departmentUuid":"d1","customer":{"lastName":"SMITH","phoneNumbers":[{"phoneNumber":"+14156840100"}]}}`
 		keyedLead    = `{"eventType":"lead","departmentUuid":"d1","lead":{"customer":{"customerKey":"DMS-1","lastName":"Ng"}}}`
 		noIdentity   = `{"eventType":"customer","departmentUuid":"d1","customer":{"firstName":"Ann","phoneNumbers":[{"phoneNumber":"4155550100"}]}}`
 		notJSON      = `{"eventType":`
@@ -38,6 +40,7 @@ func TestInspectLane(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			inspect := inspector(testIdentifier(t))
 			a, b := inspect(tt.a).Lane, inspect(tt.b).Lane
 			if (a == b) != tt.same {
 				t.Errorf("lanes %q and %q; same = %v, want %v", a, b, a == b, tt.same)
@@ -47,4 +50,14 @@ func TestInspectLane(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testIdentifier is a handler with the default options, for its Identify.
+func testIdentifier(t *testing.T) identifier {
+	t.Helper()
+	h, err := handlers.New(handlers.Options{API: &mykaarma.Client{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/guard"
-	"github.com/leadworker/leadworker/handlers"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -15,6 +14,7 @@ import (
 // by its routing key, so that the process stage of one replica gets every
 // event that could be the same customer.
 type router struct {
+	id        identifier
 	gate      *guard.Gate
 	tracer    trace.Tracer // the decoding span; nil makes none
 	fin       *finisher    // the route stage's
@@ -35,7 +35,8 @@ func (r *router) Handle(ctx context.Context, m *consumer.Message) (consumer.Outc
 	if err := r.gate.AwaitClear(ctx); err != nil {
 		return consumer.Outcome{}, err
 	}
-	key, by := handlers.RoutingKey(ev)
+	ident := r.id.Identify(ev)
+	key, by := ident.RoutingKey, ident.RoutedBy
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		span.SetAttributes(AttrRoutedBy.String(by))
 	}

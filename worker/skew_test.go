@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/sandbox"
 	"github.com/leadworker/leadworker/schemas"
@@ -44,8 +45,11 @@ func TestOneLastNameDoesNotSerialiseUnrelatedCustomers(t *testing.T) {
 		}
 		evs = append(evs, ev)
 	}
-	k0, _ := handlers.RoutingKey(evs[0])
-	k1, _ := handlers.RoutingKey(evs[1])
+	h, err := handlers.New(handlers.Options{API: &mykaarma.Client{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k0, k1 := h.Identify(evs[0]).RoutingKey, h.Identify(evs[1]).RoutingKey
 	if string(k0) != string(k1) {
 		t.Fatalf("the two Smiths route apart (%s, %s); the test needs them on one route partition", k0, k1)
 	}

@@ -12,7 +12,7 @@ import (
 // continues each event's trace in both. conn
 // carries the Dialer and Transport (TLS, SASL) that every consumer uses. It
 // returns what the lag watchers must watch: each stage's group and topics.
-func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]kafkaadmin.LagOptions, error) {
+func (w *Worker) stages(proc *processor, id identifier, tr *tracing, conn consumer.Options) ([]kafkaadmin.LagOptions, error) {
 	cfg := w.cfg
 	dialer, transport := conn.Dialer, conn.Transport
 	base := consumer.Options{
@@ -43,7 +43,7 @@ func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]
 	proc.fin, proc.maxRecord = w.guards.finisher(w.log.WithField("stage", "process")), cfg.MaxRecordBytes
 	p := base
 	p.GroupID, p.Topics = cfg.GroupID, cfg.InputTopics
-	p.Handler, p.Inspect = consumer.Chain(proc, tr.stage("process", cfg.GroupID, "")), inspect
+	p.Handler, p.Inspect = consumer.Chain(proc, tr.stage("process", cfg.GroupID, "")), inspector(id)
 	p.Logger = w.log.WithField("stage", "process")
 	lags := []kafkaadmin.LagOptions{lag(cfg.GroupID, cfg.InputTopics)}
 	if cfg.IdentityRouting {
@@ -51,7 +51,7 @@ func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]
 		// byte budget is its share, the process stage keeps the rest.
 		r := base
 		r.GroupID, r.Topics, r.RouteTopic, r.RouteGroup = cfg.GroupID, cfg.InputTopics, cfg.RouteTopic, cfg.RouteGroup()
-		rt := &router{gate: w.guards.gate, tracer: tr.tracer, fin: w.guards.finisher(w.log.WithField("stage", "route")), maxRecord: cfg.MaxRecordBytes}
+		rt := &router{id: id, gate: w.guards.gate, tracer: tr.tracer, fin: w.guards.finisher(w.log.WithField("stage", "route")), maxRecord: cfg.MaxRecordBytes}
 		r.Handler = consumer.Chain(rt, tr.stage("route", cfg.GroupID, cfg.RouteTopic))
 		r.MaxBufferedBytes = max(cfg.MaxBufferedBytes/4, 1)
 		r.Logger = w.log.WithField("stage", "route")

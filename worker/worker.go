@@ -84,7 +84,7 @@ func New(cfg Config, opts ...Option) (*Worker, error) {
 	}
 	p := guards.processor(h)
 	p.tracer, p.group = tr.tracer, cfg.GroupID
-	lags, err := wk.stages(p, tr, consumer.Options{Dialer: dialer, Transport: transport})
+	lags, err := wk.stages(p, h, tr, consumer.Options{Dialer: dialer, Transport: transport})
 	if err != nil {
 		return nil, err
 	}
