@@ -36,7 +36,7 @@ func TestIdentity(t *testing.T) {
 		},
 		{
 			name: "a placeholder phone is no token",
-			ev: lead(schemas.Customer{LastName: "Ortiz", PhoneNumbers: []schemas.Phone{{PhoneNumber: "555-555-5555"}, {PhoneNumber: "(650) 684-0111"}}}, ""),
+			ev:   lead(schemas.Customer{LastName: "Ortiz", PhoneNumbers: []schemas.Phone{{PhoneNumber: "555-555-5555"}, {PhoneNumber: "(650) 684-0111"}}}, ""),
 			want: []string{"d1\x00ortiz\x00phone\x006506840111"},
 		},
 		{

@@ -121,23 +121,7 @@ func tooLarge(m *consumer.Message, limit int) error {
 }
 
 func (p *processor) result(ctx context.Context, ev *schemas.Event, m *consumer.Message, out *handlers.Outcome, fields logrus.Fields) (consumer.Outcome, error) {
-	r := schemas.Result{
-		EventID:        ev.EventID,
-		EventType:      ev.EventType,
-		Outcome:        out.Outcome,
-		CustomerUUID:   out.CustomerUUID,
-		CustomerAction: out.CustomerAction,
-		MatchRule:      out.MatchRule,
-		RequestID:      out.RequestID,
-		LeadID:         out.LeadID,
-		Warnings:       out.Warnings,
-		Attempts:       out.Attempts,
-		Source:         schemas.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset},
-		ProcessedAt:    p.now().UTC(),
-	}
-	if r.Warnings == nil {
-		r.Warnings = []schemas.Warning{}
-	}
+	r := out.Result(ev, schemas.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}, p.now())
 	b, err := json.Marshal(r)
 	if err != nil {
 		return consumer.Outcome{}, fmt.Errorf("marshal result: %w", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/leadworker/leadworker/kafkaadmin"
+	"go.opentelemetry.io/otel/trace"
 	"net/http"
 	"time"
 
@@ -47,29 +48,9 @@ func New(cfg Config, opts ...Option) (*Worker, error) {
 		return nil, fmt.Errorf("guards: %w", err)
 	}
 	hc, concurrency := myKaarmaHTTP(cfg, log, httpClient, guards.wrap, tr.traceHTTP)
-	client, err := mykaarma.New(cfg.BaseURL, mykaarma.Options{
-		Username: cfg.Username, Password: cfg.Password,
-		Timeout: cfg.CallTimeout, HTTPClient: hc,
-	})
+	h, err := NewHandler(cfg, hc, tr.tp)
 	if err != nil {
-		return nil, fmt.Errorf("mykaarma client: %w", err)
-	}
-	h, err := handlers.New(handlers.Options{
-		API:              client,
-		MaxResults:       cfg.MaxResults,
-		IgnoreContacts:   cfg.IgnoreContacts,
-		RequireFirstName: cfg.RequireFirstName,
-		TracerProvider:   tr.tp,
-
-		LeadUnknownOutcome: cfg.LeadUnknownOutcome,
-		Retry: handlers.RetryOptions{
-			InitialInterval: cfg.RetryInitial,
-			MaxInterval:     cfg.RetryMax,
-			MaxElapsed:      cfg.RetryMaxElapsed,
-		},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("handler: %w", err)
+		return nil, err
 	}
 	dialer, transport, err := kafkaadmin.Connections(cfg.Kafka)
 	if err != nil {
@@ -94,6 +75,36 @@ func New(cfg Config, opts ...Option) (*Worker, error) {
 	guards.watch(wk.Stats, lags...)
 	guards.metrics.reg.MustRegister(newReadyCollector(wk.ready))
 	return wk, nil
+}
+
+// NewHandler returns the business handler of cfg (search-and-match, lead
+// save) calling myKaarma through hc; tp, when not nil, makes its step spans.
+// The worker wraps it in its guards; the bench uses it bare.
+func NewHandler(cfg Config, hc *http.Client, tp trace.TracerProvider) (*handlers.Handler, error) {
+	client, err := mykaarma.New(cfg.BaseURL, mykaarma.Options{
+		Username: cfg.Username, Password: cfg.Password,
+		Timeout: cfg.CallTimeout, HTTPClient: hc,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mykaarma client: %w", err)
+	}
+	h, err := handlers.New(handlers.Options{
+		API:                client,
+		MaxResults:         cfg.MaxResults,
+		IgnoreContacts:     cfg.IgnoreContacts,
+		RequireFirstName:   cfg.RequireFirstName,
+		TracerProvider:     tp,
+		LeadUnknownOutcome: cfg.LeadUnknownOutcome,
+		Retry: handlers.RetryOptions{
+			InitialInterval: cfg.RetryInitial,
+			MaxInterval:     cfg.RetryMax,
+			MaxElapsed:      cfg.RetryMaxElapsed,
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("handler: %w", err)
+	}
+	return h, nil
 }
 
 // Stats is the state of the worker's consumers: with identity routing, the
