@@ -3,4 +3,7 @@
 // built from a Letter. The worker composes dead letters with it, dead-letter
 // replay reads them, and the consumer writes them as it is told (the input's
 // key and value, these headers, and the source headers of package recovery).
+//
+// It imports no leadworker package but consumer (for its Header) and
+// recovery (for the source header names).
 package deadletter

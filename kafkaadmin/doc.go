@@ -8,4 +8,6 @@
 //
 // The worker's run path (package consumer) does not import it: it is handed
 // a Describer and the Dialer and Transport that Connections builds.
+//
+// It imports no leadworker package but consumer (for TopicState).
 package kafkaadmin
