@@ -33,6 +33,9 @@ type partition struct {
 	committed     int64
 	committedMeta string
 	committedAt   time.Time
+	// settle: the last commit moved the offset, so the next positions, once
+	// nothing is in flight, are committed without waiting positionsRefresh.
+	settle bool
 
 	scan   *recovery.Scan      // the generation's read of answered work
 	rec    *recovery.Partition // this partition's part in it, from the scan once fetching may start
