@@ -146,13 +146,30 @@ func (r *hangRun) answer(t *testing.T, n, part int) []event {
 // partition).
 func (r *hangRun) waitLag(t *testing.T, group, topic string, part int, w *workerProc) {
 	t.Helper()
+	waitPartCommitted(t, r.b, group, topic, r.tp.Partitions, part, w)
+}
+
+// waitRefreshed waits until the quiet partition b recommits its offset with fresh output
+// positions (see waitRecommitted).
+func (r *hangRun) waitRefreshed(t *testing.T) {
+	t.Helper()
+	group, topic := r.stage()
+	waitRecommitted(t, r.b, r.tp, group, topic, 1)
+}
+
+// waitPartCommitted waits until group has committed everything on partition part of topic,
+// which has partitions partitions (part -1: on every partition).
+func waitPartCommitted(t *testing.T, b *broker, group, topic string, partitions, part int, alive ...*workerProc) {
+	t.Helper()
 	err := waitFor(60*time.Second, func() error {
-		if w.exited() {
-			return errStop{errors.New(w.name + " exited: " + w.exitStatus())}
+		for _, w := range alive {
+			if w.exited() {
+				return errStop{errors.New(w.name + " exited: " + w.exitStatus())}
+			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		lags, err := partitionLag(ctx, r.b, group, topic, r.tp.Partitions)
+		lags, err := partitionLag(ctx, b, group, topic, partitions)
 		if err != nil {
 			return err
 		}
@@ -168,17 +185,16 @@ func (r *hangRun) waitLag(t *testing.T, group, topic string, part int, w *worker
 	}
 }
 
-// waitRefreshed waits until the quiet partition b's commit records output positions at or
-// above the ends of the output topics now, which it can only do by committing its unmoved
-// offset again. It fails t, and goes on, when that does not happen within 20 s (a refresh is
-// due every 5 s).
-func (r *hangRun) waitRefreshed(t *testing.T) {
+// waitRecommitted waits until group's commit of the quiet partition part of topic records
+// output positions at or above the ends of tp's output topics now, which it can only do by
+// committing its unmoved offset again. It fails t, and goes on, when that does not happen
+// within 20 s (a refresh is due every 5 s).
+func waitRecommitted(t *testing.T, b *broker, tp topics, group, topic string, part int) {
 	t.Helper()
-	ends := outputEnds(t, r.b, r.tp)
-	group, topic := r.stage()
+	ends := outputEnds(t, b, tp)
 	var md string
 	err := waitFor(20*time.Second, func() error {
-		md = committedMeta(t, r.b, group, topic, r.tp.Partitions)[1].Metadata
+		md = committedMeta(t, b, group, topic, tp.Partitions)[part].Metadata
 		return covers(metaPositions(md), ends)
 	})
 	if err != nil {
