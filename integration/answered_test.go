@@ -61,9 +61,10 @@ func killAndTakeOver(t *testing.T, c takeover) {
 	all := append(slices.Clone(quiet), wl.Events...)
 	extra := map[string]string{"MAX_IN_FLIGHT": "4", "IDENTITY_ROUTING": strconv.FormatBool(routing)}
 	if c.idle {
-		// The window a stale position of the quiet partition would open is above this bound,
-		// the one fresh positions open is well below it.
-		extra["ANSWERED_SCAN_MAX_RECORDS"] = "100"
+		// The window a stale position of the quiet partition would open (about 300 records)
+		// is above this bound; the one fresh positions open (the events after the first 240,
+		// with a survivor's outputs until it takes over) is well below it.
+		extra["ANSWERED_SCAN_MAX_RECORDS"] = "150"
 	}
 	if c.idle || c.trim {
 		extra["MYKAARMA_TIMEOUT"] = "15s" // the search hung before the kill hangs this long
@@ -84,16 +85,20 @@ func killAndTakeOver(t *testing.T, c takeover) {
 		if other != nil {
 			alive = append(alive, other)
 		}
-		half := len(wl.Events) / 2
-		c.quietFirst(t, b, tp, out, quiet, wl.Events[:half], alive...)
-		produce(t, b, tp.Input, wl.Events[half:], 30*time.Second)
-		out.waitOutputs(t, len(quiet)+half+30, 60*time.Second)
+		const split = 240 // events answered before the quiet partition's refresh
+		c.quietFirst(t, b, tp, out, quiet, wl.Events[:split], alive...)
+		produce(t, b, tp.Input, wl.Events[split:], 30*time.Second)
+		out.waitOutputs(t, len(quiet)+split+20, 60*time.Second)
 	} else {
 		produce(t, b, tp.Input, wl.Events, 30*time.Second)
 		out.waitOutputs(t, 60, 60*time.Second)
 	}
 	if c.idle || c.trim {
-		c.hangOne(t, fake, out, first)
+		// Kill the replica whose search hangs: the other one's answered work is committed
+		// when it drains for the takeover, so the skipped events are the killed one's.
+		if c.hangOne(t, fake, out, first, other) == other {
+			first, other = other, first
+		}
 	}
 	first.kill()
 	killed := time.Now() // after the process has exited: every request it sent arrived before
@@ -120,8 +125,8 @@ func killAndTakeOver(t *testing.T, c takeover) {
 			wantSkipped++
 		}
 	}
-	t.Logf("SIGKILL after %d outputs; worker-1 owned partitions %v committed at %v; %d answered above the commit",
-		len(answered), sortedKeys(owned), atKill, wantSkipped)
+	t.Logf("SIGKILL %s after %d outputs; it owned partitions %v committed at %v; %d answered above the commit",
+		first.name, len(answered), sortedKeys(owned), atKill, wantSkipped)
 	if c.trim {
 		trimBelowNeeded(t, b, tp, routing, atKill, append(results, dlq...), killed)
 	}
@@ -175,8 +180,9 @@ func killAndTakeOver(t *testing.T, c takeover) {
 			}
 		}
 	}
-	t.Logf("leads saved twice: %d (in flight at the kill: %d); skipped as answered: %d; duplicate outputs: %d",
-		twice, len(inFlight), skippedLogged(next), tl.duplicates)
+	skipped, _ := next.metric(t, "leadworker_skipped_answered_total")
+	t.Logf("leads saved twice: %d (in flight at the kill: %d); skipped as answered: %d logged, %v counted; duplicate outputs: %d",
+		twice, len(inFlight), skippedLogged(next), skipped, tl.duplicates)
 	if twice > len(inFlight) {
 		t.Errorf("%d leads saved twice; want at most the %d in flight at the kill", twice, len(inFlight))
 	}

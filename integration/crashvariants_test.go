@@ -19,7 +19,7 @@ type takeover struct {
 	routing  bool // identity routing on
 	// idle: the process stage's last partition gets one event, and nothing else; the kill
 	// comes after that partition's refresh is due (more than 5 s later), and the takeover
-	// reads its window with ANSWERED_SCAN_MAX_RECORDS=100.
+	// reads its window with ANSWERED_SCAN_MAX_RECORDS=150.
 	idle bool
 	// trim: after the kill, the results below the first one the takeover must find are
 	// deleted, as retention would.
@@ -88,7 +88,7 @@ func (c takeover) workload(t *testing.T, tp topics, n int) (*workload, []event) 
 	return newWorkload(t, rest, n), load.make(t, 1, q, anyRoute)
 }
 
-// quietFirst answers the quiet partition's event, then first (the first half of the stream),
+// quietFirst answers the quiet partition's event, then first (the start of the stream),
 // and waits until the quiet partition has recommitted with positions above first's outputs.
 func (c takeover) quietFirst(t *testing.T, b *broker, tp topics, out *collector, quiet, first []event, alive ...*workerProc) {
 	t.Helper()
@@ -106,23 +106,46 @@ func (c takeover) quietFirst(t *testing.T, b *broker, tp topics, out *collector,
 
 // hangOne makes the next myKaarma search hang and waits until 20 more outputs were written
 // while it hangs: the hung event holds its partition's commit point, and the events after it
-// on that partition are answered above it, so that the kill leaves answered work uncommitted.
-func (c takeover) hangOne(t *testing.T, fake *mykaarmatest.Server, out *collector, w *workerProc) {
+// on that partition are answered above it, so that a kill leaves answered work uncommitted.
+// It returns the worker of ws (nil ones left out) whose search hangs: the one whose oldest
+// event in flight is older than any other call takes.
+func (c takeover) hangOne(t *testing.T, fake *mykaarmatest.Server, out *collector, ws ...*workerProc) *workerProc {
 	t.Helper()
 	n := out.outputs()
 	fake.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpSearch, Hang: true, Times: 1})
+	var hung *workerProc
 	err := waitFor(10*time.Second, func() error {
-		if w.exited() {
-			return errStop{errors.New(w.name + " exited: " + w.exitStatus())}
-		}
 		if got := out.outputs(); fake.Hanging() != 1 || got < n+20 {
 			return fmt.Errorf("%d searches hanging, %d outputs since the fault", fake.Hanging(), got-n)
+		}
+		hung = nil
+		for _, w := range ws {
+			if w == nil {
+				continue
+			}
+			if w.exited() {
+				return errStop{errors.New(w.name + " exited: " + w.exitStatus())}
+			}
+			age, err := w.metric(t, "leadworker_oldest_in_flight_seconds")
+			if err != nil {
+				return err
+			}
+			if age >= 1 {
+				if hung != nil {
+					return errors.New("more than one worker has an event in flight for 1 s")
+				}
+				hung = w
+			}
+		}
+		if hung == nil {
+			return errors.New("no worker has had an event in flight for 1 s yet")
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatalf("waiting for 20 outputs while a search hangs: %v", err)
 	}
+	return hung
 }
 
 // inputPos is a position on an input topic; routePos one on the route topic.
