@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 )
+
+// DefaultPartitions is the partition count of new input, result and
+// dead-letter topics when TopicsSpec.Partitions is 0.
+const DefaultPartitions = 12
 
 // TopicsSpec says which topics CreateTopics makes and how.
 type TopicsSpec struct {
@@ -18,13 +23,22 @@ type TopicsSpec struct {
 	Inputs []string // required
 	Result string   // required
 	DLQ    string   // required
-	// Route, when set, is created with the first input's partition count and
-	// retention, and the dead-letter topic's size limit.
+	// Route, when set, is created with the largest partition count and the
+	// longest retention of the inputs, and the dead-letter topic's size limit.
 	Route string
 
-	Partitions        int // for topics that take no count from another [12]
+	Partitions        int // for topics that take no count from another; 0: DefaultPartitions
 	ReplicationFactor int // -1: the broker's default.replication.factor [-1]
 	MinInsyncReplicas int // min.insync.replicas; 0: the broker's default
+
+	// Group consumes Inputs and RouteGroup consumes Route: the worker's own
+	// groups, which SharedTopics leaves out. CreateTopics does not use them.
+	Group      string
+	RouteGroup string
+}
+
+func (spec TopicsSpec) client() *kafka.Client {
+	return &kafka.Client{Addr: kafka.TCP(spec.Brokers...), Transport: spec.Transport, Timeout: 30 * time.Second}
 }
 
 // TopicResult is what CreateTopics did with one topic.
@@ -37,21 +51,25 @@ type TopicResult struct {
 
 // CreateTopics creates the missing topics of spec with cleanup.policy=delete.
 // Existing topics are left untouched, and the settings of new ones follow
-// them: the dead-letter and route topics allow the input's max.message.bytes
-// plus 64 KiB for headers, and the route topic gets the input's partition
-// count and at least its retention. The worker itself never creates topics;
-// this is for operators (`leadworker topics create`).
+// them: the dead-letter and route topics allow the largest max.message.bytes
+// of the inputs plus 64 KiB for headers, and the route topic gets the largest
+// partition count of the inputs and the longest retention.ms (-1, keep for
+// ever, is the longest). The worker itself never creates topics; this is for
+// operators (`leadworker topics create`).
 func CreateTopics(ctx context.Context, spec TopicsSpec) ([]TopicResult, error) {
 	if len(spec.Brokers) == 0 || len(spec.Inputs) == 0 || spec.Result == "" || spec.DLQ == "" {
 		return nil, errors.New("topics: brokers, input, result and dead-letter topics are required")
 	}
-	if spec.Partitions <= 0 {
-		spec.Partitions = 12
+	if spec.Partitions < 0 {
+		return nil, fmt.Errorf("topics: partitions %d: want a positive count", spec.Partitions)
+	}
+	if spec.Partitions == 0 {
+		spec.Partitions = DefaultPartitions
 	}
 	if spec.ReplicationFactor == 0 {
 		spec.ReplicationFactor = -1
 	}
-	c := &kafka.Client{Addr: kafka.TCP(spec.Brokers...), Transport: spec.Transport, Timeout: 30 * time.Second}
+	c := spec.client()
 	var out []TopicResult
 	for _, in := range spec.Inputs {
 		r, err := createOne(ctx, c, spec, in, spec.Partitions, nil)
@@ -60,16 +78,11 @@ func CreateTopics(ctx context.Context, spec TopicsSpec) ([]TopicResult, error) {
 		}
 		out = append(out, r)
 	}
-	first := out[0]
-	inCfg, err := describeTopic(ctx, c, first.Topic, "max.message.bytes", "retention.ms")
+	in, err := sizeInputs(ctx, c, out)
 	if err != nil {
 		return out, err
 	}
-	limit, err := strconv.Atoi(inCfg["max.message.bytes"])
-	if err != nil {
-		return out, fmt.Errorf("max.message.bytes of %s: %q", first.Topic, inCfg["max.message.bytes"])
-	}
-	larger := map[string]string{"max.message.bytes": strconv.Itoa(limit + headerRoom)}
+	larger := map[string]string{"max.message.bytes": strconv.Itoa(in.maxMessageBytes + headerRoom)}
 	plan := []struct {
 		topic      string
 		partitions int
@@ -80,14 +93,14 @@ func CreateTopics(ctx context.Context, spec TopicsSpec) ([]TopicResult, error) {
 	}
 	if spec.Route != "" {
 		route := map[string]string{"max.message.bytes": larger["max.message.bytes"]}
-		if r := inCfg["retention.ms"]; r != "" {
-			route["retention.ms"] = r
+		if in.retentionMs != "" {
+			route["retention.ms"] = in.retentionMs
 		}
 		plan = append(plan, struct {
 			topic      string
 			partitions int
 			configs    map[string]string
-		}{spec.Route, first.Partitions, route})
+		}{spec.Route, in.partitions, route})
 	}
 	for _, p := range plan {
 		r, err := createOne(ctx, c, spec, p.topic, p.partitions, p.configs)
@@ -97,6 +110,46 @@ func CreateTopics(ctx context.Context, spec TopicsSpec) ([]TopicResult, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// inputSizes is what the topics fed from the inputs are sized by: the
+// largest of every input, not the first one's.
+type inputSizes struct {
+	maxMessageBytes int
+	partitions      int
+	retentionMs     string // the longest; "-1" (for ever) beats any other; "" unknown
+}
+
+// sizeInputs reads max.message.bytes and retention.ms of every input and
+// returns the largest of each, with the largest partition count.
+func sizeInputs(ctx context.Context, c *kafka.Client, inputs []TopicResult) (inputSizes, error) {
+	var s inputSizes
+	var longest int64
+	for _, in := range inputs {
+		cfg, err := describeTopic(ctx, c, in.Topic, "max.message.bytes", "retention.ms")
+		if err != nil {
+			return s, err
+		}
+		limit, err := strconv.Atoi(cfg["max.message.bytes"])
+		if err != nil {
+			return s, fmt.Errorf("max.message.bytes of %s: %q", in.Topic, cfg["max.message.bytes"])
+		}
+		s.maxMessageBytes = max(s.maxMessageBytes, limit)
+		s.partitions = max(s.partitions, in.Partitions)
+		if r := cfg["retention.ms"]; r != "" {
+			ms, err := strconv.ParseInt(r, 10, 64)
+			if err != nil {
+				return s, fmt.Errorf("retention.ms of %s: %q", in.Topic, r)
+			}
+			if ms < 0 { // kept for ever
+				ms = math.MaxInt64
+			}
+			if s.retentionMs == "" || ms > longest {
+				s.retentionMs, longest = r, ms
+			}
+		}
+	}
+	return s, nil
 }
 
 // createOne creates topic unless it exists, and returns what it is.

@@ -2,8 +2,8 @@
 // fetches records, hands each to a Handler, writes exactly one result or
 // dead-letter record per input, and commits offsets. It also holds the
 // Kafka-side tools around that loop: the TLS and SASL connection setup
-// (Connections), the group's lag and broker reachability (LagWatcher), and
-// dead-letter replay (Replay).
+// (Connections), the group's lag and broker reachability (LagWatcher), topic
+// creation and checks, and dead-letter replay (Replay).
 //
 // It is the only package on the worker's run path that imports kafka-go, and
 // it imports no other leadworker package: a Handler is all it knows of the
@@ -24,24 +24,34 @@
 //     Options.MaxInFlight records inside the Handler per process. A record
 //     waiting behind an earlier record of its key, or for its output write,
 //     holds no such slot; fetched-but-unfinished records are bounded by
-//     Options.MaxBuffered in count and Options.MaxBufferedBytes in bytes
-//     (less what each partition's reader may prefetch, which is sized from
-//     it), and fetching waits while either is full. One record larger than
-//     the byte bound is let through alone.
-//   - Topics. Before joining the group, and at every new generation, every
-//     input, result, dead-letter and Options.RequiredTopics topic must exist
-//     (checked with a Metadata request that never creates a topic); until
-//     then the consumer stays out of the group and lists them in
-//     Stats.MissingTopics. Run refuses to start if the dead-letter topic's
-//     max.message.bytes is below an input topic's. Each output writer's batch
-//     limit is its topic's max.message.bytes, so an input as large as the
-//     input topic allows is dead-lettered whole when the dead-letter topic
-//     has room for the headers.
+//     Options.MaxBuffered in count and Options.MaxBufferedBytes in bytes,
+//     and so are the fetches under way: each takes room for a whole response
+//     from the byte budget before it is sent (fetch.go). Fetching waits
+//     while either bound is full. One record larger than the byte bound is
+//     let through alone.
+//   - Topics (topiccheck.go). Before joining the group, and at every new
+//     generation, every input, result, dead-letter and
+//     Options.RequiredTopics topic must exist (checked with a Metadata
+//     request that never creates a topic); until then the consumer stays out
+//     of the group and lists them in Stats.MissingTopics. Run refuses to
+//     start (an error matching ErrStartupCheck) when a topic does not have
+//     cleanup.policy=delete, when the dead-letter or route topic's
+//     max.message.bytes is below an input topic's, or when MaxBufferedBytes
+//     cannot hold one fetch; it checks the topics again every
+//     TopicCheckInterval and lists what is wrong in Stats.TopicProblems.
+//     Partitions added to an input topic are taken up by joining the group
+//     again, and to the route topic as routecount.go describes. Each output
+//     writer's batch limit is its topic's max.message.bytes, so an input as
+//     large as the input topic allows is dead-lettered whole when the
+//     dead-letter topic has room for the headers.
+//   - Lost records are counted, never passed over silently: records deleted
+//     by retention before they were read are counted in Stats.Skipped, and a
+//     fetch position past the end of the log, or in a topic deleted while it
+//     was read, is listed in Stats.PastEnd and not read from again in that
+//     generation.
 //   - Bytes as they came. Keys, values and header values are written as they
-//     were read: an empty value stays empty (never a null, which is a delete
-//     marker on a compacted topic), a null stays null. An empty key is read
-//     as null (kafka-go cannot tell them apart and records are not read twice
-//     for their key alone).
+//     were read: an empty one stays empty (never a null, which is a delete
+//     marker on a compacted topic), a null stays null.
 //   - Placement. Results and dead letters are partitioned by murmur2 of the
 //     key, as the Java client's default partitioner does.
 //   - A failing output write is listed in Stats.OutputFailing until it
@@ -64,20 +74,28 @@
 //     flushed and closed. A SIGKILL at any moment loses nothing: uncommitted
 //     records are redelivered, so handlers must be idempotent (leadworker's
 //     handler searches before it creates).
-//   - After a crash (answered.go, commitmeta.go). A partition commits
-//     Options.CommitDelay after its watermark moves, and every commit records
-//     in its metadata where the result and dead-letter topics ended before any
-//     output of a record above the commit could have been written. The next
-//     owner of the partition, this replica or another, reads the outputs from
-//     there to the end (capped by AnsweredScanMaxRecords and
-//     AnsweredScanTimeout) and commits every redelivered record whose origin
-//     already has an output without calling the Handler and without a second
-//     output (Stats.SkippedAnswered). What can still repeat: records inside
-//     the Handler or being written at the crash (their myKaarma calls may have
+//   - After a crash (answered.go, commitmeta.go, stamp.go). A partition
+//     commits when it is assigned, Options.CommitDelay after its watermark
+//     moves, and every 5 s while it is quiet; every commit records in its
+//     metadata the partition's epoch and where the result and dead-letter
+//     topics ended before any output of a record above the commit could have
+//     been written. The next owner of the partition, this replica or
+//     another, reads the outputs from there (no lower than their log start)
+//     to the end (capped by AnsweredScanMaxRecords and AnsweredScanTimeout)
+//     and commits every redelivered record whose origin already has an
+//     output of the same stamp (the epoch and the value's SHA-256) without
+//     calling the Handler and without a second output
+//     (Stats.SkippedAnswered). What can still repeat: records inside the
+//     Handler or being written at the crash (their myKaarma calls may have
 //     happened, their output had not), and everything uncommitted when the
 //     positions are missing, damaged or do not fit MaxCommitMetadataBytes, or
 //     the window is over a cap (Stats.AnsweredScanFallbacks). A record
 //     without an output is never skipped.
+//   - Resets. A committed offset without leadworker's metadata was set by
+//     an operator's tool: the partition starts a new epoch and nothing
+//     answered before is skipped. A route record carries its input
+//     partition's epoch (Message.Epoch), so a reset of the route stage's
+//     group makes the process stage handle its records again too.
 //
 // Because kafka-go has no idempotent producer, a retried output write can
 // produce a duplicate result or dead-letter record; consumers of those topics

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -18,9 +19,10 @@ import (
 //   - Room for a whole fetch response (the topic's max.message.bytes: a
 //     broker answers with at least one whole batch) is taken from the byte
 //     budget before the fetch is sent, and what the records do not use is
-//     given back once they are read. So Options.MaxBufferedBytes bounds what
-//     is fetched as well as what waits to be handled; nothing is prefetched
-//     outside it.
+//     given back once they are read. The request asks for no more than
+//     responses have held decompressed (fetchAsk). So
+//     Options.MaxBufferedBytes bounds what is fetched as well as what waits
+//     to be handled; nothing is prefetched outside it.
 //   - An empty key, value or header value stays empty and a null stays null
 //     (the Reader turns both into nil).
 //   - A fetch position the log no longer has is seen: records deleted
@@ -39,15 +41,17 @@ var errPastEnd = errors.New("fetch position is past the end of the log")
 // none (ctx ended) was not dispatched and is redelivered.
 func (p *partition) fetch(ctx context.Context, off int64) {
 	bo := p.c.retryBackOff()
+	var ask fetchAsk
 	for {
 		size := p.c.fetchSize(p.topic)
 		if err := p.c.bytes.acquire(ctx, size); err != nil {
 			return
 		}
-		recs, next, err := p.fetchOnce(ctx, off, size)
+		recs, next, err := p.fetchOnce(ctx, off, ask.next(size))
 		if err == nil {
 			bo.Reset()
 			p.c.pastEnd.clear(p.topic, p.id)
+			ask.got(size, recs)
 			if !p.dispatchAll(ctx, recs, size) {
 				return
 			}
@@ -63,6 +67,9 @@ func (p *partition) fetch(ctx context.Context, off int64) {
 				continue
 			}
 		}
+		if errors.Is(err, kafka.UnknownTopicOrPartition) && p.deleted(ctx, off) {
+			err = errPastEnd
+		}
 		if errors.Is(err, errPastEnd) {
 			// Do not wait for the log to grow back to off: records written
 			// to the new log below off would be passed over unseen. The
@@ -77,12 +84,50 @@ func (p *partition) fetch(ctx context.Context, off int64) {
 	}
 }
 
-// fetchOnce fetches once at off and returns the records at or above off and
-// the offset to fetch next.
-func (p *partition) fetchOnce(ctx context.Context, off, size int64) ([]*record, int64, error) {
+// fetchAsk sizes a partition's fetch requests so that what a response
+// holds once decompressed stays within the room taken for it. The broker
+// counts a fetch's bytes as they are stored, compressed, and a compressed
+// batch of large, repetitive records can hold twenty times its size: a
+// fetch asking for the room it took would then bring many times that. So
+// the request starts small (fetchStart) and follows what responses held:
+// it shrinks in proportion when a response held more than the room, and
+// doubles, up to the room, while responses fill it less than half. A broker
+// answers a fetch with at least one whole batch however small the request,
+// so the request never starves.
+type fetchAsk struct{ want int64 }
+
+// fetchStart is the first request's size.
+const fetchStart = 64 << 10
+
+// next returns the MaxBytes of the next request for a room of size bytes.
+func (a *fetchAsk) next(size int64) int64 {
+	if a.want == 0 {
+		a.want = fetchStart
+	}
+	a.want = min(a.want, size)
+	return a.want
+}
+
+// got adjusts the request to what a response for a room of size held.
+func (a *fetchAsk) got(size int64, recs []*record) {
+	var total int64
+	for _, r := range recs {
+		total += r.bytes
+	}
+	switch {
+	case total > size:
+		a.want = max(1, a.want*size/total)
+	case total <= size/2 && total >= a.want/2:
+		a.want = min(size, 2*a.want)
+	}
+}
+
+// fetchOnce fetches up to maxBytes (as stored) once at off and returns the
+// records at or above off and the offset to fetch next.
+func (p *partition) fetchOnce(ctx context.Context, off, maxBytes int64) ([]*record, int64, error) {
 	res, err := p.c.fetcher.Fetch(ctx, &kafka.FetchRequest{
 		Topic: p.topic, Partition: p.id, Offset: off,
-		MinBytes: 1, MaxBytes: size, MaxWait: p.c.opts.MaxWait,
+		MinBytes: 1, MaxBytes: maxBytes, MaxWait: p.c.opts.MaxWait,
 	})
 	if err != nil {
 		return nil, off, fmt.Errorf("fetch %s/%d at %d: %w", p.topic, p.id, off, err)
@@ -231,6 +276,22 @@ func (p *partition) outOfRange(ctx context.Context, off int64) (int64, error) {
 		return off, errPastEnd
 	}
 	return off, nil // in range again: fetch again
+}
+
+// deleted reports whether the partition's topic no longer exists, and if so
+// lists the partition in Stats.PastEnd (with LogEnd -1): when the topic is
+// created again its log starts over, and off means nothing in it.
+func (p *partition) deleted(ctx context.Context, off int64) bool {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	missing, err := p.c.opts.missingTopics(ctx)
+	if err != nil || !slices.Contains(missing, p.topic) {
+		return false
+	}
+	if p.c.pastEnd.set(p.topic, p.id, off, -1) {
+		p.log.WithField("offset", off).Error("the topic was deleted while it was read; this partition is not read again until the group's offsets are reset and leadworker restarted")
+	}
+	return true
 }
 
 // bounds returns the first and the end offset of a partition.

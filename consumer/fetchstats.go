@@ -33,7 +33,7 @@ type PastEnd struct {
 	Topic     string
 	Partition int
 	Offset    int64 // the fetch position
-	LogEnd    int64 // the end of the log when last asked
+	LogEnd    int64 // the end of the log when last asked; -1: the topic was deleted while it was read
 }
 
 // pastEnd lists the partitions whose fetch position is past the log end

@@ -49,13 +49,14 @@ type Options struct {
 	// Fetching waits while it is full; it is what bounds memory.
 	MaxBuffered int
 	// MaxBufferedBytes bounds the bytes (key, value and headers) of the
-	// records fetched and not yet finished, plus what each partition's reader
-	// may prefetch (default 64 MiB); fetching waits while it is full. A single
-	// record larger than the bound is let through alone. See Stats.BufferedBytes.
+	// records fetched and not yet finished, and of the fetches under way, each
+	// of which takes its topic's max.message.bytes plus 256 bytes (default
+	// 64 MiB); fetching waits while it is full. A single record larger than
+	// the bound is let through alone. See Stats.BufferedBytes.
 	MaxBufferedBytes int64
 	// MaxRecordBytes: a larger input value is dead-lettered as invalid
-	// without being handled (default 1 MiB). It also sizes each partition's
-	// prefetch (see MaxBufferedBytes).
+	// without being handled (default 1 MiB). It is also the size of a fetch
+	// when a topic's max.message.bytes is not known.
 	MaxRecordBytes int
 	// DLQWriteGiveUp is how long a dead letter the broker refuses as such
 	// (too large, invalid for the topic) is retried before a reference letter

@@ -95,16 +95,3 @@ func addPartitions(t *testing.T, addr, topic string, total int) {
 		t.Fatalf("create partitions: %v", err)
 	}
 }
-
-// produceTo writes msgs to one partition of topic.
-func produceTo(t *testing.T, addr, topic string, partition int, msgs ...kafka.Message) {
-	t.Helper()
-	conn, err := kafka.DialLeader(context.Background(), "tcp", addr, topic, partition)
-	if err != nil {
-		t.Fatalf("dial leader: %v", err)
-	}
-	defer conn.Close()
-	if _, err := conn.WriteMessages(msgs...); err != nil {
-		t.Fatalf("produce to %s/%d: %v", topic, partition, err)
-	}
-}

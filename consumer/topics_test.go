@@ -181,7 +181,7 @@ func TestInputPartitionAddedIsRead(t *testing.T) {
 	r := start(t, opts)
 	waitFor(t, 30*time.Second, "joined", r.c.Joined)
 	addPartitions(t, addr, inTopic, 2)
-	produceTo(t, addr, inTopic, 1, kafka.Message{Key: []byte("k"), Value: []byte("on the new partition")})
+	produceTo(t, addr, inTopic, 1, 1)
 	waitFor(t, 30*time.Second, "the new partition committed", func() bool { return committed(t, addr, "g-topic-grow", inTopic)[1] == 1 })
 	if p := r.c.Stats().TopicProblems; len(p) != 0 {
 		t.Errorf("TopicProblems = %q; want none for partitions added", p)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/schemas"
@@ -61,6 +62,13 @@ func (s *search) warned(m match) match {
 //     returned a full page without the key, the key is searched on its own
 //     (fieldsToBeSearched=customerKey). If even that page is full without the key, find
 //     returns an error wrapping ErrKeyPageFull and mykaarma.ErrRejected: not created.
+//   - A key longer than maxTermLen is searched by its first maxTermLen characters, in both
+//     searches; rule 1 always compares the whole key, so other keys that begin the same way
+//     are never matched. When the key's own search is full of such keys, no search can look
+//     further (myKaarma searches at most maxTermLen characters), and sharing a beginning is
+//     ordinary for long keys (a prefix naming the dealer or the system), so find does not
+//     refuse the event: it goes on to rules 2 and 3 with a long-key-page-full warning. A
+//     customer with the whole key beyond that page and found by nothing else is then missed.
 //   - Rules 2 and 3 (last name with a contact or a VIN) use only identifiers whose customers
 //     were all seen: each phone, email or VIN of a full term is searched on its own, and one
 //     that fills a page even so is shared (a fleet line, a dealership number, a loaner car):
@@ -103,7 +111,11 @@ func (h *Handler) find(ctx context.Context, dept string, id identity, terms []te
 		if m := matchCustomer(byKey, s.cands, false); m.UUID != "" {
 			return s.warned(m), nil
 		}
-		if isFull {
+		switch {
+		case isFull && utf8.RuneCountInString(id.Key) > maxTermLen:
+			s.warn(WarnLongKeyPageFull, fmt.Sprintf("the customerKey is longer than %d characters and the search for its first %d returned a full page (%d customers) of other keys that begin the same way: a customer with the whole key beyond that page could not be seen",
+				maxTermLen, maxTermLen, h.maxResults))
+		case isFull:
 			return match{}, fmt.Errorf("%w (%d customers): not matched by a weaker rule nor created, to avoid a duplicate (%w)",
 				ErrKeyPageFull, h.maxResults, mykaarma.ErrRejected)
 		}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/leadworker/leadworker/mykaarma"
@@ -17,6 +18,7 @@ type flow struct {
 
 	createdUUID   string // an earlier attempt created this customer
 	createUnknown bool   // an earlier attempt's create may have been applied
+	leadUnknown   []int  // attempts whose lead save was sent without an answer, then retried
 	attempt       int    // the attempt running, from 1 (step spans)
 }
 
@@ -77,12 +79,20 @@ func (h *Handler) attempt(ctx context.Context, f *flow) (*Outcome, *StepError) {
 	if err == nil && res == nil {
 		err = fmt.Errorf("save lead: no result: %w", mykaarma.ErrRejected)
 	}
+	unknown := errors.Is(err, mykaarma.ErrOutcomeUnknown)
+	if unknown {
+		span.AddEvent(EventLeadOutcomeUnknown, trace.WithAttributes(AttrAttempt.Int(f.attempt)))
+	}
 	endStep(span, err)
-	if err != nil {
+	switch {
+	case unknown:
+		return nil, h.leadOutcomeUnknown(f, err)
+	case err != nil:
 		return nil, &StepError{Step: StepLead, Err: err}
 	}
 	out.Outcome, out.RequestID, out.LeadID = res.Message, res.RequestID, f.ev.Lead.LeadID
 	out.Warnings = append(out.Warnings, leadWarnings(res)...)
+	out.Warnings = append(out.Warnings, leadUnknownWarnings(f)...)
 	return out, nil
 }
 
@@ -135,13 +145,14 @@ func (h *Handler) create(ctx context.Context, f *flow, out *Outcome) *StepError 
 	if err == nil && (res == nil || res.CustomerUUID == "") {
 		err = fmt.Errorf("create customer: response has no customerUuid: %w", mykaarma.ErrRejected)
 	}
-	if err != nil && unknownOutcome(err) {
+	unknown := errors.Is(err, mykaarma.ErrOutcomeUnknown)
+	if unknown {
 		span.AddEvent(EventCreateOutcomeUnknown, trace.WithAttributes(AttrAttempt.Int(f.attempt)))
 	}
 	endStep(span, err)
 	if err != nil {
 		serr := &StepError{Step: StepCreate, Err: err}
-		if unknownOutcome(err) {
+		if unknown {
 			f.createUnknown = true
 			if reason := unrecognisable(f.subj.id, f.terms); reason != "" {
 				return exhausted(serr, "create outcome unknown and "+reason)
@@ -155,12 +166,6 @@ func (h *Handler) create(ctx context.Context, f *flow, out *Outcome) *StepError 
 	return nil
 }
 
-// unknownOutcome reports whether err says a write may have been applied.
-func unknownOutcome(err error) bool {
-	e, ok := asAPIError(err)
-	return ok && e.OutcomeUnknown()
-}
-
 // unrecognisable says why a search after a create of unknown outcome could not find the
 // created customer again, or "" when it can: the search needs a term, and the decision
 // tree a customerKey the search can find or a last name with a phone, email or VIN.
@@ -168,10 +173,8 @@ func unrecognisable(id identity, terms []term) string {
 	switch {
 	case len(terms) == 0:
 		return "the customer has no searchable identifier"
-	case id.Key != "" && len([]rune(id.Key)) <= maxTermLen:
-		return ""
-	case id.Key != "" && len(id.Phones)+len(id.Emails)+len(id.VINs) > 0:
-		return ""
+	case id.Key != "":
+		return "" // searched whole, or by its first maxTermLen characters when longer
 	case id.LastName != "" && len(id.Phones)+len(id.Emails)+len(id.VINs) > 0:
 		return ""
 	}

@@ -13,7 +13,9 @@
 //     page). When a search returns a full page, what it may hide is searched for on its own
 //     (see find); a search that is not full costs no extra call. When even the customerKey's
 //     own search is full without the key, Handle creates nothing and returns a search
-//     StepError wrapping ErrKeyPageFull and mykaarma.ErrRejected.
+//     StepError wrapping ErrKeyPageFull and mykaarma.ErrRejected. A key longer than 30
+//     characters is searched by its first 30 and compared whole; a full page of keys that
+//     begin the same way is reported as long-key-page-full, not refused.
 //   - A phone, email or VIN that fills a page on its own is shared (a fleet line, the
 //     dealership's number, a loaner car) and is not used by rules 2 and 3: shared-contact or
 //     shared-vin warning.
@@ -34,14 +36,18 @@
 //     search does not pick it.
 //   - An update always sends the union of stored and event phones, emails, addresses and
 //     vehicles, so it never deletes any (update replaces lists).
-//   - Save lead is not idempotent, yet a transient failure of it is retried like any step:
-//     after a timeout a lead may be saved twice (its leadId tells the copies apart).
+//   - Save lead is not idempotent and myKaarma offers no way to look a lead up. A save that
+//     was sent and got no answer (mykaarma.ErrOutcomeUnknown) is saved again by default, with
+//     a lead-outcome-unknown warning: the lead may be saved twice (its leadId tells the
+//     copies apart). With Options.LeadUnknownOutcome = LeadUnknownDeadLetter it is never
+//     sent twice: Handle returns a lead StepError wrapping ErrLeadOutcomeUnknown. A save
+//     that got a status (5xx, 429) was answered and is retried in both modes.
 //   - Outcome.Warnings carry the create or update response's warnings; search warnings
 //     (10001, no customer found, is the normal miss) and read warnings are not reported.
 //
 // Handle returns an Outcome, a *StepError (classify with errors.Is: mykaarma.ErrRejected,
-// mykaarma.ErrAuth, ErrExhausted), or, when the caller's context ends, an error wrapping the
-// context's error. The package does not log.
+// mykaarma.ErrAuth, ErrExhausted, ErrLeadOutcomeUnknown), or, when the caller's context ends,
+// an error wrapping the context's error. The package does not log.
 package handlers
 
 import (
@@ -88,6 +94,11 @@ type Options struct {
 	// the decision tree: any matching customer.
 	RequireFirstName bool
 
+	// LeadUnknownOutcome is what happens when a lead save was sent and got no answer:
+	// LeadUnknownRetry (the default, for "") saves it again with a lead-outcome-unknown
+	// warning, LeadUnknownDeadLetter returns ErrLeadOutcomeUnknown and never saves it twice.
+	LeadUnknownOutcome LeadUnknownOutcome
+
 	// TracerProvider makes a span per step (search, read, create, update, save lead) below
 	// the caller's span; nil makes none. Steps of a retried flow carry their attempt.
 	TracerProvider trace.TracerProvider
@@ -102,6 +113,7 @@ type Handler struct {
 
 	ignore           ignoreList
 	requireFirstName bool
+	leadUnknown      LeadUnknownOutcome
 	tracer           trace.Tracer // nil: no step spans
 
 	// sleep waits d or until ctx ends; now is the clock of the retry budget. Tests replace both.
@@ -128,12 +140,16 @@ func New(opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	leadUnknown, err := opts.LeadUnknownOutcome.withDefault()
+	if err != nil {
+		return nil, err
+	}
 	var tracer trace.Tracer
 	if opts.TracerProvider != nil {
 		tracer = opts.TracerProvider.Tracer(TracerName)
 	}
 	return &Handler{api: opts.API, maxResults: opts.MaxResults, retry: retry, locks: newIdentityLocks(),
-		ignore: ignore, requireFirstName: opts.RequireFirstName, tracer: tracer,
+		ignore: ignore, requireFirstName: opts.RequireFirstName, leadUnknown: leadUnknown, tracer: tracer,
 		sleep: sleepCtx, now: time.Now}, nil
 }
 
@@ -161,10 +177,15 @@ func (h *Handler) Handle(ctx context.Context, ev *schemas.Event) (*Outcome, erro
 		return nil, fmt.Errorf("handlers: %w while waiting for another event of the same customer", err)
 	}
 	defer unlock()
-	return h.retrying(ctx, func(ctx context.Context, attempt int) (*Outcome, *StepError) {
+	out, err := h.retrying(ctx, func(ctx context.Context, attempt int) (*Outcome, *StepError) {
 		f.attempt = attempt
 		return h.attempt(ctx, f)
 	})
+	var se *StepError
+	if errors.As(err, &se) {
+		se.LeadOutcomesUnknown = len(f.leadUnknown)
+	}
+	return out, err
 }
 
 // checkEvent rejects an event the flow cannot use. Such an event is never sent, and its

@@ -41,24 +41,40 @@ type ignoreList struct {
 func newIgnoreList(entries []string) (ignoreList, error) {
 	l := ignoreList{phones: map[string]bool{}, emails: map[string]bool{}, domains: map[string]bool{}}
 	for _, e := range entries {
-		switch {
-		case strings.HasPrefix(strings.TrimSpace(e), "@"):
-			d := strings.TrimPrefix(normEmail(e), "@")
-			if d == "" || strings.Contains(d, "@") {
-				return l, fmt.Errorf("handlers: Options.IgnoreContacts entry %q: want a phone, an email or @domain", e)
-			}
-			l.domains[d] = true
-		case strings.Contains(e, "@"):
-			l.emails[normEmail(e)] = true
-		default:
-			d, ok := normPhone(e)
-			if !ok {
-				return l, fmt.Errorf("handlers: Options.IgnoreContacts entry %q: want a phone of 10 digits, an email or @domain", e)
-			}
-			l.phones[d] = true
+		if err := l.add(e); err != nil {
+			return l, fmt.Errorf("handlers: Options.IgnoreContacts %w", err)
 		}
 	}
 	return l, nil
+}
+
+// CheckContact returns the error New would return for entry as an element of
+// Options.IgnoreContacts, without naming the option, so that a caller can name
+// where the entry came from (an environment variable, a file).
+func CheckContact(entry string) error {
+	l := ignoreList{phones: map[string]bool{}, emails: map[string]bool{}, domains: map[string]bool{}}
+	return l.add(entry)
+}
+
+// add normalises one entry into l.
+func (l ignoreList) add(e string) error {
+	switch {
+	case strings.HasPrefix(strings.TrimSpace(e), "@"):
+		d := strings.TrimPrefix(normEmail(e), "@")
+		if d == "" || strings.Contains(d, "@") {
+			return fmt.Errorf("entry %q: want a phone, an email or @domain", e)
+		}
+		l.domains[d] = true
+	case strings.Contains(e, "@"):
+		l.emails[normEmail(e)] = true
+	default:
+		d, ok := normPhone(e)
+		if !ok {
+			return fmt.Errorf("entry %q: want a phone of 10 digits, an email or @domain", e)
+		}
+		l.phones[d] = true
+	}
+	return nil
 }
 
 // phoneReason says why 10 digits are never used to match, or "" when they may be.

@@ -76,7 +76,7 @@ func (h *Handler) retrying(ctx context.Context, try func(ctx context.Context, at
 		if ctx.Err() != nil {
 			return nil, interrupted(ctx.Err(), serr)
 		}
-		if !errors.Is(serr.Err, mykaarma.ErrTransient) || errors.Is(serr.Err, ErrExhausted) {
+		if !errors.Is(serr.Err, mykaarma.ErrTransient) || errors.Is(serr.Err, ErrExhausted) || errors.Is(serr.Err, ErrLeadOutcomeUnknown) {
 			return nil, serr
 		}
 		if h.retry.MaxAttempts > 0 && attempt >= h.retry.MaxAttempts {

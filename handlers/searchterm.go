@@ -13,7 +13,7 @@ const maxTermLen = 30
 // token is one search token and the identifiers of the event it stands for.
 type token struct {
 	text  string   // as sent, at most maxTermLen characters
-	key   bool     // the customerKey
+	key   bool     // the customerKey, or its first maxTermLen characters when longer
 	vins  []string // the full VINs whose last 8 characters text is
 	phone string   // 10 digits, when text is a phone
 	email string   // the folded address text was cut from, when text is an email
@@ -42,7 +42,8 @@ type term struct {
 
 // searchTokens lists the search tokens of the decision tree, in this order and without
 // repeats (compared ignoring case; a repeat adds what it stands for to the first): the
-// complete customerKey, the last 8 characters of each VIN, each valid 10-digit phone, and
+// complete customerKey (its first maxTermLen characters when longer), the last 8
+// characters of each VIN, each valid 10-digit phone, and
 // each email only when the customer has no phone to match on. Contacts that are ignored
 // for matching are not in id, so they are never searched: they could only fill the page.
 func searchTokens(id identity) []token {
@@ -87,11 +88,13 @@ func searchTokens(id identity) []token {
 // maxTermLen characters; each term is one search, and the caller merges their candidates.
 //
 // A single token longer than maxTermLen (a long email or customerKey) was cut to its first
-// maxTermLen characters by searchTokens. myKaarma matches communication values by
-// containment, so a cut email still finds its customer and at worst widens the candidate
-// set; the decision tree then compares full values, so a wider set never picks a wrong
-// customer. A cut customerKey, though, cannot equal the stored key: such a customer is
-// found only through its VINs, phones or emails.
+// maxTermLen characters by searchTokens: the longest beginning the search accepts. myKaarma
+// matches communication values by containment, so a cut email still finds its customer and
+// at worst widens the candidate set. A customerKey may have 100 characters; myKaarma finds
+// a longer key by its first maxTermLen characters, together with every other key that
+// begins the same way. The decision tree compares whole values (rule 1 the whole key), so a
+// wider set never picks a wrong customer, and find searches the cut key on its own when a
+// page of such keys is full.
 func searchTerms(tokens []token) []term {
 	var terms []term
 	var cur term

@@ -32,6 +32,7 @@ const (
 const (
 	EventRetry                = "retry"                  // a transient failure; the flow starts again from the search
 	EventCreateOutcomeUnknown = "create outcome unknown" // a create failed without a response; the next search decides
+	EventLeadOutcomeUnknown   = "lead outcome unknown"   // a lead save was sent and got no answer; Options.LeadUnknownOutcome decides
 )
 
 // stepSpanNames names the span of each step.

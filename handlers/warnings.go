@@ -20,8 +20,10 @@ const (
 	WarnInvalidPhone           = "invalid-phone"            // an event phone that is not 10 digits was not written
 	WarnAmbiguousMatch         = "ambiguous-match"          // several candidates satisfied the winning rule
 	WarnCreateOutcomeRecovered = "create-outcome-recovered" // a create of unknown outcome was found again by search
+	WarnLeadOutcomeUnknown     = "lead-outcome-unknown"     // a lead save was sent without an answer and saved again: it may be saved twice
 
 	WarnFullPage          = "full-page"           // a combined search returned maxResults customers, so it may have hidden some
+	WarnLongKeyPageFull   = "long-key-page-full"  // a customerKey over 30 characters: the search for its beginning was full without it
 	WarnSharedContact     = "shared-contact"      // a phone or email filled a page on its own: not used to match
 	WarnSharedVIN         = "shared-vin"          // a VIN filled a page on its own (a fleet or loaner car): not used to match
 	WarnIgnoredContact    = "ignored-contact"     // a placeholder or dealer-listed phone or email: written, not searched or matched

@@ -18,6 +18,9 @@
 // LEADWORKER_IT_COMPOSE=1 runs docker-compose.yml end to end (compose_e2e_test.go). Container
 // tests that cannot run skip with one line; LEADWORKER_REQUIRE_CONTAINERS=1 makes them fail.
 //
+// LEADWORKER_IT_BIN=path/to/leadworker runs the suite against that binary instead of building
+// ../cmd/leadworker (an older version, to see a new test fail on it).
+//
 // LEADWORKER_IT_KAFKA_SCRIPT=path/to/scripts/kafka-local.sh enables the broker-outage test,
 // which stops and starts that external broker.
 //
@@ -47,6 +50,13 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	if bin := os.Getenv("LEADWORKER_IT_BIN"); bin != "" {
+		// A binary built elsewhere (an older version, to see a test fail on it).
+		workerBin = bin
+		code := m.Run()
+		stopSharedContainer()
+		return code
+	}
 	workerBin = filepath.Join(dir, "leadworker")
 	build := exec.Command("go", "build", "-o", workerBin, "../cmd/leadworker")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr

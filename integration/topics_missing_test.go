@@ -79,7 +79,7 @@ func TestMissingInputTopicNotAutoCreated(t *testing.T) {
 	tp := topics{Input: "it.crm.events.missing." + s, Result: "it.results." + s, DLQ: "it.dlq." + s, Route: "it.route." + s, Group: "it-leadworker-" + s, Partitions: 1}
 	createTopicSpecs(t, b, topicSpec{Name: tp.Result, Partitions: 1}, topicSpec{Name: tp.DLQ, Partitions: 1}, topicSpec{Name: tp.Route, Partitions: 1})
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
-	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{"LAG_INTERVAL": "100ms"}))
+	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{"LAG_INTERVAL": "1s"}))
 
 	r := w.waitReady(t, 30*time.Second, "/readyz 503 naming the missing input topic", func(r readyz) bool {
 		return isReady(r) || r.Status == http.StatusServiceUnavailable && strings.Contains(r.Reason, tp.Input)
@@ -89,7 +89,7 @@ func TestMissingInputTopicNotAutoCreated(t *testing.T) {
 			r.Partitions, tp.Input, topicExists(t, b, tp.Input))
 	}
 	t.Logf("while missing: /readyz %d %q", r.Status, r.Reason)
-	// Several checks and several lag probes (LAG_INTERVAL=100ms) have run by now.
+	// Several checks and several lag probes (LAG_INTERVAL=1s, its floor) have run by now.
 	waitLogCount(t, w, topicsMissingMsg, 4, 30*time.Second)
 	if topicExists(t, b, tp.Input) {
 		t.Fatalf("input topic %s exists; want the worker never to create it (broker auto-creation is on)", tp.Input)

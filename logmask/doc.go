@@ -7,7 +7,9 @@
 //
 //  1. Secrets given to [New] or [NewFormatter] are replaced with "[redacted]" in the message
 //     and every field, as they are and in the forms an HTTP body or URL carries them (see
-//     [SecretForms]).
+//     [SecretForms]). A form of at least [MinFragmentBytes] (8) bytes is redacted wherever it
+//     appears; a shorter one only where it is the whole message or a field's whole value, so
+//     that a one-character password does not cut ordinary words.
 //  2. Personal values attached with [WithPersonal] (the event's phones, emails and names, known
 //     exactly) are masked in the message and every field, identifier fields included: an email
 //     in any letter case and with @ written %40, a phone in any formatting (only its digits

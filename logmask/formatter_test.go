@@ -166,3 +166,40 @@ func TestNewLevel(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatterShortSecrets: a secret shorter than MinFragmentBytes is redacted where it is a
+// whole value, never inside other words; from MinFragmentBytes on it is redacted everywhere.
+// The secrets are passed as cmd/leadworker passes them: the password and user:password.
+func TestFormatterShortSecrets(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		user, pass string
+		in         string
+		want       string
+	}{
+		{name: "one-character password inside words", user: "u", pass: "p", in: "joined group leadworker.route", want: "joined group leadworker.route"},
+		{name: "one-character password alone", user: "u", pass: "p", in: "p", want: "[redacted]"},
+		{name: "one-character password alone with spaces", user: "u", pass: "p", in: " p\n", want: "[redacted]"},
+		{name: "user:password alone", user: "u", pass: "p", in: "u:p", want: "[redacted]"},
+		{name: "short base64 form alone", user: "u", pass: "p", in: "cA==", want: "[redacted]"},
+		{name: "short base64 form inside a word", user: "u", pass: "p", in: "xcA==y", want: "xcA==y"},
+		{name: "seven bytes inside text", user: "svc", pass: "1234567", in: "offset 12345678", want: "offset 12345678"},
+		{name: "eight bytes inside text", user: "svc", pass: "12345678", in: "offset 123456789", want: "offset [redacted]9"},
+		{name: "compose password inside text", user: "leadworker", pass: "local-dev-only", in: "login local-dev-only refused", want: "login [redacted] refused"},
+		{name: "basic token of a short password inside text", user: "svc", pass: "p", in: "Basic " + base64.StdEncoding.EncodeToString([]byte("svc:p")), want: "Basic [redacted]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			line := logJSON(t, []string{tt.pass, tt.user + ":" + tt.pass}, func(l logrus.FieldLogger) {
+				l.WithField("note", tt.in).WithError(errors.New(tt.in)).Info(tt.in)
+			})
+			for _, k := range []string{"note", "error", "msg"} {
+				if got := line[k]; got != tt.want {
+					t.Errorf("%s = %q; want %q", k, got, tt.want)
+				}
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package logmask
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"html"
@@ -43,20 +44,42 @@ func SecretForms(s string) []string {
 	return slices.Compact(forms)
 }
 
-// secretSet is the forms of a list of secrets, longest first.
-type secretSet []string
+// MinFragmentBytes is the length from which a form of a secret (see [SecretForms]) is
+// redacted wherever it appears inside a longer text. A shorter form is redacted only where it
+// is a whole value: the whole message, or a field's whole value, spaces around it aside.
+// Redacting a one-character password inside text would cut ordinary words ("grou[redacted]")
+// and tell a reader which letter the password is; below 8 bytes a fragment cannot be told
+// from ordinary text, so such a password is not protected inside longer text: use a longer
+// one.
+const MinFragmentBytes = 8
+
+// secretSet is the forms of a list of secrets: those redacted inside longer text, longest
+// first, and every form, redacted as a whole value.
+type secretSet struct {
+	fragments []string
+	whole     map[string]bool
+}
 
 func newSecretSet(secrets ...string) secretSet {
-	var forms []string
+	set := secretSet{whole: map[string]bool{}}
 	for _, s := range secrets {
-		forms = append(forms, SecretForms(s)...)
+		for _, f := range SecretForms(s) {
+			set.whole[f] = true
+			if len(f) >= MinFragmentBytes {
+				set.fragments = append(set.fragments, f)
+			}
+		}
 	}
-	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	return slices.Compact(forms)
+	slices.SortFunc(set.fragments, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	set.fragments = slices.Compact(set.fragments)
+	return set
 }
 
 func (s secretSet) redact(text string) string {
-	for _, f := range s {
+	if s.whole[strings.TrimSpace(text)] {
+		return redacted
+	}
+	for _, f := range s.fragments {
 		text = strings.ReplaceAll(text, f, redacted)
 	}
 	return text

@@ -152,22 +152,22 @@ func (c *Client) do(op string, req *http.Request, out any) (*response, error) {
 	parent := req.Context()
 	ctx, cancel := context.WithTimeout(parent, c.timeout)
 	defer cancel()
-	var connected atomic.Bool
+	// written: the whole request reached the connection, so the server may act on it. The
+	// transport resends a POST only when none of it was written, and reports each write.
+	var written atomic.Bool
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
+		WroteRequest: func(info httptrace.WroteRequestInfo) { written.Store(info.Err == nil) },
 	})
 	req = req.WithContext(ctx)
 
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
-		return nil, c.transportError(op, req.Method, parent, ctx, err, connected.Load())
+		return nil, c.transportError(op, req.Method, 0, parent, ctx, err, written.Load())
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBytes+1))
 	if err != nil {
-		e := c.transportError(op, req.Method, parent, ctx, err, true)
-		e.StatusCode = resp.StatusCode
-		return nil, e
+		return nil, c.transportError(op, req.Method, resp.StatusCode, parent, ctx, err, true)
 	}
 	tooLarge := int64(len(body)) > c.maxBytes
 	if tooLarge {
@@ -184,19 +184,20 @@ func (c *Client) do(op string, req *http.Request, out any) (*response, error) {
 	return &response{status: resp.StatusCode, body: body}, nil
 }
 
-// transportError classifies a failure to get or read a response. connected tells whether a
-// connection to the server had been obtained, so that the request may have reached it.
-func (c *Client) transportError(op, method string, parent, call context.Context, err error, connected bool) *Error {
+// transportError classifies a failure to get or read a response: status is the response's,
+// 0 when none arrived; written tells whether the whole request was written to the
+// connection. A POST written whole without a complete 2xx answer is ErrOutcomeUnknown.
+func (c *Client) transportError(op, method string, status int, parent, call context.Context, err error, written bool) *Error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err // the url may carry the search term; keep it out of messages
 	}
 	e := &Error{
-		Op:       op,
-		Err:      err,
-		method:   method,
-		reached:  connected,
-		redactor: c.redactor, // Error() redacts the transport error's text
+		Op:         op,
+		StatusCode: status,
+		Err:        err,
+		unknown:    method == http.MethodPost && written && (status == 0 || status/100 == 2),
+		redactor:   c.redactor, // Error() redacts the transport error's text
 	}
 	switch {
 	case parent.Err() != nil:

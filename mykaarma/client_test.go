@@ -278,8 +278,8 @@ func TestDialErrorIsTransientAndNotUnknown(t *testing.T) {
 	if !errors.As(err, &e) || !errors.Is(err, mykaarma.ErrTransient) {
 		t.Fatalf("CreateCustomer error = %v; want a transient *Error", err)
 	}
-	if e.OutcomeUnknown() {
-		t.Errorf("OutcomeUnknown() = true for a dial error; want false")
+	if errors.Is(err, mykaarma.ErrOutcomeUnknown) {
+		t.Errorf("errors.Is(%v, ErrOutcomeUnknown) = true for a dial error; want false", err)
 	}
 }
 

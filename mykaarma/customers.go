@@ -57,7 +57,7 @@ func (c *Client) GetCustomer(ctx context.Context, departmentUUID, customerUUID s
 }
 
 // CreateCustomer creates a customer with its vehicles (scope customer.update). It is not
-// idempotent: after an error whose OutcomeUnknown is true, search before creating again.
+// idempotent: after an error that is ErrOutcomeUnknown, search before creating again.
 // Phones not in +1XXXXXXXXXX form are dropped by myKaarma with warning WarningPhoneNotE164.
 func (c *Client) CreateCustomer(ctx context.Context, departmentUUID string, body *CustomerWithVehicles) (*SaveResult, error) {
 	const op = "create"

@@ -9,15 +9,18 @@
 // none of those classes: shutting down is not a myKaarma failure. The client's per-call timeout is
 // ErrTransient.
 //
-// Create, update and save lead are not idempotent. After a transport failure on one of them,
-// (*Error).OutcomeUnknown reports whether the request may have reached myKaarma; the caller must
-// then look (search again) before sending it again.
+// Create customer and save lead are POSTs that myKaarma does not make idempotent. When one was
+// written whole and no answer came back (a timeout, a dropped or reset connection), the error is
+// also ErrOutcomeUnknown: myKaarma may have applied it, and the caller must look (search again)
+// before sending it again, or decide not to. An update sends the whole merged customer and may
+// be repeated.
 //
 // The client does not retry, does not log, and never puts the password, the Authorization header
 // or URLs in error strings. The password and the Basic token are redacted from every part of an
 // Error (Error(), Body, Message, Problems, Lead) as they are and in the forms a server may echo
 // them in: JSON-escaped, HTML-escaped, URL-escaped and base64. The body is redacted before it is
-// cut to 1 KiB, so a secret straddling the cut is not kept in part.
+// cut to 1 KiB, so a secret straddling the cut is not kept in part. A form shorter than 8 bytes
+// (a one-character password) is redacted only where it is a whole text, never inside words.
 //
 // mykaarma is a library: it does not log, and it imports no other leadworker
 // package and nothing of Kafka. Its fake lives beside it in mykaarmatest.

@@ -23,11 +23,22 @@ var (
 	ErrRejected = errors.New("mykaarma: request rejected")
 )
 
+// ErrOutcomeUnknown is reached with errors.Is, beside ErrTransient (or the caller's context
+// error), when a create customer or save lead, the POSTs that myKaarma does not make
+// idempotent, was written whole to the connection and no answer came back: the per-call
+// timeout ran out, or the connection was closed or reset (EOF) before a status arrived, or a
+// 2xx status came and its body was cut off. myKaarma may have applied the request. It is
+// never set when a status other than 2xx arrived (5xx, 429 and the like are answers), when
+// the request could not be written whole (dial failures, a reset while writing), or for
+// searches, reads and updates.
+var ErrOutcomeUnknown = errors.New("mykaarma: outcome unknown, the request may have been applied")
+
 // maxErrorBody is how much of a response body an Error keeps.
 const maxErrorBody = 1 << 10
 
 // Error is a failed call. Classify it with errors.Is (ErrTransient, ErrAuth, ErrRejected,
-// context.Canceled, context.DeadlineExceeded) and read details with errors.As.
+// ErrOutcomeUnknown, context.Canceled, context.DeadlineExceeded) and read details with
+// errors.As.
 type Error struct {
 	Op         string        // "search", "read", "create", "update" or "lead"
 	StatusCode int           // HTTP status; 0 for transport errors
@@ -39,8 +50,7 @@ type Error struct {
 	Err        error         // underlying transport or context error, or nil
 
 	class         error // ErrTransient, ErrAuth, ErrRejected, or nil when the caller's context ended
-	method        string
-	reached       bool // a connection was obtained: the request may have reached the server
+	unknown       bool  // ErrOutcomeUnknown
 	retryAfterSet bool
 	redactor      redactor // applied to the whole of Error(), the underlying error's text included
 }
@@ -78,6 +88,9 @@ func (e *Error) Error() string {
 	if e.retryAfterSet {
 		fmt.Fprintf(&b, "; retry after %s", e.RetryAfter)
 	}
+	if e.unknown {
+		b.WriteString(": sent without an answer, may have been applied")
+	}
 	if e.Err != nil {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
@@ -85,29 +98,20 @@ func (e *Error) Error() string {
 	return e.redactor.redact(b.String())
 }
 
-// Unwrap returns the class sentinel and the underlying error, whichever are set.
+// Unwrap returns the class sentinel, ErrOutcomeUnknown and the underlying error, whichever
+// are set.
 func (e *Error) Unwrap() []error {
 	var errs []error
 	if e.class != nil {
 		errs = append(errs, e.class)
 	}
+	if e.unknown {
+		errs = append(errs, ErrOutcomeUnknown)
+	}
 	if e.Err != nil {
 		errs = append(errs, e.Err)
 	}
 	return errs
-}
-
-// OutcomeUnknown reports whether a create, update or save lead failed without a response after
-// the connection was made (timeout, EOF, reset), so that myKaarma may have applied it. It is false
-// for reads, for dial failures and whenever a response arrived.
-func (e *Error) OutcomeUnknown() bool {
-	if e.StatusCode != 0 && e.Err == nil {
-		return false
-	}
-	if e.method != http.MethodPost && e.method != http.MethodPut {
-		return false
-	}
-	return e.Err != nil && e.reached
 }
 
 // RetryAfter returns the delay myKaarma asked for in a Retry-After header, if err carries one.

@@ -25,7 +25,7 @@ func TestFaults(t *testing.T) {
 		status  int
 		message string // substring of Error.Message
 		retry   time.Duration
-		unknown bool // OutcomeUnknown
+		unknown bool // ErrOutcomeUnknown
 		check   func(t *testing.T, s *mykaarmatest.Server, e *mykaarma.Error)
 	}{
 		{name: "503 on search", op: "search", fault: func(s *mykaarmatest.Server) { s.FailNext("search", 1, 503) },
@@ -108,9 +108,18 @@ func TestFaults(t *testing.T) {
 		{name: "latency below timeout succeeds", op: "update", fault: func(s *mykaarmatest.Server) {
 			s.AddFault(mykaarmatest.Fault{Latency: 50 * time.Millisecond})
 		}},
-		{name: "latency above timeout", op: "update", opts: func(o *mykaarma.Options) { o.Timeout = 50 * time.Millisecond },
+		{name: "latency above timeout on update", op: "update", opts: func(o *mykaarma.Options) { o.Timeout = 50 * time.Millisecond },
 			fault: func(s *mykaarmatest.Server) { s.AddFault(mykaarmatest.Fault{Latency: time.Minute}) },
-			want:  mykaarma.ErrTransient, unknown: true},
+			want:  mykaarma.ErrTransient, message: "no response within"}, // an update may be repeated: never unknown
+		{name: "hang until per-call timeout on lead", op: "lead", opts: func(o *mykaarma.Options) { o.Timeout = 100 * time.Millisecond },
+			fault: func(s *mykaarmatest.Server) { s.AddFault(mykaarmatest.Fault{Op: "lead", Hang: true}) },
+			want:  mykaarma.ErrTransient, message: "no response within", unknown: true},
+		{name: "drop on update", op: "update", fault: func(s *mykaarmatest.Server) { s.AddFault(mykaarmatest.Fault{DropAfterApply: true}) },
+			want: mykaarma.ErrTransient},
+		{name: "drop on search", op: "search", fault: func(s *mykaarmatest.Server) { s.AddFault(mykaarmatest.Fault{DropAfterApply: true}) },
+			want: mykaarma.ErrTransient},
+		{name: "503 on lead is an answer", op: "lead", fault: func(s *mykaarmatest.Server) { s.FailNext("lead", 1, 503) },
+			want: mykaarma.ErrTransient, status: 503},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,8 +161,8 @@ func TestFaults(t *testing.T) {
 			if got, _ := mykaarma.RetryAfter(err); got != tt.retry {
 				t.Errorf("RetryAfter = %v; want %v", got, tt.retry)
 			}
-			if got := e.OutcomeUnknown(); got != tt.unknown {
-				t.Errorf("OutcomeUnknown() = %v; want %v", got, tt.unknown)
+			if got := errors.Is(err, mykaarma.ErrOutcomeUnknown); got != tt.unknown {
+				t.Errorf("errors.Is(%v, ErrOutcomeUnknown) = %v; want %v", err, got, tt.unknown)
 			}
 			if !strings.HasPrefix(err.Error(), "mykaarma "+op) {
 				t.Errorf("Error() = %q; want it to start with %q", err, "mykaarma "+op)

@@ -11,7 +11,8 @@ import (
 // SaveLead saves a lead for a dealer ("How to save a lead", scope lead.write). A 2xx whose message is
 // LeadQueued or LeadUnprocessed is a verdict, returned without error even when it carries an
 // error object: UNPROCESSED is to be reported, not retried. Any other message is ErrRejected.
-// Save lead is not idempotent; see (*Error).OutcomeUnknown.
+// Save lead is not idempotent, and myKaarma offers no way to look a lead up: after an error
+// that is ErrOutcomeUnknown the lead may or may not be saved.
 func (c *Client) SaveLead(ctx context.Context, dealerUUID string, lead *Lead) (*LeadResult, error) {
 	const op = "lead"
 	if dealerUUID == "" || lead == nil {

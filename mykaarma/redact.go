@@ -2,6 +2,7 @@ package mykaarma
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"html"
@@ -13,24 +14,38 @@ import (
 // redacted replaces a secret in error text.
 const redacted = "[redacted]"
 
+// minFragment is the length from which a form of a secret is redacted inside longer text; a
+// shorter form is redacted only where it is a whole text (a message, a title, a body, spaces
+// around it aside). A one- or two-character password would otherwise cut ordinary words of
+// every error ("grou[redacted]"), and below 8 bytes a fragment cannot be told from ordinary
+// text. logmask.MinFragmentBytes is the same rule for logs; keep the two alike.
+const minFragment = 8
+
 // redactor replaces secrets, and the encoded forms a server or proxy may echo them in, with
 // "[redacted]". The zero value redacts nothing. It is immutable and safe for concurrent use.
 //
 // logmask has the same list of forms for log entries; the code is repeated there rather than
 // shared so that this package keeps no logging dependency and logmask no API-client one.
 type redactor struct {
-	forms []string // longest first, so that a form containing another is replaced whole
+	forms []string        // of at least minFragment bytes, longest first, so that a form containing another is replaced whole
+	whole map[string]bool // every form, redacted where it is the whole text
 }
 
 // newRedactor returns a redactor for secrets and their forms (see secretForms). Empty secrets
 // are ignored.
 func newRedactor(secrets ...string) redactor {
-	var forms []string
+	r := redactor{whole: map[string]bool{}}
 	for _, s := range secrets {
-		forms = append(forms, secretForms(s)...)
+		for _, f := range secretForms(s) {
+			r.whole[f] = true
+			if len(f) >= minFragment {
+				r.forms = append(r.forms, f)
+			}
+		}
 	}
-	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	return redactor{forms: slices.Compact(forms)}
+	slices.SortFunc(r.forms, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	r.forms = slices.Compact(r.forms)
+	return r
 }
 
 // secretForms returns s and the ways a response body may carry it: JSON string escaping (Go's
@@ -58,8 +73,12 @@ func secretForms(s string) []string {
 	return slices.Compact(forms)
 }
 
-// redact returns s with every form of every secret replaced.
+// redact returns s with every form of every secret replaced: s itself when it is a form, and
+// the forms of at least minFragment bytes wherever they appear in it.
 func (r redactor) redact(s string) string {
+	if r.whole[strings.TrimSpace(s)] {
+		return redacted
+	}
 	for _, f := range r.forms {
 		s = strings.ReplaceAll(s, f, redacted)
 	}

@@ -47,3 +47,42 @@ func TestErrorRedactsUnderlyingError(t *testing.T) {
 		t.Errorf("errors.Is(%v, ErrTransient) = false; want true", e)
 	}
 }
+
+// TestRedactorShortSecrets: a form shorter than minFragment is redacted only where it is the
+// whole text, so that a one-character password does not cut the words of every error; from
+// minFragment bytes on a form is redacted wherever it appears.
+func TestRedactorShortSecrets(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		user, pass string
+		in         string
+		want       string
+	}{
+		{"one character inside words", "u", "p", "consumer group paused: please retry", "consumer group paused: please retry"},
+		{"one character alone", "u", "p", "p", "[redacted]"},
+		{"one character alone with spaces", "u", "p", " p\n", "[redacted]"},
+		{"short token alone", "u", "p", basicToken("u", "p"), "[redacted]"},
+		{"seven bytes inside text", "svc", "1234567", "id 12345678", "id 12345678"},
+		{"eight bytes inside text", "svc", "12345678", "id 123456789", "id [redacted]9"},
+		{"token of a short password inside text", "svc", "p", "Basic " + basicToken("svc", "p"), "Basic [redacted]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRedactor(tt.pass, basicToken(tt.user, tt.pass))
+			if got := r.redact(tt.in); got != tt.want {
+				t.Errorf("redact(%q) = %q; want %q", tt.in, got, tt.want)
+			}
+			if got := string(r.redactCut([]byte(tt.in), true, 100)); got != tt.want {
+				t.Errorf("redactCut(%q, cut) = %q; want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+
+	// Through an error: Message and Problems are redacted as whole texts, Error() as a whole.
+	e := &Error{Op: "search", StatusCode: 400, Message: "p", Problems: []Problem{{Title: "group", Message: "p"}}}
+	newRedactor("p").redactError(e)
+	if e.Message != "[redacted]" || e.Problems[0].Title != "group" || e.Problems[0].Message != "[redacted]" {
+		t.Errorf("redactError = %+v; want the whole-value password redacted and %q kept", e, "group")
+	}
+}

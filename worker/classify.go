@@ -8,6 +8,12 @@ import (
 	"github.com/leadworker/leadworker/mykaarma"
 )
 
+// ClassLeadOutcomeUnknown is the dead-letter class (error.class) of a lead event whose
+// lead save was sent and got no answer, under LEAD_UNKNOWN_OUTCOME=dead-letter: myKaarma
+// may hold the lead and it was not sent again. A person checks myKaarma for the leadId and
+// replays the dead letter only when the lead is missing.
+const ClassLeadOutcomeUnknown = "lead-outcome-unknown"
+
 // action is what an event's handler error means for the event.
 type action int
 
@@ -45,7 +51,10 @@ func classify(err error, stopping, circuitOpened bool) action {
 // deadLetterFor classifies a handler error that ends the event.
 func deadLetterFor(err error) *consumer.DeadLetter {
 	d := &consumer.DeadLetter{Class: consumer.ClassExhausted, Message: err.Error(), Attempts: 1}
-	if errors.Is(err, mykaarma.ErrRejected) && !errors.Is(err, handlers.ErrExhausted) {
+	switch {
+	case errors.Is(err, handlers.ErrLeadOutcomeUnknown):
+		d.Class = ClassLeadOutcomeUnknown
+	case errors.Is(err, mykaarma.ErrRejected) && !errors.Is(err, handlers.ErrExhausted):
 		d.Class = consumer.ClassRejected
 	}
 	var se *handlers.StepError

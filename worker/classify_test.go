@@ -16,6 +16,7 @@ func TestClassify(t *testing.T) {
 	auth := fmt.Errorf("search: %w", mykaarma.ErrAuth)
 	exhausted := &handlers.StepError{Step: "search", Attempts: 7, Err: errors.Join(handlers.ErrExhausted, mykaarma.ErrTransient)}
 	rejected := &handlers.StepError{Step: "create", Attempts: 1, Err: fmt.Errorf("create: %w", mykaarma.ErrRejected)}
+	leadUnknown := &handlers.StepError{Step: "lead", Attempts: 1, Err: errors.Join(handlers.ErrLeadOutcomeUnknown, mykaarma.ErrTransient, mykaarma.ErrOutcomeUnknown)}
 	tests := []struct {
 		name          string
 		err           error
@@ -31,6 +32,9 @@ func TestClassify(t *testing.T) {
 		{"exhausted alone", exhausted, false, false, actionDeadLetter},
 		{"rejected while the circuit opened", rejected, false, true, actionDeadLetter},
 		{"rejected", rejected, false, false, actionDeadLetter},
+		{"lead outcome unknown", leadUnknown, false, false, actionDeadLetter},
+		{"lead outcome unknown while the circuit opened", leadUnknown, false, true, actionDeadLetter},
+		{"lead outcome unknown while stopping", leadUnknown, true, false, actionRetry},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,6 +61,12 @@ func TestDeadLetterFor(t *testing.T) {
 		{"rejected but exhausted is exhausted", &handlers.StepError{Step: "lead", Attempts: 5, Err: errors.Join(handlers.ErrExhausted, mykaarma.ErrRejected)},
 			consumer.ClassExhausted, "lead", 5, 0},
 		{"plain error", errors.New("boom"), consumer.ClassExhausted, "", 1, 0},
+		{"lead outcome unknown", &handlers.StepError{Step: "lead", Attempts: 1,
+			Err: errors.Join(handlers.ErrLeadOutcomeUnknown, mykaarma.ErrTransient, mykaarma.ErrOutcomeUnknown, &mykaarma.Error{Op: "lead"})},
+			ClassLeadOutcomeUnknown, "lead", 1, 0},
+		{"retried unknown lead outcome, then exhausted", &handlers.StepError{Step: "lead", Attempts: 3, LeadOutcomesUnknown: 3,
+			Err: errors.Join(handlers.ErrExhausted, mykaarma.ErrTransient, mykaarma.ErrOutcomeUnknown)},
+			consumer.ClassExhausted, "lead", 3, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/guard"
+	"github.com/leadworker/leadworker/handlers"
 )
 
 // Config is everything the worker needs. cmd/leadworker fills it from the
@@ -22,7 +23,14 @@ type Config struct {
 	// route stage consumes the input topics with GroupID; the process stage
 	// consumes RouteTopic with GroupID + ".route".
 	IdentityRouting bool
-	RouteTopic      string
+	// RouteTopic belongs to one deployment: two deployments that share it
+	// process each other's events. It is KAFKA_ROUTE_TOPIC when set
+	// (RouteTopicSet), else DefaultRouteTopic(), which follows GroupID.
+	RouteTopic string
+	// RouteTopicSet tells that KAFKA_ROUTE_TOPIC named RouteTopic; false
+	// means it was derived from the group. Before the name followed the group
+	// every deployment defaulted to LegacyRouteTopic.
+	RouteTopicSet bool
 
 	BaseURL  string
 	Username string
@@ -50,6 +58,12 @@ type Config struct {
 	RetryMax         time.Duration
 	RetryMaxElapsed  time.Duration
 	RateLimit        float64 // myKaarma calls per second per replica; 0 = unlimited
+
+	// LeadUnknownOutcome is what happens to a lead save that was sent and got
+	// no answer (LEAD_UNKNOWN_OUTCOME): handlers.LeadUnknownRetry saves it
+	// again with a lead-outcome-unknown warning, LeadUnknownDeadLetter
+	// dead-letters the event with class lead-outcome-unknown.
+	LeadUnknownOutcome handlers.LeadUnknownOutcome
 
 	MaxInFlight int
 	// MaxBuffered (MAX_BUFFERED, default 2 × MAX_IN_FLIGHT) bounds the events
@@ -101,7 +115,7 @@ func DefaultConfig() Config {
 		DLQTopic:    "leadworker.dlq",
 
 		IdentityRouting: true,
-		RouteTopic:      "leadworker.route",
+		RouteTopic:      Config{GroupID: "leadworker"}.DefaultRouteTopic(),
 
 		BaseURL: "https://api.mykaarma.com",
 
@@ -115,6 +129,8 @@ func DefaultConfig() Config {
 		RetryInitial:    200 * time.Millisecond,
 		RetryMax:        10 * time.Second,
 		RetryMaxElapsed: 2 * time.Minute,
+
+		LeadUnknownOutcome: handlers.LeadUnknownRetry,
 
 		MaxInFlight:         64,
 		MaxBuffered:         128,
@@ -168,3 +184,14 @@ func (g GuardConfig) withDefaults() GuardConfig {
 // RouteGroup is the consumer group of the process stage when identity
 // routing is on.
 func (c Config) RouteGroup() string { return c.GroupID + ".route" }
+
+// DefaultRouteTopic is the route topic of a deployment whose
+// KAFKA_ROUTE_TOPIC is not set: GroupID + ".route", the same name as its
+// route group, so that each deployment has its own.
+func (c Config) DefaultRouteTopic() string { return c.GroupID + ".route" }
+
+// LegacyRouteTopic is the route topic every deployment defaulted to before
+// the default followed the group. A deployment whose group is "leadworker"
+// still has it; any other that relied on the old default may have events
+// waiting there.
+const LegacyRouteTopic = "leadworker.route"

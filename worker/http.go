@@ -91,6 +91,12 @@ func (w *Worker) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	w.warnAutoCreate(ctx)
+	if err := checkRouteTopic(ctx, w.cfg, w.groups, w.log); err != nil { // startup.go
+		for _, s := range servers {
+			_ = s.stop()
+		}
+		return err
+	}
 	lagDone := w.guards.runLag(ctx)
 	runErr := w.RunConsumers(ctx)
 	cancel() // a stage that stopped with an error stops the rest at once

@@ -29,6 +29,7 @@ type metrics struct {
 	lag            *prometheus.GaugeVec     // topic, partition
 	routed         *prometheus.CounterVec   // by
 	lagRefreshed   prometheus.Gauge
+	leadUnknown    *prometheus.CounterVec // action
 }
 
 func newMetrics() *metrics {
@@ -40,7 +41,7 @@ func newMetrics() *metrics {
 		}, []string{"outcome", "rule"}),
 		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "leadworker_dead_letters_total",
-			Help: "Events written to the dead-letter topic, by class (invalid, rejected, exhausted). A reference letter counts under its original class, and in leadworker_unwritable_dead_letters_total.",
+			Help: "Events written to the dead-letter topic, by class (invalid, rejected, exhausted, lead-outcome-unknown). A reference letter counts under its original class, and in leadworker_unwritable_dead_letters_total.",
 		}, []string{"class"}),
 		retries: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "leadworker_retries_total",
@@ -72,9 +73,13 @@ func newMetrics() *metrics {
 			Name: "leadworker_consumer_lag_refreshed_timestamp_seconds",
 			Help: "When leadworker_consumer_lag was last computed (Unix time).",
 		}),
+		leadUnknown: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leadworker_lead_outcome_unknown_total",
+			Help: "Lead saves sent without an answer (timeout, dropped connection), so that myKaarma may hold the lead, by what LEAD_UNKNOWN_OUTCOME made of them: retried (saved again; the lead may be saved twice) or dead_lettered (class lead-outcome-unknown). Counted when the event's output is written.",
+		}, []string{"action"}),
 	}
 	m.initSeries()
-	m.reg.MustRegister(m.routed, m.events, m.deadLetters, m.retries, m.eventLatency, m.requests, m.requestLatency, m.lag, m.lagRefreshed,
+	m.reg.MustRegister(m.routed, m.events, m.deadLetters, m.retries, m.eventLatency, m.requests, m.requestLatency, m.lag, m.lagRefreshed, m.leadUnknown,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -84,11 +89,17 @@ func newMetrics() *metrics {
 var (
 	knownRules     = []string{schemas.RuleCustomerKey, schemas.RuleLastNameContact, schemas.RuleLastNameVIN, schemas.RuleNone}
 	knownOutcomes  = []string{schemas.OutcomeQueued, schemas.OutcomeUnprocessed, schemas.OutcomeSaved}
-	knownClasses   = []string{consumer.ClassInvalid, consumer.ClassRejected, consumer.ClassExhausted, ClassForeign}
+	knownClasses   = []string{consumer.ClassInvalid, consumer.ClassRejected, consumer.ClassExhausted, ClassForeign, ClassLeadOutcomeUnknown}
 	knownEndpoints = []string{"search", "read", "create", "update", "lead"}
 	// knownStatuses are the answers worth seeing at zero; any other status
 	// still gets its series when it first happens.
 	knownStatuses = []string{"200", "201", "400", "401", "403", "404", "408", "429", "500", "502", "503", "504", "error", "timeout"}
+)
+
+// Actions of leadworker_lead_outcome_unknown_total.
+const (
+	leadRetried      = "retried"
+	leadDeadLettered = "dead_lettered"
 )
 
 // initSeries creates the labelled series that can be known in advance.
@@ -102,6 +113,9 @@ func (m *metrics) initSeries() {
 		}
 	}
 	m.events.WithLabelValues(outcomeDeadLetter, "")
+	for _, a := range []string{leadRetried, leadDeadLettered} {
+		m.leadUnknown.WithLabelValues(a)
+	}
 	for _, c := range knownClasses {
 		m.deadLetters.WithLabelValues(c)
 	}
@@ -211,9 +225,15 @@ func (m *metrics) watchGuards(g *guard.Gate, c *guard.Circuit) {
 // Outcome implements consumer.Observer.
 func (m *metrics) Outcome(_ *consumer.Message, out consumer.Outcome, latency time.Duration) {
 	s, _ := out.Summary.(summary)
+	if s.LeadRetried > 0 {
+		m.leadUnknown.WithLabelValues(leadRetried).Add(float64(s.LeadRetried))
+	}
 	if d := out.DeadLetter; d != nil {
 		s = summary{Outcome: outcomeDeadLetter, Attempts: d.Attempts}
 		m.deadLetters.WithLabelValues(d.Class).Inc()
+		if d.Class == ClassLeadOutcomeUnknown {
+			m.leadUnknown.WithLabelValues(leadDeadLettered).Inc()
+		}
 	}
 	m.events.WithLabelValues(s.Outcome, s.Rule).Inc()
 	if s.Attempts > 1 {

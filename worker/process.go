@@ -29,6 +29,9 @@ type summary struct {
 	Outcome  string // QUEUED, UNPROCESSED, SAVED or DEAD_LETTER
 	Rule     string // the match rule; "" for a dead letter
 	Attempts int
+	// LeadRetried counts the lead saves that were sent, got no answer and were
+	// tried again (LEAD_UNKNOWN_OUTCOME=retry).
+	LeadRetried int
 }
 
 // outcomeDeadLetter is the outcome label of a dead-lettered event.
@@ -96,7 +99,12 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 	deadLettered(ctx, d)
 	fields["outcome"] = outcomeDeadLetter
 	fields["attempts"] = d.Attempts
-	return consumer.Outcome{DeadLetter: d, Fields: fields, Summary: summary{Outcome: outcomeDeadLetter, Attempts: d.Attempts}}, nil
+	s := summary{Outcome: outcomeDeadLetter, Attempts: d.Attempts}
+	var se *handlers.StepError
+	if errors.As(err, &se) {
+		s.LeadRetried = se.LeadOutcomesUnknown
+	}
+	return consumer.Outcome{DeadLetter: d, Fields: fields, Summary: s}, nil
 }
 
 // invalid dead-letters an event that does not decode, once no pause without
@@ -149,7 +157,13 @@ func (p *processor) result(ctx context.Context, ev *schemas.Event, m *consumer.M
 		span.SetAttributes(AttrOutcome.String(r.Outcome), AttrMatchRule.String(r.MatchRule),
 			AttrCustomerAction.String(r.CustomerAction), AttrCustomerUUID.String(r.CustomerUUID), AttrAttempts.Int(r.Attempts))
 	}
-	return consumer.Outcome{Result: b, Fields: fields, Summary: summary{Outcome: r.Outcome, Rule: r.MatchRule, Attempts: r.Attempts}}, nil
+	s := summary{Outcome: r.Outcome, Rule: r.MatchRule, Attempts: r.Attempts}
+	for _, w := range r.Warnings {
+		if w.Source == handlers.SourceLeadworker && w.Code == handlers.WarnLeadOutcomeUnknown {
+			s.LeadRetried++
+		}
+	}
+	return consumer.Outcome{Result: b, Fields: fields, Summary: s}, nil
 }
 
 // decode decodes and validates m's value in a "decode" span, and names the

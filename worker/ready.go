@@ -51,6 +51,10 @@ func (w *Worker) ready() readiness {
 			f.Topic, f.Partition, f.Since.UTC().Format(time.RFC3339), f.Error)}
 	case len(s.PastEnd) > 0:
 		p := s.PastEnd[0]
+		if p.LogEnd < 0 {
+			return readiness{readyFetchPastEnd, fmt.Sprintf("%s was deleted while partition %d was read at offset %d; once it exists as it should, reset the group's offsets and restart leadworker",
+				p.Topic, p.Partition, p.Offset)}
+		}
 		return readiness{readyFetchPastEnd, fmt.Sprintf("fetch position %d of %s partition %d is past the end of its log (%d): the topic was deleted and created again, or offsets were set by hand; reset the group's offsets",
 			p.Offset, p.Topic, p.Partition, p.LogEnd)}
 	case len(w.guards.gate.Reasons()) > 0:

@@ -61,6 +61,11 @@ func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]
 		}
 		lags = append(lags, lag(cfg.RouteGroup(), []string{cfg.RouteTopic}))
 	}
+	if !cfg.IdentityRouting {
+		// Records routed before routing was turned off wait on the route
+		// topic: their lag stays reported (startup.go warns of them).
+		lags = append(lags, lag(cfg.RouteGroup(), []string{cfg.RouteTopic}))
+	}
 	var err error
 	if w.consumer, err = consumer.New(p); err != nil {
 		return nil, fmt.Errorf("process stage: %w", err)

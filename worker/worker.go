@@ -25,8 +25,10 @@ type Worker struct {
 	// concurrency adapts the consumer's in-flight limit; nil when
 	// ADAPTIVE_CONCURRENCY is off. Its Limit() is the current limit.
 	concurrency *throttle.AIMD
-	// autoCreate asks the brokers whether they create topics on request.
+	// autoCreate asks the brokers whether they create topics on request;
+	// groups lists the groups with offsets on a topic (startup.go).
 	autoCreate func(ctx context.Context) (bool, error)
+	groups     routeGroups
 }
 
 // New wires the pipeline from cfg. httpClient may be nil; its transport
@@ -66,6 +68,8 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client, opts ...Op
 		IgnoreContacts:   cfg.IgnoreContacts,
 		RequireFirstName: cfg.RequireFirstName,
 		TracerProvider:   tr.tp,
+
+		LeadUnknownOutcome: cfg.LeadUnknownOutcome,
 		Retry: handlers.RetryOptions{
 			InitialInterval: cfg.RetryInitial,
 			MaxInterval:     cfg.RetryMax,
@@ -81,6 +85,9 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client, opts ...Op
 	}
 	wk := &Worker{guards: guards, log: log, cfg: cfg, concurrency: concurrency}
 	wk.autoCreate = func(ctx context.Context) (bool, error) { return consumer.AutoCreateTopics(ctx, cfg.Brokers, transport) }
+	wk.groups = func(ctx context.Context, topic string) ([]consumer.GroupOffsets, error) {
+		return consumer.GroupsOn(ctx, cfg.Brokers, transport, topic)
+	}
 	p := guards.processor(h)
 	p.tracer, p.group = tr.tracer, cfg.GroupID
 	lags, err := wk.stages(p, tr, consumer.Options{Dialer: dialer, Transport: transport})

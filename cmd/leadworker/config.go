@@ -14,6 +14,25 @@ import (
 	"github.com/leadworker/leadworker/worker"
 )
 
+// Floors and ceilings of settings that pass as numbers but would make the
+// worker spin, hammer a server or fail every time (README.md, Configuration).
+const (
+	minCallTimeout   = 100 * time.Millisecond // MYKAARMA_TIMEOUT: shorter than a round trip to myKaarma; every call would time out and be retried
+	minRetryInitial  = 10 * time.Millisecond  // RETRY_INITIAL_INTERVAL: below it a failing call is retried in a tight loop
+	minRetryMax      = 100 * time.Millisecond // RETRY_MAX_INTERVAL: the same, once the backoff reaches its cap
+	minCommitDelay   = 10 * time.Millisecond  // COMMIT_DELAY: below it a busy partition commits after nearly every event
+	minDrainTimeout  = time.Second            // DRAIN_TIMEOUT: below it every rebalance cuts in-flight calls, and their events are redone elsewhere
+	minCircuitWindow = time.Second            // CIRCUIT_WINDOW: a shorter window never holds enough calls to open the circuit
+	minProbeInterval = 100 * time.Millisecond // CIRCUIT_PROBE_*_INTERVAL: below it a paused worker probes myKaarma in a tight loop
+	minLagInterval   = time.Second            // LAG_INTERVAL: below it the broker probes and lag queries spin (LAG_INTERVAL=1ns used half a core)
+	// KAFKA_SESSION_TIMEOUT: the brokers refuse a join outside their
+	// group.min.session.timeout.ms and group.max.session.timeout.ms, whose
+	// defaults are 6000 and 1800000, and kafka-go retries the join for ever.
+	minSessionTimeout = 6 * time.Second
+	maxSessionTimeout = 30 * time.Minute
+	maxRateLimit      = 100000 // MYKAARMA_RATE_LIMIT, calls a second: beyond it the limiter's burst overflows
+)
+
 // loadConfig reads the worker's configuration. The error lists every bad or
 // missing variable by name and never contains a secret's value.
 func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
@@ -24,40 +43,49 @@ func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
 		Username: e.required("MYKAARMA_USERNAME"),
 		Password: e.secret("MYKAARMA_PASSWORD"),
 
-		HTTPAddr:   e.str("HTTP_ADDR", d.HTTPAddr),
+		HTTPAddr:   e.addr("HTTP_ADDR", d.HTTPAddr),
 		AdminAddr:  adminAddr(e, d.AdminAddr),
-		AdminToken: e.secret("ADMIN_TOKEN"),
+		AdminToken: e.token("ADMIN_TOKEN"),
 		LogLevel:   e.oneOf("LOG_LEVEL", d.LogLevel, "debug", "info", "warn", "error"),
 		LogFormat:  e.oneOf("LOG_FORMAT", d.LogFormat, "json", "text"),
 
 		MaxResults:       e.integer("MYKAARMA_MAX_RESULTS", d.MaxResults, 1),
 		IgnoreContacts:   ignoreContacts(e),
 		RequireFirstName: e.boolean("MATCH_REQUIRE_FIRST_NAME", d.RequireFirstName),
-		CallTimeout:      e.duration("MYKAARMA_TIMEOUT", d.CallTimeout),
-		RetryInitial:     e.duration("RETRY_INITIAL_INTERVAL", d.RetryInitial),
-		RetryMax:         e.duration("RETRY_MAX_INTERVAL", d.RetryMax),
-		RetryMaxElapsed:  e.duration("RETRY_MAX_ELAPSED", d.RetryMaxElapsed),
+		CallTimeout:      e.duration("MYKAARMA_TIMEOUT", d.CallTimeout, minCallTimeout),
+		RetryInitial:     e.duration("RETRY_INITIAL_INTERVAL", d.RetryInitial, minRetryInitial),
+		RetryMax:         e.duration("RETRY_MAX_INTERVAL", d.RetryMax, minRetryMax),
+		RetryMaxElapsed:  e.duration("RETRY_MAX_ELAPSED", d.RetryMaxElapsed, time.Nanosecond),
 		RateLimit:        e.float("MYKAARMA_RATE_LIMIT", d.RateLimit),
+
+		LeadUnknownOutcome: handlers.LeadUnknownOutcome(e.oneOf("LEAD_UNKNOWN_OUTCOME", string(d.LeadUnknownOutcome),
+			string(handlers.LeadUnknownRetry), string(handlers.LeadUnknownDeadLetter))),
 
 		MaxInFlight:         e.integer("MAX_IN_FLIGHT", d.MaxInFlight, 1),
 		MaxBuffered:         e.integer("MAX_BUFFERED", 0, 1), // 0: 2 × MaxInFlight, below
 		AdaptiveConcurrency: e.boolean("ADAPTIVE_CONCURRENCY", d.AdaptiveConcurrency),
 		MaxRecordBytes:      e.integer("MAX_RECORD_BYTES", d.MaxRecordBytes, 1),
 		MaxBufferedBytes:    int64(e.integer("MAX_BUFFERED_BYTES", int(d.MaxBufferedBytes), 1)),
-		DLQWriteGiveUp:      e.duration("DLQ_WRITE_GIVE_UP", d.DLQWriteGiveUp),
+		DLQWriteGiveUp:      e.duration("DLQ_WRITE_GIVE_UP", d.DLQWriteGiveUp, time.Nanosecond),
 
-		CommitDelay:            e.duration("COMMIT_DELAY", d.CommitDelay),
+		CommitDelay:            e.duration("COMMIT_DELAY", d.CommitDelay, minCommitDelay),
 		CommitMetadataMaxBytes: e.integer("COMMIT_METADATA_MAX_BYTES", d.CommitMetadataMaxBytes, 1),
 		AnsweredScanMaxRecords: e.integer("ANSWERED_SCAN_MAX_RECORDS", d.AnsweredScanMaxRecords, 0),
-		AnsweredScanTimeout:    e.duration("ANSWERED_SCAN_TIMEOUT", d.AnsweredScanTimeout),
-		DrainTimeout:           e.duration("DRAIN_TIMEOUT", d.DrainTimeout),
-		SessionTimeout:         e.duration("KAFKA_SESSION_TIMEOUT", d.SessionTimeout),
+		AnsweredScanTimeout:    e.duration("ANSWERED_SCAN_TIMEOUT", d.AnsweredScanTimeout, time.Nanosecond),
+		DrainTimeout:           e.duration("DRAIN_TIMEOUT", d.DrainTimeout, minDrainTimeout),
+		SessionTimeout:         e.duration("KAFKA_SESSION_TIMEOUT", d.SessionTimeout, time.Nanosecond),
 	}
 	loadKafka(e, d, &c)
 	if len(c.Brokers) == 0 {
 		e.errs = append(e.errs, errors.New("KAFKA_BROKERS is required (comma-separated host:port list)"))
 	}
 	c.Guards = loadGuardConfig(e, d.Guards)
+	if c.RateLimit > maxRateLimit {
+		e.errs = append(e.errs, fmt.Errorf("MYKAARMA_RATE_LIMIT=%v: want at most %v calls a second (0 turns the limit off)", c.RateLimit, maxRateLimit))
+	}
+	if c.RetryMax < c.RetryInitial {
+		e.errs = append(e.errs, fmt.Errorf("RETRY_MAX_INTERVAL=%v: want at least RETRY_INITIAL_INTERVAL=%v", c.RetryMax, c.RetryInitial))
+	}
 	if c.AdminAddr != "" && c.AdminToken == "" && !loopback(c.AdminAddr) {
 		e.errs = append(e.errs, fmt.Errorf("ADMIN_ADDR=%s listens beyond loopback: set ADMIN_TOKEN or ADMIN_TOKEN_FILE, or listen on 127.0.0.1", c.AdminAddr))
 	}
@@ -79,6 +107,9 @@ func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
 	if c.MaxResults > 100 {
 		e.errs = append(e.errs, fmt.Errorf("MYKAARMA_MAX_RESULTS=%d: want 1..100", c.MaxResults))
 	}
+	if s := c.SessionTimeout; s < minSessionTimeout || s > maxSessionTimeout {
+		e.errs = append(e.errs, fmt.Errorf("KAFKA_SESSION_TIMEOUT=%v: want 6s..30m, the brokers' default group.min.session.timeout.ms and group.max.session.timeout.ms: a broker refuses a member outside its bounds", s))
+	}
 	if c.DrainTimeout >= 30*time.Second {
 		e.errs = append(e.errs, fmt.Errorf("DRAIN_TIMEOUT=%v: want less than the 30s rebalance timeout", c.DrainTimeout))
 	}
@@ -93,7 +124,7 @@ func loadGuardConfig(e *env, d worker.GuardConfig) worker.GuardConfig {
 			Consecutive: e.integer("CIRCUIT_FAILURE_THRESHOLD", d.Circuit.Consecutive, 0),
 			Ratio:       e.float("CIRCUIT_FAILURE_RATIO", d.Circuit.Ratio),
 			WindowCalls: e.integer("CIRCUIT_WINDOW_CALLS", d.Circuit.WindowCalls, 1),
-			Window:      e.duration("CIRCUIT_WINDOW", d.Circuit.Window),
+			Window:      e.duration("CIRCUIT_WINDOW", d.Circuit.Window, minCircuitWindow),
 			MinEvents:   e.integer("CIRCUIT_MIN_EVENTS", d.Circuit.MinEvents, 1),
 		},
 		Flood: guard.FloodOptions{
@@ -102,9 +133,9 @@ func loadGuardConfig(e *env, d worker.GuardConfig) worker.GuardConfig {
 			MinEvents:   e.integer("DLQ_FLOOD_MIN_EVENTS", d.Flood.MinEvents, 1),
 			Consecutive: e.integer("DLQ_FLOOD_CONSECUTIVE", d.Flood.Consecutive, 0),
 		},
-		ProbeMin:    e.duration("CIRCUIT_PROBE_MIN_INTERVAL", d.ProbeMin),
-		ProbeMax:    e.duration("CIRCUIT_PROBE_MAX_INTERVAL", d.ProbeMax),
-		LagInterval: e.duration("LAG_INTERVAL", d.LagInterval),
+		ProbeMin:    e.duration("CIRCUIT_PROBE_MIN_INTERVAL", d.ProbeMin, minProbeInterval),
+		ProbeMax:    e.duration("CIRCUIT_PROBE_MAX_INTERVAL", d.ProbeMax, minProbeInterval),
+		LagInterval: e.duration("LAG_INTERVAL", d.LagInterval, minLagInterval),
 	}
 	if g.Circuit.Consecutive == 0 {
 		g.Circuit.Consecutive = -1 // CIRCUIT_FAILURE_THRESHOLD=0 turns the circuit off
@@ -129,10 +160,10 @@ func loadGuardConfig(e *env, d worker.GuardConfig) worker.GuardConfig {
 
 // adminAddr reads ADMIN_ADDR; "off" turns the admin listener off.
 func adminAddr(e *env, def string) string {
-	if v := e.str("ADMIN_ADDR", def); !strings.EqualFold(v, "off") {
-		return v
+	if strings.EqualFold(e.str("ADMIN_ADDR", def), "off") {
+		return ""
 	}
-	return ""
+	return e.addr("ADMIN_ADDR", def)
 }
 
 // loopback reports whether a listen address is on the loopback interface only.
@@ -149,16 +180,31 @@ func loopback(addr string) bool {
 }
 
 // ignoreContacts reads MATCH_IGNORE_CONTACTS and the file named by
-// MATCH_IGNORE_CONTACTS_FILE; both may be set, and their entries add up.
+// MATCH_IGNORE_CONTACTS_FILE; both may be set, and their entries add up. A
+// bad entry is reported with the variable it came from.
 func ignoreContacts(e *env) []string {
-	list := handlers.ParseContactList(e.str("MATCH_IGNORE_CONTACTS", ""))
+	list := checkContacts(e, "MATCH_IGNORE_CONTACTS", handlers.ParseContactList(e.str("MATCH_IGNORE_CONTACTS", "")))
 	if file := e.str("MATCH_IGNORE_CONTACTS_FILE", ""); file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			e.errs = append(e.errs, fmt.Errorf("MATCH_IGNORE_CONTACTS_FILE: cannot read the file: %w", errors.Unwrap(err)))
 			return list
 		}
-		list = append(list, handlers.ParseContactList(string(b))...)
+		list = append(list, checkContacts(e, "MATCH_IGNORE_CONTACTS_FILE", handlers.ParseContactList(string(b)))...)
 	}
 	return list
+}
+
+// checkContacts reports every bad entry of list, naming the variable, and
+// returns the good ones.
+func checkContacts(e *env, name string, list []string) []string {
+	var ok []string
+	for _, c := range list {
+		if err := handlers.CheckContact(c); err != nil {
+			e.errs = append(e.errs, fmt.Errorf("%s: %w", name, err))
+			continue
+		}
+		ok = append(ok, c)
+	}
+	return ok
 }

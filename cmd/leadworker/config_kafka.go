@@ -14,12 +14,22 @@ import (
 // KAFKA_BROKERS is required is the caller's call (a flag may give them).
 func loadKafka(e *env, d worker.Config, c *worker.Config) {
 	c.Brokers = e.list("KAFKA_BROKERS", "")
+	for _, b := range c.Brokers {
+		if !validHostPort(b, 1, false) {
+			e.errs = append(e.errs, fmt.Errorf("KAFKA_BROKERS: %q: want host:port with a port 1..65535", b))
+		}
+	}
 	c.GroupID = e.str("KAFKA_GROUP_ID", d.GroupID)
 	c.InputTopics = e.list("KAFKA_INPUT_TOPICS", strings.Join(d.InputTopics, ","))
 	c.ResultTopic = e.str("KAFKA_RESULT_TOPIC", d.ResultTopic)
 	c.DLQTopic = e.str("KAFKA_DLQ_TOPIC", d.DLQTopic)
 	c.IdentityRouting = e.boolean("IDENTITY_ROUTING", d.IdentityRouting)
-	c.RouteTopic = e.str("KAFKA_ROUTE_TOPIC", d.RouteTopic)
+	// The route topic belongs to one deployment: unset, it follows the group.
+	c.RouteTopic = e.str("KAFKA_ROUTE_TOPIC", "")
+	c.RouteTopicSet = c.RouteTopic != ""
+	if !c.RouteTopicSet {
+		c.RouteTopic = c.DefaultRouteTopic()
+	}
 	c.Kafka = consumer.Security{
 		TLS:                e.boolean("KAFKA_TLS", false),
 		TLSCAFile:          e.str("KAFKA_TLS_CA_FILE", ""),

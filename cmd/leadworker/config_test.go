@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/worker"
 )
 
 func lookupFrom(m map[string]string) func(string) (string, bool) {
@@ -25,21 +28,67 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if c.GroupID != "leadworker" || c.InputTopics[0] != "crm.events" || c.ResultTopic != "leadworker.results" ||
 		c.DLQTopic != "leadworker.dlq" || c.BaseURL != "https://api.mykaarma.com" || c.HTTPAddr != ":8080" ||
 		c.LogFormat != "json" || c.MaxInFlight != 64 || c.MaxBuffered != 128 || c.RetryMaxElapsed != 2*time.Minute || !c.AdaptiveConcurrency || c.RateLimit != 0 ||
-		c.AdminAddr != "127.0.0.1:8081" || c.MaxBufferedBytes != 64<<20 || c.DLQWriteGiveUp != 10*time.Minute {
+		c.AdminAddr != "127.0.0.1:8081" || c.MaxBufferedBytes != 64<<20 || c.DLQWriteGiveUp != 10*time.Minute ||
+		c.LeadUnknownOutcome != handlers.LeadUnknownRetry {
 		t.Errorf("defaults = %+v", c)
 	}
 }
 
+// TestRouteTopicFollowsTheGroup: unset, KAFKA_ROUTE_TOPIC is the group's
+// own <KAFKA_GROUP_ID>.route, so that two deployments on one cluster never
+// share one by default; set, it is taken as it is, the old shared name too.
+func TestRouteTopicFollowsTheGroup(t *testing.T) {
+	tests := []struct {
+		name    string
+		set     map[string]string
+		want    string
+		wantSet bool
+	}{
+		{name: "default group", want: "leadworker.route"},
+		{name: "own group", set: map[string]string{"KAFKA_GROUP_ID": "staging"}, want: "staging.route"},
+		{name: "set", set: map[string]string{"KAFKA_GROUP_ID": "staging", "KAFKA_ROUTE_TOPIC": "staging.routed"}, want: "staging.routed", wantSet: true},
+		{name: "old default set explicitly", set: map[string]string{"KAFKA_GROUP_ID": "staging", "KAFKA_ROUTE_TOPIC": "leadworker.route"}, want: "leadworker.route", wantSet: true},
+		{name: "blank is unset", set: map[string]string{"KAFKA_GROUP_ID": "prod", "KAFKA_ROUTE_TOPIC": " "}, want: "prod.route"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := minimalEnv()
+			for k, v := range tt.set {
+				env[k] = v
+			}
+			for _, load := range []func(func(string) (string, bool)) (worker.Config, error){loadConfig, kafkaConfig} {
+				c, err := load(lookupFrom(env))
+				if err != nil {
+					t.Fatalf("config error = %v", err)
+				}
+				if c.RouteTopic != tt.want || c.RouteTopicSet != tt.wantSet {
+					t.Errorf("RouteTopic, RouteTopicSet = %q, %v; want %q, %v", c.RouteTopic, c.RouteTopicSet, tt.want, tt.wantSet)
+				}
+			}
+		})
+	}
+}
+
 func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
-	pwFile := filepath.Join(t.TempDir(), "pw")
+	dir := t.TempDir()
+	pwFile := filepath.Join(dir, "pw")
 	if err := os.WriteFile(pwFile, []byte("from-file\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	spaceTokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(spaceTokenFile, []byte("tok \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	badContactsFile := filepath.Join(dir, "contacts")
+	if err := os.WriteFile(badContactsFile, []byte("# ours\n6505550000\n555-01\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
-		name string
-		set  map[string]string
-		drop []string
-		want string // "" = valid
+		name  string
+		set   map[string]string
+		drop  []string
+		want  string // "" = valid
+		avoid string // the error must not say this
 	}{
 		{name: "no brokers", drop: []string{"KAFKA_BROKERS"}, want: "KAFKA_BROKERS"},
 		{name: "no username", drop: []string{"MYKAARMA_USERNAME"}, want: "MYKAARMA_USERNAME"},
@@ -75,6 +124,55 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		{name: "bad session timeout", set: map[string]string{"KAFKA_SESSION_TIMEOUT": "a while"}, want: "KAFKA_SESSION_TIMEOUT"},
 		{name: "short session", set: map[string]string{"KAFKA_SESSION_TIMEOUT": "6s"}},
 		{name: "bad give-up", set: map[string]string{"DLQ_WRITE_GIVE_UP": "never"}, want: "DLQ_WRITE_GIVE_UP"},
+		{name: "lead outcome dead-letter", set: map[string]string{"LEAD_UNKNOWN_OUTCOME": "dead-letter"}},
+		{name: "lead outcome retry", set: map[string]string{"LEAD_UNKNOWN_OUTCOME": "retry"}},
+		{name: "bad lead outcome", set: map[string]string{"LEAD_UNKNOWN_OUTCOME": "drop"}, want: "LEAD_UNKNOWN_OUTCOME"},
+
+		// Values that parse and then misbehave.
+		{name: "infinite rate limit", set: map[string]string{"MYKAARMA_RATE_LIMIT": "Inf"}, want: "MYKAARMA_RATE_LIMIT"},
+		{name: "infinity rate limit", set: map[string]string{"MYKAARMA_RATE_LIMIT": "+infinity"}, want: "MYKAARMA_RATE_LIMIT"},
+		{name: "NaN rate limit", set: map[string]string{"MYKAARMA_RATE_LIMIT": "NaN"}, want: "MYKAARMA_RATE_LIMIT"},
+		{name: "huge rate limit", set: map[string]string{"MYKAARMA_RATE_LIMIT": "1e308"}, want: "MYKAARMA_RATE_LIMIT"},
+		{name: "rate limit", set: map[string]string{"MYKAARMA_RATE_LIMIT": "12.5"}},
+		{name: "NaN circuit ratio", set: map[string]string{"CIRCUIT_FAILURE_RATIO": "NaN"}, want: "CIRCUIT_FAILURE_RATIO"},
+		{name: "NaN flood ratio", set: map[string]string{"DLQ_FLOOD_RATIO": "nan"}, want: "DLQ_FLOOD_RATIO"},
+		{name: "nanosecond session", set: map[string]string{"KAFKA_SESSION_TIMEOUT": "1ns"}, want: "group.min.session.timeout.ms"},
+		{name: "session below the brokers' minimum", set: map[string]string{"KAFKA_SESSION_TIMEOUT": "5999ms"}, want: "KAFKA_SESSION_TIMEOUT"},
+		{name: "hour session", set: map[string]string{"KAFKA_SESSION_TIMEOUT": "1h"}, want: "group.max.session.timeout.ms"},
+		{name: "longest session", set: map[string]string{"KAFKA_SESSION_TIMEOUT": "30m"}},
+		{name: "nanosecond lag interval", set: map[string]string{"LAG_INTERVAL": "1ns"}, want: "LAG_INTERVAL"},
+		{name: "lag interval below a second", set: map[string]string{"LAG_INTERVAL": "999ms"}, want: "LAG_INTERVAL"},
+		{name: "lag interval", set: map[string]string{"LAG_INTERVAL": "1s"}},
+		{name: "nanosecond commit delay", set: map[string]string{"COMMIT_DELAY": "1ns"}, want: "COMMIT_DELAY"},
+		{name: "nanosecond drain", set: map[string]string{"DRAIN_TIMEOUT": "1ns"}, want: "DRAIN_TIMEOUT"},
+		{name: "nanosecond circuit window", set: map[string]string{"CIRCUIT_WINDOW": "1ns"}, want: "CIRCUIT_WINDOW"},
+		{name: "nanosecond probe", set: map[string]string{"CIRCUIT_PROBE_MIN_INTERVAL": "1ns"}, want: "CIRCUIT_PROBE_MIN_INTERVAL"},
+		{name: "nanosecond probe cap", set: map[string]string{"CIRCUIT_PROBE_MIN_INTERVAL": "100ms", "CIRCUIT_PROBE_MAX_INTERVAL": "1ns"}, want: "CIRCUIT_PROBE_MAX_INTERVAL"},
+		{name: "nanosecond call timeout", set: map[string]string{"MYKAARMA_TIMEOUT": "1ns"}, want: "MYKAARMA_TIMEOUT"},
+		{name: "nanosecond first retry", set: map[string]string{"RETRY_INITIAL_INTERVAL": "1ns"}, want: "RETRY_INITIAL_INTERVAL"},
+		{name: "nanosecond retry cap", set: map[string]string{"RETRY_MAX_INTERVAL": "1ns"}, want: "RETRY_MAX_INTERVAL"},
+		{name: "retry cap below the first retry", set: map[string]string{"RETRY_INITIAL_INTERVAL": "2s", "RETRY_MAX_INTERVAL": "1s"}, want: "RETRY_MAX_INTERVAL"},
+		{name: "the floors themselves", set: map[string]string{"MYKAARMA_TIMEOUT": "100ms", "RETRY_INITIAL_INTERVAL": "10ms", "RETRY_MAX_INTERVAL": "100ms",
+			"COMMIT_DELAY": "10ms", "DRAIN_TIMEOUT": "1s", "CIRCUIT_WINDOW": "1s", "CIRCUIT_PROBE_MIN_INTERVAL": "100ms", "CIRCUIT_PROBE_MAX_INTERVAL": "100ms"}},
+		{name: "broker without a port", set: map[string]string{"KAFKA_BROKERS": "127.0.0.1"}, want: "KAFKA_BROKERS"},
+		{name: "second broker without a port", set: map[string]string{"KAFKA_BROKERS": "a:9092,b"}, want: `"b"`},
+		{name: "broker with a named port", set: map[string]string{"KAFKA_BROKERS": "kafka:kafka"}, want: "KAFKA_BROKERS"},
+		{name: "broker without a host", set: map[string]string{"KAFKA_BROKERS": ":9092"}, want: "KAFKA_BROKERS"},
+		{name: "broker port out of range", set: map[string]string{"KAFKA_BROKERS": "kafka:65536"}, want: "KAFKA_BROKERS"},
+		{name: "brokers", set: map[string]string{"KAFKA_BROKERS": "kafka-0.kafka:9092, [::1]:19092"}},
+		{name: "http addr without a port", set: map[string]string{"HTTP_ADDR": "8080"}, want: "HTTP_ADDR"},
+		{name: "http addr port out of range", set: map[string]string{"HTTP_ADDR": ":99999"}, want: "HTTP_ADDR"},
+		{name: "http addr named port", set: map[string]string{"HTTP_ADDR": "localhost:http"}, want: "HTTP_ADDR"},
+		{name: "http addr any port", set: map[string]string{"HTTP_ADDR": "127.0.0.1:0"}},
+		{name: "admin addr without a port", set: map[string]string{"ADMIN_ADDR": "127.0.0.1"}, want: "ADMIN_ADDR"},
+		{name: "bad ignored contact", set: map[string]string{"MATCH_IGNORE_CONTACTS": "6505550000, 555-01"}, want: "MATCH_IGNORE_CONTACTS: entry \"555-01\"", avoid: "Options"},
+		{name: "bad ignored contact in the file", set: map[string]string{"MATCH_IGNORE_CONTACTS_FILE": badContactsFile}, want: "MATCH_IGNORE_CONTACTS_FILE: entry \"555-01\"", avoid: "Options"},
+		{name: "token ending in a space", set: map[string]string{"ADMIN_TOKEN": "tok "}, want: "ADMIN_TOKEN"},
+		{name: "token starting with a tab", set: map[string]string{"ADMIN_TOKEN": "\ttok"}, want: "ADMIN_TOKEN"},
+		{name: "token with a control character", set: map[string]string{"ADMIN_TOKEN": "to\x00k"}, want: "ADMIN_TOKEN"},
+		{name: "token file ending in a space", set: map[string]string{"ADMIN_TOKEN_FILE": spaceTokenFile}, want: "ADMIN_TOKEN"},
+		{name: "whitespace token beyond loopback", set: map[string]string{"ADMIN_ADDR": ":8081", "ADMIN_TOKEN": " \t "}, want: "ADMIN_TOKEN"},
+		{name: "token with an inner space", set: map[string]string{"ADMIN_ADDR": ":8081", "ADMIN_TOKEN": "two words"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,6 +195,9 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("loadConfig() error = %v; want it to name %s", err, tt.want)
+			}
+			if tt.avoid != "" && strings.Contains(err.Error(), tt.avoid) {
+				t.Errorf("loadConfig() error = %v; want no %q in it", err, tt.avoid)
 			}
 			if strings.Contains(err.Error(), "s3cret-pw") {
 				t.Errorf("error %q contains the password", err)

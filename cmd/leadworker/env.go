@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -58,22 +60,29 @@ func (e *env) float(name string, def float64) float64 {
 	if v == "" {
 		return def
 	}
+	// ParseFloat takes "Inf" and "NaN": neither is a rate or a share.
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 {
-		e.errs = append(e.errs, fmt.Errorf("%s=%q: want a number >= 0", name, v))
+	if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		e.errs = append(e.errs, fmt.Errorf("%s=%q: want a finite number >= 0", name, v))
 		return def
 	}
 	return f
 }
 
-func (e *env) duration(name string, def time.Duration) time.Duration {
+// duration reads a duration of at least min: a floor below which the
+// setting would make the worker spin or fail every time.
+func (e *env) duration(name string, def, min time.Duration) time.Duration {
 	v := e.str(name, "")
 	if v == "" {
 		return def
 	}
 	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
+	switch {
+	case err != nil || d <= 0:
 		e.errs = append(e.errs, fmt.Errorf("%s=%q: want a positive duration such as 500ms or 2m", name, v))
+		return def
+	case d < min:
+		e.errs = append(e.errs, fmt.Errorf("%s=%q: want at least %v", name, v, min))
 		return def
 	}
 	return d
@@ -101,6 +110,42 @@ func (e *env) oneOf(name, def string, allowed ...string) string {
 	}
 	e.errs = append(e.errs, fmt.Errorf("%s=%q: want one of %s", name, v, strings.Join(allowed, ", ")))
 	return def
+}
+
+// addr reads a listen address: host:port with a numeric port 0..65535 and
+// any host (empty for every interface). net.Listen would only refuse a bad
+// one at startup, after the configuration was taken as valid.
+func (e *env) addr(name, def string) string {
+	v := e.str(name, def)
+	if !validHostPort(v, 0, true) {
+		e.errs = append(e.errs, fmt.Errorf("%s=%q: want host:port with a port 0..65535, such as :8080 or 127.0.0.1:8081", name, v))
+		return def
+	}
+	return v
+}
+
+// validHostPort reports whether s is host:port with a numeric port of at
+// least minPort; emptyHost allows ":port".
+func validHostPort(s string, minPort int, emptyHost bool) bool {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || (host == "" && !emptyHost) || strings.ContainsAny(host, " \t") {
+		return false
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= minPort && n <= 65535 && port == strconv.Itoa(n)
+}
+
+// token reads a secret that a client sends in an HTTP header (NAME or
+// NAME_FILE). HTTP strips spaces and tabs around a header's value, so a token
+// that starts or ends with one could never match: it is refused rather than
+// trimmed, so that the token the operator wrote is the one that works. So are
+// control characters, which a header cannot carry.
+func (e *env) token(name string) string {
+	v := e.secret(name)
+	if v != "" && (strings.TrimSpace(v) != v || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f })) {
+		e.errs = append(e.errs, fmt.Errorf("%s: starts or ends with whitespace, or holds a control character, which an HTTP header cannot carry: remove it", name))
+	}
+	return v
 }
 
 // secret reads NAME, or the file named by NAME_FILE.

@@ -16,17 +16,46 @@ import (
 const topicsUsage = `usage: leadworker topics create [flags]
 
 Creates the topics the worker needs, from the same environment as run
-(KAFKA_BROKERS, KAFKA_INPUT_TOPICS, KAFKA_RESULT_TOPIC, KAFKA_DLQ_TOPIC,
+(KAFKA_BROKERS, KAFKA_GROUP_ID, KAFKA_INPUT_TOPICS, KAFKA_RESULT_TOPIC, KAFKA_DLQ_TOPIC,
 KAFKA_ROUTE_TOPIC, TLS and SASL), with cleanup.policy=delete. Topics that exist
-are left as they are. The dead-letter and route topics allow the input's
-max.message.bytes plus 64 KiB for headers; the route topic gets the input's
-partition count and retention. The worker itself never creates topics.
+are left as they are. Other consumer groups on the input or route topics are
+reported as warnings. The dead-letter and route topics allow the largest
+max.message.bytes of the inputs plus 64 KiB for headers; the route topic gets
+their largest partition count and longest retention. The worker itself never
+creates topics.
 `
 
 // topicsCommand runs `leadworker topics create`.
 func topicsCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
 	if len(args) == 0 || args[0] != "create" {
 		fmt.Fprint(stderr, topicsUsage)
+		return 2
+	}
+	var spec consumer.TopicsSpec
+	fset := flag.NewFlagSet("topics create", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	fset.Usage = func() { fmt.Fprint(stderr, topicsUsage); fset.PrintDefaults() }
+	fset.IntVar(&spec.Partitions, "partitions", consumer.DefaultPartitions, "partitions of new input, result and dead-letter topics (the route topic follows the inputs)")
+	fset.IntVar(&spec.ReplicationFactor, "replication-factor", -1, "replication factor of new topics (-1: the broker's default.replication.factor)")
+	fset.IntVar(&spec.MinInsyncReplicas, "min-insync-replicas", 0, "min.insync.replicas of new topics (0: the broker's default)")
+	if err := fset.Parse(args[1:]); err != nil {
+		return 2
+	}
+	var bad []error
+	if fset.NArg() > 0 {
+		bad = append(bad, fmt.Errorf("unexpected arguments %q: topics create takes only flags", fset.Args()))
+	}
+	if spec.Partitions <= 0 {
+		bad = append(bad, fmt.Errorf("--partitions %d: want at least 1", spec.Partitions))
+	}
+	if spec.ReplicationFactor == 0 || spec.ReplicationFactor < -1 {
+		bad = append(bad, fmt.Errorf("--replication-factor %d: want -1 or at least 1", spec.ReplicationFactor))
+	}
+	if spec.MinInsyncReplicas < 0 {
+		bad = append(bad, fmt.Errorf("--min-insync-replicas %d: want 0 or more", spec.MinInsyncReplicas))
+	}
+	if len(bad) > 0 {
+		fmt.Fprintf(stderr, "leadworker topics: %v\n", errors.Join(bad...))
 		return 2
 	}
 	cfg, err := kafkaConfig(lookup)
@@ -37,18 +66,10 @@ func topicsCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 		fmt.Fprintf(stderr, "leadworker topics: bad configuration:\n%v\n", err)
 		return 2
 	}
-	spec := consumer.TopicsSpec{Brokers: cfg.Brokers, Inputs: cfg.InputTopics, Result: cfg.ResultTopic, DLQ: cfg.DLQTopic}
+	spec.Brokers, spec.Inputs, spec.Result, spec.DLQ = cfg.Brokers, cfg.InputTopics, cfg.ResultTopic, cfg.DLQTopic
+	spec.Group = cfg.GroupID
 	if cfg.IdentityRouting {
-		spec.Route = cfg.RouteTopic
-	}
-	fset := flag.NewFlagSet("topics create", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	fset.Usage = func() { fmt.Fprint(stderr, topicsUsage); fset.PrintDefaults() }
-	fset.IntVar(&spec.Partitions, "partitions", 12, "partitions of new input, result and dead-letter topics (the route topic follows the input)")
-	fset.IntVar(&spec.ReplicationFactor, "replication-factor", -1, "replication factor of new topics (-1: the broker's default.replication.factor)")
-	fset.IntVar(&spec.MinInsyncReplicas, "min-insync-replicas", 0, "min.insync.replicas of new topics (0: the broker's default)")
-	if err := fset.Parse(args[1:]); err != nil {
-		return 2
+		spec.Route, spec.RouteGroup = cfg.RouteTopic, cfg.RouteGroup()
 	}
 	_, transport, err := consumer.Connections(cfg.Kafka)
 	if err != nil {
@@ -62,7 +83,30 @@ func topicsCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 		fmt.Fprintf(stderr, "leadworker topics: %v\n", err)
 		return 1
 	}
+	shared, err := consumer.SharedTopics(ctx, spec)
+	if err != nil {
+		fmt.Fprintf(stderr, "leadworker topics: warning: cannot tell which other groups consume these topics: %v\n", err)
+	}
+	printShared(stderr, shared)
 	return 0
+}
+
+// printShared warns of the other groups consuming a topic the worker
+// consumes: a warning, not a failure, since another group on an input may be
+// any other consumer.
+func printShared(out io.Writer, shared []consumer.SharedTopic) {
+	for _, s := range shared {
+		for _, g := range s.Others {
+			if s.Route {
+				fmt.Fprintf(out, "leadworker topics: warning: route topic %s is also consumed by group %s (%d records behind): "+
+					"the two deployments process each other's events; give each its own route topic (unset, KAFKA_ROUTE_TOPIC is <KAFKA_GROUP_ID>.route)\n",
+					s.Topic, g.Group, g.Lag)
+				continue
+			}
+			fmt.Fprintf(out, "leadworker topics: warning: input topic %s is also consumed by group %s (%d records behind): "+
+				"if that is another leadworker deployment, both process every event\n", s.Topic, g.Group, g.Lag)
+		}
+	}
 }
 
 func printTopics(out io.Writer, res []consumer.TopicResult) {

@@ -21,7 +21,8 @@ import (
 //	GET    /_fake/leads?dealer=UUID             that dealer's QUEUED leads; all, by dealer, without the parameter
 //	GET    /_fake/requests                      the requests received
 //	GET    /_fake/stats                         {"customers":n,"hanging":n}
-//	POST   /_fake/faults                        add a Fault (JSON; latency as "250ms" or nanoseconds)
+//	POST   /_fake/faults                        add a Fault (JSON; latency as "250ms" or nanoseconds), e.g.
+//	                                            {"op":"lead","dropAfterApply":true,"times":1}: save the next lead, answer nothing
 //	DELETE /_fake/faults                        remove every fault
 //	POST   /_fake/reset                         Reset
 func (s *Server) AdminHandler() http.Handler {

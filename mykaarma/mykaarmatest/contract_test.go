@@ -140,6 +140,47 @@ func TestSearchSemantics(t *testing.T) {
 	}
 }
 
+// A customerKey longer than the 30-character searchTerm cap is found by its first 30
+// characters, and by nothing shorter; keys sharing that beginning are all returned.
+func TestSearchLongKey(t *testing.T) {
+	t.Parallel()
+	s := mykaarmatest.NewServer(t, mykaarmatest.Options{})
+	const prefix = "DMS-ACME-MOTORS-EAST-0000000001" // 31 characters
+	long := s.AddCustomer(dept, mykaarma.CustomerWithVehicles{Customer: mykaarma.Customer{CustomerKey: prefix + "-0042", LastName: "Doe"}})
+	twin := s.AddCustomer(dept, mykaarma.CustomerWithVehicles{Customer: mykaarma.Customer{CustomerKey: prefix + "-0043", LastName: "Roe"}})
+	exact := s.AddCustomer(dept, mykaarma.CustomerWithVehicles{Customer: mykaarma.Customer{CustomerKey: prefix[:30], LastName: "Poe"}})
+	_ = s.AddCustomer(dept, mykaarma.CustomerWithVehicles{Customer: mykaarma.Customer{CustomerKey: "OTHER-" + prefix, LastName: "Moe"}})
+	cl := newClient(t, s)
+	tests := []struct {
+		name   string
+		term   string
+		fields []string
+		want   []string
+	}{
+		{"first 30 characters", prefix[:30], nil, []string{long, twin, exact}},
+		{"any case", strings.ToLower(prefix[:30]), []string{mykaarma.FieldCustomerKey}, []string{long, twin, exact}},
+		{"29 characters find nothing", prefix[:29], nil, nil},
+		{"middle of a key finds nothing", prefix[1:], nil, nil},
+		{"not in other fields", prefix[:30], []string{mykaarma.FieldCommValue, mykaarma.FieldVIN}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := cl.SearchCustomersIn(context.Background(), dept, tt.term, 10, tt.fields...)
+			if err != nil {
+				t.Fatalf("SearchCustomersIn(%q) error: %v", tt.term, err)
+			}
+			var got []string
+			for _, m := range res.Customers {
+				got = append(got, m.UUID)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("SearchCustomersIn(%q, %q) = %v; want %v", tt.term, tt.fields, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestSearchResponseShape(t *testing.T) {
 	t.Parallel()
 	s := mykaarmatest.NewServer(t, mykaarmatest.Options{})

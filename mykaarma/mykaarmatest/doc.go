@@ -2,8 +2,8 @@
 // real HTTP the way net/http/httptest serves a handler: NewServer(t, opts) starts it on loopback and
 // closes it when the test ends; New(opts) returns the unstarted http.Handler (cmd/mykaarma-fake
 // serves it). State is inspected with Customers, Leads and Requests and seeded with AddCustomer;
-// failures are injected with AddFault, FailNext, DenyScope and SetCredentials. Everything is safe
-// for concurrent use.
+// failures are injected with AddFault, FailNext, DropNext, DenyScope and SetCredentials.
+// Everything is safe for concurrent use.
 //
 // # Behaviour (follows myKaarma's "How to search and create a customer" and "How to save a lead")
 //
@@ -19,12 +19,19 @@
 //     communications.commValue; absent or empty means all three, an unknown name gets 400 (the
 //     real API's answer to an unknown name is not documented). queryOperator is not checked: the
 //     fake always ORs the tokens. The term is split on spaces; a customer is a candidate when a
-//     token, in a searched field, equals its customerKey (case-insensitive), ends one of its VINs
-//     (case-insensitive), is contained in one of its emails (case-insensitive) or, for a token
-//     without letters, its digits are contained in the digits of one of its phones. Hits come
-//     oldest first (newest first with Options.NewestFirst), at most maxResults, with no way to
-//     ask for the next ones: like the live API, a full page hides the rest.
-//     No hit: HTTP 200, empty list and warning 10001.
+//     token, in a searched field, equals its customerKey (case-insensitive; for a key longer
+//     than the cap, see below), ends one of its VINs (case-insensitive), is contained in one
+//     of its emails (case-insensitive) or, for a token without letters, its digits are
+//     contained in the digits of one of its phones. Hits come oldest first (newest first with
+//     Options.NewestFirst), at most maxResults, with no way to ask for the next ones: like the
+//     live API, a full page hides the rest. No hit: HTTP 200, empty list and warning 10001.
+//   - Keys longer than the cap: a customerKey may have up to 100 characters, a searchTerm at
+//     most 30, so the "complete CustomerKey" of the decision tree cannot be sent for a longer
+//     key. myKaarma describes the search as finding customers whose fields contain the term;
+//     the fake assumes the narrowest form of that which still finds such a customer: a token
+//     of exactly 30 characters that begins a longer key (case-insensitive) finds it. Any
+//     other part of a key finds nothing. Long keys that share their first 30 characters are
+//     all returned: only a comparison of the whole key tells them apart.
 //   - Read: unknown customer gets 404 with an errors list (code ErrCodeCustomerNotFound).
 //   - Create: the customer and each vehicle get a new uuid. Phones that are not +1 and 10 digits
 //     are dropped with warning 10015 each. An email or phone without a label

@@ -53,6 +53,14 @@ func (s *Server) FailNext(op string, n, status int) {
 	s.AddFault(Fault{Op: op, Status: status, Times: n})
 }
 
+// DropNext makes the next n requests for op ("" = any) be served, changing the fake's state,
+// and then left without an answer: the connection is closed, as when myKaarma applies a call
+// and its answer is lost (a timeout or a reset on the way back). The client sees an error
+// that is mykaarma.ErrOutcomeUnknown for a create or a save lead.
+func (s *Server) DropNext(op string, n int) {
+	s.AddFault(Fault{Op: op, DropAfterApply: true, Times: n})
+}
+
 func (s *Server) removeFaultLocked(id int) {
 	for i, e := range s.faults {
 		if e.id == id {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -159,5 +161,53 @@ func TestCloseReleasesHang(t *testing.T) {
 	}
 	if reqs := s.Requests(); len(reqs) != 1 || reqs[0].Status != 0 {
 		t.Errorf("Requests() = %+v; want one with Status 0", reqs)
+	}
+}
+
+// DropNext, and the same fault posted to the admin endpoint as cmd/mykaarma-fake serves it,
+// save the lead and answer nothing: the client sees ErrOutcomeUnknown, the fake holds the lead.
+func TestDropNextLead(t *testing.T) {
+	t.Parallel()
+	for _, via := range []string{"DropNext", "admin"} {
+		t.Run(via, func(t *testing.T) {
+			t.Parallel()
+			s := mykaarmatest.New(mykaarmatest.Options{})
+			admin := s.AdminHandler()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasPrefix(r.URL.Path, "/_fake/") {
+					admin.ServeHTTP(w, r)
+					return
+				}
+				s.ServeHTTP(w, r)
+			}))
+			t.Cleanup(func() { s.Close(); srv.Close() })
+			id := s.AddCustomer(dept, mykaarma.CustomerWithVehicles{Customer: mykaarma.Customer{LastName: "Doe"}})
+			if via == "DropNext" {
+				s.DropNext(mykaarmatest.OpLead, 1)
+			} else {
+				resp, err := http.Post(srv.URL+"/_fake/faults", "application/json", strings.NewReader(`{"op":"lead","dropAfterApply":true,"times":1}`))
+				if err != nil || resp.StatusCode != http.StatusCreated {
+					t.Fatalf("POST /_fake/faults = %v, %v; want 201", resp, err)
+				}
+				resp.Body.Close()
+			}
+			c, err := mykaarma.New(srv.URL, mykaarma.Options{Username: mykaarmatest.DefaultUsername, Password: mykaarmatest.DefaultPassword})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := lead(id)
+			if _, err := c.SaveLead(context.Background(), dealer, &l); !errors.Is(err, mykaarma.ErrOutcomeUnknown) {
+				t.Fatalf("SaveLead error = %v; want ErrOutcomeUnknown", err)
+			}
+			if n := len(s.Leads(dealer)); n != 1 {
+				t.Fatalf("fake holds %d leads after the drop; want 1 (applied)", n)
+			}
+			if _, err := c.SaveLead(context.Background(), dealer, &l); err != nil {
+				t.Fatalf("SaveLead after the fault ran out: %v", err)
+			}
+			if n := len(s.Leads(dealer)); n != 2 {
+				t.Errorf("fake holds %d leads; want 2", n)
+			}
+		})
 	}
 }

@@ -64,6 +64,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, dept string) {
 // than once per stored customer: the scan below runs under the server's lock.
 type searchToken struct {
 	raw    string
+	runes  int    // length of raw in characters
 	upper  string // for VIN suffixes
 	lower  string // for email containment
 	digits string // for phone containment; "" when the token has letters or no digits
@@ -73,7 +74,7 @@ func searchTokens(term string) []searchToken {
 	fields := strings.Fields(term)
 	toks := make([]searchToken, len(fields))
 	for i, f := range fields {
-		toks[i] = searchToken{raw: f, upper: strings.ToUpper(f), lower: strings.ToLower(f)}
+		toks[i] = searchToken{raw: f, runes: utf8.RuneCountInString(f), upper: strings.ToUpper(f), lower: strings.ToLower(f)}
 		if !strings.ContainsFunc(f, unicode.IsLetter) {
 			toks[i].digits = digits(f)
 		}
@@ -109,7 +110,7 @@ func searchFields(v string) (fieldSet, error) {
 // candidate applies the assumed search rules of the package doc to the fields searched.
 func candidate(c *mykaarma.CustomerWithVehicles, tokens []searchToken, fs fieldSet) bool {
 	for _, tok := range tokens {
-		if fs.key && c.Customer.CustomerKey != "" && strings.EqualFold(tok.raw, c.Customer.CustomerKey) {
+		if fs.key && keyHit(c.Customer.CustomerKey, tok) {
 			return true
 		}
 		if fs.vin {
@@ -136,6 +137,29 @@ func candidate(c *mykaarma.CustomerWithVehicles, tokens []searchToken, fs fieldS
 		}
 	}
 	return false
+}
+
+// keyHit reports whether tok finds a customer by its key: the token is the whole key
+// (case-insensitive), or, for a key longer than the searchTerm cap, a token of exactly
+// MaxSearchTermLength characters is the key's beginning. The second rule is the fake's
+// assumption for keys the cap keeps from being searched whole; a shorter part of a key
+// finds nothing.
+func keyHit(key string, tok searchToken) bool {
+	switch {
+	case key == "":
+		return false
+	case strings.EqualFold(tok.raw, key):
+		return true
+	case tok.runes != MaxSearchTermLength:
+		return false
+	}
+	i, n := 0, 0
+	for i < len(key) && n < MaxSearchTermLength {
+		_, size := utf8.DecodeRuneInString(key[i:])
+		i += size
+		n++
+	}
+	return n == MaxSearchTermLength && i < len(key) && strings.EqualFold(tok.raw, key[:i])
 }
 
 func digits(s string) string {
