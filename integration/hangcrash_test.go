@@ -24,7 +24,7 @@ import (
 // and its customer's last name picks the route partition).
 type hangCase struct {
 	routing bool
-	quiet   bool // first of all one event on b, answered; b then gets nothing until the kill
+	quiet   bool // first of all one event on b, answered; b then gets nothing until the kill, which comes after both partitions' refresh
 	before  int  // events on a answered and committed before the hang (at least 1: a commits)
 	busy    int  // events on b answered and committed while the search hangs
 	after   int  // events on a answered above the hung one before the kill
@@ -66,7 +66,9 @@ func runHang(t *testing.T, c hangCase) *hangRun {
 	}
 	r.beforeEvs = r.answer(t, c.before, 0)
 	if c.quiet {
-		r.waitRefreshed(t)
+		// Both partitions' positions are fresh before the hang: b's by its refresh, a's by its
+		// refresh after the burst (TestSIGKILLAfterBurstKeepsAnsweredSkip kills sooner).
+		r.waitRefreshed(t, 0, 1)
 	}
 
 	r.fake.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpSearch, Hang: true, Times: 1})
@@ -149,12 +151,14 @@ func (r *hangRun) waitLag(t *testing.T, group, topic string, part int, w *worker
 	waitPartCommitted(t, r.b, group, topic, r.tp.Partitions, part, w)
 }
 
-// waitRefreshed waits until the quiet partition b recommits its offset with fresh output
-// positions (see waitRecommitted).
-func (r *hangRun) waitRefreshed(t *testing.T) {
+// waitRefreshed waits until the process stage's partitions parts recommit their offsets with
+// fresh output positions (see waitRecommitted).
+func (r *hangRun) waitRefreshed(t *testing.T, parts ...int) {
 	t.Helper()
 	group, topic := r.stage()
-	waitRecommitted(t, r.b, r.tp, group, topic, 1)
+	for _, p := range parts {
+		waitRecommitted(t, r.b, r.tp, group, topic, p)
+	}
 }
 
 // waitPartCommitted waits until group has committed everything on partition part of topic,
@@ -185,9 +189,9 @@ func waitPartCommitted(t *testing.T, b *broker, group, topic string, partitions,
 	}
 }
 
-// waitRecommitted waits until group's commit of the quiet partition part of topic records
-// output positions at or above the ends of tp's output topics now, which it can only do by
-// committing its unmoved offset again. It fails t, and goes on, when that does not happen
+// waitRecommitted waits until group's commit of partition part of topic, whose offset does not
+// move, records output positions at or above the ends of tp's output topics now, which it can
+// only do by committing its unmoved offset again. It fails t, and goes on, when that does not happen
 // within 20 s (a refresh is due every 5 s).
 func waitRecommitted(t *testing.T, b *broker, tp topics, group, topic string, part int) {
 	t.Helper()
@@ -198,10 +202,10 @@ func waitRecommitted(t *testing.T, b *broker, tp topics, group, topic string, pa
 		return covers(metaPositions(md), ends)
 	})
 	if err != nil {
-		t.Errorf("the quiet partition's commit still records stale output positions (%q; ends now %v): %v", md, ends, err)
+		t.Errorf("partition %d's commit still records stale output positions (%q; ends now %v): %v", part, md, ends, err)
 		return
 	}
-	t.Logf("quiet partition recommitted with fresh positions: %q", md)
+	t.Logf("partition %d recommitted with fresh positions: %q", part, md)
 }
 
 // all are the events produced.
