@@ -104,9 +104,11 @@ func (c takeover) quietFirst(t *testing.T, b *broker, tp topics, out *collector,
 	waitPartCommitted(t, b, group, topic, tp.Partitions, -1, alive...)
 	// Every partition's positions are fresh, not only the quiet one's: a kill soon after the
 	// burst is TestSIGKILLAfterBurstKeepsAnsweredSkip.
+	var all []int
 	for p := range tp.Partitions {
-		waitRecommitted(t, b, tp, group, topic, p)
+		all = append(all, p)
 	}
+	waitRecommitted(t, b, tp, group, topic, all...)
 }
 
 // hangOne makes the next myKaarma search hang and waits until 20 more outputs were written

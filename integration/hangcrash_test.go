@@ -156,9 +156,7 @@ func (r *hangRun) waitLag(t *testing.T, group, topic string, part int, w *worker
 func (r *hangRun) waitRefreshed(t *testing.T, parts ...int) {
 	t.Helper()
 	group, topic := r.stage()
-	for _, p := range parts {
-		waitRecommitted(t, r.b, r.tp, group, topic, p)
-	}
+	waitRecommitted(t, r.b, r.tp, group, topic, parts...)
 }
 
 // waitPartCommitted waits until group has committed everything on partition part of topic,
@@ -189,23 +187,28 @@ func waitPartCommitted(t *testing.T, b *broker, group, topic string, partitions,
 	}
 }
 
-// waitRecommitted waits until group's commit of partition part of topic, whose offset does not
-// move, records output positions at or above the ends of tp's output topics now, which it can
-// only do by committing its unmoved offset again. It fails t, and goes on, when that does not happen
-// within 20 s (a refresh is due every 5 s).
-func waitRecommitted(t *testing.T, b *broker, tp topics, group, topic string, part int) {
+// waitRecommitted waits until group's commits of partitions parts of topic, whose offsets do
+// not move, record output positions at or above the ends of tp's output topics now, which
+// they can only do by committing their unmoved offsets again. It fails t, and goes on, when
+// that does not happen within 20 s (a refresh is due every 5 s).
+func waitRecommitted(t *testing.T, b *broker, tp topics, group, topic string, parts ...int) {
 	t.Helper()
 	ends := outputEnds(t, b, tp)
-	var md string
+	var cs map[int]committed
 	err := waitFor(20*time.Second, func() error {
-		md = committedMeta(t, b, group, topic, tp.Partitions)[part].Metadata
-		return covers(metaPositions(md), ends)
+		cs = committedMeta(t, b, group, topic, tp.Partitions)
+		for _, p := range parts {
+			if err := covers(metaPositions(cs[p].Metadata), ends); err != nil {
+				return fmt.Errorf("partition %d: %w", p, err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		t.Errorf("partition %d's commit still records stale output positions (%q; ends now %v): %v", part, md, ends, err)
+		t.Errorf("a commit still records stale output positions (ends now %v; commits %v): %v", ends, cs, err)
 		return
 	}
-	t.Logf("partition %d recommitted with fresh positions: %q", part, md)
+	t.Logf("partitions %v recommitted with fresh positions: %v", parts, cs)
 }
 
 // all are the events produced.
