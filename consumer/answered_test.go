@@ -41,7 +41,7 @@ func (h *crashHandler) Handle(ctx context.Context, m *Message) (Outcome, error) 
 	h.calls[v]++
 	h.mu.Unlock()
 	if strings.HasPrefix(v, "dl-") {
-		return Outcome{DeadLetter: &DeadLetter{Class: ClassRejected, Message: "no"}}, nil
+		return Outcome{DeadLetter: letter("rejected", "no")}, nil
 	}
 	return Outcome{Result: m.Value}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/leadworker/leadworker/recovery"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -18,12 +19,13 @@ type Consumer struct {
 	opts Options
 	log  logrus.FieldLogger
 	out  *outputs // set by Run once the topics' limits are known
-	// handling bounds the records inside the Handler (MaxInFlight, adaptive);
+	// handling bounds the records inside the Handler (MaxInFlight, adaptive)
+	// and picks which waiting record goes next (scheduler.go);
 	// buffered bounds the records fetched and not yet finished (MaxBuffered),
 	// so that records waiting behind their key, or for their output write,
 	// take memory but no handler slot; bytes bounds their bytes and the
 	// fetches under way (MaxBufferedBytes, fetch.go).
-	handling *limiter
+	handling scheduler
 	buffered *limiter
 	bytes    *byteBudget
 	workers  *workers
@@ -34,14 +36,10 @@ type Consumer struct {
 	skipped  skippedCounts // records deleted before they were read, by topic (fetch.go)
 	pastEnd  *pastEnd      // partitions whose fetch position is past the log end (fetch.go)
 
-	joined     atomic.Bool   // a generation is active
-	assigned   atomic.Int64  // partitions owned by the active generation
-	unwritable atomic.Int64  // reference letters written
-	recovery   recoveryStats // crash recovery: output positions, skipped answered work (positions.go)
-	// answeredNow remembers what a consumer of route records answered lately,
-	// so that a record routed twice is answered once (recent.go); nil
-	// otherwise.
-	answeredNow *recentAnswers
+	joined     atomic.Bool        // a generation is active
+	assigned   atomic.Int64       // partitions owned by the active generation
+	unwritable atomic.Int64       // reference letters written
+	rec        *recovery.Recovery // crash recovery: commit metadata, answered work
 
 	mu         sync.Mutex
 	partitions map[*partition]struct{} // owned now, for Stats
@@ -56,25 +54,30 @@ func New(opts Options) (*Consumer, error) {
 	if err := opts.validate(); err != nil {
 		return nil, fmt.Errorf("consumer options: %w", err)
 	}
-	var recent *recentAnswers
-	if opts.Routed {
-		recent = newRecentAnswers(max(opts.AnsweredScanMaxRecords, 0))
+	c := &Consumer{
+		opts:       opts,
+		log:        opts.Logger,
+		handling:   newFIFO(opts.MaxInFlight),
+		buffered:   newLimiter(opts.MaxBuffered),
+		bytes:      newByteBudget(opts.MaxBufferedBytes),
+		workers:    newWorkers(),
+		failing:    newFailing(),
+		route:      newRouteCount(),
+		rejoin:     make(chan struct{}, 1),
+		fetcher:    &kafka.Client{Addr: kafka.TCP(opts.Brokers...), Transport: opts.Transport, Timeout: 10 * time.Second},
+		partitions: make(map[*partition]struct{}),
+		pastEnd:    newPastEnd(),
 	}
-	return &Consumer{
-		answeredNow: recent,
-		opts:        opts,
-		log:         opts.Logger,
-		handling:    newLimiter(opts.MaxInFlight),
-		buffered:    newLimiter(opts.MaxBuffered),
-		bytes:       newByteBudget(opts.MaxBufferedBytes),
-		workers:     newWorkers(),
-		failing:     newFailing(),
-		route:       newRouteCount(),
-		rejoin:      make(chan struct{}, 1),
-		fetcher:     &kafka.Client{Addr: kafka.TCP(opts.Brokers...), Transport: opts.Transport, Timeout: 10 * time.Second},
-		partitions:  make(map[*partition]struct{}),
-		pastEnd:     newPastEnd(),
-	}, nil
+	for _, t := range opts.Topics {
+		c.skipped.add(t, 0) // exported at zero from the start
+	}
+	c.rec = recovery.New(recovery.Options{
+		Client: c.fetcher, GroupID: opts.GroupID, Outputs: []string{opts.ResultTopic, opts.DLQTopic}, Routed: opts.Routed,
+		MaxRecords: opts.AnsweredScanMaxRecords, Timeout: opts.AnsweredScanTimeout,
+		MaxMetadataBytes: opts.MaxCommitMetadataBytes, SampleEvery: opts.CommitInterval,
+		OnWentBack: c.wentBack, Logger: opts.Logger, Now: opts.Now,
+	})
+	return c, nil
 }
 
 // Run checks the topics, joins the group and handles records until ctx ends.
@@ -220,17 +223,25 @@ func (c *Consumer) startGeneration(shutdown context.Context, gen *kafka.Generati
 	for _, parts := range gen.Assignments {
 		n += len(parts)
 	}
-	scan := c.startAnswered(shutdown, gen) // answered.go
+	scan := c.rec.Start(shutdown, gen) // package recovery
 	for topic, parts := range gen.Assignments {
 		for _, pa := range parts {
 			p := newPartition(c, gen, topic, pa.ID, pa.Offset)
-			p.rec.scan = scan
+			p.scan = scan
 			gen.Start(func(genCtx context.Context) { p.run(shutdown, genCtx) })
 		}
 	}
 	c.joined.Store(true)
 	c.assigned.Store(int64(n))
 	c.log.WithFields(logrus.Fields{"generation": gen.ID, "member": gen.MemberID, "partitions": n}).Info("joined consumer group")
+}
+
+// wentBack lists an output topic whose end offset went back (deleted and
+// created again) in Stats.TopicProblems until the consumer is restarted.
+func (c *Consumer) wentBack(topic, problem string) {
+	if c.topics.recreated(topic, problem) {
+		c.log.WithField("problem", problem).Error("topic check: not ready until this is mended")
+	}
 }
 
 func (c *Consumer) track(p *partition, owned bool) {
@@ -300,7 +311,7 @@ type Stats struct {
 	// reset. Readiness should fail while it is not empty.
 	PastEnd []PastEnd
 
-	// Crash recovery (answered.go, commitmeta.go), counted since the
+	// Crash recovery (package recovery), counted since the
 	// consumer started. SkippedAnswered: records committed without the
 	// Handler because their output was already on Kafka (answered before a
 	// crash, not committed). CommitsWithoutPositions: commits made without
@@ -365,9 +376,8 @@ func (c *Consumer) Stats() Stats {
 	s.TopicProblems = c.topics.snapshot()
 	s.RouteHeld = c.route.held()
 	s.PastEnd = c.pastEnd.snapshot()
-	s.SkippedAnswered = c.recovery.skipped.Load()
-	s.CommitsWithoutPositions = c.recovery.noRoom.Load()
-	s.AnsweredScanFallbacks = c.recovery.fallbacks.Load()
+	rs := c.rec.Stats()
+	s.SkippedAnswered, s.CommitsWithoutPositions, s.AnsweredScanFallbacks = rs.Skipped, rs.CommitsWithoutPositions, rs.Fallbacks
 	now := c.opts.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()

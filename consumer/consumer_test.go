@@ -301,72 +301,47 @@ func TestRebalanceLosesNothing(t *testing.T) {
 	t.Logf("sent=%d results=%d distinct=%d duplicates=%d", n, len(results), len(seen), len(results)-len(seen))
 }
 
+// A dead letter is the input's key and value untouched, the input's headers
+// but those the letter owns or sets, the letter's headers, and the source
+// headers of the input's position and stamp.
 func TestDeadLetterRecord(t *testing.T) {
 	t.Parallel()
 	_, addr := newCluster(t, 1, inTopic, outTopic, dlqTopic)
-	big := strings.Repeat("x", 2048)
 	produce(t, addr, inTopic,
 		kafka.Message{Key: []byte("k1"), Value: []byte("refused"), Headers: []kafka.Header{
 			{Key: "trace", Value: []byte("t1")},
-			{Key: HeaderErrorClass, Value: []byte("old")},
+			{Key: headerClass, Value: []byte("old")},
+			{Key: "error.step", Value: []byte("old step")},
 			{Key: "replay.count", Value: []byte("1")},
+			{Key: HeaderSourceTopic, Value: []byte("stale")},
 		}},
-		kafka.Message{Key: []byte("k2"), Value: []byte(big)},
 	)
 	h := HandlerFunc(func(_ context.Context, m *Message) (Outcome, error) {
-		return Outcome{DeadLetter: &DeadLetter{
-			Class: ClassRejected, Message: "myKaarma refused it", EventID: "e-1", Attempts: 1,
-			Step: "create", HTTPStatus: 400, HTTPBody: []byte(strings.Repeat("b", 3000)),
-		}}, nil
+		return Outcome{DeadLetter: letter("rejected", "myKaarma refused it")}, nil
 	})
-	opts := baseOptions(addr, "g-dlq", h)
-	opts.MaxRecordBytes = 1024
-	start(t, opts)
-	got := readAll(t, addr, dlqTopic, 2, 30*time.Second)
-	if len(got) != 2 {
-		t.Fatalf("dead letters = %d; want 2", len(got))
+	start(t, baseOptions(addr, "g-dlq", h))
+	got := readAll(t, addr, dlqTopic, 1, 30*time.Second)
+	if len(got) != 1 {
+		t.Fatalf("dead letters = %d; want 1", len(got))
 	}
-	byKey := map[string]kafka.Message{}
-	for _, m := range got {
-		byKey[string(m.Key)] = m
+	if string(got[0].Value) != "refused" || string(got[0].Key) != "k1" {
+		t.Errorf("dead letter %q: %q; want the original key and bytes", got[0].Key, got[0].Value)
 	}
-	headers := func(m kafka.Message) map[string][]string {
-		h := map[string][]string{}
-		for _, x := range m.Headers {
-			h[x.Key] = append(h[x.Key], string(x.Value))
-		}
-		return h
+	h1 := map[string][]string{}
+	for _, x := range got[0].Headers {
+		h1[x.Key] = append(h1[x.Key], string(x.Value))
 	}
-
-	refused := byKey["k1"]
-	if string(refused.Value) != "refused" {
-		t.Errorf("value = %q; want the original bytes", refused.Value)
-	}
-	h1 := headers(refused)
 	want := map[string]string{
-		HeaderErrorClass: "rejected", HeaderErrorMessage: "myKaarma refused it", HeaderEventID: "e-1",
-		HeaderErrorStep: "create", HeaderHTTPStatus: "400", HeaderSourceTopic: inTopic,
-		HeaderSourcePart: "0", HeaderSourceOffset: "0", HeaderAttempts: "1", "trace": "t1", "replay.count": "1",
+		headerClass: "rejected", headerMsg: "myKaarma refused it", HeaderSourceTopic: inTopic,
+		HeaderSourcePart: "0", HeaderSourceOffset: "0", "trace": "t1", "replay.count": "1",
 	}
 	for k, v := range want {
 		if got := h1[k]; len(got) != 1 || got[0] != v {
 			t.Errorf("header %s = %q; want exactly [%q]", k, got, v)
 		}
 	}
-	if b := h1[HeaderHTTPBody]; len(b) != 1 || len(b[0]) != maxHeaderBody {
-		t.Errorf("http.body length = %v; want one header of %d bytes", len(b), maxHeaderBody)
-	}
-	if _, err := time.Parse(time.RFC3339Nano, h1[HeaderFailedAt][0]); err != nil {
-		t.Errorf("failed.at: %v", err)
-	}
-
-	large := byKey["k2"]
-	if string(large.Value) != big {
-		t.Error("large record's value was not kept untouched")
-	}
-	h2 := headers(large)
-	if h2[HeaderErrorClass][0] != ClassInvalid || !strings.Contains(h2[HeaderErrorMessage][0], "larger than the limit of 1024 bytes") {
-		t.Errorf("large record headers = %v; want class invalid with the size reason", h2)
+	if s, ok := h1["error.step"]; ok {
+		t.Errorf("error.step = %q; want the input's own left out", s)
 	}
 }
 

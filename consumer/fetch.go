@@ -230,7 +230,7 @@ func (p *partition) dispatchAll(ctx context.Context, recs []*record, size int64)
 	}
 	for i, r := range recs {
 		if !p.c.opts.Routed {
-			r.msg.Epoch = p.epoch
+			r.msg.Epoch = p.rec.Epoch()
 		} else if !unroute(&r.msg) {
 			p.log.WithField("offset", r.offset).Warn("route record without its input position; handled as it is")
 		}
@@ -242,7 +242,8 @@ func (p *partition) dispatchAll(ctx context.Context, recs []*record, size int64)
 		}
 		r.fetched = p.c.opts.Now()
 		p.wm.add(r.offset, r.fetched)
-		p.lanes.dispatch(p.c.opts.OrderKey(&r.msg), r)
+		r.insp = p.c.opts.Inspect(&r.msg)
+		p.lanes.dispatch(r.insp.Lane, r)
 	}
 	return true
 }

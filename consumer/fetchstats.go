@@ -28,6 +28,12 @@ func (s *skippedCounts) snapshot() map[string]int64 {
 	return maps.Clone(s.n)
 }
 
+// topicPartition names one partition.
+type topicPartition struct {
+	topic     string
+	partition int
+}
+
 // PastEnd is a partition whose fetch position is past the end of its log.
 type PastEnd struct {
 	Topic     string

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/leadworker/leadworker/recovery"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,7 +16,7 @@ import (
 )
 
 func invalid(context.Context, *Message) (Outcome, error) {
-	return Outcome{DeadLetter: &DeadLetter{Class: ClassInvalid, Message: "not JSON"}}, nil
+	return Outcome{DeadLetter: letter("invalid", "not JSON")}, nil
 }
 
 // produceBig writes one record of n bytes with a writer sized for it.
@@ -45,7 +46,7 @@ func TestRecordNearTheLimitIsDeadLettered(t *testing.T) {
 	v := produceBig(t, addr, inTopic, "big", 1_048_376)
 	// A schema error names what failed, as leadworker's handler does.
 	reason := HandlerFunc(func(context.Context, *Message) (Outcome, error) {
-		return Outcome{DeadLetter: &DeadLetter{Class: ClassInvalid, Message: "invalid JSON: " + strings.Repeat("at /customer/phoneNumbers/0: expected string; ", 8)}}, nil
+		return Outcome{DeadLetter: letter("invalid", "invalid JSON: "+strings.Repeat("at /customer/phoneNumbers/0: expected string; ", 8))}, nil
 	})
 	r := start(t, baseOptions(addr, "g-near", reason))
 	waitFor(t, 30*time.Second, "committed", func() bool { return committed(t, addr, "g-near", inTopic)[0] == 1 })
@@ -102,9 +103,9 @@ func TestRefusedDeadLetterBecomesReference(t *testing.T) {
 	}
 	sum := sha256.Sum256(v)
 	want := map[string]string{
-		HeaderErrorClass: ClassUnwritable, HeaderCauseClass: ClassInvalid, HeaderSourceTopic: inTopic,
-		HeaderSourcePart: "0", HeaderSourceOffset: "0", HeaderSourceSize: strconv.Itoa(len(v)),
-		HeaderSourceSHA256: hex.EncodeToString(sum[:]),
+		headerClass: "unwritable", "error.cause.class": "invalid", HeaderSourceTopic: inTopic,
+		HeaderSourcePart: "0", HeaderSourceOffset: "0", "source.size": strconv.Itoa(len(v)),
+		recovery.HeaderSourceSHA256: hex.EncodeToString(sum[:]),
 	}
 	for k, w := range want {
 		if h[k] != w {

@@ -40,7 +40,7 @@ func TestMemoryBoundedWithLargeRecords(t *testing.T) {
 	addr := newBareCluster(t)
 	createTopic(t, addr, inTopic, 1, map[string]string{"max.message.bytes": strconv.Itoa(memLimit)})
 	createTopic(t, addr, outTopic, 1, nil)
-	createTopic(t, addr, dlqTopic, 1, map[string]string{"max.message.bytes": strconv.Itoa(memLimit + headerRoom)})
+	createTopic(t, addr, dlqTopic, 1, map[string]string{"max.message.bytes": strconv.Itoa(memLimit + HeaderRoom)})
 	for i := 0; i < memRecords; i++ {
 		produceBig(t, addr, inTopic, "k"+strconv.Itoa(i), memSize)
 	}

@@ -1,5 +1,7 @@
 package consumer
 
+import "github.com/leadworker/leadworker/recovery"
+
 // origin is the input position m answers for: the position its result
 // (source) or dead letter (source.* headers) names, and the one position a
 // fetched record is matched by when answered work is skipped after a crash
@@ -10,8 +12,8 @@ func (m *Message) origin() (topic string, partition int, offset int64) {
 	return m.Topic, m.Partition, m.Offset
 }
 
-// originOf is m's origin as a value.
-func originOf(m *Message) origin {
+// originOf is m's origin as a recovery.Origin.
+func originOf(m *Message) recovery.Origin {
 	t, p, o := m.origin()
-	return origin{t, p, o}
+	return recovery.Origin{Topic: t, Partition: p, Offset: o}
 }

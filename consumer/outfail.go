@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"github.com/leadworker/leadworker/recovery"
 	"slices"
 	"sync"
 	"time"
@@ -20,14 +21,14 @@ type OutputFailure struct {
 // failing tracks the records whose output write is failing right now.
 type failing struct {
 	mu sync.Mutex
-	m  map[origin]*OutputFailure
+	m  map[recovery.Origin]*OutputFailure
 }
 
-func newFailing() *failing { return &failing{m: make(map[origin]*OutputFailure)} }
+func newFailing() *failing { return &failing{m: make(map[recovery.Origin]*OutputFailure)} }
 
 // fail records a failed attempt for m's output to topic.
 func (f *failing) fail(m *Message, topic string, err error, now time.Time) {
-	id := origin{m.Topic, m.Partition, m.Offset}
+	id := originOf(m)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if o, ok := f.m[id]; ok {
@@ -40,7 +41,7 @@ func (f *failing) fail(m *Message, topic string, err error, now time.Time) {
 // clear forgets m: its write succeeded, or the record was given up.
 func (f *failing) clear(m *Message) {
 	f.mu.Lock()
-	delete(f.m, origin{m.Topic, m.Partition, m.Offset})
+	delete(f.m, originOf(m))
 	f.mu.Unlock()
 }
 

@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"context"
+	"github.com/leadworker/leadworker/recovery"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -32,11 +33,10 @@ type partition struct {
 	committed     int64
 	committedMeta string
 	committedAt   time.Time
-	// epoch is the partition's epoch (commitmeta.go), set at assignment.
-	epoch int64
 
-	rec    recovery      // answered work found at assignment, positions for commits (commit.go)
-	kicked chan struct{} // the watermark may have moved: commit soon (commit.go)
+	scan   *recovery.Scan      // the generation's read of answered work
+	rec    *recovery.Partition // this partition's part in it, from the scan once fetching may start
+	kicked chan struct{}       // the watermark may have moved: commit soon (commit.go)
 }
 
 func newPartition(c *Consumer, gen *kafka.Generation, topic string, id int, start int64) *partition {
@@ -61,10 +61,12 @@ func (p *partition) run(shutdown, genCtx context.Context) {
 	defer p.stopWork()
 	defer p.c.pastEnd.clear(p.topic, p.id)
 
-	if !p.awaitAnswered(shutdown, genCtx) { // answered.go
+	rec, ok := p.scan.Partition(shutdown, genCtx, p.topic, p.id, p.log)
+	if !ok {
 		return
 	}
-	defer p.logSkipped()
+	p.rec = rec
+	defer p.rec.LogSkipped()
 
 	// Before anything is fetched, commit where the partition starts with
 	// this generation's epoch and positions: from now on its committed

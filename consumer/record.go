@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"github.com/leadworker/leadworker/recovery"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -9,13 +10,14 @@ import (
 
 // record is a fetched input record on its way through a lane.
 type record struct {
-	msg Message // as the Handler sees it (for a route record: the input record it carries)
+	msg  Message    // as the Handler sees it (for a route record: the input record it carries)
+	insp Inspection // what Options.Inspect said of it
 	// offset is the record's own offset in the partition it was fetched from,
 	// which the watermark tracks.
 	offset  int64
 	fetched time.Time
-	bytes   int64 // held in the consumer's byte budget until handled
-	st      stamp // see stamp(); set once stamped
+	bytes   int64          // held in the consumer's byte budget until handled
+	st      recovery.Stamp // see stamp(); set once stamped
 	stamped bool
 }
 
@@ -25,7 +27,9 @@ type record struct {
 func (p *partition) handle(r *record) {
 	defer p.c.buffered.release()
 	defer p.c.bytes.release(r.bytes)
-	if p.skipAnswered(r) { // answered.go: its output is on Kafka already
+	if p.rec.Skip(originOf(&r.msg), r.stamp) { // its output is on Kafka already
+		p.wm.finish(r.offset)
+		p.kick()
 		return
 	}
 	out, ok := p.outcome(r)
@@ -38,20 +42,15 @@ func (p *partition) handle(r *record) {
 	p.wm.finish(r.offset)
 	p.kick() // commit.go
 	if out.Route == nil {
-		p.c.answeredNow.add(originOf(&r.msg), r.stamp())
+		p.c.rec.Answered(originOf(&r.msg), r.stamp())
 	}
-	p.observe(r, out)
-	p.logOutcome(r, out)
+	if out.Done != nil {
+		out.Done(p.c.opts.Now().Sub(r.fetched))
+	}
 }
 
 // outcome asks the handler until it answers or the work context ends.
 func (p *partition) outcome(r *record) (Outcome, bool) {
-	if n := len(r.msg.Value); n > p.c.opts.MaxRecordBytes {
-		return Outcome{DeadLetter: &DeadLetter{
-			Class:   ClassInvalid,
-			Message: tooLarge(n, p.c.opts.MaxRecordBytes),
-		}}, true
-	}
 	bo := p.c.retryBackOff()
 	for {
 		out, err := p.handleOnce(r)
@@ -71,10 +70,10 @@ func (p *partition) outcome(r *record) (Outcome, bool) {
 // handleOnce calls the Handler once it has a handler slot. Slots are held
 // only inside the Handler: not while waiting to retry, nor while writing.
 func (p *partition) handleOnce(r *record) (Outcome, error) {
-	if err := p.c.handling.acquire(p.work); err != nil {
+	if err := p.c.handling.acquire(p.work, r); err != nil {
 		return Outcome{}, err
 	}
-	defer p.c.handling.release()
+	defer p.c.handling.release(r)
 	return p.c.opts.Handler.Handle(p.work, &r.msg)
 }
 
@@ -82,7 +81,7 @@ func (p *partition) handleOnce(r *record) (Outcome, error) {
 // it or the work context ends. While it fails the record is listed in
 // Stats.OutputFailing. A dead letter the broker keeps refusing (too large, or
 // invalid for the topic) for Options.DLQWriteGiveUp is replaced by a
-// reference letter (see referenceLetter), so that the partition moves on.
+// reference letter (DeadLetter.Reference), so that the partition moves on.
 func (p *partition) write(r *record, out Outcome) bool {
 	var (
 		w     *kafka.Writer
@@ -92,7 +91,7 @@ func (p *partition) write(r *record, out Outcome) bool {
 	switch {
 	case out.DeadLetter != nil:
 		w, topic = p.c.out.dlq, p.c.opts.DLQTopic
-		m = deadLetterMessage(&r.msg, r.stamp(), out.DeadLetter, p.c.opts.Now())
+		m = deadLetterMessage(&r.msg, r.stamp(), out.DeadLetter)
 	case out.Route != nil:
 		if p.c.out.route == nil {
 			p.log.WithField("offset", r.offset).Error("handler routed a record but Options.RouteTopic is not set; the record stays unfinished")
@@ -133,9 +132,10 @@ func (p *partition) write(r *record, out Outcome) bool {
 		}
 		p.c.failing.fail(&r.msg, topic, err, since)
 		log := p.log.WithError(err).WithFields(logrus.Fields{"offset": r.msg.Offset, "topic_out": topic})
-		if out.DeadLetter != nil && !reference && refused(err) && now.Sub(since) >= p.c.opts.DLQWriteGiveUp {
+		if d := out.DeadLetter; d != nil && d.Reference != nil && !reference && refused(err) && now.Sub(since) >= p.c.opts.DLQWriteGiveUp {
 			log.WithField("bytes", len(r.msg.Value)).Error("dead letter refused for DLQ_WRITE_GIVE_UP; writing a reference letter without the value")
-			m, reference = referenceLetter(m, &r.msg, out.DeadLetter, err), true
+			m, reference = referenceMessage(&r.msg, r.stamp(), d, err), true
+			m.Headers = withHeaders(m.Headers, out.Headers)
 			bo.Reset()
 			continue
 		}
@@ -144,28 +144,4 @@ func (p *partition) write(r *record, out Outcome) bool {
 			return false
 		}
 	}
-}
-
-func (p *partition) logOutcome(r *record, out Outcome) {
-	f := logrus.Fields{
-		"offset":     r.msg.Offset,
-		"latency_ms": p.c.opts.Now().Sub(r.fetched).Milliseconds(),
-	}
-	for k, v := range out.Fields {
-		f[k] = v
-	}
-	if d := out.DeadLetter; d != nil {
-		f["class"] = d.Class
-		f["reason"] = d.Message
-		if d.EventID != "" {
-			f["eventId"] = d.EventID
-		}
-		p.log.WithFields(f).Warn("dead-lettered")
-		return
-	}
-	if out.Route != nil {
-		p.log.WithFields(f).Debug("routed")
-		return
-	}
-	p.log.WithFields(f).Info("processed")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -199,18 +198,5 @@ func TestClientMetadataDoesNotCreate(t *testing.T) {
 	}
 	if topicExists(t, addr, "nope") {
 		t.Fatal("Client.Metadata created the topic")
-	}
-}
-
-func TestAutoCreateTopics(t *testing.T) {
-	t.Parallel()
-	for _, allow := range []bool{false, true} {
-		addr := newBareCluster(t, kfake.BrokerConfigs(map[string]string{"auto.create.topics.enable": strconv.FormatBool(allow)}))
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		got, err := AutoCreateTopics(ctx, []string{addr}, nil)
-		cancel()
-		if err != nil || got != allow {
-			t.Errorf("AutoCreateTopics() with auto-creation %v = %v, %v; want %v, nil", allow, got, err, allow)
-		}
 	}
 }

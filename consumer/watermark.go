@@ -48,6 +48,18 @@ func (w *watermark) finish(offset int64) {
 	}
 }
 
+// fetchedNext is the offset after the last one fetched, or the commit point
+// when nothing is in flight: every record fetched from now on is at or above
+// it.
+func (w *watermark) fetchedNext() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n := len(w.pending); n > 0 {
+		return w.pending[n-1] + 1
+	}
+	return max(w.next, 0)
+}
+
 // begin sets the commit point to off, where fetching starts, unless
 // something was finished already.
 func (w *watermark) begin(off int64) {

@@ -27,7 +27,7 @@ func TestOutputsPartitionedLikeJava(t *testing.T) {
 	produce(t, addr, inTopic, msgs...)
 	h := HandlerFunc(func(_ context.Context, m *Message) (Outcome, error) {
 		if len(m.Key)%2 == 0 {
-			return Outcome{DeadLetter: &DeadLetter{Class: ClassInvalid, Message: "x"}}, nil
+			return Outcome{DeadLetter: letter("invalid", "x")}, nil
 		}
 		return Outcome{Result: m.Value}, nil
 	})

@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/worker"
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -22,15 +24,18 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// manifests is deploy/kubernetes decoded strictly, one object of each kind.
+// manifests is deploy/kubernetes and its two overlays (kubernetes-topics,
+// kubernetes-prometheus-operator) decoded strictly, one object of each kind.
 type manifests struct {
-	kustomization kusttypes.Kustomization
-	configMap     corev1.ConfigMap
-	deployment    appsv1.Deployment
-	job           batchv1.Job
-	service       corev1.Service
-	pdb           policyv1.PodDisruptionBudget
-	scaledObject  scaledObject
+	kustomization  kusttypes.Kustomization
+	configMap      corev1.ConfigMap
+	deployment     appsv1.Deployment
+	job            batchv1.Job // kubernetes-topics
+	service        corev1.Service
+	pdb            policyv1.PodDisruptionBudget
+	scaledObject   scaledObject
+	serviceMonitor monitoringv1.ServiceMonitor // kubernetes-prometheus-operator
+	prometheusRule monitoringv1.PrometheusRule // kubernetes-prometheus-operator
 }
 
 // decodeStrict decodes one YAML document into v as the API server's strict
@@ -58,69 +63,95 @@ func strictErrors(doc []byte, v any) []error {
 	return strict
 }
 
-// loadManifests decodes kustomization.yaml and every resource it lists, each
-// into the Go type of its kind: k8s.io/api for the built-in kinds, a mirror
-// of KEDA's API types (keda_test.go) for the ScaledObject.
+// manifestDirs are the kustomizations under deploy/: the base, and the
+// overlays that add to it (each lists ../kubernetes first).
+var manifestDirs = []string{"kubernetes", "kubernetes-topics", "kubernetes-prometheus-operator"}
+
+// loadManifests decodes each kustomization.yaml and every file it lists,
+// each into the Go type of its kind: k8s.io/api for the built-in kinds, the
+// Prometheus Operator's types for its kinds, a mirror of KEDA's API types
+// (keda_test.go) for the ScaledObject.
 func loadManifests(t *testing.T) *manifests {
 	t.Helper()
-	const dir = "kubernetes"
 	m := &manifests{}
-	b, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	decodeStrict(t, "kustomization.yaml", b, &m.kustomization)
-	if m.kustomization.Kind != kusttypes.KustomizationKind {
-		t.Errorf("kustomization.yaml kind = %q; want %q", m.kustomization.Kind, kusttypes.KustomizationKind)
-	}
-	onDisk, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
-	for _, f := range onDisk {
-		if base := filepath.Base(f); base != "kustomization.yaml" && !slices.Contains(m.kustomization.Resources, base) {
-			t.Errorf("%s is not listed in kustomization.yaml's resources", base)
-		}
-	}
 	seen := map[string]bool{}
-	for _, r := range m.kustomization.Resources {
-		b, err := os.ReadFile(filepath.Join(dir, r))
+	for _, dir := range manifestDirs {
+		var k kusttypes.Kustomization
+		b, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, doc := range bytes.Split(b, []byte("\n---\n")) {
-			var tm struct{ APIVersion, Kind string }
-			if err := yaml.Unmarshal(doc, &tm); err != nil {
-				t.Fatalf("%s: %v", r, err)
+		decodeStrict(t, filepath.Join(dir, "kustomization.yaml"), b, &k)
+		if k.Kind != kusttypes.KustomizationKind {
+			t.Errorf("%s/kustomization.yaml kind = %q; want %q", dir, k.Kind, kusttypes.KustomizationKind)
+		}
+		if dir == "kubernetes" {
+			m.kustomization = k
+		} else if len(k.Resources) == 0 || k.Resources[0] != "../kubernetes" {
+			t.Errorf("%s/kustomization.yaml resources %v; want the base (../kubernetes) first", dir, k.Resources)
+		}
+		onDisk, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		for _, f := range onDisk {
+			if base := filepath.Base(f); base != "kustomization.yaml" && !slices.Contains(k.Resources, base) {
+				t.Errorf("%s is not listed in %s/kustomization.yaml's resources", f, dir)
 			}
-			key := tm.APIVersion + " " + tm.Kind
-			if seen[key] {
-				t.Fatalf("%s: a second %s; the tests expect one of each kind", r, key)
+		}
+		for _, r := range k.Resources {
+			if r == "../kubernetes" {
+				continue
 			}
-			seen[key] = true
-			var into any
-			switch key {
-			case "v1 ConfigMap":
-				into = &m.configMap
-			case "apps/v1 Deployment":
-				into = &m.deployment
-			case "batch/v1 Job":
-				into = &m.job
-			case "v1 Service":
-				into = &m.service
-			case "policy/v1 PodDisruptionBudget":
-				into = &m.pdb
-			case "keda.sh/v1alpha1 ScaledObject":
-				into = &m.scaledObject
-			default:
-				t.Fatalf("%s: %s has no Go type in this test; add one", r, key)
-			}
-			decodeStrict(t, r, doc, into)
+			m.decodeFile(t, filepath.Join(dir, r), seen)
 		}
 	}
-	for _, want := range []string{"v1 ConfigMap", "apps/v1 Deployment", "batch/v1 Job", "v1 Service", "policy/v1 PodDisruptionBudget", "keda.sh/v1alpha1 ScaledObject"} {
+	for _, want := range []string{"v1 ConfigMap", "apps/v1 Deployment", "batch/v1 Job", "v1 Service", "policy/v1 PodDisruptionBudget",
+		"keda.sh/v1alpha1 ScaledObject", "monitoring.coreos.com/v1 ServiceMonitor", "monitoring.coreos.com/v1 PrometheusRule"} {
 		if !seen[want] {
 			t.Errorf("no %s in deploy/kubernetes", want)
 		}
 	}
 	return m
+}
+
+// decodeFile decodes every document of file into m, by kind.
+func (m *manifests) decodeFile(t *testing.T, file string, seen map[string]bool) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, doc := range bytes.Split(b, []byte("\n---\n")) {
+		var tm struct{ APIVersion, Kind string }
+		if err := yaml.Unmarshal(doc, &tm); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		key := tm.APIVersion + " " + tm.Kind
+		if seen[key] {
+			t.Fatalf("%s: a second %s; the tests expect one of each kind", file, key)
+		}
+		seen[key] = true
+		var into any
+		switch key {
+		case "v1 ConfigMap":
+			into = &m.configMap
+		case "apps/v1 Deployment":
+			into = &m.deployment
+		case "batch/v1 Job":
+			into = &m.job
+		case "v1 Service":
+			into = &m.service
+		case "policy/v1 PodDisruptionBudget":
+			into = &m.pdb
+		case "keda.sh/v1alpha1 ScaledObject":
+			into = &m.scaledObject
+		case "monitoring.coreos.com/v1 ServiceMonitor":
+			into = &m.serviceMonitor
+		case "monitoring.coreos.com/v1 PrometheusRule":
+			into = &m.prometheusRule
+		default:
+			t.Fatalf("%s: %s has no Go type in this test; add one", file, key)
+		}
+		decodeStrict(t, file, doc, into)
+	}
 }
 
 // TestDecodeStrict fails on a field the API does not have, in any case.
@@ -295,6 +326,53 @@ func TestManifestsAgreeWithTheWorker(t *testing.T) {
 					t.Errorf("%s container %s: want CPU and memory requests and a memory limit", p.name, c.Name)
 				}
 			}
+		}
+	})
+
+	t.Run("memory", func(t *testing.T) {
+		// The worker sets Go's soft limit to 90% of MEMORY_LIMIT_BYTES; a
+		// GOMEMLIMIT of the whole limit would leave no headroom.
+		if _, ok := env["GOMEMLIMIT"]; ok {
+			t.Error("GOMEMLIMIT is set; pass the limit as MEMORY_LIMIT_BYTES and let the worker keep 10% headroom")
+		}
+		e, ok := env["MEMORY_LIMIT_BYTES"]
+		if !ok || e.ValueFrom == nil || e.ValueFrom.ResourceFieldRef == nil {
+			t.Fatalf("MEMORY_LIMIT_BYTES = %+v; want a resourceFieldRef of limits.memory", e)
+		}
+		ref := e.ValueFrom.ResourceFieldRef
+		if ref.Resource != "limits.memory" || (ref.ContainerName != "" && ref.ContainerName != c.Name) || (!ref.Divisor.IsZero() && ref.Divisor.Value() != 1) {
+			t.Errorf("MEMORY_LIMIT_BYTES from %+v; want limits.memory of %s in bytes (divisor 1)", ref, c.Name)
+		}
+		if c.Resources.Limits.Memory().IsZero() {
+			t.Error("no memory limit: MEMORY_LIMIT_BYTES would be the node's allocatable memory")
+		}
+	})
+
+	t.Run("spread", func(t *testing.T) {
+		// Across zones and across nodes, counting only this Deployment's pods.
+		keys := map[string]corev1.TopologySpreadConstraint{}
+		for _, tsc := range pod.TopologySpreadConstraints {
+			keys[tsc.TopologyKey] = tsc
+			if tsc.LabelSelector == nil {
+				t.Errorf("spread over %s counts every pod", tsc.TopologyKey)
+				continue
+			}
+			for k, v := range tsc.LabelSelector.MatchLabels {
+				if m.deployment.Spec.Template.Labels[k] != v {
+					t.Errorf("spread over %s selects %s=%s, not the pod template's labels", tsc.TopologyKey, k, v)
+				}
+			}
+		}
+		zone, okZone := keys["topology.kubernetes.io/zone"]
+		host, okHost := keys["kubernetes.io/hostname"]
+		if !okZone || !okHost {
+			t.Fatalf("topologySpreadConstraints over %v; want topology.kubernetes.io/zone and kubernetes.io/hostname", slices.Collect(maps.Keys(keys)))
+		}
+		if zone.WhenUnsatisfiable != corev1.ScheduleAnyway {
+			t.Errorf("zone spread %s; want ScheduleAnyway (a one-zone cluster, or nodes without the label, must still schedule)", zone.WhenUnsatisfiable)
+		}
+		if host.WhenUnsatisfiable != corev1.DoNotSchedule {
+			t.Errorf("node spread %s; want DoNotSchedule (replicas must not stack on one node)", host.WhenUnsatisfiable)
 		}
 	})
 

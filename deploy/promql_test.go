@@ -215,8 +215,13 @@ func TestMetricCheckFailsOnUnknownNames(t *testing.T) {
 	}
 }
 
+// runbookBase is where every runbook_url points by default: this
+// repository's README.md, absolute, so that the link works from Alertmanager
+// (README.md#alerts says how to point them elsewhere).
+const runbookBase = "https://github.com/leadworker/leadworker/blob/main/README.md"
+
 // TestAlertsHaveRunbooks: every alert says how bad it is and links a README
-// section that exists.
+// section that exists, absolutely.
 func TestAlertsHaveRunbooks(t *testing.T) {
 	_, groups := alertQueries(t)
 	anchors := readmeAnchors(t)
@@ -233,11 +238,46 @@ func TestAlertsHaveRunbooks(t *testing.T) {
 					t.Errorf("%s: no %s annotation", r.Alert, a)
 				}
 			}
-			file, anchor, _ := strings.Cut(r.Annotations["runbook_url"], "#")
-			if file != "README.md" || !anchors[anchor] {
-				t.Errorf("%s: runbook_url %q; want README.md#<a heading of README.md>", r.Alert, r.Annotations["runbook_url"])
+			base, anchor, _ := strings.Cut(r.Annotations["runbook_url"], "#")
+			if base != runbookBase || !anchors[anchor] {
+				t.Errorf("%s: runbook_url %q; want %s#<a heading of README.md>", r.Alert, r.Annotations["runbook_url"], runbookBase)
 			}
 		}
+	}
+}
+
+// TestAlertsAgreeWithTheReadme: README.md's alert table has a row for every
+// alert, and each duration an alert's summary states is in its row.
+func TestAlertsAgreeWithTheReadme(t *testing.T) {
+	_, groups := alertQueries(t)
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(b), "\n### Alerts\n")
+	section, _, _ = strings.Cut(section, "\n### ")
+	rows := map[string]string{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `(Leadworker\\w+)` \\| (.*)\\|$").FindAllStringSubmatch(section, -1) {
+		rows[m[1]] = m[2]
+	}
+	minutes := regexp.MustCompile(`\b(\d+) minutes?\b`)
+	for _, g := range groups.Groups {
+		for _, r := range g.Rules {
+			row, ok := rows[r.Alert]
+			if !ok {
+				t.Errorf("README.md's alert table has no row for %s", r.Alert)
+				continue
+			}
+			for _, m := range minutes.FindAllStringSubmatch(r.Annotations["summary"], -1) {
+				if !strings.Contains(row, m[0]) {
+					t.Errorf("%s: the summary says %q, README.md's row does not: %s", r.Alert, m[0], row)
+				}
+			}
+			delete(rows, r.Alert)
+		}
+	}
+	for name := range rows {
+		t.Errorf("README.md's alert table has %s, which alerts.yml does not", name)
 	}
 }
 
@@ -288,7 +328,7 @@ func startWorker(t *testing.T, tweak func(*worker.Config)) (string, worker.Confi
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	w, err := worker.New(cfg, nil, nil)
+	w, err := worker.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,3 +71,28 @@ func readmeAnchors(t *testing.T) map[string]bool {
 	}
 	return anchors
 }
+
+// TestReadmeLinksAndContents: every link to a section of README.md names a
+// heading that exists, and the contents line lists every ## section.
+func TestReadmeLinksAndContents(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := readmeAnchors(t)
+	for _, m := range regexp.MustCompile(`\]\(#([^)]+)\)`).FindAllStringSubmatch(string(b), -1) {
+		if !anchors[m[1]] {
+			t.Errorf("README.md links to #%s, which is no heading", m[1])
+		}
+	}
+	_, contents, ok := strings.Cut(string(b), "**Contents:**")
+	if !ok {
+		t.Fatal("README.md has no **Contents:** line")
+	}
+	contents, _, _ = strings.Cut(contents, "\n\n")
+	for _, m := range regexp.MustCompile(`(?m)^## (.+)$`).FindAllStringSubmatch(string(b), -1) {
+		if !strings.Contains(contents, "["+m[1]+"]") {
+			t.Errorf("README.md's contents do not list %q", m[1])
+		}
+	}
+}

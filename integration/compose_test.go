@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,12 @@ import (
 // Docker Compose v2 uses: interpolation, YAML anchors and merge keys, and the Compose schema.
 func loadCompose(t *testing.T, files ...string) *types.Project {
 	t.Helper()
+	return loadComposeEnv(t, nil, files...)
+}
+
+// loadComposeEnv is loadCompose with env as the environment Compose interpolates from.
+func loadComposeEnv(t *testing.T, env map[string]string, files ...string) *types.Project {
+	t.Helper()
 	dir, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +39,7 @@ func loadCompose(t *testing.T, files ...string) *types.Project {
 	for _, f := range append([]string{"docker-compose.yml"}, files...) {
 		cfgs = append(cfgs, types.ConfigFile{Filename: filepath.Join(dir, f)})
 	}
-	p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{WorkingDir: dir, ConfigFiles: cfgs},
+	p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{WorkingDir: dir, ConfigFiles: cfgs, Environment: env},
 		func(o *loader.Options) { o.SetProjectName("leadworker", true) })
 	if err != nil {
 		t.Fatalf("compose-go: load %v: %v", files, err)
@@ -278,6 +285,62 @@ func TestComposeFile(t *testing.T) {
 	checkHostPorts(t, p)
 }
 
+// composePortVars are the variables docker-compose.yml takes its host ports from, with today's
+// defaults, and the container port each publishes.
+var composePortVars = []struct{ name, service, def, container string }{
+	{"LEADWORKER_KAFKA_PORT", "kafka", "29092", "29092"},
+	{"LEADWORKER_FAKE_PORT", "mykaarma-fake", "8089", "8089"},
+	{"LEADWORKER_1_PORT", "leadworker-1", "8081", "8080"},
+	{"LEADWORKER_2_PORT", "leadworker-2", "8082", "8080"},
+}
+
+// TestComposeHostPortsFromVariables: every host port comes from a variable, with today's value as
+// its default; the Kafka listener for the host is advertised on the port published; and
+// scripts/compose-ports.sh checks the same variables with the same defaults.
+func TestComposeHostPortsFromVariables(t *testing.T) {
+	script, err := os.ReadFile("../scripts/compose-ports.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom := map[string]string{}
+	for i, v := range composePortVars {
+		custom[v.name] = strconv.Itoa(41000 + i)
+		if !strings.Contains(string(script), "["+v.name+"]="+v.def) {
+			t.Errorf("scripts/compose-ports.sh does not check %s with default %s", v.name, v.def)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+	}{{"defaults", nil}, {"set", custom}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := loadComposeEnv(t, tc.env)
+			published := 0
+			for _, s := range p.Services {
+				published += len(s.Ports)
+			}
+			if published != len(composePortVars) {
+				t.Errorf("%d host ports published; want %d, each from a variable", published, len(composePortVars))
+			}
+			for _, v := range composePortVars {
+				want := v.def
+				if tc.env != nil {
+					want = tc.env[v.name]
+				}
+				s := p.Services[v.service]
+				if len(s.Ports) != 1 || s.Ports[0].Published != want || strconv.Itoa(int(s.Ports[0].Target)) != v.container {
+					t.Errorf("%s publishes %+v; want host port %s (%s) to %s", v.service, s.Ports, want, v.name, v.container)
+				}
+				if v.service == "kafka" {
+					if adv := env(s)["KAFKA_ADVERTISED_LISTENERS"]; !strings.Contains(adv, "://localhost:"+want) {
+						t.Errorf("kafka advertises %s; want the host listener on localhost:%s, the published port", adv, want)
+					}
+				}
+			}
+		})
+	}
+}
+
 // TestComposeLocalOverride checks the override CI uses: it only swaps pulled images for local ones.
 func TestComposeLocalOverride(t *testing.T) {
 	base := loadCompose(t)
@@ -312,10 +375,30 @@ func TestDockerfile(t *testing.T) {
 		"/etc/ssl/certs/ca-certificates.crt",
 		"/usr/local/bin/",
 		"FROM runtime AS mykaarma-fake",
+		// The context has no .git: leadworker version learns version and commit from arguments.
+		"ARG VERSION",
+		"ARG COMMIT",
+		"-X main.version=${VERSION} -X main.commit=${COMMIT}",
 	} {
 		if !strings.Contains(d, want) {
 			t.Errorf("Dockerfile does not contain %q", want)
 		}
+	}
+	images, err := os.ReadFile("../scripts/images.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`-X main.version=$version -X main.commit=$commit`, `--build-arg VERSION="$version" --build-arg COMMIT="$commit"`} {
+		if !strings.Contains(string(images), want) {
+			t.Errorf("scripts/images.sh does not contain %q", want)
+		}
+	}
+	version, err := os.ReadFile("../cmd/leadworker/version.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(version), "var version, commit string") {
+		t.Error("cmd/leadworker/version.go has no `var version, commit string` for -X main.version and main.commit")
 	}
 	_, runtime, _ := strings.Cut(d, "FROM scratch AS runtime")
 	user := regexp.MustCompile(`(?m)^USER\s+(\S+)`).FindStringSubmatch(runtime)

@@ -10,11 +10,14 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/leadworker/leadworker/examples"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 )
 
-// TestDLQReplayCustomTopic dead-letters a record sent to input partition 2 under a key that
-// murmur2 places elsewhere, with KAFKA_DLQ_TOPIC set to a non-default name. `leadworker dlq
+// TestDLQReplayCustomTopic dead-letters a valid record myKaarma refuses (400), sent to input
+// partition 2 under a key that murmur2 places elsewhere, with KAFKA_DLQ_TOPIC set to a non-default
+// name. (A record the schemas refuse would be skipped by replay: it could only be dead-lettered
+// again.) `leadworker dlq
 // replay --dry-run`, configured only by the worker's environment, must list it from that topic;
 // `leadworker dlq replay` must republish its original key and value to partition 2 (its
 // source.partition header), not to the key's murmur2 partition, with replay.count 1 and without
@@ -34,8 +37,13 @@ func TestDLQReplayCustomTopic(t *testing.T) {
 		}
 	}
 	id := "replay-" + s
-	value := []byte(`{"eventId":"` + id + `","eventType":"customer","occurredAt":"2024-06-08T11:00:00Z"}`) // no departmentUuid, no customer
+	example, err := examples.Events.ReadFile("02-match-customer-key.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	value := bytes.Replace(example, []byte(`"demo-02-customer-key"`), []byte(`"`+id+`"`), 1)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
+	fake.FailNext(mykaarmatest.OpSearch, 1, 400) // rejected: dead-lettered at once, replayable
 	out := collectRaw(t, b, tp.DLQ, tp.Input)
 	env := workerEnv(b, tp, fake, nil)
 	w := startWorker(t, "worker", env)

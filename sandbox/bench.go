@@ -132,7 +132,7 @@ func benchPipeline(ctx context.Context, cfg worker.Config, o BenchOptions, fake 
 		}
 	}()
 	for range o.Replicas {
-		w, err := worker.New(cfg, logmask.New("warn", "text", io.Discard), nil, opts...)
+		w, err := worker.New(cfg, append(opts, worker.WithLogger(logmask.New("warn", "text", io.Discard)))...)
 		if err != nil {
 			return r, err
 		}

@@ -2,35 +2,36 @@ package sandbox
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"github.com/leadworker/leadworker/kafkaadmin"
 	"io"
-	"io/fs"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/leadworker/leadworker/console"
 	"github.com/leadworker/leadworker/examples"
 	"github.com/leadworker/leadworker/logmask"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/schemas"
 	"github.com/leadworker/leadworker/worker"
-	"github.com/segmentio/kafka-go"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 const demoDepartment = examples.Department
 
-// Sample is one event to produce: its name (a file in examples/), its Kafka
-// key, its value and its headers (such as a producer's traceparent).
-type Sample struct {
-	Name    string
-	Value   []byte
-	Key     string
-	Headers map[string]string
-}
+// The samples the demo sends apart from the others.
+const (
+	// sameCustomer is newCustomer's customer again, under another Kafka
+	// key. It is sent once newCustomer is on the route topic: both then
+	// queue on one route partition (keyed by the customer's identity) and
+	// are handled in the order the table names them.
+	newCustomer  = "01-new-customer-lead.json"
+	sameCustomer = "09-same-customer-other-key.json"
+	// transient meets a 503 from myKaarma and is retried.
+	transient = "06-transient-failure.json"
+)
 
 // DemoOptions are demo's flags.
 type DemoOptions struct {
@@ -46,16 +47,26 @@ type DemoOptions struct {
 // what happened to out.
 func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 	cfg := Config()
-	box, err := New(&cfg, 3, cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic, cfg.RouteTopic)
+	box, err := New(&cfg, 0)
 	if err != nil {
 		return err
 	}
 	defer box.Close()
 	fake := box.Fake
 	seeded := seedDemoCustomers(fake)
+	// The topics as `leadworker topics create` makes them: the dead-letter
+	// and route topics with room for headers above the input's limit.
+	if _, err := kafkaadmin.CreateTopics(ctx, kafkaadmin.TopicsSpec{
+		Brokers: cfg.Brokers, Inputs: cfg.InputTopics, Result: cfg.ResultTopic, DLQ: cfg.DLQTopic, Route: cfg.RouteTopic,
+		Partitions: 3, ReplicationFactor: 1,
+	}); err != nil {
+		return fmt.Errorf("create the topics: %w", err)
+	}
 
-	fmt.Fprintf(out, "leadworker demo\n  embedded Kafka   %s (topics %s, %s, %s; 3 partitions each)\n  fake myKaarma    %s\n",
-		cfg.Brokers[0], cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic, cfg.BaseURL)
+	fmt.Fprintf(out, "leadworker demo\n  embedded Kafka   %s, 3 partitions per topic:\n", cfg.Brokers[0])
+	fmt.Fprintf(out, "    input          %s\n    route          %s (keyed by customer identity)\n", cfg.InputTopics[0], cfg.RouteTopic)
+	fmt.Fprintf(out, "    results        %s\n    dead letters   %s\n", cfg.ResultTopic, cfg.DLQTopic)
+	fmt.Fprintf(out, "  fake myKaarma    %s\n", cfg.BaseURL)
 	fmt.Fprintf(out, "  seeded customers %s\n\n", strings.Join(seeded, "; "))
 
 	logOut := io.Discard
@@ -70,7 +81,7 @@ func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 		defer func() { _ = tp.Shutdown(context.Background()) }()
 		opts = append(opts, worker.WithTracerProvider(tp))
 	}
-	w, err := worker.New(cfg, logmask.New("info", "text", logOut), nil, opts...)
+	w, err := worker.New(cfg, append(opts, worker.WithLogger(logmask.New("info", "text", logOut)))...)
 	if err != nil {
 		return err
 	}
@@ -82,44 +93,70 @@ func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 		<-stopped
 	}()
 
-	samples, err := loadSamples()
+	samples, err := console.Samples()
 	if err != nil {
 		return err
 	}
 	outputs := NewOutputReader(cfg)
 	defer outputs.Close()
 
-	// Phase 1: every sample but the transient-failure one.
-	// Phase 2: make myKaarma's next search answer 503, then send that one.
-	var first, second []Sample
+	// 1. Every sample but two. 2. Once the new customer is on the route
+	// topic, the same customer under another key. 3. With myKaarma's next
+	// search answering 503, the transient-failure sample.
+	var first []console.Record
+	var again, retried console.Record
 	for _, s := range samples {
-		if strings.Contains(s.Name, "transient") {
-			second = append(second, s)
-		} else {
+		switch s.Name {
+		case sameCustomer:
+			again = s
+		case transient:
+			retried = s
+		default:
 			first = append(first, s)
 		}
 	}
-	if err := Produce(ctx, cfg, first); err != nil {
+	if again.Name == "" || retried.Name == "" {
+		return fmt.Errorf("examples: %s or %s is missing", sameCustomer, transient)
+	}
+	k := console.Kafka{Brokers: cfg.Brokers}
+	if _, err := console.Produce(ctx, k, cfg.InputTopics[0], first); err != nil {
+		return fmt.Errorf("produce samples: %w", err)
+	}
+	fmt.Fprintf(out, "produced %d events to %s\n", len(first), cfg.InputTopics[0])
+	if err := waitRouted(ctx, cfg, schemas.PeekEventID(sampleValue(first, newCustomer))); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "produced %d events to %s; waiting for their outcomes\n", len(first), cfg.InputTopics[0])
-	if err := outputs.WaitFor(ctx, len(first), out); err != nil {
+	if _, err := console.Produce(ctx, k, cfg.InputTopics[0], []console.Record{again}); err != nil {
+		return fmt.Errorf("produce samples: %w", err)
+	}
+	fmt.Fprintf(out, "%s is on %s; produced %s: the same customer under another Kafka key\n", newCustomer, cfg.RouteTopic, sameCustomer)
+	if err := outputs.WaitFor(ctx, len(first)+1, out); err != nil {
 		return err
 	}
 	fake.FailNext(mykaarmatest.OpSearch, 1, 503)
-	second[0].Headers = map[string]string{"traceparent": demoTraceparent}
-	fmt.Fprintf(out, "myKaarma will answer the next search with 503; producing %s\n", second[0].Name)
-	if err := Produce(ctx, cfg, second); err != nil {
-		return err
+	retried.Headers = map[string]string{"traceparent": demoTraceparent}
+	fmt.Fprintf(out, "myKaarma will answer the next search with 503; produced %s\n", retried.Name)
+	if _, err := console.Produce(ctx, k, cfg.InputTopics[0], []console.Record{retried}); err != nil {
+		return fmt.Errorf("produce samples: %w", err)
 	}
 	if err := outputs.WaitFor(ctx, len(samples), out); err != nil {
 		return err
 	}
 
-	printOutcomes(out, outputs, samples, fake)
+	printOutcomes(out, cfg, outputs, samples, fake)
 	if spans != nil {
 		// An event's spans end before its output is written: all have ended.
-		printTrace(out, second[0].Name, spans.GetSpans())
+		printTrace(out, retried.Name, spans.GetSpans())
+	}
+	return nil
+}
+
+// sampleValue is the value of the sample named name, or nil.
+func sampleValue(samples []console.Record, name string) []byte {
+	for _, s := range samples {
+		if s.Name == name {
+			return s.Value
+		}
 	}
 	return nil
 }
@@ -146,73 +183,30 @@ func seedDemoCustomers(fake *mykaarmatest.Server) []string {
 	return seeded
 }
 
-func loadSamples() ([]Sample, error) {
-	var out []Sample
-	err := fs.WalkDir(examples.Events, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(examples.Events, path)
-		if err != nil {
-			return err
-		}
-		key := schemas.PeekEventID(b)
-		if key == "" {
-			key = path
-		}
-		out = append(out, Sample{Name: path, Value: b, Key: key})
-		return nil
-	})
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, err
-}
-
-// Produce writes samples to the first input topic, keyed by Sample.Key and
-// partitioned as the Java client's default partitioner does (murmur2).
-func Produce(ctx context.Context, cfg worker.Config, samples []Sample) error {
-	w := &kafka.Writer{Addr: kafka.TCP(cfg.Brokers...), Topic: cfg.InputTopics[0], Balancer: &kafka.Murmur2Balancer{},
-		RequiredAcks: kafka.RequireAll, BatchTimeout: 5 * time.Millisecond}
-	defer w.Close()
-	msgs := make([]kafka.Message, len(samples))
-	for i, s := range samples {
-		msgs[i] = kafka.Message{Key: []byte(s.Key), Value: s.Value}
-		for k, v := range s.Headers {
-			msgs[i].Headers = append(msgs[i].Headers, kafka.Header{Key: k, Value: []byte(v)})
-		}
-	}
-	if err := w.WriteMessages(ctx, msgs...); err != nil {
-		return fmt.Errorf("produce samples: %w", err)
-	}
-	return nil
-}
-
-func printOutcomes(out io.Writer, o *OutputReader, samples []Sample, fake *mykaarmatest.Server) {
+func printOutcomes(out io.Writer, cfg worker.Config, o *OutputReader, samples []console.Record, fake *mykaarmatest.Server) {
 	names := map[string]string{}
 	for _, s := range samples {
-		names[s.Key] = s.Name
+		names[string(s.Key)] = s.Name
 	}
 	results, dead := o.Snapshot()
-
-	fmt.Fprintf(out, "\nRESULTS (%d records on the result topic)\n", len(results))
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SAMPLE\tTYPE\tOUTCOME\tCUSTOMER\tRULE\tATTEMPTS\tCUSTOMER UUID\tWARNINGS")
+	var all []console.Output
 	for _, m := range results {
-		var r schemas.Result
-		_ = json.Unmarshal(m.Value, &r)
-		var warns []string
-		for _, w := range r.Warnings {
-			warns = append(warns, w.Code)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", names[string(m.Key)], r.EventType, r.Outcome, r.CustomerAction,
-			r.MatchRule, r.Attempts, r.CustomerUUID, strings.Join(warns, ","))
+		all = append(all, console.Output{Message: m})
 	}
-	tw.Flush()
-
-	fmt.Fprintf(out, "\nDEAD LETTERS (%d records on the dead-letter topic, original bytes kept)\n", len(dead))
 	for _, m := range dead {
-		fmt.Fprintf(out, "  %s\n", names[string(m.Key)])
-		for _, h := range m.Headers {
-			fmt.Fprintf(out, "      %-17s %s\n", h.Key, h.Value)
+		all = append(all, console.Output{Message: m, DeadLetter: true})
+	}
+	name := func(o console.Output) string { return names[string(o.Key)] }
+	sort.SliceStable(all, func(i, j int) bool { return name(all[i]) < name(all[j]) })
+
+	fmt.Fprintf(out, "\nOUTCOMES in sample order: %d results on %s, %d dead letters on %s\n",
+		len(results), cfg.ResultTopic, len(dead), cfg.DLQTopic)
+	console.NewTable(out, console.TableOptions{First: "SAMPLE", Name: name}).Write(all...)
+
+	fmt.Fprintln(out, "\nDEAD LETTERS: the input's key and bytes, untouched, with these headers")
+	for _, d := range all {
+		if d.DeadLetter {
+			console.PrintHeaders(out, name(d), d)
 		}
 	}
 	leads := 0
@@ -225,7 +219,8 @@ func printOutcomes(out io.Writer, o *OutputReader, samples []Sample, fake *mykaa
 			nguyens++
 		}
 	}
-	fmt.Fprintf(out, "\nAlice Nguyen was sent twice under two Kafka keys (samples 01 and 09): myKaarma holds %d customer named Nguyen.\n", nguyens)
+	fmt.Fprintf(out, "\nAlice Nguyen was sent twice under two Kafka keys (samples 01 and 09); routed by her identity, both queued on\n"+
+		"one route partition and were handled in order: myKaarma holds %d customer named Nguyen.\n", nguyens)
 	fmt.Fprintf(out, "myKaarma now holds %d customers (4 seeded) and %d queued leads; %d API calls were made.\n",
 		fake.CustomerCount(), leads, len(fake.Requests()))
 	fmt.Fprintln(out, "Every input has exactly one output, and its offset was committed only after that output was acknowledged.")

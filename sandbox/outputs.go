@@ -6,8 +6,8 @@ import (
 	"io"
 	"sort"
 	"sync"
-	"time"
 
+	"github.com/leadworker/leadworker/console"
 	"github.com/leadworker/leadworker/worker"
 	"github.com/segmentio/kafka-go"
 )
@@ -15,81 +15,66 @@ import (
 // OutputReader follows the result and dead-letter topics from the start
 // (used by the demo and the bench).
 type OutputReader struct {
-	cfg    worker.Config
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	done   chan struct{}
 
 	mu      sync.Mutex
 	results []kafka.Message
 	dead    []kafka.Message
+	err     error         // why following stopped early
 	arrived chan struct{} // closed and replaced on every record
 }
 
 func NewOutputReader(cfg worker.Config) *OutputReader {
 	ctx, cancel := context.WithCancel(context.Background())
-	o := &OutputReader{cfg: cfg, cancel: cancel, arrived: make(chan struct{})}
-	for _, topic := range []string{cfg.ResultTopic, cfg.DLQTopic} {
-		parts, err := partitionsOf(cfg.Brokers[0], topic)
-		if err != nil {
-			continue
-		}
-		for _, p := range parts {
-			o.wg.Add(1)
-			go o.follow(ctx, topic, p)
-		}
+	o := &OutputReader{cancel: cancel, done: make(chan struct{}), arrived: make(chan struct{})}
+	opts := console.FollowOptions{
+		Kafka:       console.Kafka{Brokers: cfg.Brokers},
+		ResultTopic: cfg.ResultTopic, DLQTopic: cfg.DLQTopic, Last: -1, Follow: true,
 	}
-	return o
-}
-
-func partitionsOf(broker, topic string) ([]int, error) {
-	conn, err := kafka.Dial("tcp", broker)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	ps, err := conn.ReadPartitions(topic)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]int, len(ps))
-	for i, p := range ps {
-		ids[i] = p.ID
-	}
-	return ids, nil
-}
-
-func (o *OutputReader) follow(ctx context.Context, topic string, partition int) {
-	defer o.wg.Done()
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: o.cfg.Brokers, Topic: topic, Partition: partition, MaxWait: 200 * time.Millisecond})
-	defer r.Close()
-	for {
-		m, err := r.FetchMessage(ctx)
-		if err != nil {
-			return
-		}
+	go func() {
+		defer close(o.done)
+		err := console.Follow(ctx, opts, o.add)
 		o.mu.Lock()
-		if topic == o.cfg.ResultTopic {
-			o.results = append(o.results, m)
-		} else {
-			o.dead = append(o.dead, m)
-		}
+		o.err = err
 		close(o.arrived)
 		o.arrived = make(chan struct{})
 		o.mu.Unlock()
+	}()
+	return o
+}
+
+func (o *OutputReader) add(outs []console.Output) {
+	if len(outs) == 0 {
+		return
 	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, out := range outs {
+		if out.DeadLetter {
+			o.dead = append(o.dead, out.Message)
+		} else {
+			o.results = append(o.results, out.Message)
+		}
+	}
+	close(o.arrived)
+	o.arrived = make(chan struct{})
 }
 
 // WaitFor waits until n outputs arrived, printing progress to out.
 func (o *OutputReader) WaitFor(ctx context.Context, n int, out io.Writer) error {
 	for {
 		o.mu.Lock()
-		got, arrived := len(o.results)+len(o.dead), o.arrived
+		got, arrived, err := len(o.results)+len(o.dead), o.arrived, o.err
 		o.mu.Unlock()
 		if out != nil {
 			fmt.Fprintf(out, "  outputs so far: %d of %d\n", got, n)
 		}
 		if got >= n {
 			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("waiting for %d outputs, saw %d: %w", n, got, err)
 		}
 		select {
 		case <-ctx.Done():
@@ -115,5 +100,5 @@ func (o *OutputReader) Snapshot() (results, dead []kafka.Message) {
 
 func (o *OutputReader) Close() {
 	o.cancel()
-	o.wg.Wait()
+	<-o.done
 }

@@ -15,7 +15,10 @@
 #
 # Usage: scripts/images.sh [leadworker|kafka|all]   (default all)
 # Environment: KAFKA_VERSION (default 4.4.0), DEBIAN_MIRROR (default: the first deb.debian.org-like
-# URI of the apt sources, else http://deb.debian.org/debian), LEADWORKER_REQUIRE_CONTAINERS.
+# URI of the apt sources, else http://deb.debian.org/debian), LEADWORKER_REQUIRE_CONTAINERS,
+# LEADWORKER_VERSION and LEADWORKER_COMMIT (what `leadworker version` prints; default: from git, as
+# Go stamps a build: the tag at HEAD, else a pseudo-version v0.0.0-<commit time>-<commit>, with
+# +dirty for uncommitted changes).
 set -euo pipefail
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_ROOT=$(cd -- "$SCRIPT_DIR/.." && pwd -P)
@@ -48,12 +51,29 @@ build() {
 work=$(mktemp -d "${TMPDIR:-/tmp}/leadworker-images.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+# git_version prints the version of the work tree as Go would stamp it, or (devel) without git.
+git_version() {
+  local tag stamp dirty=""
+  git -C "$REPO_ROOT" rev-parse HEAD >/dev/null 2>&1 || { echo "(devel)"; return; }
+  [[ -z $(git -C "$REPO_ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]] || dirty=+dirty
+  if tag=$(git -C "$REPO_ROOT" describe --tags --exact-match 2>/dev/null); then
+    echo "$tag$dirty"
+    return
+  fi
+  stamp=$(TZ=UTC git -C "$REPO_ROOT" log -1 --format=%cd --date=format-local:%Y%m%d%H%M%S)
+  echo "v0.0.0-$stamp-$(git -C "$REPO_ROOT" rev-parse --short=12 HEAD)$dirty"
+}
+
 build_leadworker() {
-  local ctx=$work/leadworker
+  local ctx=$work/leadworker version commit
+  version=${LEADWORKER_VERSION:-$(git_version)}
+  commit=${LEADWORKER_COMMIT:-$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)}
   mkdir -p "$ctx/out" "$ctx/etc/ssl/certs"
-  log "go build (static) leadworker and mykaarma-fake"
+  log "go build (static) leadworker $version ($commit) and mykaarma-fake"
+  # The Dockerfile's build stage sets the same -X flags from its VERSION and COMMIT arguments
+  # (mykaarma-fake has no such variables; the linker ignores them there).
   (cd "$REPO_ROOT" && CGO_ENABLED=0 GOOS=linux GOFLAGS=-buildvcs=false \
-    go build -ldflags="-s -w" -o "$ctx/out/" ./cmd/leadworker ./cmd/mykaarma-fake)
+    go build -ldflags="-s -w -X main.version=$version -X main.commit=$commit" -o "$ctx/out/" ./cmd/leadworker ./cmd/mykaarma-fake)
   local ca=/etc/ssl/certs/ca-certificates.crt
   [[ -s $ca ]] || die "$ca missing (install ca-certificates)"
   cp "$ca" "$ctx/etc/ssl/certs/"
@@ -64,9 +84,9 @@ build_leadworker() {
     awk '/^FROM /{n++} n>=2' "$REPO_ROOT/Dockerfile"
   } >"$ctx/Containerfile"
   grep -q '^FROM scratch AS runtime' "$ctx/Containerfile" || die "Dockerfile has no 'FROM scratch AS runtime' stage after the build stage"
-  build "$LEADWORKER_TAG" --target runtime -f "$ctx/Containerfile" "$ctx"
+  build "$LEADWORKER_TAG" --target runtime --build-arg VERSION="$version" --build-arg COMMIT="$commit" -f "$ctx/Containerfile" "$ctx"
   log "built $LEADWORKER_TAG"
-  build "$FAKE_TAG" --target mykaarma-fake -f "$ctx/Containerfile" "$ctx"
+  build "$FAKE_TAG" --target mykaarma-fake --build-arg VERSION="$version" --build-arg COMMIT="$commit" -f "$ctx/Containerfile" "$ctx"
   log "built $FAKE_TAG"
 }
 

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/leadworker/leadworker/deadletter"
 	"testing"
 	"time"
 
-	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/handlers"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/sandbox"
@@ -72,10 +72,10 @@ func TestLeadUnknownOutcome(t *testing.T) {
 					t.Fatalf("outputs = %d results, %d dead letters; want 1 dead letter", len(results), len(dead))
 				}
 				d := dead[0]
-				if c := header(d, consumer.HeaderErrorClass); c != worker.ClassLeadOutcomeUnknown {
-					t.Errorf("error.class = %q; want %q", c, worker.ClassLeadOutcomeUnknown)
+				if c := header(d, deadletter.HeaderErrorClass); c != deadletter.ClassLeadOutcomeUnknown {
+					t.Errorf("error.class = %q; want %q", c, deadletter.ClassLeadOutcomeUnknown)
 				}
-				if s := header(d, consumer.HeaderErrorStep); s != handlers.StepLead {
+				if s := header(d, deadletter.HeaderErrorStep); s != handlers.StepLead {
 					t.Errorf("error.step = %q; want %q", s, handlers.StepLead)
 				}
 				if !bytes.Equal(d.Value, ev[0].Value) || string(d.Key) != ev[0].Key {

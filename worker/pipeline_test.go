@@ -53,7 +53,7 @@ func startPipeline(t *testing.T, tweak func(*worker.Config), opts ...worker.Opti
 
 	log, hook := test.NewNullLogger()
 	log.SetLevel(logrus.DebugLevel)
-	w, err := worker.New(cfg, log, nil, opts...)
+	w, err := worker.New(cfg, append(opts, worker.WithLogger(log))...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -321,7 +321,7 @@ func TestPropagatorNames(t *testing.T) {
 	} {
 		cfg := sandbox.Config()
 		cfg.Brokers, cfg.BaseURL, cfg.Username, cfg.Password = []string{"127.0.0.1:1"}, "http://127.0.0.1:1", "u", "p"
-		_, err := worker.New(cfg, nil, nil, worker.WithPropagators(tc.names...))
+		_, err := worker.New(cfg, worker.WithPropagators(tc.names...))
 		if (err == nil) != tc.ok {
 			t.Errorf("New with propagators %q: err = %v; want ok %v", tc.names, err, tc.ok)
 		}

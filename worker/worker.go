@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"github.com/leadworker/leadworker/kafkaadmin"
 	"net/http"
 	"time"
 
@@ -31,24 +31,16 @@ type Worker struct {
 	groups     routeGroups
 }
 
-// New wires the pipeline from cfg. httpClient may be nil; its transport
-// (or a pooled one sized for MAX_IN_FLIGHT) is wrapped so that every myKaarma
-// call passes the rate limit, then the metrics and circuit observer, then the
-// adaptive-concurrency observer, then the tracing one (otelhttp). opts add
-// what the environment does not configure (WithTracerProvider).
-func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client, opts ...Option) (*Worker, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
+// New wires the pipeline from cfg. Every myKaarma call passes the rate
+// limit, then the metrics and circuit observer, then the adaptive-concurrency
+// observer, then the tracing one (otelhttp). opts add what is not a setting:
+// the logger, the HTTP client, the tracer provider and propagators.
+func New(cfg Config, opts ...Option) (*Worker, error) {
+	o := newOptions(opts)
+	log, httpClient := o.log, o.httpClient
 	tr, err := newTracing(o.tp, o.propagators)
 	if err != nil {
 		return nil, err
-	}
-	if log == nil {
-		l := logrus.New()
-		l.Out = io.Discard
-		log = l
 	}
 	guards, err := newGuards(cfg.Guards, log)
 	if err != nil {
@@ -79,14 +71,16 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client, opts ...Op
 	if err != nil {
 		return nil, fmt.Errorf("handler: %w", err)
 	}
-	dialer, transport, err := consumer.Connections(cfg.Kafka)
+	dialer, transport, err := kafkaadmin.Connections(cfg.Kafka)
 	if err != nil {
 		return nil, err
 	}
 	wk := &Worker{guards: guards, log: log, cfg: cfg, concurrency: concurrency}
-	wk.autoCreate = func(ctx context.Context) (bool, error) { return consumer.AutoCreateTopics(ctx, cfg.Brokers, transport) }
-	wk.groups = func(ctx context.Context, topic string) ([]consumer.GroupOffsets, error) {
-		return consumer.GroupsOn(ctx, cfg.Brokers, transport, topic)
+	wk.autoCreate = func(ctx context.Context) (bool, error) {
+		return kafkaadmin.AutoCreateTopics(ctx, cfg.Brokers, transport)
+	}
+	wk.groups = func(ctx context.Context, topic string) ([]kafkaadmin.GroupOffsets, error) {
+		return kafkaadmin.GroupsOn(ctx, cfg.Brokers, transport, topic)
 	}
 	p := guards.processor(h)
 	p.tracer, p.group = tr.tracer, cfg.GroupID

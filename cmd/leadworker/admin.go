@@ -27,13 +27,15 @@ For container health checks in images without curl or wget.
 
 // adminCommand runs `leadworker admin resume`.
 func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
+	if len(args) > 0 && (isHelp(args[0]) || (len(args) > 1 && isHelp(args[1]))) {
+		printHelp(stdout, adminUsage, nil, envReads(func(l func(string) (string, bool)) { adminTarget(l) }), "")
+		return 0
+	}
 	if len(args) != 1 || args[0] != "resume" {
 		fmt.Fprint(stderr, adminUsage)
 		return 2
 	}
-	e := &env{lookup: lookup}
-	addr := adminAddr(e, "127.0.0.1:8081")
-	token := e.secret("ADMIN_TOKEN")
+	addr, token, e := adminTarget(lookup)
 	if len(e.errs) > 0 {
 		fmt.Fprintf(stderr, "leadworker admin: %v\n", e.errs[0])
 		return 2
@@ -46,9 +48,19 @@ func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	return report(body, err, stdout, stderr)
 }
 
+// adminTarget reads where the worker serves admin actions and its token.
+func adminTarget(lookup func(string) (string, bool)) (addr, token string, e *env) {
+	e = &env{lookup: lookup}
+	return adminAddr(e, "127.0.0.1:8081"), e.secret("ADMIN_TOKEN"), e
+}
+
 // probeCommand runs `leadworker probe ready|alive`.
 func probeCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
 	paths := map[string]string{"ready": "/readyz", "alive": "/healthz"}
+	if len(args) > 0 && (isHelp(args[0]) || (len(args) > 1 && isHelp(args[1]))) {
+		printHelp(stdout, probeUsage, nil, []string{"HTTP_ADDR"}, "")
+		return 0
+	}
 	if len(args) != 1 || paths[args[0]] == "" {
 		fmt.Fprint(stderr, probeUsage)
 		return 2

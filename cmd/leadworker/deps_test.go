@@ -1,7 +1,12 @@
 package main
 
 import (
+	"go/parser"
+	"go/token"
 	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -27,16 +32,22 @@ func TestPackageBoundaries(t *testing.T) {
 	tests := []struct {
 		pkg       string
 		forbidden []string // import paths, or prefixes ending in "/"
+		allowed   []string // exceptions to forbidden
 	}{
-		{"consumer", []string{module}},
-		{"guard", []string{module, kafka, "net/http"}},
-		{"throttle", []string{module, kafka}},
-		{"logmask", []string{module, kafka}},
-		{"schemas", []string{module, kafka}},
-		{"mykaarma", []string{module + "consumer", module + "handlers", module + "worker", kafka, "github.com/sirupsen/logrus"}},
-		{"handlers", []string{module + "consumer", module + "worker", kafka}},
-		{"worker", []string{module + "sandbox", kafka, "testing"}},
-		{"sandbox", []string{"testing"}},
+		{"consumer", []string{module}, []string{module + "recovery"}},
+		{"recovery", []string{module}, nil},
+		{"kafkaadmin", []string{module}, []string{module + "consumer"}},
+		{"replay", []string{module}, []string{module + "kafkaadmin", module + "deadletter"}},
+		{"deadletter", []string{module}, []string{module + "recovery", module + "consumer"}},
+		{"guard", []string{module, kafka, "net/http"}, nil},
+		{"throttle", []string{module, kafka}, nil},
+		{"logmask", []string{module, kafka}, nil},
+		{"schemas", []string{module, kafka}, nil},
+		{"mykaarma", []string{module + "consumer", module + "handlers", module + "worker", kafka, "github.com/sirupsen/logrus"}, nil},
+		{"handlers", []string{module + "consumer", module + "worker", kafka}, nil},
+		{"worker", []string{module + "sandbox", kafka, "testing"}, nil},
+		{"sandbox", []string{"testing"}, nil},
+		{"console", []string{module + "sandbox", module + "mykaarma/mykaarmatest", "github.com/twmb/franz-go/", "testing"}, nil},
 	}
 	for _, tt := range tests {
 		got, ok := imports[tt.pkg]
@@ -45,11 +56,26 @@ func TestPackageBoundaries(t *testing.T) {
 			continue
 		}
 		for _, imp := range got {
+			if slices.Contains(tt.allowed, imp) {
+				continue
+			}
 			for _, bad := range tt.forbidden {
 				if imp == bad || (strings.HasSuffix(bad, "/") && strings.HasPrefix(imp, bad)) {
 					t.Errorf("%s imports %s", tt.pkg, imp)
 				}
 			}
+		}
+	}
+
+	// console is linked into the worker's binary (produce, tail): nothing of
+	// the sandbox, even indirectly.
+	consoleDeps, err := exec.Command("go", "list", "-deps", module+"console").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps console: %v\n%s", err, consoleDeps)
+	}
+	for _, d := range strings.Fields(string(consoleDeps)) {
+		if d == module+"sandbox" || d == module+"mykaarma/mykaarmatest" || strings.HasPrefix(d, "github.com/twmb/franz-go/") || d == "testing" {
+			t.Errorf("console depends on %s", d)
 		}
 	}
 
@@ -60,6 +86,31 @@ func TestPackageBoundaries(t *testing.T) {
 	for _, d := range strings.Fields(string(deps)) {
 		if d == "testing" {
 			t.Error("the leadworker binary links the testing package")
+		}
+	}
+}
+
+// TestOnlySandboxGoImportsTheSandbox: of this command's files, only
+// sandbox.go (demo, bench) reaches the sandbox, so that a build of the
+// worker's image can leave demo and bench out by leaving that file out.
+func TestOnlySandboxGoImportsTheSandbox(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || f == "sandbox.go" {
+			continue
+		}
+		ast, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range ast.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if path == module+"sandbox" || path == module+"mykaarma/mykaarmatest" || strings.HasPrefix(path, "github.com/twmb/franz-go/") {
+				t.Errorf("%s imports %s; only sandbox.go may", f, path)
+			}
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/examples"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -38,8 +39,14 @@ func TestDLQReplayUsesTheWorkersConfiguration(t *testing.T) {
 	}
 	defer cl.Close()
 
+	// A valid event (replay skips one the schemas refuse), under its own id.
+	example, err := examples.Events.ReadFile("02-match-customer-key.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	deadLetter := func(key, event, sourcePartition string) *kgo.Record {
-		return &kgo.Record{Topic: dlq, Partition: 0, Key: []byte(key), Value: []byte(`{"eventId":"` + event + `"}`),
+		value := bytes.Replace(example, []byte(`"demo-02-customer-key"`), []byte(`"`+event+`"`), 1)
+		return &kgo.Record{Topic: dlq, Partition: 0, Key: []byte(key), Value: value,
 			Headers: []kgo.RecordHeader{
 				{Key: "traceparent", Value: []byte("00-abc-def-01")},
 				{Key: "error.class", Value: []byte("rejected")},

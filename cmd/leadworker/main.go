@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -16,16 +17,32 @@ import (
 	"github.com/leadworker/leadworker/worker"
 )
 
-const usage = `usage: leadworker <command>
+const usage = `usage: leadworker <command> [flags]
 
 commands:
-  run     consume and process events; configured from the environment (see README.md)
-  demo    run the whole pipeline on an embedded Kafka and a fake myKaarma, print what happened
-  bench   measure throughput against the embedded Kafka and the fake myKaarma
-  dlq     dead-letter topic tools: leadworker dlq replay -h
-  topics  create the topics the worker needs: leadworker topics create -h
-  admin   admin actions on the worker beside it: leadworker admin resume
-  probe   health check of the worker beside it: leadworker probe ready|alive
+  run      consume and process events; configured from the environment (README.md)
+  demo     run the whole pipeline on an embedded Kafka and a fake myKaarma, print what happened
+  bench    measure throughput against the embedded Kafka and the fake myKaarma
+  produce  send events (the samples in examples/, files or stdin lines) to the input topic
+  tail     print the results and dead letters, the last few or as they arrive
+  dlq      dead-letter topic tools: leadworker dlq replay
+  topics   create the topics the worker needs: leadworker topics create
+  admin    admin actions on the worker beside it: leadworker admin resume
+  probe    health check of the worker beside it: leadworker probe ready|alive
+  version  the module version, commit and Go version of this binary
+
+leadworker <command> -h (or leadworker help <command>) lists a command's flags and
+the environment variables it reads; none of them needs the environment to be set.
+`
+
+const runUsage = `usage: leadworker run
+
+Consumes the input topics and writes exactly one result or dead letter per
+event, committing offsets only after that output is acknowledged. Runs until
+SIGTERM or SIGINT, then drains in-flight events and leaves its groups. It is
+configured only from the environment: a bad or missing setting exits 2 naming
+the variable. Required: KAFKA_BROKERS, MYKAARMA_USERNAME, and MYKAARMA_PASSWORD
+or MYKAARMA_PASSWORD_FILE. Defaults and meanings: README.md, "Configuration".
 `
 
 func main() {
@@ -38,11 +55,21 @@ func realMain(args []string, stdout, stderr io.Writer, lookup func(string) (stri
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	if isHelp(args[0]) && len(args) > 1 {
+		// leadworker help <command> is <command> -h.
+		args = append([]string{args[1]}, append([]string{"-h"}, args[2:]...)...)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	switch args[0] {
 	case "run":
-		return runCommand(ctx, stderr, lookup)
+		return runCommand(ctx, args[1:], stdout, stderr, lookup)
+	case "produce":
+		return produceCommand(ctx, args[1:], os.Stdin, stdout, stderr, lookup)
+	case "tail":
+		return tailCommand(ctx, args[1:], stdout, stderr, lookup)
+	case "version":
+		return versionCommand(args[1:], stdout, stderr)
 	case "dlq":
 		return dlqCommand(ctx, args[1:], stdout, stderr, lookup)
 	case "topics":
@@ -64,9 +91,28 @@ func realMain(args []string, stdout, stderr io.Writer, lookup func(string) (stri
 	}
 }
 
-func runCommand(ctx context.Context, stderr io.Writer, lookup func(string) (string, bool)) int {
+// runVariables lists what run reads, for its help.
+func runVariables() []string {
+	return envReads(func(lookup func(string) (string, bool)) {
+		_, _ = loadConfig(lookup)
+		_, _ = tracerProvider(context.Background(), lookup) // nil on an empty environment
+		_, _ = lookup("OTEL_PROPAGATORS")
+		_, _ = memoryLimit(lookup)
+	})
+}
+
+func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
+	if len(args) > 0 {
+		if isHelp(args[0]) {
+			printHelp(stdout, runUsage, nil, runVariables(), "and OpenTelemetry's other OTEL_* variables (README.md, \"Tracing\")")
+			return 0
+		}
+		fmt.Fprintf(stderr, "leadworker run: takes no arguments, only the environment\n\n%s", runUsage)
+		return 2
+	}
 	cfg, err := loadConfig(lookup)
-	if err != nil {
+	softLimit, memErr := memoryLimit(lookup)
+	if err = errors.Join(err, memErr); err != nil {
 		fmt.Fprintf(stderr, "leadworker: bad configuration:\n%v\n", err)
 		return 2
 	}
@@ -74,7 +120,7 @@ func runCommand(ctx context.Context, stderr io.Writer, lookup func(string) (stri
 	// in any of its escaped forms (the Basic token is base64 of user:password).
 	log := logmask.New(cfg.LogLevel, cfg.LogFormat, stderr,
 		cfg.Password, cfg.Username+":"+cfg.Password, cfg.Kafka.SASLPassword)
-	tp, err := worker.TracerProvider(ctx, lookup)
+	tp, err := tracerProvider(ctx, lookup)
 	if err != nil {
 		fmt.Fprintf(stderr, "leadworker: bad configuration:\n%v\n", err)
 		return 2
@@ -95,14 +141,20 @@ func runCommand(ctx context.Context, stderr io.Writer, lookup func(string) (stri
 		}()
 		log.Info("tracing: exporting spans (OTEL_* variables)")
 	}
-	w, err := worker.New(cfg, log, nil, opts...)
+	w, err := worker.New(cfg, append(opts, worker.WithLogger(log))...)
 	if err != nil {
 		fmt.Fprintf(stderr, "leadworker: %v\n", err)
 		return 2
 	}
+	if softLimit > 0 {
+		debug.SetMemoryLimit(softLimit)
+	}
+	info, ok := debug.ReadBuildInfo()
+	v := readVersion(info, ok, version, commit)
 	log.WithFields(map[string]any{
 		"brokers": cfg.Brokers, "group": cfg.GroupID, "topics": cfg.InputTopics,
 		"results": cfg.ResultTopic, "dlq": cfg.DLQTopic, "mykaarma": cfg.BaseURL,
+		"version": v.Version, "commit": v.Commit, "go_memory_limit": goMemoryLimit(),
 	}).Info("leadworker starting")
 	if err := w.Run(ctx); err != nil {
 		log.WithError(err).Error("leadworker stopped with an error")

@@ -10,16 +10,31 @@ import (
 	"github.com/leadworker/leadworker/sandbox"
 )
 
+const demoUsage = `usage: leadworker demo [flags]
+
+Runs the pipeline of leadworker run on an embedded Kafka broker and a fake
+myKaarma in this process, produces the sample events in examples/, and prints
+what happened to each: its result or dead letter. Nothing to install, nothing
+left behind.
+`
+
+const benchUsage = `usage: leadworker bench [flags]
+
+Measures the throughput of the pipeline of leadworker run on an embedded Kafka
+broker against a fake myKaarma whose latency it sets, beside a sequential
+baseline and the ceiling of the handler alone (README.md, "Throughput").
+`
+
 // demoCommand parses demo's flags and runs sandbox.Demo.
 func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	var o sandbox.DemoOptions
 	fset.BoolVar(&o.Verbose, "v", false, "also print the worker's log lines (stderr)")
 	fset.BoolVar(&o.Trace, "trace", false, "record spans in memory and print the span tree of one event")
 	timeout := fset.Duration("timeout", 60*time.Second, "give up after this long")
-	if err := fset.Parse(args); err != nil {
-		return 2
+	help := func(w io.Writer) { printHelp(w, demoUsage, fset, nil, "") }
+	if done, status := parseFlags(fset, args, stdout, stderr, help); done {
+		return status
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -35,7 +50,6 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var o sandbox.BenchOptions
 	var timeout time.Duration
 	fset := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	fset.DurationVar(&o.Latency, "latency", 20*time.Millisecond, "latency of every myKaarma call")
 	fset.IntVar(&o.Partitions, "partitions", 12, "partitions of the input topic")
 	fset.IntVar(&o.Keys, "keys", 1000, "distinct Kafka keys (events of one key are handled in order)")
@@ -49,8 +63,9 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fset.DurationVar(&timeout, "timeout", 2*time.Minute, "give up after this long")
 	fset.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the pipeline phase to this file")
 	fset.Float64Var(&o.TraceSample, "trace-sample", 0, "trace this share of the events (0..1) with an SDK provider exporting to a discarding exporter; 0 = export off")
-	if err := fset.Parse(args); err != nil {
-		return 2
+	help := func(w io.Writer) { printHelp(w, benchUsage, fset, nil, "") }
+	if done, status := parseFlags(fset, args, stdout, stderr, help); done {
+		return status
 	}
 	if o.Latency < 0 || o.Partitions < 1 || o.Keys < 1 || o.Events < 1 || o.MaxInFlight < 1 || o.RateLimit < 0 || o.Sequential < 1 || o.Replicas < 1 || o.TraceSample < 0 || o.TraceSample > 1 {
 		fmt.Fprintln(stderr, "leadworker bench: -partitions, -keys, -events, -max-in-flight and -sequential-sample must be >= 1; -latency and -rate-limit >= 0; -trace-sample 0..1")
