@@ -2,7 +2,6 @@ package integration
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -248,31 +247,5 @@ func (rs *replicas) processStage() (group, topic string) {
 // that no redelivery can still produce an output or create a customer.
 func (rs *replicas) waitCommitted(t *testing.T, timeout time.Duration, alive ...*workerProc) {
 	t.Helper()
-	type stage struct{ group, topic string }
-	stages := []stage{{rs.tp.Group, rs.tp.Input}}
-	if rs.routing {
-		stages = append(stages, stage{rs.tp.Group + ".route", rs.tp.Route})
-	}
-	err := waitFor(timeout, func() error {
-		for _, w := range alive {
-			if w.exited() {
-				return errStop{errors.New(w.name + " exited: " + w.exitStatus())}
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		for _, s := range stages {
-			lag, err := groupLag(ctx, rs.b, s.group, s.topic, rs.tp.Partitions)
-			if err != nil {
-				return err
-			}
-			if lag != 0 {
-				return fmt.Errorf("group %s: lag %d on %s", s.group, lag, s.topic)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("waiting for every stage to commit all it read: %v", err)
-	}
+	waitStagesCommitted(t, rs.b, rs.tp, rs.routing, timeout, alive...) // reset_test.go
 }
