@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/schemas"
 )
 
@@ -86,8 +87,11 @@ func routePartition(t *testing.T, value []byte, n int) int {
 	if err != nil {
 		t.Fatalf("decode event: %v", err)
 	}
-	key, _ := handlers.RoutingKey(ev)
-	return javaPartition(key, n) // raw_test.go
+	h, err := handlers.New(handlers.Options{API: &mykaarma.Client{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return javaPartition(h.Identify(ev).RoutingKey, n) // raw_test.go
 }
 
 // leadIDOf returns the leadId of a lead event's value, or "".
