@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/leadworker/leadworker/recovery"
+	"github.com/leadworker/leadworker/route"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -30,7 +31,7 @@ type Consumer struct {
 	bytes    *byteBudget
 	workers  *workers
 	failing  *failing
-	route    *routeCount   // the route writer's partition count and gate (routecount.go)
+	route    *route.Count  // the route writer's partition count and gate (routecount.go)
 	rejoin   chan struct{} // asks the active membership to leave and join again (watchTopics)
 	fetcher  *kafka.Client // fetches, offsets and commits
 	skipped  skippedCounts // records deleted before they were read, by topic (fetch.go)
@@ -62,7 +63,7 @@ func New(opts Options) (*Consumer, error) {
 		bytes:      newByteBudget(opts.MaxBufferedBytes),
 		workers:    newWorkers(),
 		failing:    newFailing(),
-		route:      newRouteCount(),
+		route:      route.NewCount(),
 		rejoin:     make(chan struct{}, 1),
 		fetcher:    &kafka.Client{Addr: kafka.TCP(opts.Brokers...), Transport: opts.Transport, Timeout: 10 * time.Second},
 		partitions: make(map[*partition]struct{}),
@@ -103,7 +104,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if err != nil || ctx.Err() != nil {
 		return err
 	}
-	c.route.set(joined[c.opts.RouteTopic])
+	c.route.Set(joined[c.opts.RouteTopic])
 	c.out = newOutputs(&c.opts, l, c.route)
 	c.mu.Lock()
 	c.limits = l.byTopic
@@ -374,7 +375,7 @@ func (c *Consumer) Stats() Stats {
 	s.Unwritable = c.unwritable.Load()
 	s.Skipped = c.skipped.snapshot()
 	s.TopicProblems = c.topics.snapshot()
-	s.RouteHeld = c.route.held()
+	s.RouteHeld = c.route.Held()
 	s.PastEnd = c.pastEnd.snapshot()
 	rs := c.rec.Stats()
 	s.SkippedAnswered, s.CommitsWithoutPositions, s.AnsweredScanFallbacks = rs.Skipped, rs.CommitsWithoutPositions, rs.Fallbacks

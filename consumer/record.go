@@ -99,7 +99,7 @@ func (p *partition) write(r *record, out Outcome) bool {
 		}
 		w, topic = p.c.out.route, p.c.opts.RouteTopic
 		m = routeMessage(&r.msg, out.Route, p.c.opts.GroupID)
-		if p.c.route.wait(p.work) != nil { // held while the route topic's partitions change (routecount.go)
+		if p.c.route.Wait(p.work) != nil { // held while the route topic's partitions change (routecount.go)
 			return false
 		}
 	default:
