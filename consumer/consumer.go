@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/leadworker/leadworker/budget"
 	"github.com/leadworker/leadworker/recovery"
 	"github.com/leadworker/leadworker/route"
 	"slices"
@@ -27,8 +28,8 @@ type Consumer struct {
 	// take memory but no handler slot; bytes bounds their bytes and the
 	// fetches under way (MaxBufferedBytes, fetch.go).
 	handling scheduler
-	buffered *limiter
-	bytes    *byteBudget
+	buffered *budget.Slots
+	bytes    *budget.Bytes
 	workers  *workers
 	failing  *failing
 	route    *route.Count  // the route writer's partition count and gate (routecount.go)
@@ -59,8 +60,8 @@ func New(opts Options) (*Consumer, error) {
 		opts:       opts,
 		log:        opts.Logger,
 		handling:   newFIFO(opts.MaxInFlight),
-		buffered:   newLimiter(opts.MaxBuffered),
-		bytes:      newByteBudget(opts.MaxBufferedBytes),
+		buffered:   budget.NewSlots(opts.MaxBuffered),
+		bytes:      budget.NewBytes(opts.MaxBufferedBytes),
 		workers:    newWorkers(),
 		failing:    newFailing(),
 		route:      route.NewCount(),
@@ -368,9 +369,9 @@ func union(a, b []string) []string {
 // Stats returns a snapshot of the consumer's state.
 func (c *Consumer) Stats() Stats {
 	used, limit := c.handling.snapshot()
-	buffered, _ := c.buffered.snapshot()
+	buffered, _ := c.buffered.Snapshot()
 	s := Stats{InFlight: used, Limit: limit, Buffered: buffered}
-	s.BufferedBytes, s.BufferedBytesLimit, s.BufferedBytesPeak = c.bytes.snapshot()
+	s.BufferedBytes, s.BufferedBytesLimit, s.BufferedBytesPeak = c.bytes.Snapshot()
 	s.OutputFailing = c.failing.snapshot()
 	s.Unwritable = c.unwritable.Load()
 	s.Skipped = c.skipped.snapshot()

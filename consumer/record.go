@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"github.com/leadworker/leadworker/fetch"
 	"github.com/leadworker/leadworker/recovery"
 	"time"
 
@@ -21,12 +22,28 @@ type record struct {
 	stamped bool
 }
 
+// newRecord is the record of a fetched one of topic's partition.
+func newRecord(f fetch.Record, topic string, partition int) *record {
+	var hs []Header
+	if len(f.Headers) > 0 {
+		hs = make([]Header, len(f.Headers))
+		for i, h := range f.Headers {
+			hs[i] = Header{Key: h.Key, Value: h.Value}
+		}
+	}
+	return &record{
+		msg:    Message{Topic: topic, Partition: partition, Offset: f.Offset, Key: f.Key, Value: f.Value, Time: f.Time, Headers: hs},
+		offset: f.Offset,
+		bytes:  f.Bytes,
+	}
+}
+
 // handle takes one record from handler to durable output. The offset is
 // marked finished only after the output write was acknowledged; if the work
 // context ends first the record stays unfinished and is redelivered.
 func (p *partition) handle(r *record) {
-	defer p.c.buffered.release()
-	defer p.c.bytes.release(r.bytes)
+	defer p.c.buffered.Release()
+	defer p.c.bytes.Release(r.bytes)
 	if p.rec.Skip(originOf(&r.msg), r.stamp) { // its output is on Kafka already
 		p.wm.finish(r.offset)
 		p.kick()

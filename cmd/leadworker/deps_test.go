@@ -34,8 +34,11 @@ func TestPackageBoundaries(t *testing.T) {
 		forbidden []string // import paths, or prefixes ending in "/"
 		allowed   []string // exceptions to forbidden
 	}{
-		{"consumer", []string{module}, []string{module + "recovery"}},
+		{"consumer", []string{module}, []string{module + "recovery", module + "route", module + "fetch", module + "budget"}},
 		{"recovery", []string{module}, nil},
+		{"route", []string{module}, nil},
+		{"fetch", []string{module}, nil},
+		{"budget", []string{module, kafka}, nil},
 		{"kafkaadmin", []string{module}, []string{module + "consumer"}},
 		{"replay", []string{module}, []string{module + "kafkaadmin", module + "deadletter"}},
 		{"deadletter", []string{module}, []string{module + "recovery", module + "consumer"}},
