@@ -13,9 +13,6 @@ import (
 // moved commits it again with fresher output positions, so that a quiet
 // partition's positions do not fall far behind the output topics' ends (and
 // so widen the window read after a crash past ANSWERED_SCAN_MAX_RECORDS).
-// Once a burst of work ends, the first fresher positions are committed at
-// once (partition.settle): while records were in flight the positions could
-// not pass the earliest of them.
 const positionsRefresh = 5 * time.Second
 
 // commit commits the watermark with this partition's generation, recording
@@ -28,15 +25,10 @@ func (p *partition) commit() {
 	}
 	md := p.rec.Metadata(off, p.wm.fetchedNext()) // package recovery
 	now := p.c.opts.Now()
-	if off == p.committed {
-		if md == p.committedMeta {
-			return
-		}
-		if !(p.settle && p.wm.inFlight() == 0) && now.Sub(p.committedAt) < positionsRefresh {
-			return
-		}
+	if off == p.committed && (md == p.committedMeta || (now.Sub(p.committedAt) < positionsRefresh && !p.caught.Load())) {
+		return
 	}
-	p.settle = off != p.committed
+	p.caught.Store(false)
 	if err := p.c.commitOffset(p.gen, p.topic, p.id, off, md); err != nil {
 		p.log.WithError(err).WithField("offset", off).Warn("commit refused; records after the last commit will be redelivered")
 		return

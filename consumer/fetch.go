@@ -228,6 +228,14 @@ func (p *partition) dispatchAll(ctx context.Context, recs []*record, size int64)
 	} else {
 		p.c.bytes.force(total - size)
 	}
+	if len(recs) > 0 && p.wm.inFlight() == 0 {
+		// Caught up: fresh output positions for the commits of what follows.
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		p.rec.Caught(ctx, recs[0].offset)
+		cancel()
+		p.caught.Store(true)
+		p.kick()
+	}
 	for i, r := range recs {
 		if !p.c.opts.Routed {
 			r.msg.Epoch = p.rec.Epoch()

@@ -3,6 +3,7 @@ package consumer
 import (
 	"context"
 	"github.com/leadworker/leadworker/recovery"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -33,9 +34,9 @@ type partition struct {
 	committed     int64
 	committedMeta string
 	committedAt   time.Time
-	// settle: the last commit moved the offset, so the next positions, once
-	// nothing is in flight, are committed without waiting positionsRefresh.
-	settle bool
+	// caught: fetching found the partition caught up and offered fresh
+	// output positions (recovery.Partition.Caught): commit them at once.
+	caught atomic.Bool
 
 	scan   *recovery.Scan      // the generation's read of answered work
 	rec    *recovery.Partition // this partition's part in it, from the scan once fetching may start

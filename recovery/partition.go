@@ -2,6 +2,7 @@ package recovery
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 
 	"github.com/sirupsen/logrus"
@@ -21,6 +22,7 @@ type Partition struct {
 	// operator's reset), so nothing answered before is skipped.
 	reset bool
 
+	mu sync.Mutex // guards since, sinceSeq, cand and noRoomWarned
 	// since are the positions the next commit records: every output written
 	// for an offset at or above that commit lies at or above them. nil: none
 	// known, commit without them.
@@ -110,6 +112,8 @@ func (p *Partition) Epoch() int64 { return p.epoch }
 // and cand the sample taken when the scan began, valid only above every
 // answered record the scan found (their outputs lie between the two).
 func (p *Partition) Metadata(off, fetchedNext int64) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.cand == nil {
 		if s := p.r.latest.Load(); s != nil && s.seq > p.sinceSeq {
 			p.cand = &candidate{s: s, from: fetchedNext}
@@ -129,6 +133,24 @@ func (p *Partition) Metadata(off, fetchedNext int64) string {
 		return encodeMeta(p.epoch, nil, nil)
 	}
 	return md
+}
+
+// Caught tells that the partition has caught up: every record fetched so
+// far is finished, and at is the offset of the next one. It reads the output
+// topics' ends now, before that record is handled, and offers them for the
+// commits from at on, so that a commit after a burst of work records where
+// the outputs end rather than where they ended when the burst began (a
+// window that, after a crash, could be too large to read). A sample it
+// cannot read leaves the positions as they were.
+func (p *Partition) Caught(ctx context.Context, at int64) {
+	s, err := p.r.sampleOutputs(ctx)
+	if err != nil {
+		p.log.WithError(err).Debug("cannot read the output topics' ends; commits keep older positions")
+		return
+	}
+	p.mu.Lock()
+	p.cand = &candidate{s: s, from: at}
+	p.mu.Unlock()
 }
 
 // Skip reports whether the record of o, stamped as st returns, already has

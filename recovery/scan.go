@@ -113,9 +113,26 @@ func (r *Recovery) scan(ctx context.Context, gen *kafka.Generation, s *Scan) {
 			}
 		}
 	}
+	ends, err := r.endOffsets(ctx, ids)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.fallbacks.Add(1)
+			log.WithError(err).Warn("cannot read the assigned partitions' end offsets; answered work is not skipped")
+		}
+		return
+	}
+	if r.opts.Routed {
+		s.ends = ends
+	}
 	recorded := make(map[topicPartition]positions)
 	for tp, m := range metas {
-		if _, committed := starts[tp]; !committed || m.pos == nil {
+		start, committed := starts[tp]
+		if !committed || m.pos == nil {
+			continue
+		}
+		if start >= ends[tp] {
+			// Caught up: nothing of it comes again, so its positions, however
+			// old (a quiet partition), need not widen the window.
 			continue
 		}
 		if err := fits(m.pos, base.pos, r.opts.Outputs); err != nil {
@@ -146,17 +163,6 @@ func (r *Recovery) scan(ctx context.Context, gen *kafka.Generation, s *Scan) {
 			return false
 		}
 		return off >= starts[tp]
-	}
-	if r.opts.Routed {
-		ends, err := r.endOffsets(ctx, ids)
-		if err != nil {
-			if ctx.Err() == nil {
-				r.fallbacks.Add(1)
-				log.WithError(err).Warn("cannot read the route partitions' end offsets; answered work is not skipped")
-			}
-			return
-		}
-		s.ends = ends
 	}
 	found := make(map[topicPartition]map[int64][]Stamp)
 	var mu sync.Mutex
