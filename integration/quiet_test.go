@@ -11,8 +11,9 @@ import (
 // takes over, with ANSWERED_SCAN_MAX_RECORDS=100, reads a window that starts at the positions
 // the commits recorded: b's, had it recorded them only when its event was answered, would put
 // the window at about 206 records, past the bound, and all 9 would be handled (their leads
-// saved) again. b commits its unmoved offset again with fresh positions, so the window is
-// about 10 records: the 9 are skipped and no lead is saved twice.
+// saved) again. b commits its unmoved offset again with fresh positions (and, caught up, need
+// not bound the window at all), so the window is about 10 records: the 9 are skipped and no
+// lead is saved twice.
 //
 // With identity routing (the default) the quiet partition is a route partition.
 func TestSIGKILLQuietPartitionKeepsAnsweredSkip(t *testing.T) {
