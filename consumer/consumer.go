@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/leadworker/leadworker/budget"
 	"github.com/leadworker/leadworker/recovery"
+	"github.com/leadworker/leadworker/route"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -26,11 +28,11 @@ type Consumer struct {
 	// take memory but no handler slot; bytes bounds their bytes and the
 	// fetches under way (MaxBufferedBytes, fetch.go).
 	handling scheduler
-	buffered *limiter
-	bytes    *byteBudget
+	buffered *budget.Slots
+	bytes    *budget.Bytes
 	workers  *workers
 	failing  *failing
-	route    *routeCount   // the route writer's partition count and gate (routecount.go)
+	route    *route.Count  // the route writer's partition count and gate (routecount.go)
 	rejoin   chan struct{} // asks the active membership to leave and join again (watchTopics)
 	fetcher  *kafka.Client // fetches, offsets and commits
 	skipped  skippedCounts // records deleted before they were read, by topic (fetch.go)
@@ -58,11 +60,11 @@ func New(opts Options) (*Consumer, error) {
 		opts:       opts,
 		log:        opts.Logger,
 		handling:   newFIFO(opts.MaxInFlight),
-		buffered:   newLimiter(opts.MaxBuffered),
-		bytes:      newByteBudget(opts.MaxBufferedBytes),
+		buffered:   budget.NewSlots(opts.MaxBuffered),
+		bytes:      budget.NewBytes(opts.MaxBufferedBytes),
 		workers:    newWorkers(),
 		failing:    newFailing(),
-		route:      newRouteCount(),
+		route:      route.NewCount(),
 		rejoin:     make(chan struct{}, 1),
 		fetcher:    &kafka.Client{Addr: kafka.TCP(opts.Brokers...), Transport: opts.Transport, Timeout: 10 * time.Second},
 		partitions: make(map[*partition]struct{}),
@@ -103,7 +105,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if err != nil || ctx.Err() != nil {
 		return err
 	}
-	c.route.set(joined[c.opts.RouteTopic])
+	c.route.Set(joined[c.opts.RouteTopic])
 	c.out = newOutputs(&c.opts, l, c.route)
 	c.mu.Lock()
 	c.limits = l.byTopic
@@ -367,14 +369,14 @@ func union(a, b []string) []string {
 // Stats returns a snapshot of the consumer's state.
 func (c *Consumer) Stats() Stats {
 	used, limit := c.handling.snapshot()
-	buffered, _ := c.buffered.snapshot()
+	buffered, _ := c.buffered.Snapshot()
 	s := Stats{InFlight: used, Limit: limit, Buffered: buffered}
-	s.BufferedBytes, s.BufferedBytesLimit, s.BufferedBytesPeak = c.bytes.snapshot()
+	s.BufferedBytes, s.BufferedBytesLimit, s.BufferedBytesPeak = c.bytes.Snapshot()
 	s.OutputFailing = c.failing.snapshot()
 	s.Unwritable = c.unwritable.Load()
 	s.Skipped = c.skipped.snapshot()
 	s.TopicProblems = c.topics.snapshot()
-	s.RouteHeld = c.route.held()
+	s.RouteHeld = c.route.Held()
 	s.PastEnd = c.pastEnd.snapshot()
 	rs := c.rec.Stats()
 	s.SkippedAnswered, s.CommitsWithoutPositions, s.AnsweredScanFallbacks = rs.Skipped, rs.CommitsWithoutPositions, rs.Fallbacks

@@ -6,8 +6,9 @@
 // it is handed (Options.Describer, Dialer, Transport, built by package
 // kafkaadmin).
 //
-// It imports no leadworker package but recovery: a Handler is all it knows
-// of the business.
+// It imports no leadworker package but the parts of the run path it is made
+// of (recovery, fetch, budget, route): a Handler is all it knows of the
+// business.
 //
 // Guarantees:
 //

@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"github.com/leadworker/leadworker/fetch"
 	"github.com/leadworker/leadworker/recovery"
 	"time"
 
@@ -21,12 +22,28 @@ type record struct {
 	stamped bool
 }
 
+// newRecord is the record of a fetched one of topic's partition.
+func newRecord(f fetch.Record, topic string, partition int) *record {
+	var hs []Header
+	if len(f.Headers) > 0 {
+		hs = make([]Header, len(f.Headers))
+		for i, h := range f.Headers {
+			hs[i] = Header{Key: h.Key, Value: h.Value}
+		}
+	}
+	return &record{
+		msg:    Message{Topic: topic, Partition: partition, Offset: f.Offset, Key: f.Key, Value: f.Value, Time: f.Time, Headers: hs},
+		offset: f.Offset,
+		bytes:  f.Bytes,
+	}
+}
+
 // handle takes one record from handler to durable output. The offset is
 // marked finished only after the output write was acknowledged; if the work
 // context ends first the record stays unfinished and is redelivered.
 func (p *partition) handle(r *record) {
-	defer p.c.buffered.release()
-	defer p.c.bytes.release(r.bytes)
+	defer p.c.buffered.Release()
+	defer p.c.bytes.Release(r.bytes)
 	if p.rec.Skip(originOf(&r.msg), r.stamp) { // its output is on Kafka already
 		p.wm.finish(r.offset)
 		p.kick()
@@ -99,7 +116,7 @@ func (p *partition) write(r *record, out Outcome) bool {
 		}
 		w, topic = p.c.out.route, p.c.opts.RouteTopic
 		m = routeMessage(&r.msg, out.Route, p.c.opts.GroupID)
-		if p.c.route.wait(p.work) != nil { // held while the route topic's partitions change (routecount.go)
+		if p.c.route.Wait(p.work) != nil { // held while the route topic's partitions change (routecount.go)
 			return false
 		}
 	default:
@@ -144,4 +161,21 @@ func (p *partition) write(r *record, out Outcome) bool {
 			return false
 		}
 	}
+}
+
+// stamp returns r's stamp (recovery.Stamp: its epoch and the SHA-256 of its
+// value), hashing the value the first time.
+func (r *record) stamp() recovery.Stamp {
+	if !r.stamped {
+		r.st = recovery.NewStamp(r.msg.Epoch, r.msg.Value)
+		r.stamped = true
+	}
+	return r.st
+}
+
+// appendSourceHeaders appends the source.* headers of m's origin and st to
+// dst: a dead letter and a result both carry them, so that answered work is
+// found after a crash whatever the Handler's results look like.
+func appendSourceHeaders(dst []kafka.Header, m *Message, st recovery.Stamp) []kafka.Header {
+	return recovery.SourceHeaders(dst, originOf(m), st)
 }

@@ -1,6 +1,10 @@
 package consumer
 
-import "context"
+import (
+	"context"
+
+	"github.com/leadworker/leadworker/budget"
+)
 
 // scheduler decides which of the records waiting for a handler slot (the
 // MaxInFlight bound, adaptive) gets the next one. A record asks for a slot
@@ -15,11 +19,11 @@ type scheduler interface {
 }
 
 // fifo serves records in the order they asked.
-type fifo struct{ l *limiter }
+type fifo struct{ l *budget.Slots }
 
-func newFIFO(limit int) *fifo { return &fifo{l: newLimiter(limit)} }
+func newFIFO(limit int) *fifo { return &fifo{l: budget.NewSlots(limit)} }
 
-func (f *fifo) acquire(ctx context.Context, _ *record) error { return f.l.acquire(ctx) }
-func (f *fifo) release(*record)                              { f.l.release() }
-func (f *fifo) setLimit(n int)                               { f.l.setLimit(n) }
-func (f *fifo) snapshot() (used, limit int)                  { return f.l.snapshot() }
+func (f *fifo) acquire(ctx context.Context, _ *record) error { return f.l.Acquire(ctx) }
+func (f *fifo) release(*record)                              { f.l.Release() }
+func (f *fifo) setLimit(n int)                               { f.l.SetLimit(n) }
+func (f *fifo) snapshot() (used, limit int)                  { return f.l.Snapshot() }

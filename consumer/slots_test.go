@@ -270,7 +270,7 @@ func TestOptionsBufferLimits(t *testing.T) {
 			if _, limit := c.handling.snapshot(); limit != tt.wantHandling {
 				t.Errorf("handler limit = %d; want %d", limit, tt.wantHandling)
 			}
-			if _, limit := c.buffered.snapshot(); limit != tt.wantBuffers {
+			if _, limit := c.buffered.Snapshot(); limit != tt.wantBuffers {
 				t.Errorf("buffer limit = %d; want %d", limit, tt.wantBuffers)
 			}
 			if s := c.Stats(); s.Limit != tt.wantHandling || s.InFlight != 0 || s.Buffered != 0 {
@@ -305,7 +305,7 @@ func TestSetMaxInFlight(t *testing.T) {
 			if got := c.Stats().Limit; got != tt.wantLimit {
 				t.Errorf("SetMaxInFlight(%d): Stats().Limit = %d; want %d", tt.n, got, tt.wantLimit)
 			}
-			if _, limit := c.buffered.snapshot(); limit != 16 {
+			if _, limit := c.buffered.Snapshot(); limit != 16 {
 				t.Errorf("SetMaxInFlight(%d) changed the buffer limit to %d; want 16", tt.n, limit)
 			}
 		})

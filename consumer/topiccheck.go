@@ -231,8 +231,8 @@ func (c *Consumer) grown(ctx context.Context, got map[string]TopicState, joined 
 				Info("input topic gained partitions: joining the group again to take them up")
 			rejoin = true
 		}
-		if t == c.opts.RouteTopic && c.route.hold() {
-			old := c.route.count()
+		if t == c.opts.RouteTopic && c.route.Hold() {
+			old := c.route.N()
 			resizing.Go(func() { c.resizeRoute(ctx, old, st.Partitions) })
 		}
 	}

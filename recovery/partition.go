@@ -47,51 +47,6 @@ type candidate struct {
 	from int64
 }
 
-// Partition waits for the scan and returns the partition's part; false
-// means the generation or the process ended first.
-func (s *Scan) Partition(shutdown, genCtx context.Context, topic string, id int, log logrus.FieldLogger) (*Partition, bool) {
-	select {
-	case <-s.done:
-	case <-genCtx.Done():
-		return nil, false
-	case <-shutdown.Done():
-		return nil, false
-	}
-	tp := topicPartition{topic, id}
-	p := &Partition{r: s.r, scan: s, tp: tp, log: log, epoch: s.epochs[tp], reset: s.reset[tp]}
-	highest := int64(-1)
-	s.mu.Lock()
-	for off := range s.found[tp] {
-		highest = max(highest, off)
-	}
-	p.found = int64(len(s.found[tp]))
-	if end, ok := s.ends[tp]; ok {
-		// Route records: which of them were answered shows only when they
-		// are fetched, so count none up front, and keep the recorded
-		// positions until every record present at the scan is committed.
-		highest, p.found = end-1, 0
-	}
-	s.mu.Unlock()
-	p.remaining.Store(p.found)
-	if recorded, ok := s.read[tp]; ok {
-		// The window from the recorded positions was read: keep them until
-		// the commit point passes every answered record found in it.
-		p.since = recorded
-		if s.base != nil {
-			p.cand = &candidate{s: s.base, from: highest + 1}
-		}
-	} else if s.base != nil {
-		// Nothing recorded or nothing read: the sample taken before this
-		// partition fetched anything bounds every output it will write.
-		p.since, p.sinceSeq = s.base.pos, s.base.seq
-	}
-	if p.found > 0 {
-		p.log.WithFields(logrus.Fields{"answered": p.found, "highest": highest}).
-			Info("answered records found; they will be committed without handling")
-	}
-	return p, true
-}
-
 // Epoch is the partition's epoch: the one its last commit recorded, or a new
 // one when that commit carried no leadworker metadata.
 func (p *Partition) Epoch() int64 { return p.epoch }

@@ -1,4 +1,4 @@
-package consumer
+package budget
 
 import (
 	"container/list"
@@ -6,11 +6,11 @@ import (
 	"sync"
 )
 
-// byteBudget bounds the bytes of records fetched and not yet finished and
+// Bytes bounds the bytes of records fetched and not yet finished and
 // of the fetches under way (Options.MaxBufferedBytes). Waiters are served in
 // arrival order. A request larger than the whole budget is let through when
 // nothing else is held, alone, so nothing deadlocks.
-type byteBudget struct {
+type Bytes struct {
 	mu      sync.Mutex
 	limit   int64
 	used    int64
@@ -23,10 +23,11 @@ type budgetWaiter struct {
 	ready chan struct{} // closed when granted
 }
 
-func newByteBudget(limit int64) *byteBudget { return &byteBudget{limit: max(limit, 0)} }
+// NewBytes returns a budget of limit bytes.
+func NewBytes(limit int64) *Bytes { return &Bytes{limit: max(limit, 0)} }
 
-// acquire waits until n bytes fit, in arrival order, or for ctx to end.
-func (b *byteBudget) acquire(ctx context.Context, n int64) error {
+// Acquire waits until n bytes fit, in arrival order, or for ctx to end.
+func (b *Bytes) Acquire(ctx context.Context, n int64) error {
 	b.mu.Lock()
 	if b.waiters.Len() == 0 && b.fits(n) {
 		b.take(n)
@@ -54,45 +55,47 @@ func (b *byteBudget) acquire(ctx context.Context, n int64) error {
 	}
 }
 
-func (b *byteBudget) release(n int64) {
+// Release gives n bytes back.
+func (b *Bytes) Release(n int64) {
 	b.mu.Lock()
 	b.used -= n
 	b.grant()
 	b.mu.Unlock()
 }
 
-// force takes n bytes at once, past the limit if need be: what a fetch
+// Force takes n bytes at once, past the limit if need be: what a fetch
 // response turned out to hold beyond the room taken for it.
-func (b *byteBudget) force(n int64) {
+func (b *Bytes) Force(n int64) {
 	b.mu.Lock()
 	b.take(n)
 	b.mu.Unlock()
 }
 
-// setLimit changes the budget; bytes already held are kept.
-func (b *byteBudget) setLimit(n int64) {
+// SetLimit changes the budget; bytes already held are kept.
+func (b *Bytes) SetLimit(n int64) {
 	b.mu.Lock()
 	b.limit = max(n, 0)
 	b.grant()
 	b.mu.Unlock()
 }
 
-func (b *byteBudget) snapshot() (used, limit, peak int64) {
+// Snapshot returns the bytes held, the limit and the most held at once.
+func (b *Bytes) Snapshot() (used, limit, peak int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.used, b.limit, b.peak
 }
 
 // fits reports whether n more bytes may be held; b.mu must be held.
-func (b *byteBudget) fits(n int64) bool { return b.used == 0 || b.used+n <= b.limit }
+func (b *Bytes) fits(n int64) bool { return b.used == 0 || b.used+n <= b.limit }
 
-func (b *byteBudget) take(n int64) {
+func (b *Bytes) take(n int64) {
 	b.used += n
 	b.peak = max(b.peak, b.used)
 }
 
 // grant hands bytes to waiters in order; b.mu must be held.
-func (b *byteBudget) grant() {
+func (b *Bytes) grant() {
 	for b.waiters.Len() > 0 {
 		w := b.waiters.Front().Value.(*budgetWaiter)
 		if !b.fits(w.n) {
@@ -102,13 +105,4 @@ func (b *byteBudget) grant() {
 		b.take(w.n)
 		close(w.ready)
 	}
-}
-
-// recordBytes is what a fetched record holds in memory, roughly.
-func recordBytes(m *Message) int64 {
-	n := len(m.Key) + len(m.Value)
-	for _, h := range m.Headers {
-		n += len(h.Key) + len(h.Value)
-	}
-	return int64(n)
 }

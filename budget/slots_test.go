@@ -1,4 +1,4 @@
-package consumer
+package budget
 
 import (
 	"context"
@@ -11,10 +11,10 @@ import (
 )
 
 // queued returns how many acquires are waiting on l.
-func queued(l *limiter) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.waiters.Len()
+func queued(l *Slots) int {
+	l.b.mu.Lock()
+	defer l.b.mu.Unlock()
+	return l.b.waiters.Len()
 }
 
 // waiter is one acquire running on its own goroutine.
@@ -25,13 +25,13 @@ type waiter struct {
 
 // enqueue starts an acquire on l and waits until it is queued, so that
 // waiters started one after another queue in that order.
-func enqueue(t *testing.T, l *limiter) *waiter {
+func enqueue(t *testing.T, l *Slots) *waiter {
 	t.Helper()
 	before := queued(l)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	w := &waiter{cancel: cancel, done: make(chan error, 1)}
-	go func() { w.done <- l.acquire(ctx) }()
+	go func() { w.done <- l.Acquire(ctx) }()
 	deadline := time.Now().Add(5 * time.Second)
 	for queued(l) != before+1 {
 		if time.Now().After(deadline) {
@@ -70,9 +70,9 @@ func (w *waiter) result(t *testing.T) error {
 	}
 }
 
-func checkSnapshot(t *testing.T, l *limiter, wantUsed, wantLimit int) {
+func checkSnapshot(t *testing.T, l *Slots, wantUsed, wantLimit int) {
 	t.Helper()
-	if used, limit := l.snapshot(); used != wantUsed || limit != wantLimit {
+	if used, limit := l.Snapshot(); used != wantUsed || limit != wantLimit {
 		t.Fatalf("snapshot() = (%d, %d); want (%d, %d)", used, limit, wantUsed, wantLimit)
 	}
 }
@@ -90,10 +90,10 @@ func TestLimiterNewClampsLimit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := newLimiter(tt.limit)
+			l := NewSlots(tt.limit)
 			checkSnapshot(t, l, 0, tt.wantLimit)
 			for i := 0; i < tt.wantLimit; i++ {
-				if err := l.acquire(context.Background()); err != nil {
+				if err := l.Acquire(context.Background()); err != nil {
 					t.Fatalf("acquire %d = %v; want nil", i, err)
 				}
 			}
@@ -115,9 +115,9 @@ func TestLimiterGrantsInArrivalOrder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			l := newLimiter(tt.limit)
+			l := NewSlots(tt.limit)
 			for i := 0; i < tt.limit; i++ {
-				if err := l.acquire(context.Background()); err != nil {
+				if err := l.Acquire(context.Background()); err != nil {
 					t.Fatalf("acquire = %v; want nil", err)
 				}
 			}
@@ -132,7 +132,7 @@ func TestLimiterGrantsInArrivalOrder(t *testing.T) {
 			}
 			// Each release hands its slot to exactly the oldest waiter, at once.
 			for i := range ws {
-				l.release()
+				l.Release()
 				if got := queued(l); got != tt.waiters-i-1 {
 					t.Fatalf("after release %d: queued = %d; want %d", i, got, tt.waiters-i-1)
 				}
@@ -155,12 +155,12 @@ func TestLimiterArrivalBeatsFreeSlot(t *testing.T) {
 	// A newcomer must not take a slot ahead of a queued waiter, even if it
 	// arrives when a slot is momentarily free (it is not: grant hands it on
 	// inside release).
-	l := newLimiter(1)
-	if err := l.acquire(context.Background()); err != nil {
+	l := NewSlots(1)
+	if err := l.Acquire(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	first := enqueue(t, l)
-	l.release()
+	l.Release()
 	if err := first.result(t); err != nil {
 		t.Fatalf("first waiter: acquire() = %v; want nil", err)
 	}
@@ -173,25 +173,25 @@ func TestLimiterArrivalBeatsFreeSlot(t *testing.T) {
 
 func TestLimiterSetLimitDownKeepsHeldSlots(t *testing.T) {
 	t.Parallel()
-	l := newLimiter(3)
+	l := NewSlots(3)
 	for i := 0; i < 3; i++ {
-		if err := l.acquire(context.Background()); err != nil {
+		if err := l.Acquire(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	l.setLimit(1)
+	l.SetLimit(1)
 	checkSnapshot(t, l, 3, 1)
 	w := enqueue(t, l)
 
 	// used 3 → 2 → 1: still not below the new limit of 1.
 	for _, wantUsed := range []int{2, 1} {
-		l.release()
+		l.Release()
 		checkSnapshot(t, l, wantUsed, 1)
 		if w.granted(t) || queued(l) != 1 {
 			t.Fatalf("waiter admitted with used=%d and limit 1", wantUsed)
 		}
 	}
-	l.release() // used 0 < 1: the waiter takes it
+	l.Release() // used 0 < 1: the waiter takes it
 	if err := w.result(t); err != nil {
 		t.Fatalf("acquire() = %v; want nil", err)
 	}
@@ -203,13 +203,13 @@ func TestLimiterSetLimitDownKeepsHeldSlots(t *testing.T) {
 
 func TestLimiterSetLimitUpAdmitsWaitersAtOnce(t *testing.T) {
 	t.Parallel()
-	l := newLimiter(1)
-	if err := l.acquire(context.Background()); err != nil {
+	l := NewSlots(1)
+	if err := l.Acquire(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	ws := []*waiter{enqueue(t, l), enqueue(t, l), enqueue(t, l)}
 
-	l.setLimit(3) // two free slots: the two oldest waiters, no release needed
+	l.SetLimit(3) // two free slots: the two oldest waiters, no release needed
 	checkSnapshot(t, l, 3, 3)
 	if got := queued(l); got != 1 {
 		t.Fatalf("queued after setLimit(3) = %d; want 1", got)
@@ -223,7 +223,7 @@ func TestLimiterSetLimitUpAdmitsWaitersAtOnce(t *testing.T) {
 		t.Fatal("third waiter granted beyond the limit")
 	}
 
-	l.setLimit(10)
+	l.SetLimit(10)
 	if err := ws[2].result(t); err != nil {
 		t.Fatalf("waiter 2: acquire() = %v; want nil", err)
 	}
@@ -233,10 +233,10 @@ func TestLimiterSetLimitUpAdmitsWaitersAtOnce(t *testing.T) {
 func TestLimiterSetLimitBelowOneMeansOne(t *testing.T) {
 	t.Parallel()
 	for _, n := range []int{0, -1} {
-		l := newLimiter(4)
-		l.setLimit(n)
+		l := NewSlots(4)
+		l.SetLimit(n)
 		checkSnapshot(t, l, 0, 1)
-		if err := l.acquire(context.Background()); err != nil {
+		if err := l.Acquire(context.Background()); err != nil {
 			t.Fatalf("setLimit(%d): acquire() = %v; want nil", n, err)
 		}
 		w := enqueue(t, l)
@@ -265,8 +265,8 @@ func TestLimiterCancelledWaiter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			l := newLimiter(1)
-			if err := l.acquire(context.Background()); err != nil {
+			l := NewSlots(1)
+			if err := l.Acquire(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			ws := make([]*waiter, tt.queue)
@@ -287,15 +287,15 @@ func TestLimiterCancelledWaiter(t *testing.T) {
 				if i == tt.cancel {
 					continue
 				}
-				l.release()
+				l.Release()
 				if err := w.result(t); err != nil {
 					t.Fatalf("waiter %d: acquire() = %v; want nil", i, err)
 				}
 				checkSnapshot(t, l, 1, 1)
 			}
-			l.release()
+			l.Release()
 			checkSnapshot(t, l, 0, 1)
-			if err := l.acquire(context.Background()); err != nil {
+			if err := l.Acquire(context.Background()); err != nil {
 				t.Fatalf("acquire after all releases = %v; want nil", err)
 			}
 		})
@@ -305,15 +305,15 @@ func TestLimiterCancelledWaiter(t *testing.T) {
 func TestLimiterDoneContextWithFreeSlot(t *testing.T) {
 	t.Parallel()
 	// A free slot and nobody waiting: acquire takes it without waiting, whatever ctx.
-	l := newLimiter(1)
+	l := NewSlots(1)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := l.acquire(ctx); err != nil {
+	if err := l.Acquire(ctx); err != nil {
 		t.Fatalf("acquire(done ctx) with a free slot = %v; want nil", err)
 	}
 	checkSnapshot(t, l, 1, 1)
 	// No free slot: it queues, sees ctx done and leaves without a slot.
-	if err := l.acquire(ctx); !errors.Is(err, context.Canceled) {
+	if err := l.Acquire(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("acquire(done ctx) with no free slot = %v; want context.Canceled", err)
 	}
 	checkSnapshot(t, l, 1, 1)
@@ -330,17 +330,17 @@ func TestLimiterCancelRacesGrant(t *testing.T) {
 	t.Parallel()
 	var handedOn, kept int
 	for i := 0; i < 200; i++ {
-		l := newLimiter(1)
-		if err := l.acquire(context.Background()); err != nil {
+		l := NewSlots(1)
+		if err := l.Acquire(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		first, second := enqueue(t, l), enqueue(t, l)
 
-		l.mu.Lock()
+		l.b.mu.Lock()
 		first.cancel()
-		l.used-- // release, without taking the lock again
-		l.grant()
-		l.mu.Unlock()
+		l.b.used-- // release, without taking the lock again
+		l.b.grant()
+		l.b.mu.Unlock()
 
 		err := first.result(t)
 		switch {
@@ -373,7 +373,7 @@ func TestLimiterCancelRacesGrant(t *testing.T) {
 	t.Logf("granted at cancel: kept %d times, handed on %d times", kept, handedOn)
 }
 
-// TestLimiterStress runs many goroutines through the limiter, some giving up
+// TestLimiterStress runs many goroutines through the Slots, some giving up
 // while they wait and a goroutine moving the limit, and checks that holders
 // never exceed the largest limit set and that no slot leaks.
 func TestLimiterStress(t *testing.T) {
@@ -392,7 +392,7 @@ func TestLimiterStress(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			const goroutines, rounds = 64, 200
-			l := newLimiter(tt.limit)
+			l := NewSlots(tt.limit)
 			var holders, most, acquired atomic.Int64
 
 			stopMoving := make(chan struct{})
@@ -405,7 +405,7 @@ func TestLimiterStress(t *testing.T) {
 						return
 					default:
 					}
-					l.setLimit(1 + n%tt.limit)
+					l.SetLimit(1 + n%tt.limit)
 					runtime.Gosched()
 				}
 			}()
@@ -420,7 +420,7 @@ func TestLimiterStress(t *testing.T) {
 						if tt.cancelEach > 0 && (g+i)%tt.cancelEach == 0 {
 							go cancel() // races the grant
 						}
-						err := l.acquire(ctx)
+						err := l.Acquire(ctx)
 						cancel()
 						if err != nil {
 							continue
@@ -431,14 +431,14 @@ func TestLimiterStress(t *testing.T) {
 						}
 						runtime.Gosched()
 						holders.Add(-1)
-						l.release()
+						l.Release()
 					}
 				}()
 			}
 			wg.Wait()
 			close(stopMoving)
 			<-moved
-			l.setLimit(tt.limit)
+			l.SetLimit(tt.limit)
 
 			if got := most.Load(); got > int64(tt.limit) {
 				t.Errorf("most concurrent holders = %d; want <= %d", got, tt.limit)
@@ -457,5 +457,17 @@ func TestLimiterStress(t *testing.T) {
 			}
 			t.Logf("acquired %d of %d, most holders %d", acquired.Load(), goroutines*rounds, most.Load())
 		})
+	}
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", within, what)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
