@@ -108,7 +108,7 @@ func (c takeover) quietFirst(t *testing.T, b *broker, tp topics, out *collector,
 	for p := range tp.Partitions {
 		all = append(all, p)
 	}
-	waitRecommitted(t, b, tp, group, topic, all...)
+	waitRecommitted(t, b, tp, 20*time.Second, group, topic, all...)
 }
 
 // hangOne makes the next myKaarma search hang and waits until 20 more outputs were written

@@ -68,7 +68,7 @@ func runHang(t *testing.T, c hangCase) *hangRun {
 	if c.quiet {
 		// Both partitions' positions are fresh before the hang: b's by its refresh, a's by its
 		// refresh after the burst (TestSIGKILLAfterBurstKeepsAnsweredSkip kills sooner).
-		r.waitRefreshed(t, 0, 1)
+		r.waitRefreshed(t, 20*time.Second, 0, 1)
 	}
 
 	r.fake.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpSearch, Hang: true, Times: 1})
@@ -153,10 +153,10 @@ func (r *hangRun) waitLag(t *testing.T, group, topic string, part int, w *worker
 
 // waitRefreshed waits until the process stage's partitions parts recommit their offsets with
 // fresh output positions (see waitRecommitted).
-func (r *hangRun) waitRefreshed(t *testing.T, parts ...int) {
+func (r *hangRun) waitRefreshed(t *testing.T, timeout time.Duration, parts ...int) {
 	t.Helper()
 	group, topic := r.stage()
-	waitRecommitted(t, r.b, r.tp, group, topic, parts...)
+	waitRecommitted(t, r.b, r.tp, timeout, group, topic, parts...)
 }
 
 // waitPartCommitted waits until group has committed everything on partition part of topic,
@@ -190,12 +190,13 @@ func waitPartCommitted(t *testing.T, b *broker, group, topic string, partitions,
 // waitRecommitted waits until group's commits of partitions parts of topic, whose offsets do
 // not move, record output positions at or above the ends of tp's output topics now, which
 // they can only do by committing their unmoved offsets again. It fails t, and goes on, when
-// that does not happen within 20 s (a refresh is due every 5 s).
-func waitRecommitted(t *testing.T, b *broker, tp topics, group, topic string, parts ...int) {
+// that does not happen within timeout (a refresh is due every 5 s).
+func waitRecommitted(t *testing.T, b *broker, tp topics, timeout time.Duration, group, topic string, parts ...int) {
 	t.Helper()
 	ends := outputEnds(t, b, tp)
 	var cs map[int]committed
-	err := waitFor(20*time.Second, func() error {
+	began := time.Now()
+	err := waitFor(timeout, func() error {
 		cs = committedMeta(t, b, group, topic, tp.Partitions)
 		for _, p := range parts {
 			if err := covers(metaPositions(cs[p].Metadata), ends); err != nil {
@@ -205,10 +206,10 @@ func waitRecommitted(t *testing.T, b *broker, tp topics, group, topic string, pa
 		return nil
 	})
 	if err != nil {
-		t.Errorf("a commit still records stale output positions (ends now %v; commits %v): %v", ends, cs, err)
+		t.Errorf("after %v a commit still records stale output positions (ends now %v; commits %v): %v", timeout, ends, cs, err)
 		return
 	}
-	t.Logf("partitions %v recommitted with fresh positions: %v", parts, cs)
+	t.Logf("partitions %v recommitted with fresh positions after %v: %v", parts, time.Since(began).Round(10*time.Millisecond), cs)
 }
 
 // all are the events produced.

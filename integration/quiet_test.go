@@ -11,8 +11,9 @@ import (
 // takes over, with ANSWERED_SCAN_MAX_RECORDS=100, reads a window that starts at the positions
 // the commits recorded: b's, had it recorded them only when its event was answered, would put
 // the window at about 206 records, past the bound, and all 9 would be handled (their leads
-// saved) again. b commits its unmoved offset again with fresh positions, so the window is
-// about 10 records: the 9 are skipped and no lead is saved twice.
+// saved) again. b commits its unmoved offset again with fresh positions (and, caught up, need
+// not bound the window at all), so the window is about 10 records: the 9 are skipped and no
+// lead is saved twice.
 //
 // With identity routing (the default) the quiet partition is a route partition.
 func TestSIGKILLQuietPartitionKeepsAnsweredSkip(t *testing.T) {
@@ -33,12 +34,13 @@ func TestSIGKILLQuietPartitionKeepsAnsweredSkip(t *testing.T) {
 
 // TestSIGKILLAfterBurstKeepsAnsweredSkip: a burst must not leave its partition's commit
 // recording the output positions of the burst's start. Partition a answers a burst of 196
-// events and commits them all; its next event's search hangs, 9 more are answered above it,
-// and the worker is killed at once (within 5 s of the burst). Nothing above offset 196 had been
-// fetched when the burst's last commit was made, so any sample read until then is a valid
-// position for it; a commit that records the sample chosen when the burst was fetched (about
-// 0) instead opens a window of about 205 records after the kill, past
-// ANSWERED_SCAN_MAX_RECORDS=100, and the 9 are handled (their leads saved) again.
+// events and commits them all; its next event's search hangs at once, 9 more are answered
+// above it, and the worker is killed at once, long before the 5 s refresh of an unmoved
+// offset. Nothing above offset 196 had been fetched until the hung event, so positions read
+// when it is fetched are valid for the commit of 196. The takeover, with
+// ANSWERED_SCAN_MAX_RECORDS=100, must read about 10 records and skip the 9; positions from the
+// burst's start would open a window of about 205, and the 9 would be handled (their leads
+// saved) again.
 func TestSIGKILLAfterBurstKeepsAnsweredSkip(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: answers about 200 events")
