@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/leadworker/leadworker/budget"
+	"github.com/leadworker/leadworker/fetch"
 	"github.com/leadworker/leadworker/recovery"
 	"github.com/leadworker/leadworker/route"
 	"slices"
@@ -35,8 +36,7 @@ type Consumer struct {
 	route    *route.Count  // the route writer's partition count and gate (routecount.go)
 	rejoin   chan struct{} // asks the active membership to leave and join again (watchTopics)
 	fetcher  *kafka.Client // fetches, offsets and commits
-	skipped  skippedCounts // records deleted before they were read, by topic (fetch.go)
-	pastEnd  *pastEnd      // partitions whose fetch position is past the log end (fetch.go)
+	losses   fetch.Losses  // records deleted before they were read; positions past the log end
 
 	joined     atomic.Bool        // a generation is active
 	assigned   atomic.Int64       // partitions owned by the active generation
@@ -68,10 +68,9 @@ func New(opts Options) (*Consumer, error) {
 		rejoin:     make(chan struct{}, 1),
 		fetcher:    &kafka.Client{Addr: kafka.TCP(opts.Brokers...), Transport: opts.Transport, Timeout: 10 * time.Second},
 		partitions: make(map[*partition]struct{}),
-		pastEnd:    newPastEnd(),
 	}
 	for _, t := range opts.Topics {
-		c.skipped.add(t, 0) // exported at zero from the start
+		c.losses.Skip(t, 0) // exported at zero from the start
 	}
 	c.rec = recovery.New(recovery.Options{
 		Client: c.fetcher, GroupID: opts.GroupID, Outputs: []string{opts.ResultTopic, opts.DLQTopic}, Routed: opts.Routed,
@@ -268,6 +267,9 @@ func (c *Consumer) SetMaxInFlight(n int) {
 	c.handling.setLimit(n)
 }
 
+// PastEnd is a partition whose fetch position is past the end of its log.
+type PastEnd = fetch.PastEnd
+
 // Stats is a snapshot of the consumer's state.
 type Stats struct {
 	InFlight       int           // records inside the handler
@@ -374,10 +376,10 @@ func (c *Consumer) Stats() Stats {
 	s.BufferedBytes, s.BufferedBytesLimit, s.BufferedBytesPeak = c.bytes.Snapshot()
 	s.OutputFailing = c.failing.snapshot()
 	s.Unwritable = c.unwritable.Load()
-	s.Skipped = c.skipped.snapshot()
+	s.Skipped = c.losses.Skipped()
 	s.TopicProblems = c.topics.snapshot()
 	s.RouteHeld = c.route.Held()
-	s.PastEnd = c.pastEnd.snapshot()
+	s.PastEnd = c.losses.PastEnd()
 	rs := c.rec.Stats()
 	s.SkippedAnswered, s.CommitsWithoutPositions, s.AnsweredScanFallbacks = rs.Skipped, rs.CommitsWithoutPositions, rs.Fallbacks
 	now := c.opts.Now()

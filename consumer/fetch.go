@@ -19,11 +19,11 @@ func (p *partition) fetch(ctx context.Context, off int64) {
 		BackOff: p.c.retryBackOff(),
 		Log:     p.log,
 		Skipped: func(from, to int64) {
-			p.c.skipped.add(p.topic, to-from)
+			p.c.losses.Skip(p.topic, to-from)
 			p.wm.skipTo(to, p.c.opts.Now())
 			p.kick()
 		},
-		PastEnd: func(off, end int64) bool { return p.c.pastEnd.set(p.topic, p.id, off, end) },
+		PastEnd: func(off, end int64) bool { return p.c.losses.SetPastEnd(p.topic, p.id, off, end) },
 		Gone:    p.gone,
 	}, off, func(recs []fetch.Record) bool { return p.dispatchAll(ctx, recs) })
 }

@@ -63,7 +63,7 @@ func (p *partition) run(shutdown, genCtx context.Context) {
 	p.c.track(p, true)
 	defer p.c.track(p, false)
 	defer p.stopWork()
-	defer p.c.pastEnd.clear(p.topic, p.id)
+	defer p.c.losses.ClearPastEnd(p.topic, p.id)
 
 	rec, ok := p.scan.Partition(shutdown, genCtx, p.topic, p.id, p.log)
 	if !ok {
