@@ -164,6 +164,37 @@ func TestCloseReleasesHang(t *testing.T) {
 	}
 }
 
+// ReleaseHanging ends the requests hanging now; the fault stays and holds the next one.
+func TestReleaseHanging(t *testing.T) {
+	t.Parallel()
+	s := mykaarmatest.NewServer(t, mykaarmatest.Options{})
+	s.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpSearch, Hang: true})
+	c, err := mykaarma.New(s.URL, mykaarma.Options{Username: mykaarmatest.DefaultUsername, Password: mykaarmatest.DefaultPassword, Timeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	search := func() <-chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.SearchCustomers(context.Background(), dept, "x", 1)
+			done <- err
+		}()
+		return done
+	}
+	first, second := search(), search()
+	waitFor(t, "two requests to hang", func() bool { return s.Hanging() == 2 })
+	s.ReleaseHanging()
+	for _, done := range []<-chan error{first, second} {
+		if err := <-done; !errors.Is(err, mykaarma.ErrTransient) {
+			t.Errorf("SearchCustomers after ReleaseHanging error = %v; want transient", err)
+		}
+	}
+	third := search()
+	waitFor(t, "the next request to hang", func() bool { return s.Hanging() == 1 })
+	s.Close()
+	<-third
+}
+
 // DropNext, and the same fault posted to the admin endpoint as cmd/mykaarma-fake serves it,
 // save the lead and answer nothing: the client sees ErrOutcomeUnknown, the fake holds the lead.
 func TestDropNextLead(t *testing.T) {
