@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -37,7 +38,7 @@ func TestOutputsPartitionedLikeJava(t *testing.T) {
 		return Outcome{Result: m.Value}, nil
 	})
 	start(t, baseOptions(addr, "g-murmur", h))
-	waitFor(t, 30*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-murmur", inTopic)) == 40 })
+	testkit.WaitFor(t, 30*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-murmur", inTopic)) == 40 })
 
 	java := kgo.StickyKeyPartitioner(nil)
 	got := append(readAll(t, addr, outTopic, 40-letters, 10*time.Second), readAll(t, addr, dlqTopic, letters, 10*time.Second)...)

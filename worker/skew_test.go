@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/sandbox"
@@ -60,7 +61,7 @@ func TestOneLastNameDoesNotSerialiseUnrelatedCustomers(t *testing.T) {
 	if err := sandbox.Produce(ctx, p.cfg, smiths); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 20*time.Second, "both Smiths to be inside myKaarma at once", func() bool { return p.fake.Hanging() == 2 })
+	testkit.WaitFor(t, 20*time.Second, "both Smiths to be inside myKaarma at once", func() bool { return p.fake.Hanging() == 2 })
 	p.fake.ReleaseHanging() // each search is retried, and answered
 	if err := p.outputs.WaitFor(ctx, 2, nil); err != nil {
 		t.Fatal(err)
