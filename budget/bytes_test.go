@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/leadworker/leadworker/internal/testkit"
 )
 
 func TestByteBudget(t *testing.T) {
@@ -15,7 +17,7 @@ func TestByteBudget(t *testing.T) {
 	}
 	got := make(chan int64, 2)
 	go func() { _ = b.Acquire(ctx, 60); got <- 60 }()
-	waitFor(t, 5*time.Second, "second waiter queued", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "second waiter queued", func() bool {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		return b.waiters.Len() == 1

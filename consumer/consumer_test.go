@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
@@ -22,7 +23,7 @@ func TestResultsWrittenAndCommitted(t *testing.T) {
 	produce(t, addr, inTopic, keyed(60, 7)...)
 	h := newEcho()
 	r := start(t, baseOptions(addr, "g-basic", h))
-	waitFor(t, 30*time.Second, "all offsets committed", func() bool { return sum(committed(t, addr, "g-basic", inTopic)) == 60 })
+	testkit.WaitFor(t, 30*time.Second, "all offsets committed", func() bool { return sum(committed(t, addr, "g-basic", inTopic)) == 60 })
 	got := readAll(t, addr, outTopic, 60, 10*time.Second)
 	if len(got) != 60 {
 		t.Fatalf("results = %d; want 60", len(got))
@@ -45,7 +46,7 @@ func TestOutputFailureLeavesOffsetUncommitted(t *testing.T) {
 	opts := baseOptions(addr, "g-outfail", newEcho())
 	opts.Logger = logger
 	r := start(t, opts)
-	waitFor(t, 30*time.Second, "joined", r.c.Joined)
+	testkit.WaitFor(t, 30*time.Second, "joined", r.c.Joined)
 
 	// The result topic goes away after the join, so every result write
 	// fails until it is created again.
@@ -68,7 +69,7 @@ func TestOutputFailureLeavesOffsetUncommitted(t *testing.T) {
 		}
 		return n
 	}
-	waitFor(t, 30*time.Second, "repeated output failures", func() bool { return failures() >= 10 })
+	testkit.WaitFor(t, 30*time.Second, "repeated output failures", func() bool { return failures() >= 10 })
 	if got := sum(committed(t, addr, "g-outfail", inTopic)); got != 0 {
 		t.Fatalf("committed = %d while every output write fails; want 0", got)
 	}
@@ -80,7 +81,7 @@ func TestOutputFailureLeavesOffsetUncommitted(t *testing.T) {
 	if err := conn.CreateTopics(kafka.TopicConfig{Topic: outTopic, NumPartitions: 1, ReplicationFactor: 1}); err != nil {
 		t.Fatalf("create topic: %v", err)
 	}
-	waitFor(t, 30*time.Second, "commit after the topic exists", func() bool { return sum(committed(t, addr, "g-outfail", inTopic)) == 5 })
+	testkit.WaitFor(t, 30*time.Second, "commit after the topic exists", func() bool { return sum(committed(t, addr, "g-outfail", inTopic)) == 5 })
 	if got := readAll(t, addr, outTopic, 5, 10*time.Second); len(got) < 5 {
 		t.Errorf("results = %d; want 5", len(got))
 	}
@@ -95,7 +96,7 @@ func TestRestartResumesWhereTheGroupLeftOff(t *testing.T) {
 	produce(t, addr, inTopic, keyed(20, 4)...)
 	first := newEcho()
 	r := start(t, baseOptions(addr, "g-restart", first))
-	waitFor(t, 30*time.Second, "first batch committed", func() bool { return sum(committed(t, addr, "g-restart", inTopic)) == 20 })
+	testkit.WaitFor(t, 30*time.Second, "first batch committed", func() bool { return sum(committed(t, addr, "g-restart", inTopic)) == 20 })
 	r.stop(t)
 
 	var more []kafka.Message
@@ -105,7 +106,7 @@ func TestRestartResumesWhereTheGroupLeftOff(t *testing.T) {
 	produce(t, addr, inTopic, more...)
 	second := newEcho()
 	r = start(t, baseOptions(addr, "g-restart", second))
-	waitFor(t, 30*time.Second, "second batch committed", func() bool { return sum(committed(t, addr, "g-restart", inTopic)) == 30 })
+	testkit.WaitFor(t, 30*time.Second, "second batch committed", func() bool { return sum(committed(t, addr, "g-restart", inTopic)) == 30 })
 	r.stop(t)
 
 	second.mu.Lock()
@@ -179,10 +180,10 @@ func TestCommitNeverPassesAnUnfinishedRecord(t *testing.T) {
 	opts := baseOptions(addr, "g-crash", g)
 	opts.DrainTimeout = 200 * time.Millisecond // the stuck record is abandoned, as in a crash
 	r := start(t, opts)
-	waitFor(t, 30*time.Second, "every other record handled", func() bool { return g.echo.distinct() == 9 })
+	testkit.WaitFor(t, 30*time.Second, "every other record handled", func() bool { return g.echo.distinct() == 9 })
 	// Give the committer several chances to (wrongly) pass offset 3.
-	waitFor(t, 30*time.Second, "results of the others written", func() bool { return len(readAll(t, addr, outTopic, 9, time.Second)) == 9 })
-	waitFor(t, 30*time.Second, "offsets 0-2 committed", func() bool { return committed(t, addr, "g-crash", inTopic)[0] == 3 })
+	testkit.WaitFor(t, 30*time.Second, "results of the others written", func() bool { return len(readAll(t, addr, outTopic, 9, time.Second)) == 9 })
+	testkit.WaitFor(t, 30*time.Second, "offsets 0-2 committed", func() bool { return committed(t, addr, "g-crash", inTopic)[0] == 3 })
 	time.Sleep(5 * opts.CommitInterval) // not synchronisation: lets wrong commits happen if they would
 	if got := committed(t, addr, "g-crash", inTopic)[0]; got != 3 {
 		t.Fatalf("committed = %d with offset 3 unfinished; want 3", got)
@@ -194,7 +195,7 @@ func TestCommitNeverPassesAnUnfinishedRecord(t *testing.T) {
 
 	again := newEcho()
 	r = start(t, baseOptions(addr, "g-crash", again))
-	waitFor(t, 30*time.Second, "redelivered records committed", func() bool { return committed(t, addr, "g-crash", inTopic)[0] == 10 })
+	testkit.WaitFor(t, 30*time.Second, "redelivered records committed", func() bool { return committed(t, addr, "g-crash", inTopic)[0] == 10 })
 	skipped := r.c.Stats().SkippedAnswered
 	r.stop(t)
 	again.mu.Lock()
@@ -244,7 +245,7 @@ func TestKeyOrderUnderConcurrency(t *testing.T) {
 	opts := baseOptions(addr, "g-order", o)
 	opts.MaxInFlight = 64
 	r := start(t, opts)
-	waitFor(t, 60*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-order", inTopic)) == n })
+	testkit.WaitFor(t, 60*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-order", inTopic)) == n })
 	r.stop(t)
 	if o.racing.Load() {
 		t.Error("two records of one key were handled at the same time")
@@ -277,17 +278,17 @@ func TestRebalanceLosesNothing(t *testing.T) {
 		}
 	}
 	ra := start(t, baseOptions(addr, "g-rebalance", slow(a)))
-	waitFor(t, 30*time.Second, "first member working", func() bool { return a.distinct() > 20 })
+	testkit.WaitFor(t, 30*time.Second, "first member working", func() bool { return a.distinct() > 20 })
 	rb := start(t, baseOptions(addr, "g-rebalance", slow(b)))
-	waitFor(t, 30*time.Second, "second member owns partitions", func() bool { return rb.c.Stats().Partitions > 0 })
+	testkit.WaitFor(t, 30*time.Second, "second member owns partitions", func() bool { return rb.c.Stats().Partitions > 0 })
 	var rest []kafka.Message
 	for i := n / 2; i < n; i++ {
 		rest = append(rest, kafka.Message{Key: []byte(fmt.Sprintf("k%d", i%50)), Value: []byte(fmt.Sprintf("v%d", i))})
 	}
 	produce(t, addr, inTopic, rest...)
-	waitFor(t, 30*time.Second, "second member working", func() bool { return b.distinct() > 0 })
+	testkit.WaitFor(t, 30*time.Second, "second member working", func() bool { return b.distinct() > 0 })
 	ra.stop(t) // the first member leaves under load
-	waitFor(t, 60*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-rebalance", inTopic)) == n })
+	testkit.WaitFor(t, 60*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-rebalance", inTopic)) == n })
 	rb.stop(t)
 
 	results := readAll(t, addr, outTopic, n, 20*time.Second)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -47,7 +48,7 @@ func TestRoutePartitionsAddedWhileRunning(t *testing.T) {
 	process.Topics, process.Routed = []string{routeTopic}, true
 	process.TopicCheckInterval = 100 * time.Millisecond
 	ps := start(t, process)
-	waitFor(t, 30*time.Second, "both stages joined", func() bool { return rs.c.Joined() && ps.c.Joined() })
+	testkit.WaitFor(t, 30*time.Second, "both stages joined", func() bool { return rs.c.Joined() && ps.c.Joined() })
 
 	send := func(from, n int) {
 		msgs := make([]kafka.Message, n)
@@ -65,11 +66,11 @@ func TestRoutePartitionsAddedWhileRunning(t *testing.T) {
 		}
 	}
 	send(0, 40)
-	waitFor(t, 30*time.Second, "40 answered", answered(40))
+	testkit.WaitFor(t, 30*time.Second, "40 answered", answered(40))
 	addPartitions(t, addr, routeTopic, 6)
-	waitFor(t, 10*time.Second, "routing held", func() bool { return rs.c.Stats().RouteHeld })
+	testkit.WaitFor(t, 10*time.Second, "routing held", func() bool { return rs.c.Stats().RouteHeld })
 	send(40, 60)
-	waitFor(t, 60*time.Second, "100 answered", answered(100))
+	testkit.WaitFor(t, 60*time.Second, "100 answered", answered(100))
 	if rs.c.Stats().RouteHeld || rs.c.route.N() != 6 {
 		t.Errorf("after the change: held %v, count %d; want routing over 6 partitions", rs.c.Stats().RouteHeld, rs.c.route.N())
 	}

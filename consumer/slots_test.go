@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -106,7 +107,7 @@ func TestQueuedRecordTakesNoHandlerSlot(t *testing.T) {
 		t.Fatalf("while slow-0 is blocked: %d distinct o-* results %v; want %d", len(seen), seen, others)
 	}
 	// slow-0 holds a handler slot and a buffer slot; slow-1..5 only buffer slots.
-	waitFor(t, 10*time.Second, "Stats to show one record handled and the slow ones buffered", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "Stats to show one record handled and the slow ones buffered", func() bool {
 		s := r.c.Stats()
 		return s.InFlight == 1 && s.Buffered == slows && s.Limit == 2
 	})
@@ -115,10 +116,10 @@ func TestQueuedRecordTakesNoHandlerSlot(t *testing.T) {
 	}
 
 	close(release)
-	waitFor(t, 30*time.Second, "every offset committed", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "every offset committed", func() bool {
 		return committed(t, addr, "g-queued-slot", inTopic)[0] == int64(total)
 	})
-	waitFor(t, 10*time.Second, "every slot released", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "every slot released", func() bool {
 		s := r.c.Stats()
 		return s.InFlight == 0 && s.Buffered == 0
 	})
@@ -211,8 +212,8 @@ func TestHandlerConcurrencyBounded(t *testing.T) {
 	consumer.Store(r.c)
 	close(ready)
 
-	waitFor(t, 60*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-bounded", inTopic)) == n })
-	waitFor(t, 10*time.Second, "every slot released", func() bool {
+	testkit.WaitFor(t, 60*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-bounded", inTopic)) == n })
+	testkit.WaitFor(t, 10*time.Second, "every slot released", func() bool {
 		s := r.c.Stats()
 		return s.InFlight == 0 && s.Buffered == 0
 	})

@@ -28,43 +28,36 @@ type takeover struct {
 
 // The crash tests with an idle partition: leads saved twice are still only those in flight.
 func TestSIGKILLDoesNotRepeatAnsweredLeadsIdlePartition(t *testing.T) {
-	crashVariant(t, takeover{idle: true})
+	killAndTakeOver(t, takeover{idle: true})
 }
 
 func TestSIGKILLDoesNotRepeatAnsweredLeadsRoutedIdlePartition(t *testing.T) {
-	crashVariant(t, takeover{routing: true, idle: true})
+	killAndTakeOver(t, takeover{routing: true, idle: true})
 }
 
 func TestSIGKILLAnsweredLeadsMoveToAnotherReplicaIdlePartition(t *testing.T) {
-	crashVariant(t, takeover{replicas: true, idle: true})
+	killAndTakeOver(t, takeover{replicas: true, idle: true})
 }
 
 func TestSIGKILLAnsweredLeadsMoveToAnotherReplicaRoutedIdlePartition(t *testing.T) {
-	crashVariant(t, takeover{replicas: true, routing: true, idle: true})
+	killAndTakeOver(t, takeover{replicas: true, routing: true, idle: true})
 }
 
 // The crash tests with the results below the first one the takeover needs deleted.
 func TestSIGKILLDoesNotRepeatAnsweredLeadsResultsDeleted(t *testing.T) {
-	crashVariant(t, takeover{trim: true})
+	killAndTakeOver(t, takeover{trim: true})
 }
 
 func TestSIGKILLDoesNotRepeatAnsweredLeadsRoutedResultsDeleted(t *testing.T) {
-	crashVariant(t, takeover{routing: true, trim: true})
+	killAndTakeOver(t, takeover{routing: true, trim: true})
 }
 
 func TestSIGKILLAnsweredLeadsMoveToAnotherReplicaResultsDeleted(t *testing.T) {
-	crashVariant(t, takeover{replicas: true, trim: true})
+	killAndTakeOver(t, takeover{replicas: true, trim: true})
 }
 
 func TestSIGKILLAnsweredLeadsMoveToAnotherReplicaRoutedResultsDeleted(t *testing.T) {
-	crashVariant(t, takeover{replicas: true, routing: true, trim: true})
-}
-
-func crashVariant(t *testing.T, c takeover) {
-	if testing.Short() {
-		t.Skip("-short: a variant of a crash test")
-	}
-	killAndTakeOver(t, c)
+	killAndTakeOver(t, takeover{replicas: true, routing: true, trim: true})
 }
 
 // quietPart is the process stage's partition the idle variant keeps quiet: its last one.

@@ -9,12 +9,16 @@ import (
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 )
 
-// TestMyKaarmaOutageOfAMinute: myKaarma answers every call with 503 for a
-// minute, far longer than each event's 10s retry budget. The circuit opens,
+// TestMyKaarmaOutageLongerThanRetries: myKaarma answers every call with 503
+// for five times each event's retry budget (RETRY_MAX_ELAPSED). The circuit opens,
 // the worker reports not ready, nothing is dead-lettered, and after the
 // outage every event ends with a result.
-func TestMyKaarmaOutageOfAMinute(t *testing.T) {
-	const outage = time.Minute
+func TestMyKaarmaOutageLongerThanRetries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("an outage of five RETRY_MAX_ELAPSED (about 25 s in all)")
+	}
+	const retryMaxElapsed = 2 * time.Second
+	const outage = 5 * retryMaxElapsed
 	b := newBroker(t)
 	tp := newTopics(t, b, 3)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
@@ -23,8 +27,8 @@ func TestMyKaarmaOutageOfAMinute(t *testing.T) {
 	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{
 		"RETRY_INITIAL_INTERVAL":     "100ms",
 		"RETRY_MAX_INTERVAL":         "1s",
-		"RETRY_MAX_ELAPSED":          "10s",
-		"CIRCUIT_PROBE_MAX_INTERVAL": "5s",
+		"RETRY_MAX_ELAPSED":          retryMaxElapsed.String(),
+		"CIRCUIT_PROBE_MAX_INTERVAL": "1s",
 	}))
 	produce(t, b, tp.Input, wl.Events[:20], 30*time.Second)
 	out.waitOutputs(t, 20, 60*time.Second)
@@ -46,7 +50,7 @@ func TestMyKaarmaOutageOfAMinute(t *testing.T) {
 	t.Logf("myKaarma down for %v; /readyz reported not ready: %v; dead letters during the outage: %d",
 		time.Since(started).Round(time.Second), sawUnready, len(dlq))
 	if !sawUnready {
-		t.Error("/readyz stayed ready through a one-minute myKaarma outage; want 503 while the circuit is open")
+		t.Errorf("/readyz stayed ready through a myKaarma outage of %v; want 503 while the circuit is open", outage)
 	}
 
 	tl := out.waitAll(t, IDs(wl.Events), 3*time.Minute, w)

@@ -17,6 +17,9 @@ import (
 // topic, slowed by myKaarma latency). Nothing is lost, no customer is created twice and nothing
 // is dead-lettered.
 func TestRebalanceWithTwoStages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: streams while replicas come and go (about 8 s)")
+	}
 	rs := startReplicas(t, true, 10*time.Millisecond, map[string]string{"MAX_IN_FLIGHT": "4"})
 	pool := newTwins(t, 4000, 2400, rs.tp.Partitions, func(int, int) int { return -1 })
 	st := streamTwins(rs, pool.Events, 4, 50*time.Millisecond)

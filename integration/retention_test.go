@@ -23,6 +23,9 @@ import (
 // offset (the embedded broker sends it), so only a run on Kafka shows a worker that relies on
 // the error's answer.
 func TestSIGKILLResultsDeletedKeepsAnsweredSkip(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a SIGKILL and a takeover per case (about 13 s)")
+	}
 	for _, tc := range []struct {
 		name          string
 		routing, into bool
@@ -33,9 +36,6 @@ func TestSIGKILLResultsDeletedKeepsAnsweredSkip(t *testing.T) {
 		{"routing into answered", true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if testing.Short() && tc.into {
-				t.Skip("-short: the \"below answered\" cases cover the window's start")
-			}
 			r := runHang(t, hangCase{routing: tc.routing, before: 1, busy: 40, after: 9})
 			kept, lost := r.trimResults(t, tc.into)
 			r.restart(t, nil)

@@ -21,6 +21,9 @@ const topicsMissingMsg = "topics do not exist; staying out of the consumer group
 // (probe alive 0), and the topic is still missing after several checks. Once the test creates
 // it, /readyz turns 200, probe ready exits 0, and events get results.
 func TestMissingResultTopicNotReadyUntilCreated(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: waits out the topic check interval (about 6 s)")
+	}
 	b := newBroker(t)
 	s := suffix(t)
 	tp := topics{Input: "it.crm.events." + s, Result: "it.results.missing." + s, DLQ: "it.dlq." + s, Route: "it.route." + s, Group: "it-leadworker-" + s, Partitions: 1}

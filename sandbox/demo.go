@@ -81,19 +81,13 @@ func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 		defer func() { _ = tp.Shutdown(context.Background()) }()
 		opts = append(opts, worker.WithTracerProvider(tp))
 	}
-	w, err := worker.New(cfg, append(opts, worker.WithLogger(logmask.New("info", "text", logOut)))...)
+	p, err := Start(cfg, PipelineOptions{Worker: append(opts, worker.WithLogger(logmask.New("info", "text", logOut)))})
 	if err != nil {
 		return err
 	}
-	runCtx, stopWorker := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { stopped <- w.RunConsumers(runCtx) }()
-	defer func() {
-		stopWorker()
-		<-stopped
-	}()
+	defer func() { _ = p.Stop() }()
 
-	samples, err := console.Samples()
+	samples, err := console.Samples(examples.Events)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/guard"
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/sandbox"
 	"github.com/leadworker/leadworker/schemas"
@@ -39,7 +40,7 @@ func TestCircuitOutageLosesNothing(t *testing.T) {
 	if err := sandbox.Produce(ctx, p.cfg, events); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 20*time.Second, "the circuit to open", p.circuitOpen(t))
+	testkit.WaitFor(t, 20*time.Second, "the circuit to open", p.circuitOpen(t))
 	if got := p.readyz(t); got != http.StatusServiceUnavailable {
 		t.Errorf("/readyz during the outage = %d; want 503", got)
 	}
@@ -47,7 +48,7 @@ func TestCircuitOutageLosesNothing(t *testing.T) {
 		t.Errorf("leadworker_ready during the outage = %v; want reason=paused alone at 1", f["leadworker_ready"])
 	}
 	// Wait until events have run out of retries while the circuit was open.
-	eventually(t, 20*time.Second, "an event to be retried later instead of dead-lettered", func() bool {
+	testkit.WaitFor(t, 20*time.Second, "an event to be retried later instead of dead-lettered", func() bool {
 		return p.logged("handler not done")
 	})
 	remove()
@@ -76,7 +77,7 @@ func TestCircuitOutageLosesNothing(t *testing.T) {
 			t.Errorf("event %s has no result", e.Key)
 		}
 	}
-	eventually(t, 10*time.Second, "the circuit to close", func() bool { return !p.circuitOpen(t)() })
+	testkit.WaitFor(t, 10*time.Second, "the circuit to close", func() bool { return !p.circuitOpen(t)() })
 	if got := p.readyz(t); got != http.StatusOK {
 		t.Errorf("/readyz after recovery = %d; want 200", got)
 	}
@@ -92,7 +93,7 @@ func TestCircuitOutageLosesNothing(t *testing.T) {
 	// counts it, so wait for the counters to catch up.
 	want := float64(len(results))
 	var fams map[string][]metricSample
-	eventually(t, 10*time.Second, "the metrics to count every result", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the metrics to count every result", func() bool {
 		fams = p.scrape(t)
 		return sum(fams, "leadworker_events_total", map[string]string{"outcome": "QUEUED", "rule": "none"}) == want &&
 			sum(fams, "leadworker_event_duration_seconds", nil) == want &&
@@ -116,7 +117,7 @@ func TestCircuitOutageLosesNothing(t *testing.T) {
 	if got := sum(fams, "leadworker_in_flight_limit", nil); got < 1 {
 		t.Errorf("leadworker_in_flight_limit = %v", got)
 	}
-	eventually(t, 10*time.Second, "the lag to reach 0 on every input and route partition", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the lag to reach 0 on every input and route partition", func() bool {
 		f := p.scrape(t)
 		return len(f["leadworker_consumer_lag"]) == 4 && sum(f, "leadworker_consumer_lag", nil) == 0
 	})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/sandbox"
 	"github.com/leadworker/leadworker/schemas"
@@ -83,7 +84,7 @@ func TestLeadUnknownOutcome(t *testing.T) {
 				}
 			}
 			want := map[string]float64{"retried": tt.retried, "dead_lettered": tt.deadLets}
-			eventually(t, 10*time.Second, "leadworker_lead_outcome_unknown_total", func() bool {
+			testkit.WaitFor(t, 10*time.Second, "leadworker_lead_outcome_unknown_total", func() bool {
 				fams := p.scrape(t)
 				for action, n := range want {
 					if sum(fams, "leadworker_lead_outcome_unknown_total", map[string]string{"action": action}) != n {

@@ -1,7 +1,6 @@
 package worker_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,10 +18,9 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
-	"github.com/twmb/franz-go/pkg/kfake"
 )
 
-// pipeline is a worker built by worker.New on the embedded broker and the fake.
+// pipeline is a worker run by sandbox.Start on the embedded broker and the fake.
 type pipeline struct {
 	cfg     worker.Config
 	fake    *mykaarmatest.Server
@@ -42,35 +40,27 @@ func startPipeline(t *testing.T, tweak func(*worker.Config), opts ...worker.Opti
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic, cfg.RouteTopic))
+	box, err := sandbox.New(&cfg, 2, cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic, cfg.RouteTopic)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(cluster.Close)
-	cfg.Brokers = cluster.ListenAddrs()
-	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
-	cfg.BaseURL, cfg.Username, cfg.Password = fake.URL, mykaarmatest.DefaultUsername, mykaarmatest.DefaultPassword
-
+	t.Cleanup(box.Close)
 	log, hook := test.NewNullLogger()
 	log.SetLevel(logrus.DebugLevel)
-	w, err := worker.New(cfg, append(opts, worker.WithLogger(log))...)
+	run, err := sandbox.Start(cfg, sandbox.PipelineOptions{Serve: true, Worker: append(opts, worker.WithLogger(log))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { stopped <- w.Run(ctx) }()
-	srv := httptest.NewServer(w.Handler())
+	srv := httptest.NewServer(run.Worker.Handler())
 	outputs := sandbox.NewOutputReader(cfg)
 	t.Cleanup(func() {
 		outputs.Close()
 		srv.Close()
-		cancel()
-		if err := <-stopped; err != nil {
+		if err := run.Stop(); err != nil {
 			t.Errorf("worker run: %v", err)
 		}
 	})
-	return &pipeline{cfg: cfg, fake: fake, w: w, http: srv, outputs: outputs, hook: hook}
+	return &pipeline{cfg: cfg, fake: box.Fake, w: run.Worker, http: srv, outputs: outputs, hook: hook}
 }
 
 // leadEvents returns n valid new-customer lead events with distinct customers.
@@ -101,18 +91,6 @@ func leadEvents(t *testing.T, prefix string, n int) []sandbox.Sample {
 		out = append(out, sandbox.Sample{Name: id, Key: id, Value: val})
 	}
 	return out
-}
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		<-time.After(10 * time.Millisecond) // poll interval
-	}
 }
 
 // scrape returns /metrics as parsed metric families.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/sandbox"
@@ -19,9 +20,9 @@ import (
 // share no customerKey, phone, email or VIN are still handled at the same
 // time there: both are inside myKaarma at once.
 func TestOneLastNameDoesNotSerialiseUnrelatedCustomers(t *testing.T) {
-	// Each hang lasts one call timeout: a long one leaves the second Smith time to arrive
-	// while the first is still hanging, however slow the machine.
-	p := startPipeline(t, func(c *worker.Config) { c.CallTimeout = 10 * time.Second })
+	// A hang lasts until released (or one long call timeout): the second Smith has time to
+	// arrive while the first is still hanging, however slow the machine.
+	p := startPipeline(t, func(c *worker.Config) { c.CallTimeout = time.Minute })
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	smiths := leadEvents(t, "smith", 2)
@@ -60,7 +61,8 @@ func TestOneLastNameDoesNotSerialiseUnrelatedCustomers(t *testing.T) {
 	if err := sandbox.Produce(ctx, p.cfg, smiths); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 20*time.Second, "both Smiths to be inside myKaarma at once", func() bool { return p.fake.Hanging() == 2 })
+	testkit.WaitFor(t, 20*time.Second, "both Smiths to be inside myKaarma at once", func() bool { return p.fake.Hanging() == 2 })
+	p.fake.ReleaseHanging() // each search is retried, and answered
 	if err := p.outputs.WaitFor(ctx, 2, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/sandbox"
 	"github.com/leadworker/leadworker/worker"
 	"github.com/segmentio/kafka-go"
@@ -141,7 +142,7 @@ func TestTraceFollowsTheEvent(t *testing.T) {
 			// Every span is in the producer's trace; the spans make one tree.
 			// Spans end before the output is written; this only guards
 			// against a batching provider.
-			eventually(t, 10*time.Second, "the spans of both outcomes", func() bool {
+			testkit.WaitFor(t, 10*time.Second, "the spans of both outcomes", func() bool {
 				n := 0
 				for _, s := range exp.GetSpans().Snapshots() {
 					if attrOf(s, worker.AttrOutcome) != "" {
@@ -193,7 +194,7 @@ func TestTraceFollowsTheEvent(t *testing.T) {
 				}
 				return lines
 			}
-			eventually(t, 10*time.Second, "two outcome lines", func() bool { return len(outcomeLines()) == 2 })
+			testkit.WaitFor(t, 10*time.Second, "two outcome lines", func() bool { return len(outcomeLines()) == 2 })
 			for _, l := range outcomeLines() {
 				if !strings.Contains(l, "trace_id="+producerTrace) || strings.Contains(l, "span_id=<nil>") {
 					t.Errorf("outcome line %q; want trace_id %s and a span_id", l, producerTrace)

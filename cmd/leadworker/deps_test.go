@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"go/parser"
 	"go/token"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -103,8 +105,8 @@ func TestPackageBoundaries(t *testing.T) {
 }
 
 // TestOnlySandboxGoImportsTheSandbox: of this command's files, only
-// sandbox.go (demo, bench) reaches the sandbox, so that a build of the
-// worker's image can leave demo and bench out by leaving that file out.
+// sandbox.go (demo, bench, the sample events) reaches the sandbox, and the
+// nosandbox build leaves it out.
 func TestOnlySandboxGoImportsTheSandbox(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
@@ -120,9 +122,55 @@ func TestOnlySandboxGoImportsTheSandbox(t *testing.T) {
 		}
 		for _, imp := range ast.Imports {
 			path, _ := strconv.Unquote(imp.Path.Value)
-			if path == module+"sandbox" || path == module+"mykaarma/mykaarmatest" || strings.HasPrefix(path, "github.com/twmb/franz-go/") {
+			if sandboxPackage(path) {
 				t.Errorf("%s imports %s; only sandbox.go may", f, path)
 			}
 		}
 	}
+	src, err := os.ReadFile("sandbox.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(src, []byte("//go:build !nosandbox\n")) {
+		t.Error("sandbox.go does not start with //go:build !nosandbox")
+	}
+}
+
+// TestImageBuildLinksNoSandbox: the binary of the image (go build -tags
+// nosandbox, as the Dockerfile and scripts/images.sh build it) links no
+// embedded broker, fake myKaarma, sample events or test helpers. The
+// OpenTelemetry console exporter (OTEL_TRACES_EXPORTER=console) links the
+// SDK's tracetest for its span records; no package of this module does.
+func TestImageBuildLinksNoSandbox(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-tags", "nosandbox", "-f", `{{.ImportPath}} {{join .Imports " "}}`, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps -tags nosandbox: %v\n%s", err, out)
+	}
+	var n int
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		n++
+		if sandboxPackage(f[0]) || f[0] == "testing" {
+			t.Errorf("the image build links %s", f[0])
+		}
+		if strings.HasPrefix(f[0], module) && slices.Contains(f[1:], tracetestPath) {
+			t.Errorf("%s imports %s in the image build", f[0], tracetestPath)
+		}
+	}
+	if n < 50 {
+		t.Fatalf("go list -deps listed %d packages; want the whole binary", n)
+	}
+}
+
+const tracetestPath = "go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+// sandboxPackage reports whether path belongs to what only demo and bench
+// need: the sandbox, the fake myKaarma, the sample events, the embedded
+// broker.
+func sandboxPackage(path string) bool {
+	switch path {
+	case module + "sandbox", module + "mykaarma/mykaarmatest", module + "examples":
+		return true
+	}
+	return strings.HasPrefix(path, "github.com/twmb/franz-go/")
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -268,7 +269,7 @@ func TestReadmeQuickstart(t *testing.T) {
 			// A person stops the worker after seeing it join its groups: with
 			// two replicas starting together, one may still be waiting out the
 			// rebalance the other started when the samples are all answered.
-			if err := pollUntil(time.Minute, func() bool { return strings.Contains(readFile(workerLog), "joined consumer group") }); err != nil {
+			if err := testkit.Poll(t, time.Minute, func() bool { return strings.Contains(readFile(workerLog), "joined consumer group") }); err != nil {
 				t.Errorf("the worker has not joined its groups: %v", err)
 			}
 			for _, j := range background[:2] {
@@ -310,7 +311,7 @@ func TestReadmeQuickstart(t *testing.T) {
 				}
 			case slicesHas(words, "--follow"):
 				// A person watches until every sample is answered, then Ctrl-C.
-				if err := pollUntil(2*time.Minute, func() bool { return answeredAll(j.out.String()) }); err != nil {
+				if err := testkit.Poll(t, 2*time.Minute, func() bool { return answeredAll(j.out.String()) }); err != nil {
 					t.Fatalf("%s printed, before %v:\n%s\nworker log:\n%s", line, err, j.out.String(), readFile(workerLog))
 				}
 				_ = j.cmd.Process.Signal(os.Interrupt)
@@ -335,7 +336,7 @@ func TestReadmeQuickstart(t *testing.T) {
 	joined := func() bool {
 		return strings.Count(readFile(filepath.Join(dir, "worker-2.log")), "joined consumer group") >= 2
 	}
-	if err := pollUntil(time.Minute, joined); err != nil {
+	if err := testkit.Poll(t, time.Minute, joined); err != nil {
 		t.Errorf("the second replica has not joined both groups: %v", err)
 	}
 	if err := second.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -448,7 +449,7 @@ func freePort(t *testing.T) string {
 // waitListening waits until addr accepts connections, or j exits.
 func waitListening(t *testing.T, addr string, j *job) {
 	t.Helper()
-	err := pollUntil(30*time.Second, func() bool {
+	err := testkit.Poll(t, 30*time.Second, func() bool {
 		select {
 		case <-j.exited:
 			return true
@@ -468,16 +469,4 @@ func waitListening(t *testing.T, addr string, j *job) {
 	if err != nil {
 		t.Fatalf("%s: %s not listening: %v", j.line, addr, err)
 	}
-}
-
-// pollUntil polls cond until it holds, or returns an error after d.
-func pollUntil(d time.Duration, cond func() bool) error {
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %v", d)
-		}
-		<-time.After(50 * time.Millisecond) // poll interval
-	}
-	return nil
 }

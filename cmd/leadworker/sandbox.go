@@ -1,3 +1,5 @@
+//go:build !nosandbox
+
 package main
 
 import (
@@ -5,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"time"
 
+	"github.com/leadworker/leadworker/examples"
 	"github.com/leadworker/leadworker/sandbox"
 )
 
@@ -79,3 +83,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	return 0
 }
+
+// sampleEvents returns the sample events of examples/ that produce sends
+// when given no file.
+func sampleEvents() fs.FS { return examples.Events }

@@ -14,6 +14,7 @@ import (
 	"github.com/sirupsen/logrus/hooks/test"
 
 	"github.com/leadworker/leadworker/examples"
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma"
 )
 
@@ -120,25 +121,15 @@ func TestRunServesAndStops(t *testing.T) {
 // waitForHanging polls /_fake/stats until one request hangs, or fails the test after 10s.
 func waitForHanging(t *testing.T, base string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for {
+	testkit.WaitFor(t, 10*time.Second, "one request to hang (/_fake/stats)", func() bool {
 		resp, err := http.Get(base + "/_fake/stats")
 		if err != nil {
 			t.Fatalf("GET stats: %v", err)
 		}
+		defer resp.Body.Close()
 		var stats struct{ Hanging int }
-		err = json.NewDecoder(resp.Body).Decode(&stats)
-		resp.Body.Close()
-		if err == nil && stats.Hanging == 1 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no request hanging after 10s (stats %+v, %v)", stats, err)
-		}
-		<-tick.C
-	}
+		return json.NewDecoder(resp.Body).Decode(&stats) == nil && stats.Hanging == 1
+	})
 }
 
 // TestHelpPrintsFlags: -h prints every flag on stdout and exits 0, not a

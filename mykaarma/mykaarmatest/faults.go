@@ -15,7 +15,7 @@ type Fault struct {
 	Body           string        `json:"body"`           // body for Status; default the framework body; HTML when it starts with "<"
 	RetryAfter     string        `json:"retryAfter"`     // Retry-After header value sent with Status
 	Latency        time.Duration `json:"latency"`        // delay before answering (ends early if the client gives up)
-	Hang           bool          `json:"hang"`           // never answer: block until the client gives up or the server closes
+	Hang           bool          `json:"hang"`           // never answer: block until the client gives up, ReleaseHanging or the server closes
 	DropAfterApply bool          `json:"dropAfterApply"` // serve the call (state changes), then close the connection without a response
 	Times          int           `json:"times"`          // apply this many times, then remove; 0 = until removed
 	Probability    float64       `json:"probability"`    // 0 = always; else apply to each matching request with this probability
@@ -123,11 +123,15 @@ func (s *Server) applyFaults(w *statusWriter, r *http.Request, rt route, body []
 	for _, f := range faults {
 		switch {
 		case f.Hang:
+			s.mu.Lock()
+			release := s.release
+			s.mu.Unlock()
 			s.hanging.Add(1)
 			defer s.hanging.Add(-1)
 			select {
 			case <-r.Context().Done():
 			case <-s.closed:
+			case <-release:
 			}
 			drop(w) // never an empty 200
 			return true

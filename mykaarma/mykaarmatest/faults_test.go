@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 )
@@ -124,23 +125,6 @@ func TestConcurrentUse(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds or the test's deadline nears.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	if d, ok := t.Deadline(); ok && d.Before(deadline) {
-		deadline = d.Add(-time.Second)
-	}
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
-}
-
 func TestCloseReleasesHang(t *testing.T) {
 	t.Parallel()
 	s := mykaarmatest.NewServer(t, mykaarmatest.Options{})
@@ -154,7 +138,7 @@ func TestCloseReleasesHang(t *testing.T) {
 		_, err := c.SearchCustomers(context.Background(), dept, "x", 1)
 		done <- err
 	}()
-	waitFor(t, "the request to hang", func() bool { return s.Hanging() == 1 })
+	testkit.WaitFor(t, 10*time.Second, "the request to hang", func() bool { return s.Hanging() == 1 })
 	s.Close()
 	if err := <-done; !errors.Is(err, mykaarma.ErrTransient) {
 		t.Errorf("SearchCustomers after Close error = %v; want transient", err)
@@ -162,6 +146,37 @@ func TestCloseReleasesHang(t *testing.T) {
 	if reqs := s.Requests(); len(reqs) != 1 || reqs[0].Status != 0 {
 		t.Errorf("Requests() = %+v; want one with Status 0", reqs)
 	}
+}
+
+// ReleaseHanging ends the requests hanging now; the fault stays and holds the next one.
+func TestReleaseHanging(t *testing.T) {
+	t.Parallel()
+	s := mykaarmatest.NewServer(t, mykaarmatest.Options{})
+	s.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpSearch, Hang: true})
+	c, err := mykaarma.New(s.URL, mykaarma.Options{Username: mykaarmatest.DefaultUsername, Password: mykaarmatest.DefaultPassword, Timeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	search := func() <-chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.SearchCustomers(context.Background(), dept, "x", 1)
+			done <- err
+		}()
+		return done
+	}
+	first, second := search(), search()
+	testkit.WaitFor(t, 10*time.Second, "two requests to hang", func() bool { return s.Hanging() == 2 })
+	s.ReleaseHanging()
+	for _, done := range []<-chan error{first, second} {
+		if err := <-done; !errors.Is(err, mykaarma.ErrTransient) {
+			t.Errorf("SearchCustomers after ReleaseHanging error = %v; want transient", err)
+		}
+	}
+	third := search()
+	testkit.WaitFor(t, 10*time.Second, "the next request to hang", func() bool { return s.Hanging() == 1 })
+	s.Close()
+	<-third
 }
 
 // DropNext, and the same fault posted to the admin endpoint as cmd/mykaarma-fake serves it,
