@@ -7,7 +7,8 @@
 #   docker build --target mykaarma-fake -t localhost/mykaarma-fake:dev .  # the fake myKaarma
 #
 # Both images hold both binaries. No shell, wget or curl: health checks use `leadworker probe
-# ready|alive`. scripts/images.sh builds the stages after `build` as written, from binaries built
+# ready|alive`. leadworker is built with `-tags lean`: no demo or bench, so no embedded Kafka broker,
+# no fake myKaarma and no sample events in the image (`produce` there sends files or stdin). scripts/images.sh builds the stages after `build` as written, from binaries built
 # outside (no registry needed): they may copy only /out/* and the CA bundle from `build`.
 #
 # The build context has no .git (.dockerignore), so `leadworker version` learns the version and
@@ -25,7 +26,7 @@ ENV CGO_ENABLED=0 GOOS=linux GOFLAGS=-buildvcs=false
 ARG VERSION="(devel)"
 ARG COMMIT=unknown
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    go build -trimpath -ldflags="-s -w -X main.version=${VERSION} -X main.commit=${COMMIT}" -o /out/leadworker ./cmd/leadworker && \
+    go build -trimpath -tags lean -ldflags="-s -w -X main.version=${VERSION} -X main.commit=${COMMIT}" -o /out/leadworker ./cmd/leadworker && \
     go build -trimpath -ldflags="-s -w" -o /out/mykaarma-fake ./cmd/mykaarma-fake
 
 FROM scratch AS runtime

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/leadworker/leadworker/examples"
 	"github.com/leadworker/leadworker/schemas"
 )
 
@@ -34,15 +33,16 @@ func keyed(name string, value []byte, fallback []byte) Record {
 	return Record{Name: name, Key: key, Value: value}
 }
 
-// Samples returns the sample events of examples/ (built into the binary), in
-// file-name order, each keyed by its eventId, else by its file name.
-func Samples() ([]Record, error) {
+// Samples returns one record per file of events (the sample events of
+// examples/, examples.Events), in file-name order, each keyed by its eventId,
+// else by its file name.
+func Samples(events fs.FS) ([]Record, error) {
 	var out []Record
-	err := fs.WalkDir(examples.Events, ".", func(path string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(events, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := fs.ReadFile(examples.Events, path)
+		b, err := fs.ReadFile(events, path)
 		if err != nil {
 			return err
 		}

@@ -358,7 +358,7 @@ func TestComposeLocalOverride(t *testing.T) {
 }
 
 // TestDockerfile checks the image recipe: a Go 1.26 builder, static binaries for both commands
-// on PATH, a scratch runtime with CA certificates and a non-root user, and runtime stages that
+// on PATH (leadworker's lean: no sandbox), a scratch runtime with CA certificates and a non-root user, and runtime stages that
 // take from `build` only what scripts/images.sh's stand-in build stage has.
 func TestDockerfile(t *testing.T) {
 	b, err := os.ReadFile("../Dockerfile")
@@ -379,6 +379,8 @@ func TestDockerfile(t *testing.T) {
 		"ARG VERSION",
 		"ARG COMMIT",
 		"-X main.version=${VERSION} -X main.commit=${COMMIT}",
+		// The image's leadworker leaves demo and bench (the sandbox) out.
+		"go build -trimpath -tags lean",
 	} {
 		if !strings.Contains(d, want) {
 			t.Errorf("Dockerfile does not contain %q", want)
@@ -388,7 +390,7 @@ func TestDockerfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`-X main.version=$version -X main.commit=$commit`, `--build-arg VERSION="$version" --build-arg COMMIT="$commit"`} {
+	for _, want := range []string{`go build -tags lean`, `-X main.version=$version -X main.commit=$commit`, `--build-arg VERSION="$version" --build-arg COMMIT="$commit"`} {
 		if !strings.Contains(string(images), want) {
 			t.Errorf("scripts/images.sh does not contain %q", want)
 		}

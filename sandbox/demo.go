@@ -93,7 +93,7 @@ func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 		<-stopped
 	}()
 
-	samples, err := console.Samples()
+	samples, err := console.Samples(examples.Events)
 	if err != nil {
 		return err
 	}

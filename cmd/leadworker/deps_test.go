@@ -1,6 +1,8 @@
 package main
 
 import (
+	"go/ast"
+	"go/build/constraint"
 	"go/parser"
 	"go/token"
 	"os/exec"
@@ -87,27 +89,130 @@ func TestPackageBoundaries(t *testing.T) {
 	}
 }
 
-// TestOnlySandboxGoImportsTheSandbox: of this command's files, only
-// sandbox.go (demo, bench) reaches the sandbox, so that a build of the
-// worker's image can leave demo and bench out by leaving that file out.
-func TestOnlySandboxGoImportsTheSandbox(t *testing.T) {
+// sandboxOnly are the packages only demo, bench and the sample events need:
+// import paths, or prefixes ending in "/". The image's build links none.
+var sandboxOnly = []string{
+	module + "sandbox",
+	module + "mykaarma/mykaarmatest",
+	module + "examples",
+	module + "testkit",
+	"github.com/twmb/franz-go/", // kfake and its client
+	"go.opentelemetry.io/otel/sdk/trace/tracetest",
+	"testing",
+}
+
+func isSandboxOnly(path string) bool {
+	for _, p := range sandboxOnly {
+		if path == p || (strings.HasSuffix(p, "/") && strings.HasPrefix(path, p)) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestOnlySandboxFilesImportTheSandbox: of this command's files, only those
+// the image's build leaves out (//go:build !lean: sandbox.go for demo and
+// bench, samples.go for produce's sample events) import what only the sandbox
+// needs.
+func TestOnlySandboxFilesImportTheSandbox(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	lean := func(tag string) bool { return tag == "lean" }
+	var leanFiles int
 	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") || f == "sandbox.go" {
+		if strings.HasSuffix(f, "_test.go") {
 			continue
 		}
-		ast, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+		file, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly|parser.ParseComments)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, imp := range ast.Imports {
+		if expr := buildConstraint(t, f, file); expr != nil && !expr.Eval(lean) {
+			continue // not in the image's build
+		}
+		leanFiles++
+		for _, imp := range file.Imports {
 			path, _ := strconv.Unquote(imp.Path.Value)
-			if path == module+"sandbox" || path == module+"mykaarma/mykaarmatest" || strings.HasPrefix(path, "github.com/twmb/franz-go/") {
-				t.Errorf("%s imports %s; only sandbox.go may", f, path)
+			if isSandboxOnly(path) {
+				t.Errorf("%s imports %s, and the image's build (-tags lean) compiles it; give the import a //go:build !lean file", f, path)
 			}
 		}
 	}
+	if leanFiles == 0 {
+		t.Error("no file of this command is in the lean build")
+	}
+}
+
+// buildConstraint returns the //go:build line of file (nil: none).
+func buildConstraint(t *testing.T, name string, file *ast.File) constraint.Expr {
+	t.Helper()
+	for _, g := range file.Comments {
+		if g.Pos() > file.Package {
+			break
+		}
+		for _, c := range g.List {
+			if constraint.IsGoBuild(c.Text) {
+				expr, err := constraint.Parse(c.Text)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				return expr
+			}
+		}
+	}
+	return nil
+}
+
+// TestLeanBuildLinksNoSandbox: the image's build (go build -tags lean, as the
+// Dockerfile and scripts/images.sh do it) links no embedded broker, no fake
+// myKaarma, no sample events and no test kit, while a plain build (go run
+// ./cmd/leadworker demo) keeps them.
+func TestLeanBuildLinksNoSandbox(t *testing.T) {
+	lean := depsOf(t, "-tags", "lean")
+	if _, ok := lean[module+"worker"]; !ok {
+		t.Fatalf("the lean build does not link %sworker; is go list listing it? %v", module, lean)
+	}
+	for pkg := range lean {
+		if !isSandboxOnly(pkg) {
+			continue
+		}
+		// OpenTelemetry's console exporter (OTEL_TRACES_EXPORTER=console,
+		// reached through autoexport) prints spans as tracetest's stubs.
+		if pkg == "go.opentelemetry.io/otel/sdk/trace/tracetest" && slices.Equal(lean[pkg], []string{"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"}) {
+			continue
+		}
+		t.Errorf("the lean build links %s, imported by %v", pkg, lean[pkg])
+	}
+
+	plain := depsOf(t)
+	for _, pkg := range []string{module + "sandbox", "github.com/twmb/franz-go/pkg/kfake"} {
+		if _, ok := plain[pkg]; !ok {
+			t.Errorf("a plain build does not link %s: demo and bench need it", pkg)
+		}
+	}
+}
+
+// depsOf returns every package the binary built with flags links, with the
+// packages of that build importing it.
+func depsOf(t *testing.T, flags ...string) map[string][]string {
+	t.Helper()
+	args := append([]string{"list"}, flags...)
+	args = append(args, "-deps", "-f", `{{.ImportPath}} {{join .Imports " "}}`, ".")
+	out, err := exec.Command("go", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	importers := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if _, ok := importers[f[0]]; !ok {
+			importers[f[0]] = nil
+		}
+		for _, imp := range f[1:] {
+			importers[imp] = append(importers[imp], f[0])
+		}
+	}
+	return importers
 }

@@ -20,7 +20,8 @@ as a CRM producer should: keyed by their eventId, placed on the partition the
 Java client's default partitioner picks for the key (murmur2), acknowledged by
 every in-sync replica. With the same TLS and SASL settings as leadworker run.
 
-Without FILE it sends the sample events of examples/ (built into this binary).
+Without FILE it sends the sample events of examples/ (built into this binary;
+not into the image's, built with -tags lean).
 Each FILE is one record, its whole content; "-" reads standard input, one record
 per non-empty line, and sends them when it ends. A record without an eventId
 (not JSON, say) is keyed by its file name, or has no key when read from stdin.
@@ -87,7 +88,7 @@ func produceCommand(ctx context.Context, args []string, stdin io.Reader, stdout,
 // produceRecords reads what produce sends: the samples, the files, stdin.
 func produceRecords(args []string, stdin io.Reader) ([]console.Record, error) {
 	if len(args) == 0 {
-		return console.Samples()
+		return sampleEvents()
 	}
 	var recs []console.Record
 	for _, a := range args {

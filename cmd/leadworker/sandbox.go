@@ -1,3 +1,9 @@
+//go:build !lean
+
+// demo and bench: the only commands that reach the sandbox (an embedded
+// broker, the fake myKaarma, in-memory spans). The image's build (-tags lean)
+// leaves this file out; sandbox_lean.go answers them there.
+
 package main
 
 import (
