@@ -123,11 +123,8 @@ func (s *Server) applyFaults(w *statusWriter, r *http.Request, rt route, body []
 	for _, f := range faults {
 		switch {
 		case f.Hang:
-			s.hanging.Add(1)
-			defer s.hanging.Add(-1)
-			select {
-			case <-r.Context().Done():
-			case <-s.closed:
+			if !s.hang(r) {
+				continue // released: served as if this fault were not there
 			}
 			drop(w) // never an empty 200
 			return true
@@ -141,6 +138,36 @@ func (s *Server) applyFaults(w *statusWriter, r *http.Request, rt route, body []
 		}
 	}
 	return false
+}
+
+// hang holds r until the client gives up or the server closes (true), or
+// until ReleaseHanging (false).
+func (s *Server) hang(r *http.Request) bool {
+	s.mu.Lock()
+	release := s.release
+	s.mu.Unlock()
+	s.hanging.Add(1)
+	defer s.hanging.Add(-1)
+	select {
+	case <-r.Context().Done():
+		return true
+	case <-s.closed:
+		return true
+	case <-release:
+		return false
+	}
+}
+
+// ReleaseHanging lets go of every request a Hang fault holds now: each goes on
+// as if that fault had not matched it (the next matching fault, else the call
+// is served). Requests that arrive later still hang while the fault lasts. A
+// test that has seen two calls inside the fake at once (Hanging) releases them
+// instead of waiting out the client's timeout.
+func (s *Server) ReleaseHanging() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(s.release)
+	s.release = make(chan struct{})
 }
 
 // drop closes the connection without writing a response.

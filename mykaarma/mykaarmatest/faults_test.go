@@ -13,6 +13,7 @@ import (
 
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
+	"github.com/leadworker/leadworker/testkit"
 )
 
 func jsonDecode(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }
@@ -124,23 +125,6 @@ func TestConcurrentUse(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds or the test's deadline nears.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	if d, ok := t.Deadline(); ok && d.Before(deadline) {
-		deadline = d.Add(-time.Second)
-	}
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
-}
-
 func TestCloseReleasesHang(t *testing.T) {
 	t.Parallel()
 	s := mykaarmatest.NewServer(t, mykaarmatest.Options{})
@@ -154,13 +138,53 @@ func TestCloseReleasesHang(t *testing.T) {
 		_, err := c.SearchCustomers(context.Background(), dept, "x", 1)
 		done <- err
 	}()
-	waitFor(t, "the request to hang", func() bool { return s.Hanging() == 1 })
+	testkit.WaitFor(t, 10*time.Second, "the request to hang", func() bool { return s.Hanging() == 1 })
 	s.Close()
 	if err := <-done; !errors.Is(err, mykaarma.ErrTransient) {
 		t.Errorf("SearchCustomers after Close error = %v; want transient", err)
 	}
 	if reqs := s.Requests(); len(reqs) != 1 || reqs[0].Status != 0 {
 		t.Errorf("Requests() = %+v; want one with Status 0", reqs)
+	}
+}
+
+// ReleaseHanging lets the requests a Hang fault holds go on as if it had not
+// matched them: they are served, quickly, however long the client would wait.
+func TestReleaseHanging(t *testing.T) {
+	t.Parallel()
+	s := mykaarmatest.NewServer(t, mykaarmatest.Options{})
+	s.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpSearch, Hang: true, Times: 2})
+	c, err := mykaarma.New(s.URL, mykaarma.Options{Username: mykaarmatest.DefaultUsername, Password: mykaarmatest.DefaultPassword, Timeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := c.SearchCustomers(context.Background(), dept, "x", 1)
+			done <- err
+		}()
+	}
+	testkit.WaitFor(t, 10*time.Second, "both searches to hang", func() bool { return s.Hanging() == 2 })
+	s.ReleaseHanging()
+	timeout := time.NewTimer(10 * time.Second)
+	defer timeout.Stop()
+	for range 2 {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("SearchCustomers after ReleaseHanging: %v; want served", err)
+			}
+		case <-timeout.C:
+			t.Fatal("a search still hangs 10s after ReleaseHanging")
+		}
+	}
+	if n := s.Hanging(); n != 0 {
+		t.Errorf("Hanging() = %d after the release; want 0", n)
+	}
+	reqs := s.Requests()
+	if len(reqs) != 2 || reqs[0].Status != http.StatusOK || reqs[1].Status != http.StatusOK {
+		t.Errorf("Requests() = %+v; want two searches answered 200", reqs)
 	}
 }
 

@@ -91,6 +91,7 @@ type Server struct {
 	requests    []Request
 	faults      []*faultEntry
 	nextFault   int
+	release     chan struct{} // closed by ReleaseHanging, then replaced
 	rng         *rand.Rand
 	leadVerdict func(dealerUUID string, l mykaarma.Lead) string
 }
@@ -106,7 +107,7 @@ func New(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{opts: opts, closed: make(chan struct{})}
+	s := &Server{opts: opts, closed: make(chan struct{}), release: make(chan struct{})}
 	s.resetLocked()
 	return s
 }
