@@ -13,6 +13,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
+	"github.com/leadworker/leadworker/testkit"
 )
 
 // TestSIGKILLDoesNotRepeatAnsweredLeads kills the worker mid-stream and restarts it: events
@@ -24,6 +25,7 @@ import (
 // partitions it owned and the number it must skip can be counted exactly; the Routed variants
 // run the same with routing on.
 func TestSIGKILLDoesNotRepeatAnsweredLeads(t *testing.T) {
+	slow(t, "SIGKILL mid-stream and a restart")
 	killAndTakeOver(t, false, false)
 }
 
@@ -31,6 +33,7 @@ func TestSIGKILLDoesNotRepeatAnsweredLeads(t *testing.T) {
 // stage's partitions are route partitions, so which events the dead worker had answered cannot
 // be told from the input; any lead saved twice must still have been in flight at the kill.
 func TestSIGKILLDoesNotRepeatAnsweredLeadsRouted(t *testing.T) {
+	slow(t, "SIGKILL mid-stream and a restart")
 	killAndTakeOver(t, false, true)
 }
 
@@ -38,11 +41,13 @@ func TestSIGKILLDoesNotRepeatAnsweredLeadsRouted(t *testing.T) {
 // takes over the dead replica's partitions and skips their answered events, reading the same
 // commit metadata.
 func TestSIGKILLAnsweredLeadsMoveToAnotherReplica(t *testing.T) {
+	slow(t, "SIGKILL mid-stream and a takeover")
 	killAndTakeOver(t, true, false)
 }
 
 // TestSIGKILLAnsweredLeadsMoveToAnotherReplicaRouted: the same with identity routing on.
 func TestSIGKILLAnsweredLeadsMoveToAnotherReplicaRouted(t *testing.T) {
+	slow(t, "SIGKILL mid-stream and a takeover")
 	killAndTakeOver(t, true, true)
 }
 
@@ -119,7 +124,7 @@ func killAndTakeOver(t *testing.T, replicas, routing bool) {
 	if tl.deadLetters != 0 {
 		t.Errorf("dead_letters = %d; want 0", tl.deadLetters)
 	}
-	if err := waitFor(60*time.Second, func() error {
+	if err := testkit.Poll(60*time.Second, func() error {
 		if sumCommitted(committedOffsets(t, b, tp)) != int64(len(wl.Events)) {
 			return errors.New("not every offset committed")
 		}
@@ -274,7 +279,7 @@ func waitCaughtUp(t *testing.T, b *broker, tp topics, out *collector) {
 			ends[tpart{topic, p.Partition}] = p.LastOffset
 		}
 	}
-	if err := waitFor(30*time.Second, func() error {
+	if err := testkit.Poll(30*time.Second, func() error {
 		results, dlq := out.snapshot()
 		read := map[tpart]int64{}
 		for _, o := range append(results, dlq...) {

@@ -11,6 +11,7 @@ import (
 // nothing is lost (uncommitted records are redelivered) and the redelivered events find the
 // customers the first run created instead of creating them again.
 func TestSIGKILLMidStream(t *testing.T) {
+	slow(t, "SIGKILL mid-stream and a restart")
 	b := newBroker(t)
 	tp := newTopics(t, b, 4)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
+	"github.com/leadworker/leadworker/testkit"
 )
 
 // TestLeadUnknownOutcome runs the binary against a myKaarma that saves a lead and then drops
@@ -67,7 +68,7 @@ func TestLeadUnknownOutcome(t *testing.T) {
 
 			// Counted once the output is acknowledged, which may trail what the collector saw.
 			addr := "http://" + w.httpAddr(t) + "/metrics"
-			if err := waitFor(30*time.Second, func() error {
+			if err := testkit.Poll(30*time.Second, func() error {
 				got, err := counter(addr, "leadworker_lead_outcome_unknown_total", "action", tt.action)
 				if err == nil && got != 1 {
 					err = fmt.Errorf("leadworker_lead_outcome_unknown_total{action=%q} = %v; want 1", tt.action, got)

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
+	"github.com/leadworker/leadworker/testkit"
 )
 
 // deployment is one leadworker deployment of a test: its own group, input, outputs and (by
@@ -135,7 +136,7 @@ func TestRoutingOffReportsStrandedRoute(t *testing.T) {
 	produceRecords(t, b, recs)
 	commitGroup(t, b, tp.Group+".route", tp.Route, 0)
 	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{"IDENTITY_ROUTING": "false", "LAG_INTERVAL": "1s"}))
-	if err := waitFor(30*time.Second, func() error {
+	if err := testkit.Poll(30*time.Second, func() error {
 		if !strings.Contains(w.stderr.String(), "identity routing is off") {
 			return fmt.Errorf("no warning yet")
 		}
@@ -144,7 +145,7 @@ func TestRoutingOffReportsStrandedRoute(t *testing.T) {
 		t.Fatalf("no warning of the stranded route records:\n%s", w.stderr.tail(20))
 	}
 	url := "http://" + w.httpAddr(t) + "/metrics"
-	if err := waitFor(30*time.Second, func() error {
+	if err := testkit.Poll(30*time.Second, func() error {
 		v, err := gauge(url, "leadworker_consumer_lag", "topic", tp.Route)
 		if err != nil {
 			return err
@@ -204,6 +205,7 @@ func gauge(url, name, label, value string) (float64, error) {
 // ready, naming the topic; events routed into the new topic are not passed over unseen. After
 // the route group's offsets are reset and the worker restarted, they are answered.
 func TestRouteTopicDeletedMakesNotReady(t *testing.T) {
+	slow(t, "a topic deleted and created again, two worker runs")
 	b := newBroker(t)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
 	tp := newTopics(t, b, 1)
@@ -264,7 +266,7 @@ func TestRoutePartitionsAdded(t *testing.T) {
 		t.Fatalf("add route partitions: %v %v", err, res.Errors[tp.Route])
 	}
 	held := "route topic partitions changed: routing is held until every replica has stopped routing and the route backlog is 0"
-	if err := waitFor(30*time.Second, func() error {
+	if err := testkit.Poll(30*time.Second, func() error {
 		if w.count(held) == 0 {
 			return fmt.Errorf("routing not held yet")
 		}
@@ -290,7 +292,7 @@ func deleteTopic(t *testing.T, b *broker, topic string) {
 	if err != nil || res.Errors[topic] != nil {
 		t.Fatalf("delete %s: %v %v", topic, err, res.Errors[topic])
 	}
-	if err := waitFor(30*time.Second, func() error {
+	if err := testkit.Poll(30*time.Second, func() error {
 		meta, err := c.Metadata(context.Background(), &kafka.MetadataRequest{Topics: []string{topic}})
 		if err != nil {
 			return err
@@ -310,7 +312,7 @@ func deleteTopic(t *testing.T, b *broker, topic string) {
 // route topic.
 func waitRouteDrained(t *testing.T, b *broker, tp topics) {
 	t.Helper()
-	if err := waitFor(30*time.Second, func() error {
+	if err := testkit.Poll(30*time.Second, func() error {
 		lag, err := groupLag(context.Background(), b, tp.Group+".route", tp.Route, 1)
 		if err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
+	"github.com/leadworker/leadworker/testkit"
 )
 
 // TestTwoReplicasCreateEachCustomerOnce sends 50 new customers (30 with a customerKey, 20
@@ -70,6 +71,7 @@ func runTwins(t *testing.T, routing bool) (tally, []string) {
 // after about half of the outputs and restarted: nothing is lost and no customer is created
 // twice, although records of both stages are redelivered.
 func TestTwoReplicasSIGKILLCreateEachCustomerOnce(t *testing.T) {
+	slow(t, "SIGKILL of one of two replicas mid-stream")
 	rs := startReplicas(t, true, 20*time.Millisecond, map[string]string{"MAX_IN_FLIGHT": "2"})
 	tw := rs.twins(t, 50, 30)
 	ids := IDs(tw.Events)
@@ -104,7 +106,7 @@ func TestTwoReplicasSIGKILLCreateEachCustomerOnce(t *testing.T) {
 // records they are.
 func (rs *replicas) busyProcessStage(t *testing.T, timeout time.Duration) (busy, other *workerProc, pending int64) {
 	t.Helper()
-	err := waitFor(timeout, func() error {
+	err := testkit.Poll(timeout, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		group, topic := rs.processStage()
@@ -253,10 +255,10 @@ func (rs *replicas) waitCommitted(t *testing.T, timeout time.Duration, alive ...
 	if rs.routing {
 		stages = append(stages, stage{rs.tp.Group + ".route", rs.tp.Route})
 	}
-	err := waitFor(timeout, func() error {
+	err := testkit.Poll(timeout, func() error {
 		for _, w := range alive {
 			if w.exited() {
-				return errStop{errors.New(w.name + " exited: " + w.exitStatus())}
+				return testkit.Stop(errors.New(w.name + " exited: " + w.exitStatus()))
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
