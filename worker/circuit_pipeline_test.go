@@ -11,6 +11,7 @@ import (
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/sandbox"
 	"github.com/leadworker/leadworker/schemas"
+	"github.com/leadworker/leadworker/testkit"
 	"github.com/leadworker/leadworker/worker"
 )
 
@@ -27,19 +28,19 @@ func TestCircuitOutageLosesNothing(t *testing.T) {
 
 	// A healthy start: the metrics must count these too.
 	warm := leadEvents(t, "warm", 3)
-	if err := sandbox.Produce(ctx, p.cfg, warm); err != nil {
+	if err := sandbox.Produce(ctx, p.Config, warm); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.outputs.WaitFor(ctx, len(warm), nil); err != nil {
+	if err := p.Outputs.WaitFor(ctx, len(warm), nil); err != nil {
 		t.Fatal(err)
 	}
 
-	remove := p.fake.AddFault(mykaarmatest.Fault{Status: http.StatusServiceUnavailable})
+	remove := p.Fake.AddFault(mykaarmatest.Fault{Status: http.StatusServiceUnavailable})
 	events := leadEvents(t, "outage", 8)
-	if err := sandbox.Produce(ctx, p.cfg, events); err != nil {
+	if err := sandbox.Produce(ctx, p.Config, events); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 20*time.Second, "the circuit to open", p.circuitOpen(t))
+	testkit.WaitFor(t, 20*time.Second, "the circuit to open", p.circuitOpen(t))
 	if got := p.readyz(t); got != http.StatusServiceUnavailable {
 		t.Errorf("/readyz during the outage = %d; want 503", got)
 	}
@@ -47,16 +48,16 @@ func TestCircuitOutageLosesNothing(t *testing.T) {
 		t.Errorf("leadworker_ready during the outage = %v; want reason=paused alone at 1", f["leadworker_ready"])
 	}
 	// Wait until events have run out of retries while the circuit was open.
-	eventually(t, 20*time.Second, "an event to be retried later instead of dead-lettered", func() bool {
+	testkit.WaitFor(t, 20*time.Second, "an event to be retried later instead of dead-lettered", func() bool {
 		return p.logged("handler not done")
 	})
 	remove()
 
 	total := len(warm) + len(events)
-	if err := p.outputs.WaitFor(ctx, total, nil); err != nil {
+	if err := p.Outputs.WaitFor(ctx, total, nil); err != nil {
 		t.Fatal(err)
 	}
-	results, dead := p.outputs.Snapshot()
+	results, dead := p.Outputs.Snapshot()
 	if len(dead) != 0 {
 		t.Errorf("dead letters = %d; want none from an outage", len(dead))
 	}
@@ -76,7 +77,7 @@ func TestCircuitOutageLosesNothing(t *testing.T) {
 			t.Errorf("event %s has no result", e.Key)
 		}
 	}
-	eventually(t, 10*time.Second, "the circuit to close", func() bool { return !p.circuitOpen(t)() })
+	testkit.WaitFor(t, 10*time.Second, "the circuit to close", func() bool { return !p.circuitOpen(t)() })
 	if got := p.readyz(t); got != http.StatusOK {
 		t.Errorf("/readyz after recovery = %d; want 200", got)
 	}
@@ -92,7 +93,7 @@ func TestCircuitOutageLosesNothing(t *testing.T) {
 	// counts it, so wait for the counters to catch up.
 	want := float64(len(results))
 	var fams map[string][]metricSample
-	eventually(t, 10*time.Second, "the metrics to count every result", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the metrics to count every result", func() bool {
 		fams = p.scrape(t)
 		return sum(fams, "leadworker_events_total", map[string]string{"outcome": "QUEUED", "rule": "none"}) == want &&
 			sum(fams, "leadworker_event_duration_seconds", nil) == want &&
@@ -116,7 +117,7 @@ func TestCircuitOutageLosesNothing(t *testing.T) {
 	if got := sum(fams, "leadworker_in_flight_limit", nil); got < 1 {
 		t.Errorf("leadworker_in_flight_limit = %v", got)
 	}
-	eventually(t, 10*time.Second, "the lag to reach 0 on every input and route partition", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the lag to reach 0 on every input and route partition", func() bool {
 		f := p.scrape(t)
 		return len(f["leadworker_consumer_lag"]) == 4 && sum(f, "leadworker_consumer_lag", nil) == 0
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/sandbox"
 	"github.com/leadworker/leadworker/schemas"
+	"github.com/leadworker/leadworker/testkit"
 	"github.com/leadworker/leadworker/worker"
 )
 
@@ -37,21 +38,21 @@ func TestLeadUnknownOutcome(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			ev := leadEvents(t, "unknown", 1)
-			p.fake.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpLead, DropAfterApply: true, Times: 1})
-			if err := sandbox.Produce(ctx, p.cfg, ev); err != nil {
+			p.Fake.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpLead, DropAfterApply: true, Times: 1})
+			if err := sandbox.Produce(ctx, p.Config, ev); err != nil {
 				t.Fatal(err)
 			}
-			if err := p.outputs.WaitFor(ctx, 1, nil); err != nil {
+			if err := p.Outputs.WaitFor(ctx, 1, nil); err != nil {
 				t.Fatal(err)
 			}
 			n := 0
-			for _, ls := range p.fake.AllLeads() {
+			for _, ls := range p.Fake.AllLeads() {
 				n += len(ls)
 			}
 			if n != tt.leads {
 				t.Errorf("fake holds %d leads; want %d", n, tt.leads)
 			}
-			results, dead := p.outputs.Snapshot()
+			results, dead := p.Outputs.Snapshot()
 			switch tt.mode {
 			case handlers.LeadUnknownRetry:
 				var r schemas.Result
@@ -83,7 +84,7 @@ func TestLeadUnknownOutcome(t *testing.T) {
 				}
 			}
 			want := map[string]float64{"retried": tt.retried, "dead_lettered": tt.deadLets}
-			eventually(t, 10*time.Second, "leadworker_lead_outcome_unknown_total", func() bool {
+			testkit.WaitFor(t, 10*time.Second, "leadworker_lead_outcome_unknown_total", func() bool {
 				fams := p.scrape(t)
 				for action, n := range want {
 					if sum(fams, "leadworker_lead_outcome_unknown_total", map[string]string{"action": action}) != n {

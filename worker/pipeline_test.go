@@ -1,76 +1,37 @@
 package worker_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/sandbox"
+	"github.com/leadworker/leadworker/testkit/workertest"
 	"github.com/leadworker/leadworker/worker"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
-	"github.com/twmb/franz-go/pkg/kfake"
 )
 
-// pipeline is a worker built by worker.New on the embedded broker and the fake.
+// pipeline is a worker on the sandbox (testkit/workertest) whose log the
+// test reads.
 type pipeline struct {
-	cfg     worker.Config
-	fake    *mykaarmatest.Server
-	w       *worker.Worker
-	http    *httptest.Server
-	outputs *sandbox.OutputReader
-	hook    *test.Hook
+	*workertest.Pipeline
+	hook *test.Hook
 }
 
 // startPipeline runs a worker until the test ends; tweak adjusts its config.
 func startPipeline(t *testing.T, tweak func(*worker.Config), opts ...worker.Option) *pipeline {
 	t.Helper()
-	cfg := sandbox.Config()
-	cfg.RetryInitial, cfg.RetryMax, cfg.RetryMaxElapsed = 20*time.Millisecond, 100*time.Millisecond, 400*time.Millisecond
-	cfg.Guards.ProbeMin, cfg.Guards.ProbeMax, cfg.Guards.LagInterval = 100*time.Millisecond, 300*time.Millisecond, 100*time.Millisecond
-	cfg.HTTPAddr, cfg.AdminAddr = "127.0.0.1:0", "127.0.0.1:0"
-	if tweak != nil {
-		tweak(&cfg)
-	}
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic, cfg.RouteTopic))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cluster.Close)
-	cfg.Brokers = cluster.ListenAddrs()
-	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
-	cfg.BaseURL, cfg.Username, cfg.Password = fake.URL, mykaarmatest.DefaultUsername, mykaarmatest.DefaultPassword
-
 	log, hook := test.NewNullLogger()
 	log.SetLevel(logrus.DebugLevel)
-	w, err := worker.New(cfg, log, nil, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { stopped <- w.Run(ctx) }()
-	srv := httptest.NewServer(w.Handler())
-	outputs := sandbox.NewOutputReader(cfg)
-	t.Cleanup(func() {
-		outputs.Close()
-		srv.Close()
-		cancel()
-		if err := <-stopped; err != nil {
-			t.Errorf("worker run: %v", err)
-		}
-	})
-	return &pipeline{cfg: cfg, fake: fake, w: w, http: srv, outputs: outputs, hook: hook}
+	p := workertest.Start(t, workertest.Options{Config: tweak, Log: log, Worker: opts})
+	return &pipeline{Pipeline: p, hook: hook}
 }
 
 // leadEvents returns n valid new-customer lead events with distinct customers.
@@ -103,22 +64,10 @@ func leadEvents(t *testing.T, prefix string, n int) []sandbox.Sample {
 	return out
 }
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		<-time.After(10 * time.Millisecond) // poll interval
-	}
-}
-
 // scrape returns /metrics as parsed metric families.
 func (p *pipeline) scrape(t *testing.T) map[string][]metricSample {
 	t.Helper()
-	resp, err := http.Get(p.http.URL + "/metrics")
+	resp, err := http.Get(p.HTTP.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +120,7 @@ next:
 
 func (p *pipeline) readyz(t *testing.T) int {
 	t.Helper()
-	resp, err := http.Get(p.http.URL + "/readyz")
+	resp, err := http.Get(p.HTTP.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}

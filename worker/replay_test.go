@@ -23,19 +23,19 @@ func TestReplay(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	ev := leadEvents(t, "replay", 1)
-	p.fake.FailNext(mykaarmatest.OpCreate, 2, 400)
-	if err := sandbox.Produce(ctx, p.cfg, ev); err != nil {
+	p.Fake.FailNext(mykaarmatest.OpCreate, 2, 400)
+	if err := sandbox.Produce(ctx, p.Config, ev); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.outputs.WaitFor(ctx, 1, nil); err != nil {
+	if err := p.Outputs.WaitFor(ctx, 1, nil); err != nil {
 		t.Fatal(err)
 	}
-	_, dead := p.outputs.Snapshot()
+	_, dead := p.Outputs.Snapshot()
 	if len(dead) != 1 || header(dead[0], consumer.HeaderErrorClass) != consumer.ClassRejected {
 		t.Fatalf("dead letters = %d (class %q); want 1 rejected", len(dead), header(dead[0], consumer.HeaderErrorClass))
 	}
 
-	opts := consumer.ReplayOptions{Brokers: p.cfg.Brokers, DLQTopic: p.cfg.DLQTopic, MaxReplays: 3, Group: "replay-test"}
+	opts := consumer.ReplayOptions{Brokers: p.Config.Brokers, DLQTopic: p.Config.DLQTopic, MaxReplays: 3, Group: "replay-test"}
 	var out bytes.Buffer
 	dry := opts
 	dry.DryRun = true
@@ -50,10 +50,10 @@ func TestReplay(t *testing.T) {
 	if sum, err := consumer.Replay(ctx, opts, &out); err != nil || sum != (consumer.ReplaySummary{Matched: 1, Replayed: 1}) {
 		t.Fatalf("replay = %+v, %v; want the dry run's record replayed (dry runs commit nothing)", sum, err)
 	}
-	if err := p.outputs.WaitFor(ctx, 2, nil); err != nil {
+	if err := p.Outputs.WaitFor(ctx, 2, nil); err != nil {
 		t.Fatal(err)
 	}
-	_, dead = p.outputs.Snapshot()
+	_, dead = p.Outputs.Snapshot()
 	var again bool
 	for _, m := range dead {
 		if header(m, consumer.HeaderReplayCount) == "1" && header(m, consumer.HeaderErrorClass) == consumer.ClassRejected {
@@ -78,10 +78,10 @@ func TestReplay(t *testing.T) {
 	if sum, err := consumer.Replay(ctx, fresh, &out); err != nil || sum != (consumer.ReplaySummary{Matched: 2, Replayed: 1, Skipped: 1}) {
 		t.Fatalf("replay after the fault = %+v, %v; want matched=2 replayed=1 skipped=1", sum, err)
 	}
-	if err := p.outputs.WaitFor(ctx, 3, nil); err != nil {
+	if err := p.Outputs.WaitFor(ctx, 3, nil); err != nil {
 		t.Fatal(err)
 	}
-	results, _ := p.outputs.Snapshot()
+	results, _ := p.Outputs.Snapshot()
 	var r schemas.Result
 	if len(results) != 1 || json.Unmarshal(results[0].Value, &r) != nil || r.Outcome != schemas.OutcomeQueued {
 		t.Fatalf("results = %d (%+v); want the replayed event QUEUED", len(results), r)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/sandbox"
+	"github.com/leadworker/leadworker/testkit"
 	"github.com/leadworker/leadworker/worker"
 	"github.com/segmentio/kafka-go"
 	"go.opentelemetry.io/otel/attribute"
@@ -48,13 +49,13 @@ func produceAndWait(t *testing.T, p *pipeline, samples ...sandbox.Sample) (resul
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := sandbox.Produce(ctx, p.cfg, samples); err != nil {
+	if err := sandbox.Produce(ctx, p.Config, samples); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.outputs.WaitFor(ctx, len(samples), nil); err != nil {
+	if err := p.Outputs.WaitFor(ctx, len(samples), nil); err != nil {
 		t.Fatal(err)
 	}
-	return p.outputs.Snapshot()
+	return p.Outputs.Snapshot()
 }
 
 // traceOf returns the trace id of a traceparent value.
@@ -102,13 +103,13 @@ func TestTraceFollowsTheEvent(t *testing.T) {
 			lead.Headers = traceHeaders()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			if err := sandbox.Produce(ctx, p.cfg, []sandbox.Sample{lead, invalidSample(t)}); err != nil {
+			if err := sandbox.Produce(ctx, p.Config, []sandbox.Sample{lead, invalidSample(t)}); err != nil {
 				t.Fatal(err)
 			}
-			if err := p.outputs.WaitFor(ctx, 2, nil); err != nil {
+			if err := p.Outputs.WaitFor(ctx, 2, nil); err != nil {
 				t.Fatal(err)
 			}
-			results, dead := p.outputs.Snapshot()
+			results, dead := p.Outputs.Snapshot()
 			if len(results) != 1 || len(dead) != 1 {
 				t.Fatalf("%d results, %d dead letters; want 1 and 1", len(results), len(dead))
 			}
@@ -122,7 +123,7 @@ func TestTraceFollowsTheEvent(t *testing.T) {
 			}
 
 			// myKaarma saw the trace on every call, and never the baggage.
-			reqs := p.fake.Requests()
+			reqs := p.Fake.Requests()
 			if len(reqs) == 0 {
 				t.Fatal("no myKaarma calls")
 			}
@@ -141,7 +142,7 @@ func TestTraceFollowsTheEvent(t *testing.T) {
 			// Every span is in the producer's trace; the spans make one tree.
 			// Spans end before the output is written; this only guards
 			// against a batching provider.
-			eventually(t, 10*time.Second, "the spans of both outcomes", func() bool {
+			testkit.WaitFor(t, 10*time.Second, "the spans of both outcomes", func() bool {
 				n := 0
 				for _, s := range exp.GetSpans().Snapshots() {
 					if attrOf(s, worker.AttrOutcome) != "" {
@@ -193,7 +194,7 @@ func TestTraceFollowsTheEvent(t *testing.T) {
 				}
 				return lines
 			}
-			eventually(t, 10*time.Second, "two outcome lines", func() bool { return len(outcomeLines()) == 2 })
+			testkit.WaitFor(t, 10*time.Second, "two outcome lines", func() bool { return len(outcomeLines()) == 2 })
 			for _, l := range outcomeLines() {
 				if !strings.Contains(l, "trace_id="+producerTrace) || strings.Contains(l, "span_id=<nil>") {
 					t.Errorf("outcome line %q; want trace_id %s and a span_id", l, producerTrace)
@@ -252,12 +253,12 @@ func TestTraceContextPassesWithTracingOff(t *testing.T) {
 			t.Errorf("output %s traceparents = %q; want [%s]", m.Key, tps, traceparent)
 		}
 	}
-	for _, r := range p.fake.Requests() {
+	for _, r := range p.Fake.Requests() {
 		if r.Header.Get("traceparent") != traceparent || r.Header.Get("baggage") != "" {
 			t.Errorf("%s %s traceparent = %q baggage = %q; want %s and none", r.Method, r.Path, r.Header.Get("traceparent"), r.Header.Get("baggage"), traceparent)
 		}
 	}
-	if len(p.fake.Requests()) == 0 {
+	if len(p.Fake.Requests()) == 0 {
 		t.Error("no myKaarma calls")
 	}
 }
@@ -296,10 +297,10 @@ func TestTracePropagatorsB3(t *testing.T) {
 	if tps := traceparents(results[0]); len(tps) != 0 {
 		t.Errorf("result traceparents = %q; want none with b3 only", tps)
 	}
-	if len(p.fake.Requests()) == 0 {
+	if len(p.Fake.Requests()) == 0 {
 		t.Fatal("no myKaarma calls")
 	}
-	for _, r := range p.fake.Requests() {
+	for _, r := range p.Fake.Requests() {
 		if !strings.HasPrefix(r.Header.Get("b3"), producerTrace+"-") || r.Header.Get("traceparent") != "" {
 			t.Errorf("%s %s b3 = %q traceparent = %q; want trace %s in b3 only", r.Method, r.Path, r.Header.Get("b3"), r.Header.Get("traceparent"), producerTrace)
 		}
