@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/testkit"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -172,11 +173,11 @@ func TestTail(t *testing.T) {
 		done <- tailCommand(fctx, []string{"-n", "1", "--follow", "--headers"}, w, &errOut, lookupFrom(env))
 	}()
 	printed := func(s string) bool { mu.Lock(); defer mu.Unlock(); return strings.Contains(live.String(), s) }
-	waitUntil(t, 20*time.Second, "the backlog row", func() bool { return printed("ev-4") })
+	testkit.WaitFor(t, 20*time.Second, "the backlog row", func() bool { return printed("ev-4") })
 	if err := cl.ProduceSync(ctx, outputRecord("leadworker.dlq", "ev-5", 0, time.Now())).FirstErr(); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 20*time.Second, "the new dead letter and its headers", func() bool { return printed("ev-5") && printed("error.class       invalid") })
+	testkit.WaitFor(t, 20*time.Second, "the new dead letter and its headers", func() bool { return printed("ev-5") && printed("error.class       invalid") })
 	stop()
 	if code := <-done; code != 0 {
 		t.Errorf("tail --follow after interrupt = %d; want 0 (%s)", code, errOut.String())
@@ -189,18 +190,6 @@ func TestTail(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
-
-// waitUntil polls cond until it holds, or fails t after d.
-func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		<-time.After(20 * time.Millisecond) // poll interval
-	}
-}
 
 // TestTailWithoutOutputs says so instead of printing an empty table.
 func TestTailWithoutOutputs(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/testkit"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -304,8 +305,13 @@ func TestReadmeQuickstart(t *testing.T) {
 				}
 			case slicesHas(words, "--follow"):
 				// A person watches until every sample is answered, then Ctrl-C.
-				if err := pollUntil(2*time.Minute, func() bool { return answeredAll(j.out.String()) }); err != nil {
-					t.Fatalf("%s printed, before %v:\n%s\nworker log:\n%s", line, err, j.out.String(), readFile(workerLog))
+				if err := testkit.Poll(2*time.Minute, func() error {
+					if !answeredAll(j.out.String()) {
+						return errors.New("not every sample answered after 2m")
+					}
+					return nil
+				}); err != nil {
+					t.Fatalf("%s: %v; it printed:\n%s\nworker log:\n%s", line, err, j.out.String(), readFile(workerLog))
 				}
 				_ = j.cmd.Process.Signal(os.Interrupt)
 				if err := wait(j, 30*time.Second); err != nil {
@@ -326,10 +332,13 @@ func TestReadmeQuickstart(t *testing.T) {
 		t.Fatalf("%d processes in the background; want the fake, the worker and the second replica", len(background))
 	}
 	second := background[2]
-	joined := func() bool {
-		return strings.Count(readFile(filepath.Join(dir, "worker-2.log")), "joined consumer group") >= 2
+	joined := func() error {
+		if n := strings.Count(readFile(filepath.Join(dir, "worker-2.log")), "joined consumer group"); n < 2 {
+			return fmt.Errorf("joined %d after a minute", n)
+		}
+		return nil
 	}
-	if err := pollUntil(time.Minute, joined); err != nil {
+	if err := testkit.Poll(time.Minute, joined); err != nil {
 		t.Errorf("the second replica has not joined both groups: %v", err)
 	}
 	if err := second.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -338,7 +347,7 @@ func TestReadmeQuickstart(t *testing.T) {
 	if err := wait(second, 60*time.Second); err != nil {
 		t.Errorf("%s: %v", second.line, err)
 	}
-	if log := readFile(filepath.Join(dir, "worker-2.log")); !joined() || strings.Contains(log, "address already in use") {
+	if log := readFile(filepath.Join(dir, "worker-2.log")); joined() != nil || strings.Contains(log, "address already in use") {
 		t.Errorf("the second replica did not join both groups beside the first:\n%s", log)
 	}
 
@@ -437,17 +446,17 @@ func freePort(t *testing.T) string {
 // waitListening waits until addr accepts connections, or j exits.
 func waitListening(t *testing.T, addr string, j *job) {
 	t.Helper()
-	err := pollUntil(30*time.Second, func() bool {
+	err := testkit.Poll(30*time.Second, func() error {
 		select {
 		case <-j.exited:
-			return true
+			return testkit.Stop(errors.New("exited"))
 		default:
 		}
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			c.Close()
 		}
-		return err == nil
+		return err
 	})
 	select {
 	case <-j.exited:
@@ -457,16 +466,4 @@ func waitListening(t *testing.T, addr string, j *job) {
 	if err != nil {
 		t.Fatalf("%s: %s not listening: %v", j.line, addr, err)
 	}
-}
-
-// pollUntil polls cond until it holds, or returns an error after d.
-func pollUntil(d time.Duration, cond func() bool) error {
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %v", d)
-		}
-		<-time.After(50 * time.Millisecond) // poll interval
-	}
-	return nil
 }

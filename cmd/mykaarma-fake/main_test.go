@@ -15,6 +15,7 @@ import (
 
 	"github.com/leadworker/leadworker/examples"
 	"github.com/leadworker/leadworker/mykaarma"
+	"github.com/leadworker/leadworker/testkit"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -98,7 +99,7 @@ func TestRunServesAndStops(t *testing.T) {
 		_, err := c.SearchCustomers(context.Background(), "d1", "Doe", 1)
 		hung <- err
 	}()
-	waitForHanging(t, base)
+	testkit.WaitFor(t, 10*time.Second, "one request to hang", func() bool { return hangingOf(t, base) == 1 })
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("run() = %v; want nil after cancel", err)
@@ -117,28 +118,19 @@ func TestRunServesAndStops(t *testing.T) {
 	}
 }
 
-// waitForHanging polls /_fake/stats until one request hangs, or fails the test after 10s.
-func waitForHanging(t *testing.T, base string) {
+// hangingOf returns the number of hanging requests /_fake/stats reports.
+func hangingOf(t *testing.T, base string) int {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for {
-		resp, err := http.Get(base + "/_fake/stats")
-		if err != nil {
-			t.Fatalf("GET stats: %v", err)
-		}
-		var stats struct{ Hanging int }
-		err = json.NewDecoder(resp.Body).Decode(&stats)
-		resp.Body.Close()
-		if err == nil && stats.Hanging == 1 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no request hanging after 10s (stats %+v, %v)", stats, err)
-		}
-		<-tick.C
+	resp, err := http.Get(base + "/_fake/stats")
+	if err != nil {
+		t.Fatalf("GET stats: %v", err)
 	}
+	defer resp.Body.Close()
+	var stats struct{ Hanging int }
+	if err := json.NewDecoder(resp.Body).Decode(&stats); err != nil {
+		t.Fatalf("GET stats: %v", err)
+	}
+	return stats.Hanging
 }
 
 // TestHelpPrintsFlags: -h prints every flag on stdout and exits 0, not a
