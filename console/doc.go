@@ -7,7 +7,7 @@
 // `leadworker tail` and `leadworker demo` use it.
 //
 // It speaks to Kafka with kafka-go, with the TLS and SASL of the worker's
-// configuration (consumer.Connections). It is linked into the worker's
+// configuration (kafkaadmin.Connections). It is linked into the worker's
 // binary, so it imports nothing of the sandbox (no embedded broker, no fake
 // myKaarma) and not the testing package.
 package console

@@ -11,7 +11,7 @@ import (
 
 // Kafka is how console reaches the brokers: their addresses, and the dialer
 // (reads) and transport (metadata, writes) that carry TLS and SASL
-// (consumer.Connections); nil dialer and transport are plain TCP.
+// (kafkaadmin.Connections); nil dialer and transport are plain TCP.
 type Kafka struct {
 	Brokers   []string
 	Dialer    *kafka.Dialer

@@ -33,16 +33,15 @@ func keyed(name string, value []byte, fallback []byte) Record {
 	return Record{Name: name, Key: key, Value: value}
 }
 
-// Samples returns one record per file of events (the sample events of
-// examples/, examples.Events), in file-name order, each keyed by its eventId,
-// else by its file name.
-func Samples(events fs.FS) ([]Record, error) {
+// Samples returns the events of fsys (such as the samples of examples/), in
+// file-name order, each keyed by its eventId, else by its file name.
+func Samples(fsys fs.FS) ([]Record, error) {
 	var out []Record
-	err := fs.WalkDir(events, ".", func(path string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := fs.ReadFile(events, path)
+		b, err := fs.ReadFile(fsys, path)
 		if err != nil {
 			return err
 		}

@@ -3,12 +3,12 @@ package console
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/leadworker/leadworker/deadletter"
 	"io"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/schemas"
 )
 
@@ -60,7 +60,7 @@ func NewTable(w io.Writer, o TableOptions) *Table {
 // letter's event.id header, else the record's key, else "-".
 func EventID(o Output) string {
 	if o.DeadLetter {
-		if id := header(o, consumer.HeaderEventID); id != "" {
+		if id := header(o, deadletter.HeaderEventID); id != "" {
 			return id
 		}
 	} else {
@@ -122,8 +122,8 @@ func (t *Table) header() []string {
 func (t *Table) row(o Output) []string {
 	var cells []string
 	if o.DeadLetter {
-		cells = []string{t.name(o), eventType(o.Value), "DEAD_LETTER", "-", "-", header(o, consumer.HeaderAttempts), "-",
-			header(o, consumer.HeaderErrorClass) + ": " + header(o, consumer.HeaderErrorMessage)}
+		cells = []string{t.name(o), eventType(o.Value), "DEAD_LETTER", "-", "-", header(o, deadletter.HeaderAttempts), "-",
+			header(o, deadletter.HeaderErrorClass) + ": " + header(o, deadletter.HeaderErrorMessage)}
 	} else {
 		var r schemas.Result
 		if err := json.Unmarshal(o.Value, &r); err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
@@ -41,7 +42,7 @@ func (h *crashHandler) Handle(ctx context.Context, m *Message) (Outcome, error) 
 	h.calls[v]++
 	h.mu.Unlock()
 	if strings.HasPrefix(v, "dl-") {
-		return Outcome{DeadLetter: &DeadLetter{Class: ClassRejected, Message: "no"}}, nil
+		return Outcome{DeadLetter: letter("rejected", "no")}, nil
 	}
 	return Outcome{Result: m.Value}, nil
 }
@@ -146,11 +147,11 @@ func runCrash(t *testing.T, group string, tamper func(string) string, second fun
 	opts := baseOptions(addr, group, h1)
 	opts.DrainTimeout = 300 * time.Millisecond // the held records are abandoned, as in a crash
 	r1 := start(t, opts)
-	waitFor(t, 30*time.Second, "first records committed", func() bool { return sum(committed(t, addr, group, inTopic)) == 10 })
+	testkit.WaitFor(t, 30*time.Second, "first records committed", func() bool { return sum(committed(t, addr, group, inTopic)) == 10 })
 
 	cc.refuse.Store(true)
 	produce(t, addr, inTopic, append(append(msgs("answered-", 8), msgs("dl-", 2)...), msgs("block-", 3)...)...)
-	waitFor(t, 30*time.Second, "answered records written and held records in flight", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "answered records written and held records in flight", func() bool {
 		return ends(t, addr, outTopic) == 18 && ends(t, addr, dlqTopic) == 2 && h1.entered.Load() == 3
 	})
 	r1.stop(t)
@@ -168,7 +169,7 @@ func runCrash(t *testing.T, group string, tamper func(string) string, second fun
 		second(&opts)
 	}
 	r2 := start(t, opts)
-	waitFor(t, 30*time.Second, "every record committed", func() bool { return sum(committed(t, addr, group, inTopic)) == 23 })
+	testkit.WaitFor(t, 30*time.Second, "every record committed", func() bool { return sum(committed(t, addr, group, inTopic)) == 23 })
 	out := crash{second: h2, stats: r2.c.Stats(), log: hook}
 	r2.stop(t)
 	// Outputs are acknowledged before their offsets are committed: all are there.

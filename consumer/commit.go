@@ -19,15 +19,16 @@ const positionsRefresh = 5 * time.Second
 // the epoch and the output positions in the commit's metadata. A commit the
 // broker refuses (the generation is gone) only means redelivery.
 func (p *partition) commit() {
-	off, ok := p.wm.commitPoint()
+	off, ok := p.wm.CommitPoint()
 	if !ok {
 		return
 	}
-	md := p.rec.Metadata(off, p.wm.fetchedNext()) // package recovery
+	md := p.rec.Metadata(off, p.wm.FetchedNext()) // package recovery
 	now := p.c.opts.Now()
-	if off == p.committed && (md == p.committedMeta || now.Sub(p.committedAt) < positionsRefresh) {
+	if off == p.committed && (md == p.committedMeta || (now.Sub(p.committedAt) < positionsRefresh && !p.caught.Load())) {
 		return
 	}
+	p.caught.Store(false)
 	if err := p.c.commitOffset(p.gen, p.topic, p.id, off, md); err != nil {
 		p.log.WithError(err).WithField("offset", off).Warn("commit refused; records after the last commit will be redelivered")
 		return

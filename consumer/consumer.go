@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/leadworker/leadworker/budget"
+	"github.com/leadworker/leadworker/fetch"
 	"github.com/leadworker/leadworker/recovery"
+	"github.com/leadworker/leadworker/route"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -19,21 +22,21 @@ type Consumer struct {
 	opts Options
 	log  logrus.FieldLogger
 	out  *outputs // set by Run once the topics' limits are known
-	// handling bounds the records inside the Handler (MaxInFlight, adaptive);
+	// handling bounds the records inside the Handler (MaxInFlight, adaptive)
+	// and picks which waiting record goes next (scheduler.go);
 	// buffered bounds the records fetched and not yet finished (MaxBuffered),
 	// so that records waiting behind their key, or for their output write,
 	// take memory but no handler slot; bytes bounds their bytes and the
 	// fetches under way (MaxBufferedBytes, fetch.go).
-	handling *limiter
-	buffered *limiter
-	bytes    *byteBudget
+	handling scheduler
+	buffered *budget.Slots
+	bytes    *budget.Bytes
 	workers  *workers
 	failing  *failing
-	route    *routeCount   // the route writer's partition count and gate (routecount.go)
+	route    *route.Count  // the route writer's partition count and gate (routecount.go)
 	rejoin   chan struct{} // asks the active membership to leave and join again (watchTopics)
 	fetcher  *kafka.Client // fetches, offsets and commits
-	skipped  skippedCounts // records deleted before they were read, by topic (fetch.go)
-	pastEnd  *pastEnd      // partitions whose fetch position is past the log end (fetch.go)
+	losses   fetch.Losses  // records deleted before they were read; positions past the log end
 
 	joined     atomic.Bool        // a generation is active
 	assigned   atomic.Int64       // partitions owned by the active generation
@@ -56,19 +59,18 @@ func New(opts Options) (*Consumer, error) {
 	c := &Consumer{
 		opts:       opts,
 		log:        opts.Logger,
-		handling:   newLimiter(opts.MaxInFlight),
-		buffered:   newLimiter(opts.MaxBuffered),
-		bytes:      newByteBudget(opts.MaxBufferedBytes),
+		handling:   newFIFO(opts.MaxInFlight),
+		buffered:   budget.NewSlots(opts.MaxBuffered),
+		bytes:      budget.NewBytes(opts.MaxBufferedBytes),
 		workers:    newWorkers(),
 		failing:    newFailing(),
-		route:      newRouteCount(),
+		route:      route.NewCount(),
 		rejoin:     make(chan struct{}, 1),
 		fetcher:    &kafka.Client{Addr: kafka.TCP(opts.Brokers...), Transport: opts.Transport, Timeout: 10 * time.Second},
 		partitions: make(map[*partition]struct{}),
-		pastEnd:    newPastEnd(),
 	}
 	for _, t := range opts.Topics {
-		c.skipped.add(t, 0) // exported at zero from the start
+		c.losses.Skip(t, 0) // exported at zero from the start
 	}
 	c.rec = recovery.New(recovery.Options{
 		Client: c.fetcher, GroupID: opts.GroupID, Outputs: []string{opts.ResultTopic, opts.DLQTopic}, Routed: opts.Routed,
@@ -102,7 +104,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if err != nil || ctx.Err() != nil {
 		return err
 	}
-	c.route.set(joined[c.opts.RouteTopic])
+	c.route.Set(joined[c.opts.RouteTopic])
 	c.out = newOutputs(&c.opts, l, c.route)
 	c.mu.Lock()
 	c.limits = l.byTopic
@@ -265,6 +267,9 @@ func (c *Consumer) SetMaxInFlight(n int) {
 	c.handling.setLimit(n)
 }
 
+// PastEnd is a partition whose fetch position is past the end of its log.
+type PastEnd = fetch.PastEnd
+
 // Stats is a snapshot of the consumer's state.
 type Stats struct {
 	InFlight       int           // records inside the handler
@@ -366,15 +371,15 @@ func union(a, b []string) []string {
 // Stats returns a snapshot of the consumer's state.
 func (c *Consumer) Stats() Stats {
 	used, limit := c.handling.snapshot()
-	buffered, _ := c.buffered.snapshot()
+	buffered, _ := c.buffered.Snapshot()
 	s := Stats{InFlight: used, Limit: limit, Buffered: buffered}
-	s.BufferedBytes, s.BufferedBytesLimit, s.BufferedBytesPeak = c.bytes.snapshot()
+	s.BufferedBytes, s.BufferedBytesLimit, s.BufferedBytesPeak = c.bytes.Snapshot()
 	s.OutputFailing = c.failing.snapshot()
 	s.Unwritable = c.unwritable.Load()
-	s.Skipped = c.skipped.snapshot()
+	s.Skipped = c.losses.Skipped()
 	s.TopicProblems = c.topics.snapshot()
-	s.RouteHeld = c.route.held()
-	s.PastEnd = c.pastEnd.snapshot()
+	s.RouteHeld = c.route.Held()
+	s.PastEnd = c.losses.PastEnd()
 	rs := c.rec.Stats()
 	s.SkippedAnswered, s.CommitsWithoutPositions, s.AnsweredScanFallbacks = rs.Skipped, rs.CommitsWithoutPositions, rs.Fallbacks
 	now := c.opts.Now()

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
@@ -22,7 +23,7 @@ func TestResultsWrittenAndCommitted(t *testing.T) {
 	produce(t, addr, inTopic, keyed(60, 7)...)
 	h := newEcho()
 	r := start(t, baseOptions(addr, "g-basic", h))
-	waitFor(t, 30*time.Second, "all offsets committed", func() bool { return sum(committed(t, addr, "g-basic", inTopic)) == 60 })
+	testkit.WaitFor(t, 30*time.Second, "all offsets committed", func() bool { return sum(committed(t, addr, "g-basic", inTopic)) == 60 })
 	got := readAll(t, addr, outTopic, 60, 10*time.Second)
 	if len(got) != 60 {
 		t.Fatalf("results = %d; want 60", len(got))
@@ -45,7 +46,7 @@ func TestOutputFailureLeavesOffsetUncommitted(t *testing.T) {
 	opts := baseOptions(addr, "g-outfail", newEcho())
 	opts.Logger = logger
 	r := start(t, opts)
-	waitFor(t, 30*time.Second, "joined", r.c.Joined)
+	testkit.WaitFor(t, 30*time.Second, "joined", r.c.Joined)
 
 	// The result topic goes away after the join, so every result write
 	// fails until it is created again.
@@ -68,7 +69,7 @@ func TestOutputFailureLeavesOffsetUncommitted(t *testing.T) {
 		}
 		return n
 	}
-	waitFor(t, 30*time.Second, "repeated output failures", func() bool { return failures() >= 10 })
+	testkit.WaitFor(t, 30*time.Second, "repeated output failures", func() bool { return failures() >= 10 })
 	if got := sum(committed(t, addr, "g-outfail", inTopic)); got != 0 {
 		t.Fatalf("committed = %d while every output write fails; want 0", got)
 	}
@@ -80,7 +81,7 @@ func TestOutputFailureLeavesOffsetUncommitted(t *testing.T) {
 	if err := conn.CreateTopics(kafka.TopicConfig{Topic: outTopic, NumPartitions: 1, ReplicationFactor: 1}); err != nil {
 		t.Fatalf("create topic: %v", err)
 	}
-	waitFor(t, 30*time.Second, "commit after the topic exists", func() bool { return sum(committed(t, addr, "g-outfail", inTopic)) == 5 })
+	testkit.WaitFor(t, 30*time.Second, "commit after the topic exists", func() bool { return sum(committed(t, addr, "g-outfail", inTopic)) == 5 })
 	if got := readAll(t, addr, outTopic, 5, 10*time.Second); len(got) < 5 {
 		t.Errorf("results = %d; want 5", len(got))
 	}
@@ -95,7 +96,7 @@ func TestRestartResumesWhereTheGroupLeftOff(t *testing.T) {
 	produce(t, addr, inTopic, keyed(20, 4)...)
 	first := newEcho()
 	r := start(t, baseOptions(addr, "g-restart", first))
-	waitFor(t, 30*time.Second, "first batch committed", func() bool { return sum(committed(t, addr, "g-restart", inTopic)) == 20 })
+	testkit.WaitFor(t, 30*time.Second, "first batch committed", func() bool { return sum(committed(t, addr, "g-restart", inTopic)) == 20 })
 	r.stop(t)
 
 	var more []kafka.Message
@@ -105,7 +106,7 @@ func TestRestartResumesWhereTheGroupLeftOff(t *testing.T) {
 	produce(t, addr, inTopic, more...)
 	second := newEcho()
 	r = start(t, baseOptions(addr, "g-restart", second))
-	waitFor(t, 30*time.Second, "second batch committed", func() bool { return sum(committed(t, addr, "g-restart", inTopic)) == 30 })
+	testkit.WaitFor(t, 30*time.Second, "second batch committed", func() bool { return sum(committed(t, addr, "g-restart", inTopic)) == 30 })
 	r.stop(t)
 
 	second.mu.Lock()
@@ -179,10 +180,10 @@ func TestCommitNeverPassesAnUnfinishedRecord(t *testing.T) {
 	opts := baseOptions(addr, "g-crash", g)
 	opts.DrainTimeout = 200 * time.Millisecond // the stuck record is abandoned, as in a crash
 	r := start(t, opts)
-	waitFor(t, 30*time.Second, "every other record handled", func() bool { return g.echo.distinct() == 9 })
+	testkit.WaitFor(t, 30*time.Second, "every other record handled", func() bool { return g.echo.distinct() == 9 })
 	// Give the committer several chances to (wrongly) pass offset 3.
-	waitFor(t, 30*time.Second, "results of the others written", func() bool { return len(readAll(t, addr, outTopic, 9, time.Second)) == 9 })
-	waitFor(t, 30*time.Second, "offsets 0-2 committed", func() bool { return committed(t, addr, "g-crash", inTopic)[0] == 3 })
+	testkit.WaitFor(t, 30*time.Second, "results of the others written", func() bool { return len(readAll(t, addr, outTopic, 9, time.Second)) == 9 })
+	testkit.WaitFor(t, 30*time.Second, "offsets 0-2 committed", func() bool { return committed(t, addr, "g-crash", inTopic)[0] == 3 })
 	time.Sleep(5 * opts.CommitInterval) // not synchronisation: lets wrong commits happen if they would
 	if got := committed(t, addr, "g-crash", inTopic)[0]; got != 3 {
 		t.Fatalf("committed = %d with offset 3 unfinished; want 3", got)
@@ -194,7 +195,7 @@ func TestCommitNeverPassesAnUnfinishedRecord(t *testing.T) {
 
 	again := newEcho()
 	r = start(t, baseOptions(addr, "g-crash", again))
-	waitFor(t, 30*time.Second, "redelivered records committed", func() bool { return committed(t, addr, "g-crash", inTopic)[0] == 10 })
+	testkit.WaitFor(t, 30*time.Second, "redelivered records committed", func() bool { return committed(t, addr, "g-crash", inTopic)[0] == 10 })
 	skipped := r.c.Stats().SkippedAnswered
 	r.stop(t)
 	again.mu.Lock()
@@ -244,7 +245,7 @@ func TestKeyOrderUnderConcurrency(t *testing.T) {
 	opts := baseOptions(addr, "g-order", o)
 	opts.MaxInFlight = 64
 	r := start(t, opts)
-	waitFor(t, 60*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-order", inTopic)) == n })
+	testkit.WaitFor(t, 60*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-order", inTopic)) == n })
 	r.stop(t)
 	if o.racing.Load() {
 		t.Error("two records of one key were handled at the same time")
@@ -277,17 +278,17 @@ func TestRebalanceLosesNothing(t *testing.T) {
 		}
 	}
 	ra := start(t, baseOptions(addr, "g-rebalance", slow(a)))
-	waitFor(t, 30*time.Second, "first member working", func() bool { return a.distinct() > 20 })
+	testkit.WaitFor(t, 30*time.Second, "first member working", func() bool { return a.distinct() > 20 })
 	rb := start(t, baseOptions(addr, "g-rebalance", slow(b)))
-	waitFor(t, 30*time.Second, "second member owns partitions", func() bool { return rb.c.Stats().Partitions > 0 })
+	testkit.WaitFor(t, 30*time.Second, "second member owns partitions", func() bool { return rb.c.Stats().Partitions > 0 })
 	var rest []kafka.Message
 	for i := n / 2; i < n; i++ {
 		rest = append(rest, kafka.Message{Key: []byte(fmt.Sprintf("k%d", i%50)), Value: []byte(fmt.Sprintf("v%d", i))})
 	}
 	produce(t, addr, inTopic, rest...)
-	waitFor(t, 30*time.Second, "second member working", func() bool { return b.distinct() > 0 })
+	testkit.WaitFor(t, 30*time.Second, "second member working", func() bool { return b.distinct() > 0 })
 	ra.stop(t) // the first member leaves under load
-	waitFor(t, 60*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-rebalance", inTopic)) == n })
+	testkit.WaitFor(t, 60*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-rebalance", inTopic)) == n })
 	rb.stop(t)
 
 	results := readAll(t, addr, outTopic, n, 20*time.Second)
@@ -301,72 +302,47 @@ func TestRebalanceLosesNothing(t *testing.T) {
 	t.Logf("sent=%d results=%d distinct=%d duplicates=%d", n, len(results), len(seen), len(results)-len(seen))
 }
 
+// A dead letter is the input's key and value untouched, the input's headers
+// but those the letter owns or sets, the letter's headers, and the source
+// headers of the input's position and stamp.
 func TestDeadLetterRecord(t *testing.T) {
 	t.Parallel()
 	_, addr := newCluster(t, 1, inTopic, outTopic, dlqTopic)
-	big := strings.Repeat("x", 2048)
 	produce(t, addr, inTopic,
 		kafka.Message{Key: []byte("k1"), Value: []byte("refused"), Headers: []kafka.Header{
 			{Key: "trace", Value: []byte("t1")},
-			{Key: HeaderErrorClass, Value: []byte("old")},
+			{Key: headerClass, Value: []byte("old")},
+			{Key: "error.step", Value: []byte("old step")},
 			{Key: "replay.count", Value: []byte("1")},
+			{Key: HeaderSourceTopic, Value: []byte("stale")},
 		}},
-		kafka.Message{Key: []byte("k2"), Value: []byte(big)},
 	)
 	h := HandlerFunc(func(_ context.Context, m *Message) (Outcome, error) {
-		return Outcome{DeadLetter: &DeadLetter{
-			Class: ClassRejected, Message: "myKaarma refused it", EventID: "e-1", Attempts: 1,
-			Step: "create", HTTPStatus: 400, HTTPBody: []byte(strings.Repeat("b", 3000)),
-		}}, nil
+		return Outcome{DeadLetter: letter("rejected", "myKaarma refused it")}, nil
 	})
-	opts := baseOptions(addr, "g-dlq", h)
-	opts.MaxRecordBytes = 1024
-	start(t, opts)
-	got := readAll(t, addr, dlqTopic, 2, 30*time.Second)
-	if len(got) != 2 {
-		t.Fatalf("dead letters = %d; want 2", len(got))
+	start(t, baseOptions(addr, "g-dlq", h))
+	got := readAll(t, addr, dlqTopic, 1, 30*time.Second)
+	if len(got) != 1 {
+		t.Fatalf("dead letters = %d; want 1", len(got))
 	}
-	byKey := map[string]kafka.Message{}
-	for _, m := range got {
-		byKey[string(m.Key)] = m
+	if string(got[0].Value) != "refused" || string(got[0].Key) != "k1" {
+		t.Errorf("dead letter %q: %q; want the original key and bytes", got[0].Key, got[0].Value)
 	}
-	headers := func(m kafka.Message) map[string][]string {
-		h := map[string][]string{}
-		for _, x := range m.Headers {
-			h[x.Key] = append(h[x.Key], string(x.Value))
-		}
-		return h
+	h1 := map[string][]string{}
+	for _, x := range got[0].Headers {
+		h1[x.Key] = append(h1[x.Key], string(x.Value))
 	}
-
-	refused := byKey["k1"]
-	if string(refused.Value) != "refused" {
-		t.Errorf("value = %q; want the original bytes", refused.Value)
-	}
-	h1 := headers(refused)
 	want := map[string]string{
-		HeaderErrorClass: "rejected", HeaderErrorMessage: "myKaarma refused it", HeaderEventID: "e-1",
-		HeaderErrorStep: "create", HeaderHTTPStatus: "400", HeaderSourceTopic: inTopic,
-		HeaderSourcePart: "0", HeaderSourceOffset: "0", HeaderAttempts: "1", "trace": "t1", "replay.count": "1",
+		headerClass: "rejected", headerMsg: "myKaarma refused it", HeaderSourceTopic: inTopic,
+		HeaderSourcePart: "0", HeaderSourceOffset: "0", "trace": "t1", "replay.count": "1",
 	}
 	for k, v := range want {
 		if got := h1[k]; len(got) != 1 || got[0] != v {
 			t.Errorf("header %s = %q; want exactly [%q]", k, got, v)
 		}
 	}
-	if b := h1[HeaderHTTPBody]; len(b) != 1 || len(b[0]) != maxHeaderBody {
-		t.Errorf("http.body length = %v; want one header of %d bytes", len(b), maxHeaderBody)
-	}
-	if _, err := time.Parse(time.RFC3339Nano, h1[HeaderFailedAt][0]); err != nil {
-		t.Errorf("failed.at: %v", err)
-	}
-
-	large := byKey["k2"]
-	if string(large.Value) != big {
-		t.Error("large record's value was not kept untouched")
-	}
-	h2 := headers(large)
-	if h2[HeaderErrorClass][0] != ClassInvalid || !strings.Contains(h2[HeaderErrorMessage][0], "larger than the limit of 1024 bytes") {
-		t.Errorf("large record headers = %v; want class invalid with the size reason", h2)
+	if s, ok := h1["error.step"]; ok {
+		t.Errorf("error.step = %q; want the input's own left out", s)
 	}
 }
 

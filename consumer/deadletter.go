@@ -2,80 +2,53 @@ package consumer
 
 import (
 	"github.com/leadworker/leadworker/recovery"
-	"strconv"
-	"strings"
-	"time"
-
 	"github.com/segmentio/kafka-go"
 )
 
-// maxHeaderBody is how much of a myKaarma response body a dead-letter header keeps.
-const maxHeaderBody = 1024
-
-// maxHeaderMessage bounds error.message so headers stay small.
-const maxHeaderMessage = 2048
-
-// Dead-letter header names.
+// Header names the consumer itself writes on a dead letter: the origin's
+// (package recovery) and a reference letter's value hash.
 const (
-	HeaderErrorClass   = "error.class"
-	HeaderErrorMessage = "error.message"
-	HeaderErrorStep    = "error.step"
-	HeaderHTTPStatus   = "http.status"
-	HeaderHTTPBody     = "http.body"
 	HeaderSourceTopic  = recovery.HeaderSourceTopic
 	HeaderSourcePart   = recovery.HeaderSourcePart
 	HeaderSourceOffset = recovery.HeaderSourceOffset
-	HeaderAttempts     = "attempts"
-	HeaderFailedAt     = "failed.at"
-	HeaderEventID      = "event.id"
 )
 
-// ownHeaders are the headers a dead-letter record gets from leadworker; an
-// input that already carries them (a replayed dead letter) has them replaced.
-var ownHeaders = map[string]bool{
-	HeaderErrorClass: true, HeaderErrorMessage: true, HeaderErrorStep: true,
-	HeaderHTTPStatus: true, HeaderHTTPBody: true, recovery.HeaderSourceTopic: true,
-	recovery.HeaderSourcePart: true, recovery.HeaderSourceOffset: true, HeaderAttempts: true,
-	HeaderFailedAt: true, HeaderEventID: true, HeaderSourceSize: true,
-	recovery.HeaderSourceSHA256: true, HeaderCauseClass: true, recovery.HeaderSourceEpoch: true,
-}
-
 // deadLetterMessage builds the dead-letter record for m: the original key and
-// value untouched, the input's other headers kept, and the error headers.
-func deadLetterMessage(m *Message, st recovery.Stamp, d *DeadLetter, now time.Time) kafka.Message {
-	var h []kafka.Header
+// value untouched, the input's headers but those d owns or sets, d's
+// headers, and the source headers of m's origin and stamp.
+func deadLetterMessage(m *Message, st recovery.Stamp, d *DeadLetter) kafka.Message {
+	return kafka.Message{Key: m.Key, Value: m.Value, Headers: letterHeaders(m, st, d, d.Headers)}
+}
+
+// referenceMessage builds the reference letter written in place of d's dead
+// letter, which the broker refused with cause: the headers d.Reference gives
+// and an empty value, not null, so that on a compacted topic it is no delete
+// marker. The key is kept so the letter lands beside where the full one
+// would have.
+func referenceMessage(m *Message, st recovery.Stamp, d *DeadLetter, cause error) kafka.Message {
+	return kafka.Message{Key: m.Key, Value: []byte{}, Headers: letterHeaders(m, st, d, d.Reference(len(m.Value), cause))}
+}
+
+func letterHeaders(m *Message, st recovery.Stamp, d *DeadLetter, set []Header) []kafka.Header {
+	h := make([]kafka.Header, 0, len(m.Headers)+len(set)+5)
 	for _, in := range m.Headers {
-		if !ownHeaders[in.Key] {
-			h = append(h, kafka.Header{Key: in.Key, Value: in.Value})
+		if (d.Own != nil && d.Own(in.Key)) || hasHeader(set, in.Key) || isSourceHeader(in.Key) {
+			continue
 		}
+		h = append(h, kafka.Header{Key: in.Key, Value: in.Value})
 	}
-	add := func(k, v string) { h = append(h, kafka.Header{Key: k, Value: []byte(v)}) }
-	add(HeaderErrorClass, d.Class)
-	add(HeaderErrorMessage, truncate(d.Message, maxHeaderMessage))
-	h = appendSourceHeaders(h, m, st) // the position and stamp answered-work matching uses
-	add(HeaderAttempts, strconv.Itoa(d.Attempts))
-	add(HeaderFailedAt, now.UTC().Format(time.RFC3339Nano))
-	if d.EventID != "" {
-		add(HeaderEventID, d.EventID)
+	for _, x := range set {
+		h = append(h, kafka.Header{Key: x.Key, Value: x.Value})
 	}
-	if d.Step != "" {
-		add(HeaderErrorStep, d.Step)
-	}
-	if d.HTTPStatus != 0 {
-		add(HeaderHTTPStatus, strconv.Itoa(d.HTTPStatus))
-		add(HeaderHTTPBody, truncate(string(d.HTTPBody), maxHeaderBody))
-	}
-	return kafka.Message{Key: m.Key, Value: m.Value, Headers: h}
+	return appendSourceHeaders(h, m, st) // the position and stamp answered-work matching uses
 }
 
-// truncate cuts s to at most n bytes, dropping a UTF-8 sequence split by the cut.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// isSourceHeader reports whether key is one the consumer sets from the
+// record's origin and stamp.
+func isSourceHeader(key string) bool {
+	switch key {
+	case recovery.HeaderSourceTopic, recovery.HeaderSourcePart, recovery.HeaderSourceOffset, recovery.HeaderSourceSHA256, recovery.HeaderSourceEpoch:
+		return true
 	}
-	return strings.ToValidUTF8(s[:n], "")
-}
-
-func tooLarge(n, limit int) string {
-	return "record value is " + strconv.Itoa(n) + " bytes, larger than the limit of " + strconv.Itoa(limit) + " bytes"
+	return false
 }

@@ -1,12 +1,13 @@
 // Package consumer runs leadworker's Kafka side: it joins a consumer group,
 // fetches records, hands each to a Handler, writes exactly one result or
-// dead-letter record per input, and commits offsets. It also holds the
-// Kafka-side tools around that loop: the TLS and SASL connection setup
-// (Connections), the group's lag and broker reachability (LagWatcher), topic
-// creation and checks, and dead-letter replay (Replay).
+// dead-letter record per input, and commits offsets: the run path, and
+// only it. Crash recovery is package recovery's; what the consumer asks of
+// Kafka besides fetching, writing and committing (topic state, TLS and SASL)
+// it is handed (Options.Describer, Dialer, Transport, built by package
+// kafkaadmin).
 //
-// It is the only package on the worker's run path that imports kafka-go, and
-// it imports no other leadworker package: a Handler is all it knows of the
+// It imports no leadworker package but the parts of the run path it is made
+// of (recovery, fetch, budget, route): a Handler is all it knows of the
 // business.
 //
 // Guarantees:

@@ -33,7 +33,7 @@ func TestEmptyIsNotNull(t *testing.T) {
 		if string(m.Key) == "result" {
 			return Outcome{Result: m.Value}, nil // the handler echoes an empty value
 		}
-		return Outcome{DeadLetter: &DeadLetter{Class: ClassInvalid, Message: "not JSON"}}, nil
+		return Outcome{DeadLetter: letter("invalid", "not JSON")}, nil
 	})
 	start(t, baseOptions(addr, "g-empty", h))
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -71,7 +72,7 @@ func TestRecordsDeletedBeforeReadAreCounted(t *testing.T) {
 	deleteRecords(t, addr, inTopic, 0, 6)
 	h := newEcho()
 	r := start(t, baseOptions(addr, "g-deleted", h))
-	waitFor(t, 20*time.Second, "offset 10 committed", func() bool { return committed(t, addr, "g-deleted", inTopic)[0] == 10 })
+	testkit.WaitFor(t, 20*time.Second, "offset 10 committed", func() bool { return committed(t, addr, "g-deleted", inTopic)[0] == 10 })
 	if got := r.c.Stats().Skipped[inTopic]; got != 4 {
 		t.Errorf("Stats.Skipped[%s] = %d; want 4 (offsets 2..5 deleted before they were read)", inTopic, got)
 	}
@@ -90,7 +91,7 @@ func TestFetchPastEndIsReported(t *testing.T) {
 	commitFor(t, addr, "g-past", inTopic, 50)
 	h := newEcho()
 	r := start(t, baseOptions(addr, "g-past", h))
-	waitFor(t, 20*time.Second, "partition listed past the end", func() bool { return len(r.c.Stats().PastEnd) == 1 })
+	testkit.WaitFor(t, 20*time.Second, "partition listed past the end", func() bool { return len(r.c.Stats().PastEnd) == 1 })
 	got := r.c.Stats().PastEnd[0]
 	if want := (PastEnd{Topic: inTopic, Partition: 0, Offset: 50, LogEnd: 3}); got != want {
 		t.Errorf("PastEnd = %+v; want %+v", got, want)

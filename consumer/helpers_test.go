@@ -3,6 +3,8 @@ package consumer
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -135,18 +137,6 @@ func sum(m map[int]int64) (s int64) {
 	return s
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", within, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // running is a consumer started by start.
 type running struct {
 	c      *Consumer
@@ -190,7 +180,7 @@ func start(t *testing.T, opts Options) *running {
 func baseOptions(addr, group string, h Handler) Options {
 	return Options{
 		Brokers: []string{addr}, GroupID: group, Topics: []string{inTopic},
-		ResultTopic: outTopic, DLQTopic: dlqTopic, Handler: h,
+		ResultTopic: outTopic, DLQTopic: dlqTopic, Handler: h, Describer: brokerDescriber{addr},
 		MaxWait: 100 * time.Millisecond, CommitInterval: 50 * time.Millisecond,
 		HeartbeatInterval: 500 * time.Millisecond, SessionTimeout: 6 * time.Second,
 		RebalanceTimeout: 10 * time.Second, DrainTimeout: 5 * time.Second,
@@ -217,4 +207,88 @@ func (e *echo) distinct() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return len(e.calls)
+}
+
+// brokerDescriber describes topics as the broker at addr reports them, as
+// kafkaadmin.Describer does (which the consumer's tests cannot import:
+// it imports the consumer).
+type brokerDescriber struct{ addr string }
+
+func (d brokerDescriber) Describe(ctx context.Context, topics []string) (map[string]TopicState, error) {
+	c := &kafka.Client{Addr: kafka.TCP(d.addr), Transport: &kafka.Transport{}, Timeout: 10 * time.Second}
+	defer c.Transport.(*kafka.Transport).CloseIdleConnections()
+	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]TopicState{}
+	req := &kafka.DescribeConfigsRequest{}
+	for _, t := range meta.Topics {
+		if t.Error != nil {
+			continue
+		}
+		out[t.Name] = TopicState{Partitions: len(t.Partitions)}
+		req.Resources = append(req.Resources, kafka.DescribeConfigRequestResource{
+			ResourceType: kafka.ResourceTypeTopic, ResourceName: t.Name, ConfigNames: []string{"cleanup.policy", "max.message.bytes"},
+		})
+	}
+	if len(req.Resources) == 0 {
+		return out, nil
+	}
+	res, err := c.DescribeConfigs(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range res.Resources {
+		st := out[r.ResourceName]
+		for _, e := range r.ConfigEntries {
+			switch e.ConfigName {
+			case "cleanup.policy":
+				st.CleanupPolicy = e.ConfigValue
+			case "max.message.bytes":
+				st.MaxMessageBytes, _ = strconv.Atoi(e.ConfigValue)
+			}
+		}
+		out[r.ResourceName] = st
+	}
+	return out, nil
+}
+
+// produceTo writes n records to one partition of topic.
+func produceTo(t *testing.T, addr, topic string, partition int, n int) {
+	t.Helper()
+	conn, err := kafka.DialLeader(context.Background(), "tcp", addr, topic, partition)
+	if err != nil {
+		t.Fatalf("dial leader: %v", err)
+	}
+	defer conn.Close()
+	msgs := make([]kafka.Message, n)
+	for i := range msgs {
+		msgs[i] = kafka.Message{Value: []byte("v")}
+	}
+	if _, err := conn.WriteMessages(msgs...); err != nil {
+		t.Fatalf("produce to %s/%d: %v", topic, partition, err)
+	}
+}
+
+// Dead-letter headers the consumer's tests set, as the worker's dead letters
+// (package deadletter) do.
+const (
+	headerClass = "error.class"
+	headerMsg   = "error.message"
+)
+
+// letter is a dead letter of class and message: error.* headers replace the
+// input's, and its reference letter says unwritable, the class and the size.
+func letter(class, message string) *DeadLetter {
+	return &DeadLetter{
+		Headers: []Header{{Key: headerClass, Value: []byte(class)}, {Key: headerMsg, Value: []byte(message)}},
+		Own:     func(key string) bool { return strings.HasPrefix(key, "error.") },
+		Reference: func(size int, cause error) []Header {
+			return []Header{
+				{Key: headerClass, Value: []byte("unwritable")}, {Key: headerMsg, Value: []byte(cause.Error())},
+				{Key: "error.cause.class", Value: []byte(class)}, {Key: "source.size", Value: []byte(strconv.Itoa(size))},
+			}
+		},
+	}
 }

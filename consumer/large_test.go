@@ -11,12 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 func invalid(context.Context, *Message) (Outcome, error) {
-	return Outcome{DeadLetter: &DeadLetter{Class: ClassInvalid, Message: "not JSON"}}, nil
+	return Outcome{DeadLetter: letter("invalid", "not JSON")}, nil
 }
 
 // produceBig writes one record of n bytes with a writer sized for it.
@@ -46,10 +47,10 @@ func TestRecordNearTheLimitIsDeadLettered(t *testing.T) {
 	v := produceBig(t, addr, inTopic, "big", 1_048_376)
 	// A schema error names what failed, as leadworker's handler does.
 	reason := HandlerFunc(func(context.Context, *Message) (Outcome, error) {
-		return Outcome{DeadLetter: &DeadLetter{Class: ClassInvalid, Message: "invalid JSON: " + strings.Repeat("at /customer/phoneNumbers/0: expected string; ", 8)}}, nil
+		return Outcome{DeadLetter: letter("invalid", "invalid JSON: "+strings.Repeat("at /customer/phoneNumbers/0: expected string; ", 8))}, nil
 	})
 	r := start(t, baseOptions(addr, "g-near", reason))
-	waitFor(t, 30*time.Second, "committed", func() bool { return committed(t, addr, "g-near", inTopic)[0] == 1 })
+	testkit.WaitFor(t, 30*time.Second, "committed", func() bool { return committed(t, addr, "g-near", inTopic)[0] == 1 })
 	got := readAll(t, addr, dlqTopic, 1, 10*time.Second)
 	if len(got) != 1 || !bytes.Equal(got[0].Value, v) {
 		t.Fatalf("dead letters = %d; want 1 with the whole value", len(got))
@@ -74,14 +75,14 @@ func TestRefusedDeadLetterBecomesReference(t *testing.T) {
 	opts := baseOptions(addr, "g-ref", HandlerFunc(invalid))
 	opts.DLQWriteGiveUp = 2 * time.Second
 	r := start(t, opts)
-	waitFor(t, 30*time.Second, "the failing write in Stats", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "the failing write in Stats", func() bool {
 		f := r.c.Stats().OutputFailing
 		return len(f) == 1 && f[0].Topic == dlqTopic && f[0].Offset == 0 && f[0].Error != ""
 	})
 	if got := committed(t, addr, "g-ref", inTopic)[0]; got > 0 {
 		t.Fatalf("committed = %d while the dead letter fails; want 0", got)
 	}
-	waitFor(t, 30*time.Second, "the partition moved on", func() bool { return committed(t, addr, "g-ref", inTopic)[0] == 2 })
+	testkit.WaitFor(t, 30*time.Second, "the partition moved on", func() bool { return committed(t, addr, "g-ref", inTopic)[0] == 2 })
 	s := r.c.Stats()
 	if s.Unwritable != 1 || len(s.OutputFailing) != 0 {
 		t.Errorf("Stats() Unwritable = %d, OutputFailing = %v; want 1 and none", s.Unwritable, s.OutputFailing)
@@ -103,8 +104,8 @@ func TestRefusedDeadLetterBecomesReference(t *testing.T) {
 	}
 	sum := sha256.Sum256(v)
 	want := map[string]string{
-		HeaderErrorClass: ClassUnwritable, HeaderCauseClass: ClassInvalid, HeaderSourceTopic: inTopic,
-		HeaderSourcePart: "0", HeaderSourceOffset: "0", HeaderSourceSize: strconv.Itoa(len(v)),
+		headerClass: "unwritable", "error.cause.class": "invalid", HeaderSourceTopic: inTopic,
+		HeaderSourcePart: "0", HeaderSourceOffset: "0", "source.size": strconv.Itoa(len(v)),
 		recovery.HeaderSourceSHA256: hex.EncodeToString(sum[:]),
 	}
 	for k, w := range want {
@@ -136,7 +137,7 @@ func TestBufferedBytesBounded(t *testing.T) {
 	opts.MaxBufferedBytes = 8 << 20
 	opts.MaxInFlight = 64
 	r := start(t, opts)
-	waitFor(t, 60*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-bytes", inTopic)) == n })
+	testkit.WaitFor(t, 60*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-bytes", inTopic)) == n })
 	s := r.c.Stats()
 	t.Logf("peak %d bytes, limit %d", s.BufferedBytesPeak, s.BufferedBytesLimit)
 	if s.BufferedBytesLimit != opts.MaxBufferedBytes {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/leadworker/leadworker/internal/testkit"
 )
 
 // The memory test runs the consumer in a child process (this test binary,
@@ -40,7 +42,7 @@ func TestMemoryBoundedWithLargeRecords(t *testing.T) {
 	addr := newBareCluster(t)
 	createTopic(t, addr, inTopic, 1, map[string]string{"max.message.bytes": strconv.Itoa(memLimit)})
 	createTopic(t, addr, outTopic, 1, nil)
-	createTopic(t, addr, dlqTopic, 1, map[string]string{"max.message.bytes": strconv.Itoa(memLimit + headerRoom)})
+	createTopic(t, addr, dlqTopic, 1, map[string]string{"max.message.bytes": strconv.Itoa(memLimit + HeaderRoom)})
 	for i := 0; i < memRecords; i++ {
 		produceBig(t, addr, inTopic, "k"+strconv.Itoa(i), memSize)
 	}
@@ -86,7 +88,7 @@ func TestMemoryChild(t *testing.T) {
 	opts.MaxBufferedBytes = memBudget
 	heapPeak, stopHeap := sampleHeap()
 	r := start(t, opts)
-	waitFor(t, 90*time.Second, "all committed", func() bool { return committed(t, addr, "g-memory", inTopic)[0] == memRecords })
+	testkit.WaitFor(t, 90*time.Second, "all committed", func() bool { return committed(t, addr, "g-memory", inTopic)[0] == memRecords })
 	s := r.c.Stats()
 	r.stop(t)
 	stopHeap()

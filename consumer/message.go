@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"context"
+	"github.com/leadworker/leadworker/recovery"
 	"time"
 )
 
@@ -23,11 +24,21 @@ type Message struct {
 	// did not say. A route record of another deployment's group does not
 	// belong to this one.
 	RoutedBy string
+	// Payload is what Options.Inspect decoded of the record, for the
+	// Handler; nil when it decoded nothing. The consumer does not read it.
+	Payload any
 	// Epoch is the epoch of the input partition the record came from (see
 	// commitmeta.go): it changes when an operator resets the input group's
 	// offsets, so that records read again after a reset are handled again
 	// rather than taken for records already answered. 0: none known.
 	Epoch int64
+}
+
+// Inspection is what Options.Inspect says of a record before it is handled.
+type Inspection struct {
+	// Lane: records of one lane are handled one at a time, in offset order;
+	// records of different lanes concurrently.
+	Lane string
 }
 
 // Header is a Kafka record header.
@@ -53,46 +64,72 @@ type HandlerFunc func(ctx context.Context, m *Message) (Outcome, error)
 // Handle calls f.
 func (f HandlerFunc) Handle(ctx context.Context, m *Message) (Outcome, error) { return f(ctx, m) }
 
+// Middleware wraps a Handler with what every record goes through (tracing,
+// a pause gate).
+type Middleware func(Handler) Handler
+
+// Chain wraps h in mws, the first outermost.
+func Chain(h Handler, mws ...Middleware) Handler {
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return h
+}
+
 // Outcome is what a Handler decided for a record: exactly one of Result,
 // DeadLetter or Route is set.
 type Outcome struct {
 	// Result is the value of the result-topic record, keyed like the input.
 	Result []byte
 	// DeadLetter, when set, sends the input's original key and value to the
-	// dead-letter topic with error headers instead.
+	// dead-letter topic with its headers instead.
 	DeadLetter *DeadLetter
 	// Route, when set, sends the input record on to Options.RouteTopic
 	// (identity routing) instead.
 	Route *Route
-	// Fields are added to the one log line the consumer writes per outcome
-	// (eventId, outcome, rule...). They must not hold personal data.
-	Fields map[string]any
-	// Summary is the Handler's own typed account of the outcome. The consumer
-	// does not read it; it hands it to the Observer unchanged, so that metrics
-	// need not parse log fields.
-	Summary any
 	// Headers are set on the output record, whichever it is (trace context:
 	// traceparent, tracestate). On a dead letter or a route record, which
 	// carry the input's headers, each replaces the input's headers of its key
 	// rather than adding a second one. See withHeaders.
 	Headers []Header
+	// Done, when set, is called once the output has been acknowledged (the
+	// record's offset may be committed from then on), from the goroutine that
+	// handled the record, with the time since the record was fetched. A
+	// record that is redelivered is done again when it finishes again. It
+	// must be quick and must not block (a log line, metrics, a flood guard).
+	Done func(latency time.Duration)
 }
 
-// DeadLetter describes why a record is dead-lettered. It becomes headers of the
-// dead-letter record.
+// DeadLetter is a dead-letter record: the input's key and value as they
+// came, the input's headers but those Own claims or Headers sets, Headers,
+// and the source headers of the record's origin (package recovery). The
+// consumer writes what it is told: what a dead letter says is the Handler's.
 type DeadLetter struct {
-	Class      string // ClassInvalid, ClassRejected or ClassExhausted
-	Message    string // precise and human-readable
-	EventID    string // when the event parsed far enough
-	Attempts   int
-	Step       string // myKaarma step that refused it: search, read, create, update, lead
-	HTTPStatus int
-	HTTPBody   []byte // truncated to 1 KiB when written
+	Headers []Header
+	// Own reports the input headers to leave out (a replayed dead letter's
+	// old error headers, so that they are replaced, not piled up); nil keeps
+	// them all.
+	Own func(key string) bool
+	// Reference, when set, gives the headers of a reference letter, written
+	// with an empty value in place of the dead letter once the broker has
+	// refused it (too large, invalid for the topic) for
+	// Options.DLQWriteGiveUp; size is the input value's. nil: the dead
+	// letter is retried for ever.
+	Reference func(size int, cause error) []Header
 }
 
-// Dead-letter classes.
-const (
-	ClassInvalid   = "invalid"   // not JSON, not UTF-8, fails the schema, unknown type, too large
-	ClassRejected  = "rejected"  // myKaarma refused it (4XX or an errors list)
-	ClassExhausted = "exhausted" // transient failures outlasted the retry budget
-)
+// origin is the input position m answers for: the position its result
+// (source) or dead letter (source.* headers) names, and the one position a
+// fetched record is matched by when answered work is skipped after a crash
+// (see answered.go). It is m's own position: a routed record has the input
+// position it carries set as its own when it is read (unroute, route.go), and
+// every match goes through this function.
+func (m *Message) origin() (topic string, partition int, offset int64) {
+	return m.Topic, m.Partition, m.Offset
+}
+
+// originOf is m's origin as a recovery.Origin.
+func originOf(m *Message) recovery.Origin {
+	t, p, o := m.origin()
+	return recovery.Origin{Topic: t, Partition: p, Offset: o}
+}

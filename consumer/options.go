@@ -19,6 +19,9 @@ type Options struct {
 	DLQTopic    string   // required
 
 	Handler Handler // required
+	// Describer tells the consumer whether its topics exist and how they are
+	// set (kafkaadmin.Describer); required.
+	Describer TopicDescriber
 
 	// RouteTopic is where Outcome.Route sends records; required when the
 	// Handler routes.
@@ -34,10 +37,12 @@ type Options struct {
 	// are still the route topic's.
 	Routed bool
 
-	// OrderKey returns the key whose records must be handled in order.
-	// Default: the Kafka key, and for an empty key the record's own offset
-	// (no ordering constraint).
-	OrderKey func(m *Message) string
+	// Inspect is called once for every fetched record, before it is
+	// dispatched: it names the record's lane (records of one lane are handled
+	// one at a time, in offset order) and may leave what it decoded in
+	// m.Payload for the Handler, so that a record is decoded once. Default:
+	// KafkaKey.
+	Inspect func(m *Message) Inspection
 
 	// MaxInFlight bounds the records inside the Handler at once across all
 	// partitions of this process (default 64): the concurrency myKaarma sees.
@@ -54,9 +59,8 @@ type Options struct {
 	// 64 MiB); fetching waits while it is full. A single record larger than
 	// the bound is let through alone. See Stats.BufferedBytes.
 	MaxBufferedBytes int64
-	// MaxRecordBytes: a larger input value is dead-lettered as invalid
-	// without being handled (default 1 MiB). It is also the size of a fetch
-	// when a topic's max.message.bytes is not known.
+	// MaxRecordBytes is the size of a fetch when a topic's max.message.bytes
+	// is not known, and the least a fetch takes (default 1 MiB).
 	MaxRecordBytes int
 	// DLQWriteGiveUp is how long a dead letter the broker refuses as such
 	// (too large, invalid for the topic) is retried before a reference letter
@@ -115,78 +119,78 @@ type Options struct {
 	// Transport is used by the output writer (TLS, SASL); nil uses the default.
 	Transport kafka.RoundTripper
 
-	// Observer, when set, is told about every finished record (metrics,
-	// flood guards); see Observer.
-	Observer Observer
-
-	// Logger receives one line per outcome and the consumer's own errors;
-	// nil is silent.
+	// Logger receives the consumer's own errors and state changes; nil is
+	// silent. (The Handler logs outcomes: Outcome.Done.)
 	Logger logrus.FieldLogger
-	// Now is the clock for failed.at headers and latencies; nil is time.Now.
+	// Now is the clock for latencies and epochs; nil is time.Now.
 	Now func() time.Time
 }
 
+// DefaultOptions are the defaults of every setting that has one; Run's
+// Options take them for their zero fields.
+func DefaultOptions() Options {
+	return Options{
+		MaxInFlight:            64,
+		MaxBuffered:            128, // 2 × MaxInFlight
+		MaxRecordBytes:         1 << 20,
+		MaxBufferedBytes:       64 << 20,
+		DLQWriteGiveUp:         10 * time.Minute,
+		DrainTimeout:           15 * time.Second,
+		CommitInterval:         500 * time.Millisecond,
+		TopicCheckInterval:     15 * time.Second,
+		MaxWait:                500 * time.Millisecond,
+		CommitDelay:            20 * time.Millisecond,
+		MaxCommitMetadataBytes: 4096,
+		AnsweredScanMaxRecords: 100000,
+		AnsweredScanTimeout:    10 * time.Second,
+		SessionTimeout:         30 * time.Second,
+		RebalanceTimeout:       30 * time.Second,
+		RetryBackoffMax:        10 * time.Second,
+	}
+}
+
 func (o *Options) setDefaults() {
+	d := DefaultOptions()
 	if o.MaxInFlight == 0 {
-		o.MaxInFlight = 64
+		o.MaxInFlight = d.MaxInFlight
 	}
 	if o.MaxBuffered == 0 {
 		o.MaxBuffered = 2 * o.MaxInFlight
 	}
-	if o.MaxRecordBytes == 0 {
-		o.MaxRecordBytes = 1 << 20
-	}
-	if o.MaxBufferedBytes == 0 {
-		o.MaxBufferedBytes = 64 << 20
-	}
-	if o.DLQWriteGiveUp == 0 {
-		o.DLQWriteGiveUp = 10 * time.Minute
-	}
-	if o.DrainTimeout == 0 {
-		o.DrainTimeout = 15 * time.Second
-	}
-	if o.CommitInterval == 0 {
-		o.CommitInterval = 500 * time.Millisecond
-	}
-	if o.TopicCheckInterval == 0 {
-		o.TopicCheckInterval = 15 * time.Second
-	}
-	if o.MaxWait == 0 {
-		o.MaxWait = 500 * time.Millisecond
-	}
-	if o.CommitDelay == 0 {
-		o.CommitDelay = 20 * time.Millisecond
-	}
-	if o.MaxCommitMetadataBytes == 0 {
-		o.MaxCommitMetadataBytes = 4096
-	}
-	if o.AnsweredScanMaxRecords == 0 {
-		o.AnsweredScanMaxRecords = 100000
-	}
-	if o.AnsweredScanTimeout == 0 {
-		o.AnsweredScanTimeout = 10 * time.Second
-	}
-	if o.SessionTimeout == 0 {
-		o.SessionTimeout = 30 * time.Second
-	}
+	setZero(&o.MaxRecordBytes, d.MaxRecordBytes)
+	setZero(&o.MaxBufferedBytes, d.MaxBufferedBytes)
+	setZero(&o.DLQWriteGiveUp, d.DLQWriteGiveUp)
+	setZero(&o.DrainTimeout, d.DrainTimeout)
+	setZero(&o.CommitInterval, d.CommitInterval)
+	setZero(&o.TopicCheckInterval, d.TopicCheckInterval)
+	setZero(&o.MaxWait, d.MaxWait)
+	setZero(&o.CommitDelay, d.CommitDelay)
+	setZero(&o.MaxCommitMetadataBytes, d.MaxCommitMetadataBytes)
+	setZero(&o.AnsweredScanMaxRecords, d.AnsweredScanMaxRecords)
+	setZero(&o.AnsweredScanTimeout, d.AnsweredScanTimeout)
+	setZero(&o.SessionTimeout, d.SessionTimeout)
 	if o.HeartbeatInterval == 0 {
 		// A third of the session at most, as Kafka recommends, and 3s at most.
 		o.HeartbeatInterval = min(3*time.Second, o.SessionTimeout/3)
 	}
-	if o.RebalanceTimeout == 0 {
-		o.RebalanceTimeout = 30 * time.Second
-	}
-	if o.RetryBackoffMax == 0 {
-		o.RetryBackoffMax = 10 * time.Second
-	}
+	setZero(&o.RebalanceTimeout, d.RebalanceTimeout)
+	setZero(&o.RetryBackoffMax, d.RetryBackoffMax)
 	if o.Logger == nil {
 		o.Logger = discardLogger()
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.OrderKey == nil {
-		o.OrderKey = KafkaKey
+	if o.Inspect == nil {
+		o.Inspect = KafkaKey
+	}
+}
+
+// setZero sets *v to d when it is zero.
+func setZero[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
 	}
 }
 
@@ -212,6 +216,9 @@ func (o *Options) validate() error {
 	if o.Handler == nil {
 		errs = append(errs, errors.New("no handler"))
 	}
+	if o.Describer == nil {
+		errs = append(errs, errors.New("no topic describer"))
+	}
 	if o.MaxInFlight < 0 || o.MaxBuffered < 0 || o.MaxRecordBytes < 0 || o.MaxBufferedBytes < 0 || o.DLQWriteGiveUp < 0 ||
 		o.MaxCommitMetadataBytes < 0 || o.AnsweredScanTimeout < 0 {
 		errs = append(errs, errors.New("limits must not be negative"))
@@ -232,9 +239,13 @@ func discardLogger() logrus.FieldLogger {
 	return l
 }
 
-// KafkaKey is the default OrderKey: the record's key, or for a record without
-// a key a value unique to it.
-func KafkaKey(m *Message) string {
+// KafkaKey is the default Inspect: the lane is the record's key, or for a
+// record without a key one of its own.
+func KafkaKey(m *Message) Inspection { return Inspection{Lane: KeyLane(m)} }
+
+// KeyLane is the lane of the record's key, or for a record without a key one
+// of its own.
+func KeyLane(m *Message) string {
 	if len(m.Key) == 0 {
 		return fmt.Sprintf("\x00offset:%s/%d/%d", m.Topic, m.Partition, m.Offset)
 	}

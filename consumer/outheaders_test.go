@@ -3,7 +3,6 @@ package consumer
 import (
 	"github.com/leadworker/leadworker/recovery"
 	"testing"
-	"time"
 
 	"github.com/segmentio/kafka-go"
 )
@@ -29,7 +28,7 @@ func TestWithHeadersReplacesByKey(t *testing.T) {
 func TestDeadLetterKeepsOneTraceparent(t *testing.T) {
 	t.Parallel()
 	m := &Message{Topic: "in", Headers: []Header{{Key: "traceparent", Value: []byte("input")}, {Key: "baggage", Value: []byte("k=v")}}}
-	dl := deadLetterMessage(m, recovery.Stamp{}, &DeadLetter{Class: ClassInvalid, Message: "bad"}, time.Unix(0, 0))
+	dl := deadLetterMessage(m, recovery.Stamp{}, letter("invalid", "bad"))
 	dl.Headers = withHeaders(dl.Headers, []Header{{Key: "traceparent", Value: []byte("ours")}})
 	var tps []string
 	for _, h := range dl.Headers {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -34,7 +35,7 @@ func TestRoutedTwiceAnsweredOnce(t *testing.T) {
 	}))
 	opts.Topics, opts.Routed = []string{routeTopic}, true
 	r := start(t, opts)
-	waitFor(t, 30*time.Second, "all ten route records committed", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "all ten route records committed", func() bool {
 		return committed(t, addr, "g.route", routeTopic)[0] == 10
 	})
 	if got := calls.Load(); got != 5 {

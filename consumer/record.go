@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"github.com/leadworker/leadworker/fetch"
 	"github.com/leadworker/leadworker/recovery"
 	"time"
 
@@ -10,7 +11,8 @@ import (
 
 // record is a fetched input record on its way through a lane.
 type record struct {
-	msg Message // as the Handler sees it (for a route record: the input record it carries)
+	msg  Message    // as the Handler sees it (for a route record: the input record it carries)
+	insp Inspection // what Options.Inspect said of it
 	// offset is the record's own offset in the partition it was fetched from,
 	// which the watermark tracks.
 	offset  int64
@@ -20,14 +22,30 @@ type record struct {
 	stamped bool
 }
 
+// newRecord is the record of a fetched one of topic's partition.
+func newRecord(f fetch.Record, topic string, partition int) *record {
+	var hs []Header
+	if len(f.Headers) > 0 {
+		hs = make([]Header, len(f.Headers))
+		for i, h := range f.Headers {
+			hs[i] = Header{Key: h.Key, Value: h.Value}
+		}
+	}
+	return &record{
+		msg:    Message{Topic: topic, Partition: partition, Offset: f.Offset, Key: f.Key, Value: f.Value, Time: f.Time, Headers: hs},
+		offset: f.Offset,
+		bytes:  f.Bytes,
+	}
+}
+
 // handle takes one record from handler to durable output. The offset is
 // marked finished only after the output write was acknowledged; if the work
 // context ends first the record stays unfinished and is redelivered.
 func (p *partition) handle(r *record) {
-	defer p.c.buffered.release()
-	defer p.c.bytes.release(r.bytes)
+	defer p.c.buffered.Release()
+	defer p.c.bytes.Release(r.bytes)
 	if p.rec.Skip(originOf(&r.msg), r.stamp) { // its output is on Kafka already
-		p.wm.finish(r.offset)
+		p.wm.Finish(r.offset)
 		p.kick()
 		return
 	}
@@ -38,23 +56,18 @@ func (p *partition) handle(r *record) {
 	if !p.write(r, out) {
 		return
 	}
-	p.wm.finish(r.offset)
+	p.wm.Finish(r.offset)
 	p.kick() // commit.go
 	if out.Route == nil {
 		p.c.rec.Answered(originOf(&r.msg), r.stamp())
 	}
-	p.observe(r, out)
-	p.logOutcome(r, out)
+	if out.Done != nil {
+		out.Done(p.c.opts.Now().Sub(r.fetched))
+	}
 }
 
 // outcome asks the handler until it answers or the work context ends.
 func (p *partition) outcome(r *record) (Outcome, bool) {
-	if n := len(r.msg.Value); n > p.c.opts.MaxRecordBytes {
-		return Outcome{DeadLetter: &DeadLetter{
-			Class:   ClassInvalid,
-			Message: tooLarge(n, p.c.opts.MaxRecordBytes),
-		}}, true
-	}
 	bo := p.c.retryBackOff()
 	for {
 		out, err := p.handleOnce(r)
@@ -74,10 +87,10 @@ func (p *partition) outcome(r *record) (Outcome, bool) {
 // handleOnce calls the Handler once it has a handler slot. Slots are held
 // only inside the Handler: not while waiting to retry, nor while writing.
 func (p *partition) handleOnce(r *record) (Outcome, error) {
-	if err := p.c.handling.acquire(p.work); err != nil {
+	if err := p.c.handling.acquire(p.work, r); err != nil {
 		return Outcome{}, err
 	}
-	defer p.c.handling.release()
+	defer p.c.handling.release(r)
 	return p.c.opts.Handler.Handle(p.work, &r.msg)
 }
 
@@ -85,7 +98,7 @@ func (p *partition) handleOnce(r *record) (Outcome, error) {
 // it or the work context ends. While it fails the record is listed in
 // Stats.OutputFailing. A dead letter the broker keeps refusing (too large, or
 // invalid for the topic) for Options.DLQWriteGiveUp is replaced by a
-// reference letter (see referenceLetter), so that the partition moves on.
+// reference letter (DeadLetter.Reference), so that the partition moves on.
 func (p *partition) write(r *record, out Outcome) bool {
 	var (
 		w     *kafka.Writer
@@ -95,7 +108,7 @@ func (p *partition) write(r *record, out Outcome) bool {
 	switch {
 	case out.DeadLetter != nil:
 		w, topic = p.c.out.dlq, p.c.opts.DLQTopic
-		m = deadLetterMessage(&r.msg, r.stamp(), out.DeadLetter, p.c.opts.Now())
+		m = deadLetterMessage(&r.msg, r.stamp(), out.DeadLetter)
 	case out.Route != nil:
 		if p.c.out.route == nil {
 			p.log.WithField("offset", r.offset).Error("handler routed a record but Options.RouteTopic is not set; the record stays unfinished")
@@ -103,7 +116,7 @@ func (p *partition) write(r *record, out Outcome) bool {
 		}
 		w, topic = p.c.out.route, p.c.opts.RouteTopic
 		m = routeMessage(&r.msg, out.Route, p.c.opts.GroupID)
-		if p.c.route.wait(p.work) != nil { // held while the route topic's partitions change (routecount.go)
+		if p.c.route.Wait(p.work) != nil { // held while the route topic's partitions change (routecount.go)
 			return false
 		}
 	default:
@@ -136,9 +149,10 @@ func (p *partition) write(r *record, out Outcome) bool {
 		}
 		p.c.failing.fail(&r.msg, topic, err, since)
 		log := p.log.WithError(err).WithFields(logrus.Fields{"offset": r.msg.Offset, "topic_out": topic})
-		if out.DeadLetter != nil && !reference && refused(err) && now.Sub(since) >= p.c.opts.DLQWriteGiveUp {
+		if d := out.DeadLetter; d != nil && d.Reference != nil && !reference && refused(err) && now.Sub(since) >= p.c.opts.DLQWriteGiveUp {
 			log.WithField("bytes", len(r.msg.Value)).Error("dead letter refused for DLQ_WRITE_GIVE_UP; writing a reference letter without the value")
-			m, reference = referenceLetter(m, &r.msg, out.DeadLetter, err), true
+			m, reference = referenceMessage(&r.msg, r.stamp(), d, err), true
+			m.Headers = withHeaders(m.Headers, out.Headers)
 			bo.Reset()
 			continue
 		}
@@ -149,26 +163,19 @@ func (p *partition) write(r *record, out Outcome) bool {
 	}
 }
 
-func (p *partition) logOutcome(r *record, out Outcome) {
-	f := logrus.Fields{
-		"offset":     r.msg.Offset,
-		"latency_ms": p.c.opts.Now().Sub(r.fetched).Milliseconds(),
+// stamp returns r's stamp (recovery.Stamp: its epoch and the SHA-256 of its
+// value), hashing the value the first time.
+func (r *record) stamp() recovery.Stamp {
+	if !r.stamped {
+		r.st = recovery.NewStamp(r.msg.Epoch, r.msg.Value)
+		r.stamped = true
 	}
-	for k, v := range out.Fields {
-		f[k] = v
-	}
-	if d := out.DeadLetter; d != nil {
-		f["class"] = d.Class
-		f["reason"] = d.Message
-		if d.EventID != "" {
-			f["eventId"] = d.EventID
-		}
-		p.log.WithFields(f).Warn("dead-lettered")
-		return
-	}
-	if out.Route != nil {
-		p.log.WithFields(f).Debug("routed")
-		return
-	}
-	p.log.WithFields(f).Info("processed")
+	return r.st
+}
+
+// appendSourceHeaders appends the source.* headers of m's origin and st to
+// dst: a dead letter and a result both carry them, so that answered work is
+// found after a crash whatever the Handler's results look like.
+func appendSourceHeaders(dst []kafka.Header, m *Message, st recovery.Stamp) []kafka.Header {
+	return recovery.SourceHeaders(dst, originOf(m), st)
 }

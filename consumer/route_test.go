@@ -86,7 +86,7 @@ func TestTwoStagesNameTheInput(t *testing.T) {
 	proc := baseOptions(addr, "g.route", HandlerFunc(func(_ context.Context, m *Message) (Outcome, error) {
 		positions <- seen{m.Topic, m.Partition, m.Offset, m.Key}
 		if bytes.HasSuffix(m.Value, []byte("7")) {
-			return Outcome{DeadLetter: &DeadLetter{Class: ClassRejected, Message: "no"}}, nil
+			return Outcome{DeadLetter: letter("rejected", "no")}, nil
 		}
 		return Outcome{Result: m.Value}, nil
 	}))

@@ -7,38 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 )
-
-func TestRouteCountBalance(t *testing.T) {
-	t.Parallel()
-	r := newRouteCount()
-	msg := kafka.Message{Key: []byte("smith")}
-	all := []int{0, 1, 2, 3, 4, 5, 6, 7}
-	if got, want := r.Balance(msg, all...), (&kafka.Murmur2Balancer{}).Balance(msg, all...); got != want {
-		t.Errorf("Balance() without a count = %d; want murmur2 over every partition, %d", got, want)
-	}
-	r.set(4)
-	for i := range 50 {
-		msg := kafka.Message{Key: []byte("key-" + strconv.Itoa(i))}
-		got := r.Balance(msg, all...)
-		if want := (&kafka.Murmur2Balancer{}).Balance(msg, all[:4]...); got != want {
-			t.Fatalf("Balance(%s) = %d; want murmur2 over the first 4 partitions, %d", msg.Key, got, want)
-		}
-	}
-	if !r.hold() || r.hold() || !r.held() {
-		t.Fatal("hold() twice: want true, then false, and held")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	if err := r.wait(ctx); err == nil {
-		t.Error("wait() while held = nil; want the context's error")
-	}
-	r.set(8)
-	if err := r.wait(context.Background()); err != nil || r.held() || r.count() != 8 {
-		t.Errorf("after set(8): wait() = %v, held %v, count %d", err, r.held(), r.count())
-	}
-}
 
 // routeKeyHandler routes every record keyed by its value's first byte, so
 // that records of one "identity" share a key.
@@ -77,7 +48,7 @@ func TestRoutePartitionsAddedWhileRunning(t *testing.T) {
 	process.Topics, process.Routed = []string{routeTopic}, true
 	process.TopicCheckInterval = 100 * time.Millisecond
 	ps := start(t, process)
-	waitFor(t, 30*time.Second, "both stages joined", func() bool { return rs.c.Joined() && ps.c.Joined() })
+	testkit.WaitFor(t, 30*time.Second, "both stages joined", func() bool { return rs.c.Joined() && ps.c.Joined() })
 
 	send := func(from, n int) {
 		msgs := make([]kafka.Message, n)
@@ -95,13 +66,13 @@ func TestRoutePartitionsAddedWhileRunning(t *testing.T) {
 		}
 	}
 	send(0, 40)
-	waitFor(t, 30*time.Second, "40 answered", answered(40))
+	testkit.WaitFor(t, 30*time.Second, "40 answered", answered(40))
 	addPartitions(t, addr, routeTopic, 6)
-	waitFor(t, 10*time.Second, "routing held", func() bool { return rs.c.Stats().RouteHeld })
+	testkit.WaitFor(t, 10*time.Second, "routing held", func() bool { return rs.c.Stats().RouteHeld })
 	send(40, 60)
-	waitFor(t, 60*time.Second, "100 answered", answered(100))
-	if rs.c.Stats().RouteHeld || rs.c.route.count() != 6 {
-		t.Errorf("after the change: held %v, count %d; want routing over 6 partitions", rs.c.Stats().RouteHeld, rs.c.route.count())
+	testkit.WaitFor(t, 60*time.Second, "100 answered", answered(100))
+	if rs.c.Stats().RouteHeld || rs.c.route.N() != 6 {
+		t.Errorf("after the change: held %v, count %d; want routing over 6 partitions", rs.c.Stats().RouteHeld, rs.c.route.N())
 	}
 	mu.Lock()
 	for v, n := range seen {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -106,7 +107,7 @@ func TestQueuedRecordTakesNoHandlerSlot(t *testing.T) {
 		t.Fatalf("while slow-0 is blocked: %d distinct o-* results %v; want %d", len(seen), seen, others)
 	}
 	// slow-0 holds a handler slot and a buffer slot; slow-1..5 only buffer slots.
-	waitFor(t, 10*time.Second, "Stats to show one record handled and the slow ones buffered", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "Stats to show one record handled and the slow ones buffered", func() bool {
 		s := r.c.Stats()
 		return s.InFlight == 1 && s.Buffered == slows && s.Limit == 2
 	})
@@ -115,10 +116,10 @@ func TestQueuedRecordTakesNoHandlerSlot(t *testing.T) {
 	}
 
 	close(release)
-	waitFor(t, 30*time.Second, "every offset committed", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "every offset committed", func() bool {
 		return committed(t, addr, "g-queued-slot", inTopic)[0] == int64(total)
 	})
-	waitFor(t, 10*time.Second, "every slot released", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "every slot released", func() bool {
 		s := r.c.Stats()
 		return s.InFlight == 0 && s.Buffered == 0
 	})
@@ -211,8 +212,8 @@ func TestHandlerConcurrencyBounded(t *testing.T) {
 	consumer.Store(r.c)
 	close(ready)
 
-	waitFor(t, 60*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-bounded", inTopic)) == n })
-	waitFor(t, 10*time.Second, "every slot released", func() bool {
+	testkit.WaitFor(t, 60*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-bounded", inTopic)) == n })
+	testkit.WaitFor(t, 10*time.Second, "every slot released", func() bool {
 		s := r.c.Stats()
 		return s.InFlight == 0 && s.Buffered == 0
 	})
@@ -270,7 +271,7 @@ func TestOptionsBufferLimits(t *testing.T) {
 			if _, limit := c.handling.snapshot(); limit != tt.wantHandling {
 				t.Errorf("handler limit = %d; want %d", limit, tt.wantHandling)
 			}
-			if _, limit := c.buffered.snapshot(); limit != tt.wantBuffers {
+			if _, limit := c.buffered.Snapshot(); limit != tt.wantBuffers {
 				t.Errorf("buffer limit = %d; want %d", limit, tt.wantBuffers)
 			}
 			if s := c.Stats(); s.Limit != tt.wantHandling || s.InFlight != 0 || s.Buffered != 0 {
@@ -305,7 +306,7 @@ func TestSetMaxInFlight(t *testing.T) {
 			if got := c.Stats().Limit; got != tt.wantLimit {
 				t.Errorf("SetMaxInFlight(%d): Stats().Limit = %d; want %d", tt.n, got, tt.wantLimit)
 			}
-			if _, limit := c.buffered.snapshot(); limit != 16 {
+			if _, limit := c.buffered.Snapshot(); limit != 16 {
 				t.Errorf("SetMaxInFlight(%d) changed the buffer limit to %d; want 16", tt.n, limit)
 			}
 		})

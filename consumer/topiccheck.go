@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/segmentio/kafka-go"
 	"github.com/sirupsen/logrus"
 )
 
@@ -36,70 +34,24 @@ import (
 // MaxBufferedBytes too small for one fetch. The message says what to change.
 var ErrStartupCheck = errors.New("startup check failed")
 
-// topicState is what the broker says of one topic.
-type topicState struct {
-	partitions      int
-	cleanupPolicy   string
-	maxMessageBytes int // 0: not reported
+// TopicState is what the broker says of one topic.
+type TopicState struct {
+	Partitions      int
+	CleanupPolicy   string // "" when not reported
+	MaxMessageBytes int    // 0 when not reported
 }
 
-// describeTopics reads the partition count, cleanup.policy and
-// max.message.bytes of every topic the consumer needs (the topic's own
-// setting or the broker default it inherits). A topic that does not exist
-// is left out.
-func (o *Options) describeTopics(ctx context.Context) (map[string]topicState, error) {
-	c, done := o.client()
-	defer done()
-	want := o.topics()
-	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: want})
-	if err != nil {
-		return nil, fmt.Errorf("topic metadata: %w", err)
-	}
-	out := make(map[string]topicState)
-	req := &kafka.DescribeConfigsRequest{}
-	for _, t := range meta.Topics {
-		if t.Error != nil {
-			continue
-		}
-		out[t.Name] = topicState{partitions: len(t.Partitions)}
-		req.Resources = append(req.Resources, kafka.DescribeConfigRequestResource{
-			ResourceType: kafka.ResourceTypeTopic, ResourceName: t.Name,
-			ConfigNames: []string{"cleanup.policy", "max.message.bytes"},
-		})
-	}
-	if len(req.Resources) == 0 {
-		return out, nil
-	}
-	res, err := c.DescribeConfigs(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("describe topic configs: %w", err)
-	}
-	for _, r := range res.Resources {
-		if r.Error != nil {
-			return nil, fmt.Errorf("describe configs of %s: %w", r.ResourceName, r.Error)
-		}
-		st := out[r.ResourceName]
-		for _, e := range r.ConfigEntries {
-			switch e.ConfigName {
-			case "cleanup.policy":
-				st.cleanupPolicy = e.ConfigValue
-			case "max.message.bytes":
-				n, err := strconv.Atoi(e.ConfigValue)
-				if err != nil {
-					return nil, fmt.Errorf("%s max.message.bytes %q: %w", r.ResourceName, e.ConfigValue, err)
-				}
-				st.maxMessageBytes = n
-			}
-		}
-		out[r.ResourceName] = st
-	}
-	return out, nil
+// TopicDescriber tells the consumer about its topics (kafkaadmin.Describer).
+type TopicDescriber interface {
+	// Describe returns the state of every topic of topics that exists; it
+	// must never ask the broker to create one.
+	Describe(ctx context.Context, topics []string) (map[string]TopicState, error)
 }
 
 // topicProblems returns what is wrong with the topics as described: each a
 // sentence naming the topic and what to change. joined, when not nil, are
 // the partition counts the consumer started with.
-func (o *Options) topicProblems(got map[string]topicState, joined map[string]int) []string {
+func (o *Options) topicProblems(got map[string]TopicState, joined map[string]int) []string {
 	var out []string
 	for _, t := range o.topics() {
 		st, ok := got[t]
@@ -107,25 +59,25 @@ func (o *Options) topicProblems(got map[string]topicState, joined map[string]int
 			out = append(out, fmt.Sprintf("topic %s does not exist", t))
 			continue
 		}
-		if st.cleanupPolicy != "" && st.cleanupPolicy != "delete" {
-			out = append(out, fmt.Sprintf("topic %s has cleanup.policy=%s: leadworker needs cleanup.policy=delete (compaction deletes all but the newest record of a key, and unanswered events with them)", t, st.cleanupPolicy))
+		if st.CleanupPolicy != "" && st.CleanupPolicy != "delete" {
+			out = append(out, fmt.Sprintf("topic %s has cleanup.policy=%s: leadworker needs cleanup.policy=delete (compaction deletes all but the newest record of a key, and unanswered events with them)", t, st.CleanupPolicy))
 		}
-		if n, ok := joined[t]; ok && st.partitions < n {
-			out = append(out, fmt.Sprintf("topic %s has %d partitions, %d when leadworker started: it was deleted and created again; restart leadworker once it is as it should be", t, st.partitions, n))
+		if n, ok := joined[t]; ok && st.Partitions < n {
+			out = append(out, fmt.Sprintf("topic %s has %d partitions, %d when leadworker started: it was deleted and created again; restart leadworker once it is as it should be", t, st.Partitions, n))
 		}
 	}
 	input, inTopic := 0, ""
 	for _, t := range o.Topics {
-		if got[t].maxMessageBytes > input {
-			input, inTopic = got[t].maxMessageBytes, t
+		if got[t].MaxMessageBytes > input {
+			input, inTopic = got[t].MaxMessageBytes, t
 		}
 	}
-	if dlq := got[o.DLQTopic].maxMessageBytes; dlq > 0 && dlq < input {
+	if dlq := got[o.DLQTopic].MaxMessageBytes; dlq > 0 && dlq < input {
 		out = append(out, fmt.Sprintf("dead-letter topic %s has max.message.bytes %d, below input topic %s's %d: a large input could never be dead-lettered; raise the dead-letter topic's limit",
 			o.DLQTopic, dlq, inTopic, input))
 	}
 	if o.RouteTopic != "" {
-		if route := got[o.RouteTopic].maxMessageBytes; route > 0 && route < input {
+		if route := got[o.RouteTopic].MaxMessageBytes; route > 0 && route < input {
 			out = append(out, fmt.Sprintf("route topic %s has max.message.bytes %d, below input topic %s's %d: a large input could never be routed; raise the route topic's limit",
 				o.RouteTopic, route, inTopic, input))
 		}
@@ -138,27 +90,27 @@ func (o *Options) topicProblems(got map[string]topicState, joined map[string]int
 // ErrStartupCheck when a check failed; a failure to ask is retried by the
 // caller.
 func (c *Consumer) checkAtStart(ctx context.Context) (limits, map[string]int, error) {
-	got, err := c.opts.describeTopics(ctx)
+	got, err := c.opts.Describer.Describe(ctx, c.opts.topics())
 	if err != nil {
 		return limits{}, nil, err
 	}
 	if p := c.opts.topicProblems(got, nil); len(p) > 0 {
 		return limits{}, nil, fmt.Errorf("%w: %s", ErrStartupCheck, strings.Join(p, "; "))
 	}
-	l := limits{byTopic: make(map[string]int), result: got[c.opts.ResultTopic].maxMessageBytes, dlq: got[c.opts.DLQTopic].maxMessageBytes}
+	l := limits{byTopic: make(map[string]int), result: got[c.opts.ResultTopic].MaxMessageBytes, dlq: got[c.opts.DLQTopic].MaxMessageBytes}
 	counts := make(map[string]int)
 	for t, st := range got {
-		l.byTopic[t] = st.maxMessageBytes
-		counts[t] = st.partitions
+		l.byTopic[t] = st.MaxMessageBytes
+		counts[t] = st.Partitions
 	}
 	var input string
 	for _, t := range c.opts.Topics {
-		if got[t].maxMessageBytes > l.input {
-			l.input, input = got[t].maxMessageBytes, t
+		if got[t].MaxMessageBytes > l.input {
+			l.input, input = got[t].MaxMessageBytes, t
 		}
 	}
 	if c.opts.RouteTopic != "" {
-		l.route = got[c.opts.RouteTopic].maxMessageBytes
+		l.route = got[c.opts.RouteTopic].MaxMessageBytes
 	}
 	for _, t := range c.opts.Topics {
 		if need := c.fetchSizeOf(l.byTopic[t]); c.opts.MaxBufferedBytes < need {
@@ -167,7 +119,7 @@ func (c *Consumer) checkAtStart(ctx context.Context) (limits, map[string]int, er
 	}
 	// A route record already carries the input record's headers and is sized
 	// for them; its dead letter needs no more room than the route record.
-	if l.dlq > 0 && l.dlq-l.input < headerRoom && !c.opts.Routed { // writer.go
+	if l.dlq > 0 && l.dlq-l.input < HeaderRoom && !c.opts.Routed { // writer.go
 		c.log.WithFields(logrus.Fields{"dlq": c.opts.DLQTopic, "dlq_max_message_bytes": l.dlq, "input": input, "input_max_message_bytes": l.input}).
 			Warn("dead-letter topic leaves less than 64 KiB above the input topic's limit for headers: an input near the limit is dead-lettered as a reference letter (DLQ_WRITE_GIVE_UP)")
 	}
@@ -241,7 +193,7 @@ func (c *Consumer) watchTopics(ctx context.Context, joined map[string]int) {
 			return
 		case <-t.C:
 		}
-		got, err := c.opts.describeTopics(ctx)
+		got, err := c.opts.Describer.Describe(ctx, c.opts.topics())
 		if err != nil {
 			if ctx.Err() == nil {
 				c.log.WithError(err).Debug("topic check failed; trying again at the next interval")
@@ -266,22 +218,22 @@ func (c *Consumer) watchTopics(ctx context.Context, joined map[string]int) {
 // grown takes up partitions added to the topics since joined was read, and
 // updates joined: an input topic's by a new membership of the group, the
 // route topic's by moving routing to the new count.
-func (c *Consumer) grown(ctx context.Context, got map[string]topicState, joined map[string]int, resizing *sync.WaitGroup) {
+func (c *Consumer) grown(ctx context.Context, got map[string]TopicState, joined map[string]int, resizing *sync.WaitGroup) {
 	rejoin := false
 	for t, st := range got {
 		was, ok := joined[t]
-		if !ok || st.partitions <= was {
+		if !ok || st.Partitions <= was {
 			continue
 		}
-		joined[t] = st.partitions
+		joined[t] = st.Partitions
 		if slices.Contains(c.opts.Topics, t) {
-			c.log.WithFields(logrus.Fields{"topic": t, "partitions_before": was, "partitions_now": st.partitions}).
+			c.log.WithFields(logrus.Fields{"topic": t, "partitions_before": was, "partitions_now": st.Partitions}).
 				Info("input topic gained partitions: joining the group again to take them up")
 			rejoin = true
 		}
-		if t == c.opts.RouteTopic && c.route.hold() {
-			old := c.route.count()
-			resizing.Go(func() { c.resizeRoute(ctx, old, st.partitions) })
+		if t == c.opts.RouteTopic && c.route.Hold() {
+			old := c.route.N()
+			resizing.Go(func() { c.resizeRoute(ctx, old, st.Partitions) })
 		}
 	}
 	if rejoin {
@@ -290,40 +242,4 @@ func (c *Consumer) grown(ctx context.Context, got map[string]topicState, joined 
 		default:
 		}
 	}
-}
-
-// AutoCreateTopics reports whether a broker of the cluster creates topics
-// when a client asks for one that does not exist (auto.create.topics.enable).
-// kafka-go's group assignment asks for that (Conn.ReadPartitions), so on
-// such a cluster a topic deleted under a running group can come back with
-// the broker's defaults.
-func AutoCreateTopics(ctx context.Context, brokers []string, transport kafka.RoundTripper) (bool, error) {
-	o := Options{Brokers: brokers, Transport: transport}
-	c, done := o.client()
-	defer done()
-	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{})
-	if err != nil {
-		return false, fmt.Errorf("metadata: %w", err)
-	}
-	if len(meta.Brokers) == 0 {
-		return false, errors.New("metadata: no brokers")
-	}
-	res, err := c.DescribeConfigs(ctx, &kafka.DescribeConfigsRequest{Resources: []kafka.DescribeConfigRequestResource{{
-		ResourceType: kafka.ResourceTypeBroker, ResourceName: strconv.Itoa(meta.Brokers[0].ID),
-		ConfigNames: []string{"auto.create.topics.enable"},
-	}}})
-	if err != nil {
-		return false, fmt.Errorf("describe broker config: %w", err)
-	}
-	for _, r := range res.Resources {
-		if r.Error != nil {
-			return false, fmt.Errorf("describe broker config: %w", r.Error)
-		}
-		for _, e := range r.ConfigEntries {
-			if e.ConfigName == "auto.create.topics.enable" {
-				return e.ConfigValue == "true", nil
-			}
-		}
-	}
-	return false, errors.New("auto.create.topics.enable not reported")
 }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
@@ -26,11 +26,11 @@ func TestMissingInputTopicIsNotCreated(t *testing.T) {
 	r := start(t, opts)
 
 	want := []string{inTopic, "leadworker.route"}
-	waitFor(t, 30*time.Second, "missing topics reported", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "missing topics reported", func() bool {
 		return slices.Equal(r.c.Stats().MissingTopics, want)
 	})
 	// Several checks have run by now; none may have created the topic.
-	waitFor(t, 30*time.Second, "a few more checks", func() bool { return !r.c.Joined() && r.c.Stats().Partitions == 0 })
+	testkit.WaitFor(t, 30*time.Second, "a few more checks", func() bool { return !r.c.Joined() && r.c.Stats().Partitions == 0 })
 	if topicExists(t, addr, inTopic) {
 		t.Fatalf("input topic %s exists; the worker created it", inTopic)
 	}
@@ -41,7 +41,7 @@ func TestMissingInputTopicIsNotCreated(t *testing.T) {
 	createTopic(t, addr, inTopic, 3, nil)
 	createTopic(t, addr, "leadworker.route", 1, nil)
 	produce(t, addr, inTopic, keyed(9, 9)...)
-	waitFor(t, 60*time.Second, "all committed once the topics exist", func() bool { return sum(committed(t, addr, "g-missing", inTopic)) == 9 })
+	testkit.WaitFor(t, 60*time.Second, "all committed once the topics exist", func() bool { return sum(committed(t, addr, "g-missing", inTopic)) == 9 })
 	if s := r.c.Stats(); len(s.MissingTopics) != 0 || s.Partitions != 3 {
 		t.Errorf("Stats() = %+v; want no missing topics and all 3 partitions", s)
 	}
@@ -55,14 +55,14 @@ func TestMissingOutputTopicKeepsOutOfGroup(t *testing.T) {
 	_, addr := newCluster(t, 1, inTopic, dlqTopic)
 	produce(t, addr, inTopic, keyed(5, 5)...)
 	r := start(t, baseOptions(addr, "g-outmissing", newEcho()))
-	waitFor(t, 30*time.Second, "missing result topic reported", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "missing result topic reported", func() bool {
 		return slices.Equal(r.c.Stats().MissingTopics, []string{outTopic})
 	})
 	if r.c.Joined() {
 		t.Fatal("joined with the result topic missing")
 	}
 	createTopic(t, addr, outTopic, 1, nil)
-	waitFor(t, 60*time.Second, "commit after the topic exists", func() bool { return sum(committed(t, addr, "g-outmissing", inTopic)) == 5 })
+	testkit.WaitFor(t, 60*time.Second, "commit after the topic exists", func() bool { return sum(committed(t, addr, "g-outmissing", inTopic)) == 5 })
 }
 
 func TestTopicLimitsAtStartup(t *testing.T) {
@@ -111,7 +111,7 @@ func TestTopicLimitsAtStartup(t *testing.T) {
 				}
 				return
 			}
-			waitFor(t, 30*time.Second, "joined", r.c.Joined)
+			testkit.WaitFor(t, 30*time.Second, "joined", r.c.Joined)
 			warned := false
 			for _, e := range hook.AllEntries() {
 				warned = warned || strings.Contains(e.Message, "less than 64 KiB")
@@ -179,10 +179,10 @@ func TestInputPartitionAddedIsRead(t *testing.T) {
 	opts := baseOptions(addr, "g-topic-grow", newEcho())
 	opts.TopicCheckInterval = 50 * time.Millisecond
 	r := start(t, opts)
-	waitFor(t, 30*time.Second, "joined", r.c.Joined)
+	testkit.WaitFor(t, 30*time.Second, "joined", r.c.Joined)
 	addPartitions(t, addr, inTopic, 2)
 	produceTo(t, addr, inTopic, 1, 1)
-	waitFor(t, 30*time.Second, "the new partition committed", func() bool { return committed(t, addr, "g-topic-grow", inTopic)[1] == 1 })
+	testkit.WaitFor(t, 30*time.Second, "the new partition committed", func() bool { return committed(t, addr, "g-topic-grow", inTopic)[1] == 1 })
 	if p := r.c.Stats().TopicProblems; len(p) != 0 {
 		t.Errorf("TopicProblems = %q; want none for partitions added", p)
 	}
@@ -199,18 +199,5 @@ func TestClientMetadataDoesNotCreate(t *testing.T) {
 	}
 	if topicExists(t, addr, "nope") {
 		t.Fatal("Client.Metadata created the topic")
-	}
-}
-
-func TestAutoCreateTopics(t *testing.T) {
-	t.Parallel()
-	for _, allow := range []bool{false, true} {
-		addr := newBareCluster(t, kfake.BrokerConfigs(map[string]string{"auto.create.topics.enable": strconv.FormatBool(allow)}))
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		got, err := AutoCreateTopics(ctx, []string{addr}, nil)
-		cancel()
-		if err != nil || got != allow {
-			t.Errorf("AutoCreateTopics() with auto-creation %v = %v, %v; want %v, nil", allow, got, err, allow)
-		}
 	}
 }

@@ -12,10 +12,10 @@ import (
 // (the v1 message format) can fall short of its v2 encoding, rounded up.
 const batchOverhead = 256
 
-// headerRoom is the room a dead letter needs above its input's size for the
+// HeaderRoom is the room a dead letter needs above its input's size for the
 // error headers (error.message and http.body are truncated; the input's own
 // headers are kept as they came).
-const headerRoom = 64 << 10
+const HeaderRoom = 64 << 10
 
 // limits are the max.message.bytes of the topics the consumer reads and
 // writes, as the broker reported them at startup; 0 = not known.
@@ -72,10 +72,10 @@ func newOutputs(o *Options, l limits, route kafka.Balancer) *outputs {
 	largest := max(l.input, o.MaxRecordBytes)
 	out := &outputs{
 		result: newWriter(o, o.ResultTopic, l.result, 1<<20),
-		dlq:    newWriter(o, o.DLQTopic, l.dlq, largest+headerRoom),
+		dlq:    newWriter(o, o.DLQTopic, l.dlq, largest+HeaderRoom),
 	}
 	if o.RouteTopic != "" {
-		out.route = newWriter(o, o.RouteTopic, l.route, largest+headerRoom)
+		out.route = newWriter(o, o.RouteTopic, l.route, largest+HeaderRoom)
 		out.route.Balancer = route // murmur2 over the count the stage started with (routecount.go)
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -21,21 +22,26 @@ func TestOutputsPartitionedLikeJava(t *testing.T) {
 	createTopic(t, addr, outTopic, parts, nil)
 	createTopic(t, addr, dlqTopic, parts, nil)
 	var msgs []kafka.Message
+	var letters int
 	for i := 0; i < 40; i++ {
-		msgs = append(msgs, kafka.Message{Key: []byte(fmt.Sprintf("customer-%d", i)), Value: []byte(fmt.Sprintf("v%d", i))})
+		key := fmt.Sprintf("customer-%d", i)
+		if len(key)%2 == 0 {
+			letters++
+		}
+		msgs = append(msgs, kafka.Message{Key: []byte(key), Value: []byte(fmt.Sprintf("v%d", i))})
 	}
 	produce(t, addr, inTopic, msgs...)
 	h := HandlerFunc(func(_ context.Context, m *Message) (Outcome, error) {
 		if len(m.Key)%2 == 0 {
-			return Outcome{DeadLetter: &DeadLetter{Class: ClassInvalid, Message: "x"}}, nil
+			return Outcome{DeadLetter: letter("invalid", "x")}, nil
 		}
 		return Outcome{Result: m.Value}, nil
 	})
 	start(t, baseOptions(addr, "g-murmur", h))
-	waitFor(t, 30*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-murmur", inTopic)) == 40 })
+	testkit.WaitFor(t, 30*time.Second, "all committed", func() bool { return sum(committed(t, addr, "g-murmur", inTopic)) == 40 })
 
 	java := kgo.StickyKeyPartitioner(nil)
-	got := append(readAll(t, addr, outTopic, 40, 5*time.Second), readAll(t, addr, dlqTopic, 40, 5*time.Second)...)
+	got := append(readAll(t, addr, outTopic, 40-letters, 10*time.Second), readAll(t, addr, dlqTopic, letters, 10*time.Second)...)
 	if len(got) < 40 {
 		t.Fatalf("outputs = %d; want 40", len(got))
 	}

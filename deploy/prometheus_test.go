@@ -16,8 +16,6 @@ import (
 
 	"github.com/leadworker/leadworker/examples"
 	"github.com/leadworker/leadworker/sandbox"
-	"github.com/leadworker/leadworker/testkit"
-	"github.com/leadworker/leadworker/testkit/workertest"
 	"github.com/leadworker/leadworker/worker"
 )
 
@@ -38,9 +36,8 @@ func TestPrometheusScrapesAndAlerts(t *testing.T) {
 		}
 		t.Skip("prometheus not installed (apt-get install prometheus); LEADWORKER_REQUIRE_PROMTOOL=1 makes this a failure")
 	}
-	p := workertest.Start(t, workertest.Options{Config: func(c *worker.Config) { c.Password = "not-the-password" }})
-
-	target := strings.TrimPrefix(p.HTTP.URL, "http://")
+	workerURL, cfg := startWorker(t, func(c *worker.Config) { c.Password = "not-the-password" })
+	target := strings.TrimPrefix(workerURL, "http://")
 
 	dir := t.TempDir()
 	rules, err := os.ReadFile("prometheus/alerts.yml")
@@ -82,7 +79,7 @@ scrape_configs:
 	})
 	api := "http://" + addr + "/api/v1/"
 
-	testkit.WaitFor(t, 30*time.Second, "Prometheus to scrape the worker", func() bool {
+	waitFor(t, 30*time.Second, "Prometheus to scrape the worker", func() bool {
 		var r struct {
 			Data struct {
 				ActiveTargets []struct {
@@ -99,11 +96,11 @@ scrape_configs:
 
 	samples := []sandbox.Sample{{Name: "01", Key: "k1", Value: mustRead(t, "01-new-customer-lead.json")}}
 	ctx := t.Context()
-	if err := sandbox.Produce(ctx, p.Config, samples); err != nil {
+	if err := sandbox.Produce(ctx, cfg, samples); err != nil {
 		t.Fatal(err)
 	}
 	var labels map[string]string
-	testkit.WaitFor(t, 30*time.Second, "LeadworkerPaused to fire", func() bool {
+	waitFor(t, 30*time.Second, "LeadworkerPaused to fire", func() bool {
 		labels = firing(t, api, "LeadworkerPaused")
 		return labels != nil
 	})

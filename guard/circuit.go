@@ -39,21 +39,27 @@ func (o CircuitOptions) Validate() error {
 	return errors.Join(errs...)
 }
 
+// DefaultCircuitOptions are the circuit's defaults.
+func DefaultCircuitOptions() CircuitOptions {
+	return CircuitOptions{Consecutive: 10, Ratio: 0.8, WindowCalls: 20, Window: 30 * time.Second, MinEvents: 3}
+}
+
 func (o CircuitOptions) withDefaults() CircuitOptions {
+	d := DefaultCircuitOptions()
 	if o.Consecutive == 0 {
-		o.Consecutive = 10
+		o.Consecutive = d.Consecutive
 	}
 	if o.Ratio == 0 {
-		o.Ratio = 0.8
+		o.Ratio = d.Ratio
 	}
 	if o.WindowCalls == 0 {
-		o.WindowCalls = 20
+		o.WindowCalls = d.WindowCalls
 	}
 	if o.Window == 0 {
-		o.Window = 30 * time.Second
+		o.Window = d.Window
 	}
 	if o.MinEvents == 0 {
-		o.MinEvents = 3
+		o.MinEvents = d.MinEvents
 	}
 	return o
 }

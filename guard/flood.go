@@ -17,10 +17,9 @@ type FloodOptions struct {
 	Ratio     float64
 	Window    int // [100]
 	MinEvents int // [20]
-	// Consecutive dead letters that stop the worker regardless [50].
+	// Consecutive dead letters that stop the worker regardless [50]; a
+	// negative value turns the guard off.
 	Consecutive int
-	// Disabled turns the guard off.
-	Disabled bool
 }
 
 // Validate reports settings that cannot work; zero fields are defaults.
@@ -29,8 +28,8 @@ func (o FloodOptions) Validate() error {
 	if o.Ratio < 0 || o.Ratio > 1 {
 		errs = append(errs, fmt.Errorf("dead-letter flood ratio %v: want a share in (0, 1]", o.Ratio))
 	}
-	if o.Window < 0 || o.MinEvents < 0 || o.Consecutive < 0 {
-		errs = append(errs, errors.New("dead-letter flood window, minimum and run must not be negative"))
+	if o.Window < 0 || o.MinEvents < 0 {
+		errs = append(errs, errors.New("dead-letter flood window and minimum must not be negative"))
 	}
 	if w := o.withDefaults(); w.MinEvents > w.Window {
 		errs = append(errs, fmt.Errorf("dead-letter flood minimum %d: want at most the window %d", w.MinEvents, w.Window))
@@ -38,21 +37,30 @@ func (o FloodOptions) Validate() error {
 	return errors.Join(errs...)
 }
 
+// DefaultFloodOptions are the flood guard's defaults.
+func DefaultFloodOptions() FloodOptions {
+	return FloodOptions{Ratio: 0.5, Window: 100, MinEvents: 20, Consecutive: 50}
+}
+
 func (o FloodOptions) withDefaults() FloodOptions {
+	d := DefaultFloodOptions()
 	if o.Ratio == 0 {
-		o.Ratio = 0.5
+		o.Ratio = d.Ratio
 	}
 	if o.Window == 0 {
-		o.Window = 100
+		o.Window = d.Window
 	}
 	if o.MinEvents == 0 {
-		o.MinEvents = 20
+		o.MinEvents = d.MinEvents
 	}
 	if o.Consecutive == 0 {
-		o.Consecutive = 50
+		o.Consecutive = d.Consecutive
 	}
 	return o
 }
+
+// off reports whether the guard is turned off.
+func (o FloodOptions) off() bool { return o.Consecutive < 0 }
 
 // Flood watches finished events (Record). When dead
 // letters flood, it pauses the gate for ReasonFlood: records in flight
@@ -77,7 +85,7 @@ func NewFlood(opts FloodOptions, gate *Gate, log logrus.FieldLogger) *Flood {
 
 // Record notes one finished event: dead reports whether it was dead-lettered.
 func (f *Flood) Record(dead bool) {
-	if f.opts.Disabled {
+	if f.opts.off() {
 		return
 	}
 	f.mu.Lock()

@@ -22,14 +22,20 @@ type flow struct {
 	attempt       int    // the attempt running, from 1 (step spans)
 }
 
-// newFlow normalises the event's customer and leaves the ignored contacts out of what is
-// searched and matched.
+// newFlow starts the flow of an event.
 func (h *Handler) newFlow(ev *schemas.Event) *flow {
+	s := h.subject(ev)
+	return &flow{ev: ev, subj: s, terms: searchTerms(searchTokens(s.id))}
+}
+
+// subject normalises the event's customer and leaves the placeholders and
+// ignored contacts out of what is searched, matched, routed and locked.
+func (h *Handler) subject(ev *schemas.Event) subject {
 	s := eventSubject(ev)
 	var ws []schemas.Warning
 	s.id, ws = h.ignore.filter(s.id)
 	s.warnings = append(s.warnings, ws...)
-	return &flow{ev: ev, subj: s, terms: searchTerms(searchTokens(s.id))}
+	return s
 }
 
 // attempt runs the flow once, from the search.

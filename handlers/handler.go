@@ -165,6 +165,28 @@ type Outcome struct {
 	Attempts       int // flow attempts, 1 when the first try succeeded
 }
 
+// Result is the result record of ev answered with o, read from src, at at.
+func (o *Outcome) Result(ev *schemas.Event, src schemas.Source, at time.Time) schemas.Result {
+	r := schemas.Result{
+		EventID:        ev.EventID,
+		EventType:      ev.EventType,
+		Outcome:        o.Outcome,
+		CustomerUUID:   o.CustomerUUID,
+		CustomerAction: o.CustomerAction,
+		MatchRule:      o.MatchRule,
+		RequestID:      o.RequestID,
+		LeadID:         o.LeadID,
+		Warnings:       o.Warnings,
+		Attempts:       o.Attempts,
+		Source:         src,
+		ProcessedAt:    at.UTC(),
+	}
+	if r.Warnings == nil {
+		r.Warnings = []schemas.Warning{}
+	}
+	return r
+}
+
 // Handle moves one event into myKaarma. See the package documentation for the flow and
 // the errors.
 func (h *Handler) Handle(ctx context.Context, ev *schemas.Event) (*Outcome, error) {
@@ -172,7 +194,7 @@ func (h *Handler) Handle(ctx context.Context, ev *schemas.Event) (*Outcome, erro
 		return nil, &StepError{Step: StepEvent, Err: err}
 	}
 	f := h.newFlow(ev)
-	unlock, err := h.locks.lock(ctx, identityTokens(ev.DepartmentUUID, f.subj.id))
+	unlock, err := h.locks.lock(ctx, identify(ev, f.subj.id).Tokens)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: %w while waiting for another event of the same customer", err)
 	}

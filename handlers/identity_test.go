@@ -25,14 +25,19 @@ func TestIdentity(t *testing.T) {
 		{
 			name: "key first, then last name with phone, email, VIN",
 			ev: lead(schemas.Customer{CustomerKey: " DOM123 ", LastName: "Ortiz",
-				PhoneNumbers: []schemas.Phone{{PhoneNumber: "+1 (650) 555-0111"}},
+				PhoneNumbers: []schemas.Phone{{PhoneNumber: "+1 (650) 684-0111"}},
 				Emails:       []schemas.Email{{EmailAddress: "Dom@Example.COM"}}}, "1ftfw1e50pfc10709"),
 			want: []string{
 				"d1\x00key\x00dom123",
-				"d1\x00ortiz\x00phone\x006505550111",
+				"d1\x00ortiz\x00phone\x006506840111",
 				"d1\x00ortiz\x00email\x00dom@example.com",
 				"d1\x00ortiz\x00vin\x001FTFW1E50PFC10709",
 			},
+		},
+		{
+			name: "a placeholder phone is no token",
+			ev:   lead(schemas.Customer{LastName: "Ortiz", PhoneNumbers: []schemas.Phone{{PhoneNumber: "555-555-5555"}, {PhoneNumber: "(650) 684-0111"}}}, ""),
+			want: []string{"d1\x00ortiz\x00phone\x006506840111"},
 		},
 		{
 			name: "no key: last name with the first contact is primary",
@@ -52,12 +57,12 @@ func TestIdentity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Identity(tt.ev)
+			got := identified(t, tt.ev).Tokens
 			if !slices.Equal(got, tt.want) {
-				t.Errorf("Identity() = %q; want %q", got, tt.want)
+				t.Errorf("Identify().Tokens = %q; want %q", got, tt.want)
 			}
-			if again := Identity(tt.ev); !slices.Equal(again, got) {
-				t.Errorf("Identity() is not stable: %q then %q", got, again)
+			if again := identified(t, tt.ev).Tokens; !slices.Equal(again, got) {
+				t.Errorf("Identify() is not stable: %q then %q", got, again)
 			}
 		})
 	}

@@ -16,30 +16,39 @@ type RetryOptions struct {
 	InitialInterval time.Duration // first wait [200ms]
 	MaxInterval     time.Duration // cap on the un-randomised wait [10s]
 	Multiplier      float64       // growth per attempt, >= 1 [2]
-	Jitter          float64       // randomization factor, 0..1 [0.5]
+	Jitter          float64       // randomization factor, 0..1 [0.5]; negative: none
 	MaxElapsed      time.Duration // retry budget from the first attempt [2m]
 	MaxAttempts     int           // 0 = bounded only by MaxElapsed
 }
 
+// DefaultRetry are the retry defaults.
+func DefaultRetry() RetryOptions {
+	return RetryOptions{InitialInterval: 200 * time.Millisecond, MaxInterval: 10 * time.Second, Multiplier: 2, Jitter: 0.5, MaxElapsed: 2 * time.Minute}
+}
+
 func (r RetryOptions) withDefaults() (RetryOptions, error) {
 	if r.InitialInterval < 0 || r.MaxInterval < 0 || r.MaxElapsed < 0 || r.MaxAttempts < 0 ||
-		r.Jitter < 0 || r.Jitter > 1 || (r.Multiplier != 0 && r.Multiplier < 1) {
-		return r, fmt.Errorf("handlers: invalid RetryOptions %+v: durations and attempts must not be negative, Jitter must be 0..1, Multiplier >= 1", r)
+		r.Jitter > 1 || (r.Multiplier != 0 && r.Multiplier < 1) {
+		return r, fmt.Errorf("handlers: invalid RetryOptions %+v: durations and attempts must not be negative, Jitter must be at most 1, Multiplier >= 1", r)
 	}
+	d := DefaultRetry()
 	if r.InitialInterval == 0 {
-		r.InitialInterval = 200 * time.Millisecond
+		r.InitialInterval = d.InitialInterval
 	}
 	if r.MaxInterval == 0 {
-		r.MaxInterval = 10 * time.Second
+		r.MaxInterval = d.MaxInterval
 	}
 	if r.Multiplier == 0 {
-		r.Multiplier = 2
+		r.Multiplier = d.Multiplier
 	}
-	if r.Jitter == 0 {
-		r.Jitter = 0.5
+	switch {
+	case r.Jitter == 0:
+		r.Jitter = d.Jitter
+	case r.Jitter < 0:
+		r.Jitter = 0 // none
 	}
 	if r.MaxElapsed == 0 {
-		r.MaxElapsed = 2 * time.Minute
+		r.MaxElapsed = d.MaxElapsed
 	}
 	return r, nil
 }

@@ -28,3 +28,23 @@ func TestRetryDefaults(t *testing.T) {
 		t.Errorf("withDefaults() = %+v, %v; want %+v", got, err, want)
 	}
 }
+
+func TestRetryOptionsDefaultsAndOff(t *testing.T) {
+	tests := []struct {
+		name string
+		in   RetryOptions
+		want float64 // Jitter after defaults
+	}{
+		{"zero takes the default", RetryOptions{}, DefaultRetry().Jitter},
+		{"negative turns jitter off", RetryOptions{Jitter: -1}, 0},
+		{"set", RetryOptions{Jitter: 0.2}, 0.2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.in.withDefaults()
+			if err != nil || got.Jitter != tt.want {
+				t.Errorf("withDefaults() Jitter = %v, %v; want %v", got.Jitter, err, tt.want)
+			}
+		})
+	}
+}

@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
-
-	"github.com/leadworker/leadworker/schemas"
 )
 
 // How RoutingKey chose an event's routing key.
@@ -16,9 +14,10 @@ const (
 	RouteByEventID     = "eventId"     // nothing identifies the customer
 )
 
-// RoutingKey returns the Kafka key under which ev is routed, so that one
-// replica handles, in order, every event the decision tree could match to
-// it, and how the key was chosen (RouteBy...).
+// routingKey returns the Kafka key under which an event is routed, so that
+// one replica handles, in order, every event the decision tree could match
+// to it, and how the key was chosen (RouteBy...): from the department, the
+// event's id and its customer's filtered identity.
 //
 // The invariant: two events that the decision tree could match to each
 // other get the same routing key. Customers belong to a department, and
@@ -39,9 +38,7 @@ const (
 //
 // The key is a SHA-256 digest, never the plain surname: it is a Kafka key
 // that tools and logs show.
-func RoutingKey(ev *schemas.Event) (key []byte, by string) {
-	id := eventSubject(ev).id
-	dept := ev.DepartmentUUID
+func routingKey(dept, eventID string, id identity) (key []byte, by string) {
 	last := fold(id.LastName)
 	switch {
 	case last != "":
@@ -53,7 +50,7 @@ func RoutingKey(ev *schemas.Event) (key []byte, by string) {
 	case len(id.Emails) > 0:
 		return digest(dept, "email", id.Emails[0]), RouteByContact
 	}
-	return digest(dept, "event", ev.EventID), RouteByEventID
+	return digest(dept, "event", eventID), RouteByEventID
 }
 
 func digest(parts ...string) []byte {

@@ -2,12 +2,24 @@ package handlers
 
 import (
 	"fmt"
+	"github.com/leadworker/leadworker/mykaarma"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/leadworker/leadworker/schemas"
 )
+
+// identified returns the identity of ev as a handler with the default
+// options (the built-in placeholders ignored) sees it.
+func identified(t *testing.T, ev *schemas.Event) Identity {
+	t.Helper()
+	h, err := New(Options{API: &mykaarma.Client{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.Identify(ev)
+}
 
 func TestRoutingKey(t *testing.T) {
 	t.Parallel()
@@ -31,8 +43,8 @@ func TestRoutingKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ka, by := RoutingKey(tt.a)
-			kb, _ := RoutingKey(tt.b)
+			ia, ib := identified(t, tt.a), identified(t, tt.b)
+			ka, by, kb := ia.RoutingKey, ia.RoutedBy, ib.RoutingKey
 			if (string(ka) == string(kb)) != tt.same {
 				t.Errorf("keys %s and %s; same = %v, want %v", ka, kb, string(ka) == string(kb), tt.same)
 			}
@@ -88,19 +100,21 @@ func TestRoutingKeyInvariant(t *testing.T) {
 	exceptions, checked := 0, 0
 	for i, a := range events {
 		ta := map[string]bool{}
-		for _, tok := range Identity(a) {
+		ia := identified(t, a)
+		for _, tok := range ia.Tokens {
 			ta[tok] = true
 		}
-		ka, byA := RoutingKey(a)
+		ka, byA := ia.RoutingKey, ia.RoutedBy
 		for _, b := range events[i+1:] {
 			shared := false
-			for _, tok := range Identity(b) {
+			ib := identified(t, b)
+			for _, tok := range ib.Tokens {
 				shared = shared || ta[tok]
 			}
 			if !shared {
 				continue
 			}
-			kb, byB := RoutingKey(b)
+			kb, byB := ib.RoutingKey, ib.RoutedBy
 			if byA == RouteByCustomerKey || byB == RouteByCustomerKey {
 				exceptions++
 				continue

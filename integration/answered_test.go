@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"testing"
@@ -13,7 +14,6 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
-	"github.com/leadworker/leadworker/testkit"
 )
 
 // TestSIGKILLDoesNotRepeatAnsweredLeads kills the worker mid-stream and restarts it: events
@@ -25,41 +25,54 @@ import (
 // partitions it owned and the number it must skip can be counted exactly; the Routed variants
 // run the same with routing on.
 func TestSIGKILLDoesNotRepeatAnsweredLeads(t *testing.T) {
-	slow(t, "SIGKILL mid-stream and a restart")
-	killAndTakeOver(t, false, false)
+	killAndTakeOver(t, takeover{})
 }
 
 // TestSIGKILLDoesNotRepeatAnsweredLeadsRouted: the same with identity routing on. The process
 // stage's partitions are route partitions, so which events the dead worker had answered cannot
 // be told from the input; any lead saved twice must still have been in flight at the kill.
 func TestSIGKILLDoesNotRepeatAnsweredLeadsRouted(t *testing.T) {
-	slow(t, "SIGKILL mid-stream and a restart")
-	killAndTakeOver(t, false, true)
+	killAndTakeOver(t, takeover{routing: true})
 }
 
 // TestSIGKILLAnsweredLeadsMoveToAnotherReplica runs two replicas and kills one: the survivor
 // takes over the dead replica's partitions and skips their answered events, reading the same
 // commit metadata.
 func TestSIGKILLAnsweredLeadsMoveToAnotherReplica(t *testing.T) {
-	slow(t, "SIGKILL mid-stream and a takeover")
-	killAndTakeOver(t, true, false)
+	killAndTakeOver(t, takeover{replicas: true})
 }
 
 // TestSIGKILLAnsweredLeadsMoveToAnotherReplicaRouted: the same with identity routing on.
 func TestSIGKILLAnsweredLeadsMoveToAnotherReplicaRouted(t *testing.T) {
-	slow(t, "SIGKILL mid-stream and a takeover")
-	killAndTakeOver(t, true, true)
+	killAndTakeOver(t, takeover{replicas: true, routing: true})
 }
 
-func killAndTakeOver(t *testing.T, replicas, routing bool) {
+// killAndTakeOver runs c: 300 events, a SIGKILL mid-stream, and a takeover (crashvariants_test.go
+// has the idle and trim variants).
+func killAndTakeOver(t *testing.T, c takeover) {
+	if testing.Short() {
+		t.Skip("-short: a SIGKILL and a takeover (about 13 s)")
+	}
+	replicas, routing := c.replicas, c.routing
 	b := newBroker(t)
 	tp := newTopics(t, b, 4)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
 	// Slow calls, unevenly, so that records finish out of order and the kill lands mid-stream.
 	fake.AddFault(mykaarmatest.Fault{Latency: 20 * time.Millisecond})
 	out := collect(t, b, tp)
-	wl := newWorkload(t, tp, 300)
-	env := workerEnv(b, tp, fake, map[string]string{"MAX_IN_FLIGHT": "4", "IDENTITY_ROUTING": strconv.FormatBool(routing)})
+	wl, quiet := c.workload(t, tp, 300)
+	all := append(slices.Clone(quiet), wl.Events...)
+	extra := map[string]string{"MAX_IN_FLIGHT": "4", "IDENTITY_ROUTING": strconv.FormatBool(routing)}
+	if c.idle {
+		// The window a stale position of the quiet partition would open (about 300 records)
+		// is above this bound; the one fresh positions open (the events after the first 240,
+		// with a survivor's outputs until it takes over) is well below it.
+		extra["ANSWERED_SCAN_MAX_RECORDS"] = "150"
+	}
+	if c.idle || c.trim {
+		extra["MYKAARMA_TIMEOUT"] = "15s" // the search hung before the kill hangs this long
+	}
+	env := workerEnv(b, tp, fake, extra)
 
 	first := startWorker(t, "worker-1", env)
 	var other *workerProc
@@ -70,8 +83,26 @@ func killAndTakeOver(t *testing.T, replicas, routing bool) {
 			waitGroup(t, b, tp.Group+".route", tp.Route, tp.Partitions, 2, 60*time.Second, first, other)
 		}
 	}
-	produce(t, b, tp.Input, wl.Events, 30*time.Second)
-	out.waitOutputs(t, 60, 60*time.Second)
+	if c.idle {
+		alive := []*workerProc{first}
+		if other != nil {
+			alive = append(alive, other)
+		}
+		const split = 240 // events answered before the quiet partition's refresh
+		c.quietFirst(t, b, tp, out, quiet, wl.Events[:split], alive...)
+		produce(t, b, tp.Input, wl.Events[split:], 30*time.Second)
+		out.waitOutputs(t, len(quiet)+split+20, 60*time.Second)
+	} else {
+		produce(t, b, tp.Input, wl.Events, 30*time.Second)
+		out.waitOutputs(t, 60, 60*time.Second)
+	}
+	if c.idle || c.trim {
+		// Kill the replica whose search hangs: the other one's answered work is committed
+		// when it drains for the takeover, so the skipped events are the killed one's.
+		if c.hangOne(t, fake, out, first, other) == other {
+			first, other = other, first
+		}
+	}
 	first.kill()
 	killed := time.Now() // after the process has exited: every request it sent arrived before
 
@@ -97,14 +128,17 @@ func killAndTakeOver(t *testing.T, replicas, routing bool) {
 			wantSkipped++
 		}
 	}
-	t.Logf("SIGKILL after %d outputs; worker-1 owned partitions %v committed at %v; %d answered above the commit",
-		len(answered), sortedKeys(owned), atKill, wantSkipped)
+	t.Logf("SIGKILL %s after %d outputs; it owned partitions %v committed at %v; %d answered above the commit",
+		first.name, len(answered), sortedKeys(owned), atKill, wantSkipped)
+	if c.trim {
+		trimBelowNeeded(t, b, tp, routing, atKill, append(results, dlq...), killed)
+	}
 
 	next := other
 	if !replicas {
 		next = startWorker(t, "worker-2", env)
 	}
-	tl := out.waitAll(t, IDs(wl.Events), 2*time.Minute, next)
+	tl := out.waitAll(t, IDs(all), 2*time.Minute, next)
 
 	// Leads saved before the kill whose event had no output were in flight; read now, when any
 	// save that arrived before the kill has long been recorded.
@@ -124,8 +158,8 @@ func killAndTakeOver(t *testing.T, replicas, routing bool) {
 	if tl.deadLetters != 0 {
 		t.Errorf("dead_letters = %d; want 0", tl.deadLetters)
 	}
-	if err := testkit.Poll(60*time.Second, func() error {
-		if sumCommitted(committedOffsets(t, b, tp)) != int64(len(wl.Events)) {
+	if err := waitFor(60*time.Second, func() error {
+		if sumCommitted(committedOffsets(t, b, tp)) != int64(len(all)) {
 			return errors.New("not every offset committed")
 		}
 		if got := skippedLogged(next); !routing && got != wantSkipped {
@@ -149,8 +183,9 @@ func killAndTakeOver(t *testing.T, replicas, routing bool) {
 			}
 		}
 	}
-	t.Logf("leads saved twice: %d (in flight at the kill: %d); skipped as answered: %d; duplicate outputs: %d",
-		twice, len(inFlight), skippedLogged(next), tl.duplicates)
+	skipped, _ := next.metric(t, "leadworker_skipped_answered_total")
+	t.Logf("leads saved twice: %d (in flight at the kill: %d); skipped as answered: %d logged, %v counted; duplicate outputs: %d",
+		twice, len(inFlight), skippedLogged(next), skipped, tl.duplicates)
 	if twice > len(inFlight) {
 		t.Errorf("%d leads saved twice; want at most the %d in flight at the kill", twice, len(inFlight))
 	}
@@ -279,7 +314,7 @@ func waitCaughtUp(t *testing.T, b *broker, tp topics, out *collector) {
 			ends[tpart{topic, p.Partition}] = p.LastOffset
 		}
 	}
-	if err := testkit.Poll(30*time.Second, func() error {
+	if err := waitFor(30*time.Second, func() error {
 		results, dlq := out.snapshot()
 		read := map[tpart]int64{}
 		for _, o := range append(results, dlq...) {

@@ -13,7 +13,9 @@ import (
 // creates and updates after applying them. Every event still ends with a result, and no
 // customer is created twice.
 func TestMyKaarmaFaults(t *testing.T) {
-	slow(t, "a stream through five kinds of myKaarma fault, about a minute")
+	if testing.Short() {
+		t.Skip("-short: about a minute of faults")
+	}
 	b := newBroker(t)
 	tp := newTopics(t, b, 3)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{Seed: 42})

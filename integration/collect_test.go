@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leadworker/leadworker/testkit"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -167,10 +166,10 @@ func logCounts(t *testing.T, tl tally, customers int) {
 // timeout passes first.
 func (c *collector) waitAll(t *testing.T, ids []string, timeout time.Duration, workers ...*workerProc) tally {
 	t.Helper()
-	err := testkit.Poll(timeout, func() error {
+	err := waitFor(timeout, func() error {
 		for _, w := range workers {
 			if w.exited() {
-				return testkit.Stop(errors.New(w.name + " exited: " + w.exitStatus()))
+				return errStop{errors.New(w.name + " exited: " + w.exitStatus())}
 			}
 		}
 		if tl := c.tally(ids); len(tl.missing) > 0 {
@@ -188,13 +187,35 @@ func (c *collector) waitAll(t *testing.T, ids []string, timeout time.Duration, w
 // waitOutputs polls until at least n output records exist.
 func (c *collector) waitOutputs(t *testing.T, n int, timeout time.Duration) {
 	t.Helper()
-	if err := testkit.Poll(timeout, func() error {
+	if err := waitFor(timeout, func() error {
 		if got := c.outputs(); got < n {
 			return errors.New("only " + itoa(got) + " outputs")
 		}
 		return nil
 	}); err != nil {
 		t.Fatalf("waiting for %d outputs: %v", n, err)
+	}
+}
+
+// errStop makes waitFor give up at once.
+type errStop struct{ error }
+
+// waitFor polls cond every 100ms until it returns nil, or returns its last error after timeout.
+func waitFor(timeout time.Duration, cond func() error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for {
+		err := cond()
+		var stop errStop
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &stop):
+			return stop.error
+		}
+		if pause(ctx, 100*time.Millisecond) != nil {
+			return err
+		}
 	}
 }
 

@@ -11,7 +11,9 @@ import (
 // nothing is lost (uncommitted records are redelivered) and the redelivered events find the
 // customers the first run created instead of creating them again.
 func TestSIGKILLMidStream(t *testing.T) {
-	slow(t, "SIGKILL mid-stream and a restart")
+	if testing.Short() {
+		t.Skip("-short: two workers, a SIGKILL and a takeover (about 10 s)")
+	}
 	b := newBroker(t)
 	tp := newTopics(t, b, 4)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})

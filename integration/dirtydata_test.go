@@ -11,7 +11,6 @@ import (
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/schemas"
-	"github.com/leadworker/leadworker/testkit"
 )
 
 // The dirty-data tests seed the fake myKaarma with more customers sharing one phone than a
@@ -70,12 +69,12 @@ func processLead(t *testing.T, fake *mykaarmatest.Server, rec *kgo.Record, id st
 	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{"MYKAARMA_MAX_RESULTS": itoa(dirtyMaxResults)}))
 	rec.Topic = tp.Input
 	produceRecords(t, b, []*kgo.Record{rec})
-	err := testkit.Poll(60*time.Second, func() error {
+	err := waitFor(60*time.Second, func() error {
 		if w.exited() {
-			return testkit.Stop(fmt.Errorf("worker exited: %s", w.exitStatus()))
+			return errStop{fmt.Errorf("worker exited: %s", w.exitStatus())}
 		}
 		if d := out.records(tp.DLQ); len(d) > 0 {
-			return testkit.Stop(fmt.Errorf("lead dead-lettered: %s: %s", headerValue(d[0], "error.class"), headerValue(d[0], "error.message")))
+			return errStop{fmt.Errorf("lead dead-lettered: %s: %s", headerValue(d[0], "error.class"), headerValue(d[0], "error.message"))}
 		}
 		return resultsFor([]string{id})(out.records(tp.Result))
 	})

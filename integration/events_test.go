@@ -31,47 +31,65 @@ type workload struct {
 // newWorkload makes n events for the topics' partitions.
 func newWorkload(t *testing.T, tp topics, n int) *workload {
 	t.Helper()
+	return newWorkloadWhere(t, tp, n, nil)
+}
+
+// newWorkloadWhere is newWorkload with only the customers whose customer event keep accepts
+// (every one for nil); the customers it leaves out leave gaps in the numbering.
+func newWorkloadWhere(t *testing.T, tp topics, n int, keep func(value []byte) bool) *workload {
+	t.Helper()
 	s := suffix(t)
 	w := &workload{Dept: "dept-" + s, Dealer: "dealer-" + s}
+	j := -1
 	for i := range n {
-		j := i / 2
-		key := fmt.Sprintf("CK-%s-%d", s, j)
-		customer := map[string]any{
-			"customerKey":  key,
-			"firstName":    "Ann",
-			"lastName":     fmt.Sprintf("Tester%d", j),
-			"emails":       []any{map[string]any{"emailAddress": fmt.Sprintf("ck%d.%s@example.com", j, s), "label": "home"}},
-			"phoneNumbers": []any{map[string]any{"phoneNumber": fmt.Sprintf("+1 555 %07d", j), "label": "mobile"}},
-		}
-		id := fmt.Sprintf("ev-%s-%04d", s, i)
-		v := map[string]any{
-			"eventId":        id,
-			"occurredAt":     "2024-06-08T11:00:00Z",
-			"departmentUuid": w.Dept,
-		}
 		if i%2 == 0 {
-			v["eventType"] = "customer"
-			v["customer"] = customer
-		} else {
-			v["eventType"] = "lead"
-			v["dealerUuid"] = w.Dealer
-			v["lead"] = map[string]any{
-				"customer":        customer,
-				"dealerDetails":   map[string]any{"source": "MMC"},
-				"services":        []any{map[string]any{"code": "RC-1", "name": "Recall 1"}},
-				"status":          "NEW",
-				"lastContactDate": "2024-06-08 11:00:00Z",
-				"leadType":        "SERVICE_DEMAND",
-				"leadId":          fmt.Sprintf("L-%s-%d", s, i),
+			j++
+			for keep != nil && !keep(w.value(t, s, i, j)) {
+				j++
 			}
 		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatalf("marshal event: %v", err)
-		}
-		w.Events = append(w.Events, event{ID: id, Key: key, Identity: key, Partition: j % tp.Partitions, Value: b})
+		key := fmt.Sprintf("CK-%s-%d", s, j)
+		w.Events = append(w.Events, event{ID: fmt.Sprintf("ev-%s-%04d", s, i), Key: key, Identity: key, Partition: j % tp.Partitions, Value: w.value(t, s, i, j)})
 	}
 	return w
+}
+
+// value is event i of customer j: its customer event when i is even, else a lead for it.
+func (w *workload) value(t *testing.T, s string, i, j int) []byte {
+	t.Helper()
+	customer := map[string]any{
+		"customerKey":  fmt.Sprintf("CK-%s-%d", s, j),
+		"firstName":    "Ann",
+		"lastName":     fmt.Sprintf("Tester%d", j),
+		"emails":       []any{map[string]any{"emailAddress": fmt.Sprintf("ck%d.%s@example.com", j, s), "label": "home"}},
+		"phoneNumbers": []any{map[string]any{"phoneNumber": fmt.Sprintf("+1 555 %07d", j), "label": "mobile"}},
+	}
+	v := map[string]any{
+		"eventId":        fmt.Sprintf("ev-%s-%04d", s, i),
+		"occurredAt":     "2024-06-08T11:00:00Z",
+		"departmentUuid": w.Dept,
+	}
+	if i%2 == 0 {
+		v["eventType"] = "customer"
+		v["customer"] = customer
+	} else {
+		v["eventType"] = "lead"
+		v["dealerUuid"] = w.Dealer
+		v["lead"] = map[string]any{
+			"customer":        customer,
+			"dealerDetails":   map[string]any{"source": "MMC"},
+			"services":        []any{map[string]any{"code": "RC-1", "name": "Recall 1"}},
+			"status":          "NEW",
+			"lastContactDate": "2024-06-08 11:00:00Z",
+			"leadType":        "SERVICE_DEMAND",
+			"leadId":          fmt.Sprintf("L-%s-%d", s, i),
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("marshal event: %v", err)
+	}
+	return b
 }
 
 // IDs returns the event ids of evs.

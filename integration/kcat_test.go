@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
-	"github.com/leadworker/leadworker/testkit"
 )
 
 // kcatRecord is one line of `kcat -C -J`.
@@ -65,9 +64,9 @@ func TestKcatBlackBox(t *testing.T) {
 	}
 
 	var results, dlq []kcatRecord
-	err = testkit.Poll(90*time.Second, func() error {
+	err = waitFor(90*time.Second, func() error {
 		if w.exited() {
-			return testkit.Stop(fmt.Errorf("worker exited: %s", w.exitStatus()))
+			return errStop{fmt.Errorf("worker exited: %s", w.exitStatus())}
 		}
 		var err error
 		if results, err = kcatConsume(kcat, b.String(), tp.Result); err != nil {

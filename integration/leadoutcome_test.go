@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
-	"github.com/leadworker/leadworker/testkit"
 )
 
 // TestLeadUnknownOutcome runs the binary against a myKaarma that saves a lead and then drops
@@ -68,8 +67,8 @@ func TestLeadUnknownOutcome(t *testing.T) {
 
 			// Counted once the output is acknowledged, which may trail what the collector saw.
 			addr := "http://" + w.httpAddr(t) + "/metrics"
-			if err := testkit.Poll(30*time.Second, func() error {
-				got, err := counter(addr, "leadworker_lead_outcome_unknown_total", "action", tt.action)
+			if err := waitFor(30*time.Second, func() error {
+				got, err := metricValue(addr, "leadworker_lead_outcome_unknown_total", "action", tt.action)
 				if err == nil && got != 1 {
 					err = fmt.Errorf("leadworker_lead_outcome_unknown_total{action=%q} = %v; want 1", tt.action, got)
 				}
@@ -107,8 +106,8 @@ func checkWarnedResult(t *testing.T, o output, eventID string) {
 	}
 }
 
-// counter reads one labelled counter from a /metrics page.
-func counter(url, name, label, value string) (float64, error) {
+// metricValue reads one labelled counter or gauge from a /metrics page.
+func metricValue(url, name, label, value string) (float64, error) {
 	c := &http.Client{Timeout: 2 * time.Second}
 	resp, err := c.Get(url)
 	if err != nil {
@@ -123,7 +122,10 @@ func counter(url, name, label, value string) (float64, error) {
 	for _, m := range fams[name].GetMetric() {
 		for _, l := range m.GetLabel() {
 			if l.GetName() == label && l.GetValue() == value {
-				return m.GetCounter().GetValue(), nil
+				if c := m.GetCounter(); c != nil {
+					return c.GetValue(), nil
+				}
+				return m.GetGauge().GetValue(), nil
 			}
 		}
 	}

@@ -68,12 +68,3 @@ func runMain(m *testing.M) int {
 	stopSharedContainer()
 	return code
 }
-
-// slow skips t under go test -short: it takes more than a few seconds (why says how it spends
-// them). The full suite (no -short, as .ci/run runs it) runs every test.
-func slow(t *testing.T, why string) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("slow (" + why + "); runs without -short")
-	}
-}

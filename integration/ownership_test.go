@@ -3,19 +3,15 @@ package integration
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
-	"github.com/leadworker/leadworker/testkit"
 )
 
 // deployment is one leadworker deployment of a test: its own group, input, outputs and (by
@@ -136,7 +132,7 @@ func TestRoutingOffReportsStrandedRoute(t *testing.T) {
 	produceRecords(t, b, recs)
 	commitGroup(t, b, tp.Group+".route", tp.Route, 0)
 	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{"IDENTITY_ROUTING": "false", "LAG_INTERVAL": "1s"}))
-	if err := testkit.Poll(30*time.Second, func() error {
+	if err := waitFor(30*time.Second, func() error {
 		if !strings.Contains(w.stderr.String(), "identity routing is off") {
 			return fmt.Errorf("no warning yet")
 		}
@@ -145,8 +141,8 @@ func TestRoutingOffReportsStrandedRoute(t *testing.T) {
 		t.Fatalf("no warning of the stranded route records:\n%s", w.stderr.tail(20))
 	}
 	url := "http://" + w.httpAddr(t) + "/metrics"
-	if err := testkit.Poll(30*time.Second, func() error {
-		v, err := gauge(url, "leadworker_consumer_lag", "topic", tp.Route)
+	if err := waitFor(30*time.Second, func() error {
+		v, err := metricValue(url, "leadworker_consumer_lag", "topic", tp.Route)
 		if err != nil {
 			return err
 		}
@@ -174,154 +170,5 @@ func commitGroup(t *testing.T, b *broker, group, topic string, offset int64) {
 		if p.Error != nil {
 			t.Fatalf("offset commit: %v", p.Error)
 		}
-	}
-}
-
-// gauge reads one labelled gauge from a /metrics page.
-func gauge(url, name, label, value string) (float64, error) {
-	c := &http.Client{Timeout: 2 * time.Second}
-	resp, err := c.Get(url)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		return 0, fmt.Errorf("parse %s: %w", url, err)
-	}
-	for _, m := range fams[name].GetMetric() {
-		for _, l := range m.GetLabel() {
-			if l.GetName() == label && l.GetValue() == value {
-				return m.GetGauge().GetValue(), nil
-			}
-		}
-	}
-	return 0, fmt.Errorf("%s{%s=%q} not exported", name, label, value)
-}
-
-// TestRouteTopicDeletedMakesNotReady: the route topic deleted under a running worker (and
-// created again, as an operator or a broker with auto.create.topics.enable would) makes it not
-// ready, naming the topic; events routed into the new topic are not passed over unseen. After
-// the route group's offsets are reset and the worker restarted, they are answered.
-func TestRouteTopicDeletedMakesNotReady(t *testing.T) {
-	slow(t, "a topic deleted and created again, two worker runs")
-	b := newBroker(t)
-	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
-	tp := newTopics(t, b, 1)
-	env := workerEnv(b, tp, fake, map[string]string{"LAG_INTERVAL": "1s"})
-	w := startWorker(t, "worker", env)
-	out := collect(t, b, tp)
-	first := newWorkload(t, tp, 6)
-	produce(t, b, tp.Input, first.Events, 30*time.Second)
-	out.waitAll(t, IDs(first.Events), 60*time.Second, w)
-	waitRouteDrained(t, b, tp)
-
-	deleteTopic(t, b, tp.Route)
-	r := w.waitReady(t, 60*time.Second, "/readyz 503 naming the route topic", func(r readyz) bool {
-		return r.Status == http.StatusServiceUnavailable && strings.Contains(r.Reason, tp.Route)
-	})
-	t.Logf("after the delete: /readyz %d %q", r.Status, r.Reason)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := createTopics(ctx, b, 1, tp.Route); err != nil {
-		t.Fatalf("create the route topic again: %v", err)
-	}
-	second := &workload{Events: newWorkload(t, tp, 12).Events[6:]}
-	produce(t, b, tp.Input, second.Events, 30*time.Second)
-	r = w.waitReady(t, 60*time.Second, "/readyz 503 after the topic came back", func(r readyz) bool {
-		return r.Status == http.StatusServiceUnavailable && strings.Contains(r.Reason, tp.Route) && !strings.Contains(r.Reason, "does not exist")
-	})
-	t.Logf("after it came back: /readyz %d %q", r.Status, r.Reason)
-
-	if n := len(out.tally(IDs(second.Events)).missing); n != len(second.Events) {
-		t.Errorf("%d events routed into the new topic were answered by the worker that read the old one; want none (it must not read the new log from the old position)", len(second.Events)-n)
-	}
-	w.terminate(t, 60*time.Second)
-	commitGroup(t, b, tp.Group+".route", tp.Route, 0)
-	w2 := startWorker(t, "worker-2", env)
-	out.waitAll(t, IDs(second.Events), 90*time.Second, w2)
-	w2.waitReady(t, 60*time.Second, "ready again", isReady)
-}
-
-// TestRoutePartitionsAdded: partitions added to the route topic while the worker runs are
-// taken up without a restart: every event is answered once, and none is stranded on a new
-// partition nobody reads.
-func TestRoutePartitionsAdded(t *testing.T) {
-	b := newBroker(t)
-	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
-	tp := newTopics(t, b, 2)
-	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{"LAG_INTERVAL": "1s"}))
-	out := collect(t, b, tp)
-	wl := newWorkload(t, tp, 24)
-	produce(t, b, tp.Input, wl.Events[:12], 30*time.Second)
-	out.waitAll(t, IDs(wl.Events[:12]), 60*time.Second, w)
-
-	c := &kafka.Client{Addr: kafka.TCP(b.addrs...), Timeout: 10 * time.Second}
-	res, err := c.CreatePartitions(context.Background(), &kafka.CreatePartitionsRequest{
-		Topics: []kafka.TopicPartitionsConfig{{Name: tp.Route, Count: 6}},
-	})
-	if err != nil || res.Errors[tp.Route] != nil {
-		t.Fatalf("add route partitions: %v %v", err, res.Errors[tp.Route])
-	}
-	held := "route topic partitions changed: routing is held until every replica has stopped routing and the route backlog is 0"
-	if err := testkit.Poll(30*time.Second, func() error {
-		if w.count(held) == 0 {
-			return fmt.Errorf("routing not held yet")
-		}
-		return nil
-	}); err != nil {
-		t.Fatalf("the worker did not see the route topic grow: %v", err)
-	}
-	produce(t, b, tp.Input, wl.Events[12:], 30*time.Second)
-	tl := out.waitAll(t, IDs(wl.Events), 90*time.Second, w)
-	if tl.duplicates != 0 || tl.deadLetters != 0 {
-		t.Errorf("%d duplicates, %d dead letters; want none", tl.duplicates, tl.deadLetters)
-	}
-	if n := w.count("route backlog drained: routing goes on over the new partition count"); n != 1 {
-		t.Errorf("the route stage moved to the new count %d times; want once", n)
-	}
-}
-
-// deleteTopic deletes topic and waits until the broker no longer lists it.
-func deleteTopic(t *testing.T, b *broker, topic string) {
-	t.Helper()
-	c := &kafka.Client{Addr: kafka.TCP(b.addrs...), Timeout: 10 * time.Second}
-	res, err := c.DeleteTopics(context.Background(), &kafka.DeleteTopicsRequest{Topics: []string{topic}})
-	if err != nil || res.Errors[topic] != nil {
-		t.Fatalf("delete %s: %v %v", topic, err, res.Errors[topic])
-	}
-	if err := testkit.Poll(30*time.Second, func() error {
-		meta, err := c.Metadata(context.Background(), &kafka.MetadataRequest{Topics: []string{topic}})
-		if err != nil {
-			return err
-		}
-		for _, tm := range meta.Topics {
-			if tm.Name == topic && tm.Error == nil {
-				return fmt.Errorf("%s still listed", topic)
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatalf("delete %s: %v", topic, err)
-	}
-}
-
-// waitRouteDrained waits until the process stage's group has committed everything on the
-// route topic.
-func waitRouteDrained(t *testing.T, b *broker, tp topics) {
-	t.Helper()
-	if err := testkit.Poll(30*time.Second, func() error {
-		lag, err := groupLag(context.Background(), b, tp.Group+".route", tp.Route, 1)
-		if err != nil {
-			return err
-		}
-		if lag != 0 {
-			return fmt.Errorf("route lag %d", lag)
-		}
-		return nil
-	}); err != nil {
-		t.Fatalf("route backlog not drained: %v", err)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leadworker/leadworker/testkit"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -122,9 +121,9 @@ func (c *rawCollector) records(topic string) []*kgo.Record {
 // cond's last complaint.
 func (c *rawCollector) wait(t *testing.T, topic string, timeout time.Duration, w *workerProc, cond func([]*kgo.Record) error) []*kgo.Record {
 	t.Helper()
-	err := testkit.Poll(timeout, func() error {
+	err := waitFor(timeout, func() error {
 		if w != nil && w.exited() {
-			return testkit.Stop(fmt.Errorf("%s exited: %s", w.name, w.exitStatus()))
+			return errStop{fmt.Errorf("%s exited: %s", w.name, w.exitStatus())}
 		}
 		return cond(c.records(topic))
 	})

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leadworker/leadworker/testkit"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -18,7 +17,9 @@ import (
 // topic, slowed by myKaarma latency). Nothing is lost, no customer is created twice and nothing
 // is dead-lettered.
 func TestRebalanceWithTwoStages(t *testing.T) {
-	slow(t, "rebalances of both stages under load")
+	if testing.Short() {
+		t.Skip("-short: streams while replicas come and go (about 8 s)")
+	}
 	rs := startReplicas(t, true, 10*time.Millisecond, map[string]string{"MAX_IN_FLIGHT": "4"})
 	pool := newTwins(t, 4000, 2400, rs.tp.Partitions, func(int, int) int { return -1 })
 	st := streamTwins(rs, pool.Events, 4, 50*time.Millisecond)
@@ -71,7 +72,7 @@ func TestRebalanceWithTwoStages(t *testing.T) {
 func (rs *replicas) waitBothStagesBusy(t *testing.T, before string, timeout time.Duration) {
 	t.Helper()
 	var in, routed int64
-	err := testkit.Poll(timeout, func() error {
+	err := waitFor(timeout, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		var err error

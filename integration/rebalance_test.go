@@ -12,7 +12,9 @@ import (
 // SIGTERM while events keep arriving. Nothing is lost and every partition keeps being consumed:
 // the events produced after the departure, which cover every partition, all get outputs.
 func TestRebalanceUnderLoad(t *testing.T) {
-	slow(t, "rebalances under load")
+	if testing.Short() {
+		t.Skip("-short: streams while replicas come and go (about 7 s)")
+	}
 	b := newBroker(t)
 	tp := newTopics(t, b, 6)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})

@@ -2,7 +2,6 @@ package integration
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
-	"github.com/leadworker/leadworker/testkit"
 )
 
 // TestTwoReplicasCreateEachCustomerOnce sends 50 new customers (30 with a customerKey, 20
@@ -71,7 +69,9 @@ func runTwins(t *testing.T, routing bool) (tally, []string) {
 // after about half of the outputs and restarted: nothing is lost and no customer is created
 // twice, although records of both stages are redelivered.
 func TestTwoReplicasSIGKILLCreateEachCustomerOnce(t *testing.T) {
-	slow(t, "SIGKILL of one of two replicas mid-stream")
+	if testing.Short() {
+		t.Skip("-short: two replicas, a SIGKILL and a takeover (about 8 s)")
+	}
 	rs := startReplicas(t, true, 20*time.Millisecond, map[string]string{"MAX_IN_FLIGHT": "2"})
 	tw := rs.twins(t, 50, 30)
 	ids := IDs(tw.Events)
@@ -106,7 +106,7 @@ func TestTwoReplicasSIGKILLCreateEachCustomerOnce(t *testing.T) {
 // records they are.
 func (rs *replicas) busyProcessStage(t *testing.T, timeout time.Duration) (busy, other *workerProc, pending int64) {
 	t.Helper()
-	err := testkit.Poll(timeout, func() error {
+	err := waitFor(timeout, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		group, topic := rs.processStage()
@@ -250,31 +250,5 @@ func (rs *replicas) processStage() (group, topic string) {
 // that no redelivery can still produce an output or create a customer.
 func (rs *replicas) waitCommitted(t *testing.T, timeout time.Duration, alive ...*workerProc) {
 	t.Helper()
-	type stage struct{ group, topic string }
-	stages := []stage{{rs.tp.Group, rs.tp.Input}}
-	if rs.routing {
-		stages = append(stages, stage{rs.tp.Group + ".route", rs.tp.Route})
-	}
-	err := testkit.Poll(timeout, func() error {
-		for _, w := range alive {
-			if w.exited() {
-				return testkit.Stop(errors.New(w.name + " exited: " + w.exitStatus()))
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		for _, s := range stages {
-			lag, err := groupLag(ctx, rs.b, s.group, s.topic, rs.tp.Partitions)
-			if err != nil {
-				return err
-			}
-			if lag != 0 {
-				return fmt.Errorf("group %s: lag %d on %s", s.group, lag, s.topic)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("waiting for every stage to commit all it read: %v", err)
-	}
+	waitStagesCommitted(t, rs.b, rs.tp, rs.routing, timeout, alive...) // reset_test.go
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
-	"github.com/leadworker/leadworker/testkit"
 )
 
 // topicsMissingMsg is the worker's log line for each check that found topics missing.
@@ -22,6 +21,9 @@ const topicsMissingMsg = "topics do not exist; staying out of the consumer group
 // (probe alive 0), and the topic is still missing after several checks. Once the test creates
 // it, /readyz turns 200, probe ready exits 0, and events get results.
 func TestMissingResultTopicNotReadyUntilCreated(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: waits out the topic check interval (about 6 s)")
+	}
 	b := newBroker(t)
 	s := suffix(t)
 	tp := topics{Input: "it.crm.events." + s, Result: "it.results.missing." + s, DLQ: "it.dlq." + s, Route: "it.route." + s, Group: "it-leadworker-" + s, Partitions: 1}
@@ -69,7 +71,7 @@ func TestMissingInputTopicNotAutoCreated(t *testing.T) {
 	s := suffix(t)
 	canary := "it.canary." + s
 	// Kafka creates the topic asynchronously: ask until it shows up.
-	if err := testkit.Poll(10*time.Second, func() error {
+	if err := waitFor(10*time.Second, func() error {
 		if !metadataHas(t, b, canary, true) {
 			return errors.New("canary topic not created")
 		}
@@ -103,9 +105,9 @@ func TestMissingInputTopicNotAutoCreated(t *testing.T) {
 // waitLogCount waits until w has logged msg at least n times.
 func waitLogCount(t *testing.T, w *workerProc, msg string, n int, timeout time.Duration) {
 	t.Helper()
-	err := testkit.Poll(timeout, func() error {
+	err := waitFor(timeout, func() error {
 		if w.exited() {
-			return testkit.Stop(fmt.Errorf("%s exited: %s", w.name, w.exitStatus()))
+			return errStop{fmt.Errorf("%s exited: %s", w.name, w.exitStatus())}
 		}
 		if got := w.count(msg); got < n {
 			return errors.New(itoa(got) + " log lines " + fmt.Sprintf("%q", msg))

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
-	"github.com/leadworker/leadworker/testkit"
 	"github.com/twmb/franz-go/pkg/kgo"
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
@@ -165,9 +164,9 @@ func TestTracingExportsOverOTLP(t *testing.T) {
 	// The receiver gets the spans of the traced event, in the producer's trace.
 	want := []string{"route " + tp.Input, "create " + tp.Route, "process " + tp.Input, "decode", "search customer", "myKaarma search", "save lead", "myKaarma lead"}
 	var spans []otlpSpan
-	err := testkit.Poll(30*time.Second, func() error {
+	err := waitFor(30*time.Second, func() error {
 		if w.exited() {
-			return testkit.Stop(fmt.Errorf("worker exited: %s", w.exitStatus()))
+			return errStop{fmt.Errorf("worker exited: %s", w.exitStatus())}
 		}
 		spans = otlp.trace(producerTrace)
 		have := map[string]bool{}

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
-	"github.com/leadworker/leadworker/testkit"
 )
 
 // workerEnv is the documented environment of `leadworker run` for one test. Extra entries
@@ -151,9 +150,9 @@ func (w *workerProc) httpAddr(t *testing.T) string {
 func (w *workerProc) listenAddr(t *testing.T, msg string) string {
 	t.Helper()
 	var addr string
-	err := testkit.Poll(30*time.Second, func() error {
+	err := waitFor(30*time.Second, func() error {
 		if w.exited() {
-			return testkit.Stop(fmt.Errorf("%s exited: %s", w.name, w.exitStatus()))
+			return errStop{fmt.Errorf("%s exited: %s", w.name, w.exitStatus())}
 		}
 		for _, l := range w.stderr.lines() {
 			if m, _ := l["msg"].(string); strings.HasPrefix(m, msg) {
@@ -197,9 +196,9 @@ func (w *workerProc) readyz(t *testing.T) (readyz, error) {
 func (w *workerProc) waitReady(t *testing.T, timeout time.Duration, what string, cond func(readyz) bool) readyz {
 	t.Helper()
 	var last readyz
-	err := testkit.Poll(timeout, func() error {
+	err := waitFor(timeout, func() error {
 		if w.exited() {
-			return testkit.Stop(fmt.Errorf("exited: %s", w.exitStatus()))
+			return errStop{fmt.Errorf("exited: %s", w.exitStatus())}
 		}
 		r, err := w.readyz(t)
 		if err != nil {

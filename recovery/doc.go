@@ -32,4 +32,6 @@
 // everything uncommitted when the metadata is missing, damaged or too large
 // (Options.MaxMetadataBytes), or the window is over a bound
 // (Stats.Fallbacks). A record without an output is never skipped.
+//
+// It imports no other leadworker package.
 package recovery

@@ -2,6 +2,7 @@ package recovery
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 
 	"github.com/sirupsen/logrus"
@@ -21,6 +22,7 @@ type Partition struct {
 	// operator's reset), so nothing answered before is skipped.
 	reset bool
 
+	mu sync.Mutex // guards since, sinceSeq, cand and noRoomWarned
 	// since are the positions the next commit records: every output written
 	// for an offset at or above that commit lies at or above them. nil: none
 	// known, commit without them.
@@ -45,51 +47,6 @@ type candidate struct {
 	from int64
 }
 
-// Partition waits for the scan and returns the partition's part; false
-// means the generation or the process ended first.
-func (s *Scan) Partition(shutdown, genCtx context.Context, topic string, id int, log logrus.FieldLogger) (*Partition, bool) {
-	select {
-	case <-s.done:
-	case <-genCtx.Done():
-		return nil, false
-	case <-shutdown.Done():
-		return nil, false
-	}
-	tp := topicPartition{topic, id}
-	p := &Partition{r: s.r, scan: s, tp: tp, log: log, epoch: s.epochs[tp], reset: s.reset[tp]}
-	highest := int64(-1)
-	s.mu.Lock()
-	for off := range s.found[tp] {
-		highest = max(highest, off)
-	}
-	p.found = int64(len(s.found[tp]))
-	if end, ok := s.ends[tp]; ok {
-		// Route records: which of them were answered shows only when they
-		// are fetched, so count none up front, and keep the recorded
-		// positions until every record present at the scan is committed.
-		highest, p.found = end-1, 0
-	}
-	s.mu.Unlock()
-	p.remaining.Store(p.found)
-	if recorded, ok := s.read[tp]; ok {
-		// The window from the recorded positions was read: keep them until
-		// the commit point passes every answered record found in it.
-		p.since = recorded
-		if s.base != nil {
-			p.cand = &candidate{s: s.base, from: highest + 1}
-		}
-	} else if s.base != nil {
-		// Nothing recorded or nothing read: the sample taken before this
-		// partition fetched anything bounds every output it will write.
-		p.since, p.sinceSeq = s.base.pos, s.base.seq
-	}
-	if p.found > 0 {
-		p.log.WithFields(logrus.Fields{"answered": p.found, "highest": highest}).
-			Info("answered records found; they will be committed without handling")
-	}
-	return p, true
-}
-
 // Epoch is the partition's epoch: the one its last commit recorded, or a new
 // one when that commit carried no leadworker metadata.
 func (p *Partition) Epoch() int64 { return p.epoch }
@@ -110,6 +67,8 @@ func (p *Partition) Epoch() int64 { return p.epoch }
 // and cand the sample taken when the scan began, valid only above every
 // answered record the scan found (their outputs lie between the two).
 func (p *Partition) Metadata(off, fetchedNext int64) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.cand == nil {
 		if s := p.r.latest.Load(); s != nil && s.seq > p.sinceSeq {
 			p.cand = &candidate{s: s, from: fetchedNext}
@@ -129,6 +88,24 @@ func (p *Partition) Metadata(off, fetchedNext int64) string {
 		return encodeMeta(p.epoch, nil, nil)
 	}
 	return md
+}
+
+// Caught tells that the partition has caught up: every record fetched so
+// far is finished, and at is the offset of the next one. It reads the output
+// topics' ends now, before that record is handled, and offers them for the
+// commits from at on, so that a commit after a burst of work records where
+// the outputs end rather than where they ended when the burst began (a
+// window that, after a crash, could be too large to read). A sample it
+// cannot read leaves the positions as they were.
+func (p *Partition) Caught(ctx context.Context, at int64) {
+	s, err := p.r.sampleOutputs(ctx)
+	if err != nil {
+		p.log.WithError(err).Debug("cannot read the output topics' ends; commits keep older positions")
+		return
+	}
+	p.mu.Lock()
+	p.cand = &candidate{s: s, from: at}
+	p.mu.Unlock()
 }
 
 // Skip reports whether the record of o, stamped as st returns, already has

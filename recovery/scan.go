@@ -40,34 +40,8 @@ type Scan struct {
 	ends map[topicPartition]int64
 }
 
-// Start starts gen's scan in a goroutine of gen, which then keeps the output
-// positions sampled until gen ends (a goroutine of gen must not return
-// before: that would end gen). The partitions wait for the scan
-// (Scan.Partition) before fetching, so that the sample it takes comes
-// before any output of theirs.
-func (r *Recovery) Start(shutdown context.Context, gen *kafka.Generation) *Scan {
-	s := &Scan{
-		r:      r,
-		done:   make(chan struct{}),
-		epochs: make(map[topicPartition]int64),
-		reset:  make(map[topicPartition]bool),
-		read:   make(map[topicPartition]positions),
-		found:  make(map[topicPartition]map[int64][]Stamp),
-	}
-	gen.Start(func(genCtx context.Context) {
-		func() {
-			defer close(s.done)
-			ctx, cancel := context.WithCancel(genCtx)
-			defer cancel()
-			defer context.AfterFunc(shutdown, cancel)()
-			r.scan(ctx, gen, s)
-		}()
-		r.samplePositions(genCtx)
-	})
-	return s
-}
-
-func (r *Recovery) scan(ctx context.Context, gen *kafka.Generation, s *Scan) {
+func (s *Scan) run(ctx context.Context, gen *kafka.Generation) {
+	r := s.r
 	log := r.log.WithField("generation", gen.ID)
 	ids := make(map[string][]int)
 	for topic, parts := range gen.Assignments {
@@ -78,7 +52,7 @@ func (r *Recovery) scan(ctx context.Context, gen *kafka.Generation, s *Scan) {
 	if len(ids) == 0 {
 		return
 	}
-	metas, ok := r.committedMeta(ctx, ids, log)
+	metas, ok := s.committedMeta(ctx, ids, log)
 	if !ok {
 		return
 	}
@@ -113,9 +87,26 @@ func (r *Recovery) scan(ctx context.Context, gen *kafka.Generation, s *Scan) {
 			}
 		}
 	}
+	ends, err := r.endOffsets(ctx, ids)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.fallbacks.Add(1)
+			log.WithError(err).Warn("cannot read the assigned partitions' end offsets; answered work is not skipped")
+		}
+		return
+	}
+	if r.opts.Routed {
+		s.ends = ends
+	}
 	recorded := make(map[topicPartition]positions)
 	for tp, m := range metas {
-		if _, committed := starts[tp]; !committed || m.pos == nil {
+		start, committed := starts[tp]
+		if !committed || m.pos == nil {
+			continue
+		}
+		if start >= ends[tp] {
+			// Caught up: nothing of it comes again, so its positions, however
+			// old (a quiet partition), need not widen the window.
 			continue
 		}
 		if err := fits(m.pos, base.pos, r.opts.Outputs); err != nil {
@@ -147,17 +138,6 @@ func (r *Recovery) scan(ctx context.Context, gen *kafka.Generation, s *Scan) {
 		}
 		return off >= starts[tp]
 	}
-	if r.opts.Routed {
-		ends, err := r.endOffsets(ctx, ids)
-		if err != nil {
-			if ctx.Err() == nil {
-				r.fallbacks.Add(1)
-				log.WithError(err).Warn("cannot read the route partitions' end offsets; answered work is not skipped")
-			}
-			return
-		}
-		s.ends = ends
-	}
 	found := make(map[topicPartition]map[int64][]Stamp)
 	var mu sync.Mutex
 	add := func(tp topicPartition, off int64, st Stamp) {
@@ -174,7 +154,7 @@ func (r *Recovery) scan(ctx context.Context, gen *kafka.Generation, s *Scan) {
 	errs := make([]error, len(windows))
 	var wg sync.WaitGroup
 	for i, w := range windows {
-		wg.Go(func() { errs[i] = r.readAnswers(readCtx, w, keep, add) })
+		wg.Go(func() { errs[i] = s.readAnswers(readCtx, w, keep, add) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -203,7 +183,8 @@ func (r *Recovery) scan(ctx context.Context, gen *kafka.Generation, s *Scan) {
 // partitions whose committed offset carries leadworker's metadata; a
 // partition without a committed offset, or whose offset carries none (an
 // operator's reset) or another writer's, is left out and logged.
-func (r *Recovery) committedMeta(ctx context.Context, ids map[string][]int, log logrus.FieldLogger) (map[topicPartition]commitMeta, bool) {
+func (s *Scan) committedMeta(ctx context.Context, ids map[string][]int, log logrus.FieldLogger) (map[topicPartition]commitMeta, bool) {
+	r := s.r
 	bo := backoff.NewExponentialBackOff(backoff.WithInitialInterval(100*time.Millisecond), backoff.WithMaxInterval(5*time.Second), backoff.WithMaxElapsedTime(0))
 	for {
 		res, err := r.opts.Client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: r.opts.GroupID, Topics: ids})
@@ -220,7 +201,7 @@ func (r *Recovery) committedMeta(ctx context.Context, ids map[string][]int, log 
 			}
 		}
 		if err == nil {
-			return r.decodeCommitted(res, log), true
+			return s.decodeCommitted(res, log), true
 		}
 		if ctx.Err() != nil {
 			return nil, false
@@ -232,7 +213,8 @@ func (r *Recovery) committedMeta(ctx context.Context, ids map[string][]int, log 
 	}
 }
 
-func (r *Recovery) decodeCommitted(res *kafka.OffsetFetchResponse, log logrus.FieldLogger) map[topicPartition]commitMeta {
+func (s *Scan) decodeCommitted(res *kafka.OffsetFetchResponse, log logrus.FieldLogger) map[topicPartition]commitMeta {
+	r := s.r
 	out := make(map[topicPartition]commitMeta)
 	for topic, parts := range res.Topics {
 		for _, p := range parts {
@@ -315,11 +297,11 @@ func windowsOf(recorded map[topicPartition]positions, base *sample) ([]window, i
 
 // readAnswers reads w and adds the origin and stamp of every output in it
 // that keep accepts.
-func (r *Recovery) readAnswers(ctx context.Context, w window, keep func(topicPartition, int64) bool, add func(topicPartition, int64, Stamp)) error {
-	result := len(r.opts.Outputs) > 0 && w.topic == r.opts.Outputs[0]
+func (s *Scan) readAnswers(ctx context.Context, w window, keep func(topicPartition, int64) bool, add func(topicPartition, int64, Stamp)) error {
+	result := len(s.r.opts.Outputs) > 0 && w.topic == s.r.opts.Outputs[0]
 	off := w.from
 	for off < w.to {
-		res, err := r.opts.Client.Fetch(ctx, &kafka.FetchRequest{
+		res, err := s.r.opts.Client.Fetch(ctx, &kafka.FetchRequest{
 			Topic: w.topic, Partition: w.partition, Offset: off,
 			MinBytes: 1, MaxBytes: 1 << 20, MaxWait: 250 * time.Millisecond,
 		})
@@ -329,7 +311,7 @@ func (r *Recovery) readAnswers(ctx context.Context, w window, keep func(topicPar
 		if errors.Is(err, kafka.OffsetOutOfRange) {
 			// Retention removed the start of the window since it was
 			// measured: those outputs are gone, go on from the log start.
-			first, berr := r.logStart(ctx, w.topic, w.partition)
+			first, berr := s.r.logStart(ctx, w.topic, w.partition)
 			if berr == nil && first > off {
 				off = first
 				continue
@@ -445,4 +427,49 @@ func (s *Scan) take(o Origin, st Stamp) bool {
 		}
 	}
 	return false
+}
+
+// Partition waits for the scan and returns the partition's part; false
+// means the generation or the process ended first.
+func (s *Scan) Partition(shutdown, genCtx context.Context, topic string, id int, log logrus.FieldLogger) (*Partition, bool) {
+	select {
+	case <-s.done:
+	case <-genCtx.Done():
+		return nil, false
+	case <-shutdown.Done():
+		return nil, false
+	}
+	tp := topicPartition{topic, id}
+	p := &Partition{r: s.r, scan: s, tp: tp, log: log, epoch: s.epochs[tp], reset: s.reset[tp]}
+	highest := int64(-1)
+	s.mu.Lock()
+	for off := range s.found[tp] {
+		highest = max(highest, off)
+	}
+	p.found = int64(len(s.found[tp]))
+	if end, ok := s.ends[tp]; ok {
+		// Route records: which of them were answered shows only when they
+		// are fetched, so count none up front, and keep the recorded
+		// positions until every record present at the scan is committed.
+		highest, p.found = end-1, 0
+	}
+	s.mu.Unlock()
+	p.remaining.Store(p.found)
+	if recorded, ok := s.read[tp]; ok {
+		// The window from the recorded positions was read: keep them until
+		// the commit point passes every answered record found in it.
+		p.since = recorded
+		if s.base != nil {
+			p.cand = &candidate{s: s.base, from: highest + 1}
+		}
+	} else if s.base != nil {
+		// Nothing recorded or nothing read: the sample taken before this
+		// partition fetched anything bounds every output it will write.
+		p.since, p.sinceSeq = s.base.pos, s.base.seq
+	}
+	if p.found > 0 {
+		p.log.WithFields(logrus.Fields{"answered": p.found, "highest": highest}).
+			Info("answered records found; they will be committed without handling")
+	}
+	return p, true
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
@@ -122,22 +123,24 @@ func benchPipeline(ctx context.Context, cfg worker.Config, o BenchOptions, fake 
 		}()
 		opts = append(opts, worker.WithTracerProvider(tp))
 	}
-	runCtx, stopWorkers := context.WithCancel(context.Background())
-	var workers []*worker.Worker
-	stopped := make(chan error, o.Replicas)
-	defer func() {
-		stopWorkers()
-		for range workers {
-			<-stopped
+	var pipelines []*Pipeline
+	defer func() { // all at once, as a fleet stops: no rebalance between them
+		var wg sync.WaitGroup
+		for _, p := range pipelines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = p.Stop()
+			}()
 		}
+		wg.Wait()
 	}()
 	for range o.Replicas {
-		w, err := worker.New(cfg, logmask.New("warn", "text", io.Discard), nil, opts...)
+		p, err := Start(cfg, PipelineOptions{Worker: append(opts, worker.WithLogger(logmask.New("warn", "text", io.Discard)))})
 		if err != nil {
 			return r, err
 		}
-		workers = append(workers, w)
-		go func() { stopped <- w.RunConsumers(runCtx) }()
+		pipelines = append(pipelines, p)
 	}
 	// Every partition owned: the input's, and with routing the route topic's.
 	want := o.Partitions
@@ -146,8 +149,8 @@ func benchPipeline(ctx context.Context, cfg worker.Config, o BenchOptions, fake 
 	}
 	owned := func() bool {
 		n := 0
-		for _, w := range workers {
-			n += w.Stats().Partitions
+		for _, p := range pipelines {
+			n += p.Worker.Stats().Partitions
 		}
 		return n == want
 	}

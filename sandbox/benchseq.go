@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/handlers"
-	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/schemas"
 	"github.com/leadworker/leadworker/worker"
 	"github.com/segmentio/kafka-go"
@@ -72,25 +71,13 @@ func handleSequential(ctx context.Context, h *handlers.Handler, m kafka.Message)
 	if err != nil {
 		return nil, fmt.Errorf("handle %s: %w", ev.EventID, err)
 	}
-	return json.Marshal(schemas.Result{
-		EventID: ev.EventID, EventType: ev.EventType, Outcome: o.Outcome, CustomerUUID: o.CustomerUUID,
-		CustomerAction: o.CustomerAction, MatchRule: o.MatchRule, RequestID: o.RequestID, LeadID: o.LeadID,
-		Warnings: o.Warnings, Attempts: o.Attempts,
-		Source:      schemas.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset},
-		ProcessedAt: time.Now().UTC(),
-	})
+	return json.Marshal(o.Result(ev, schemas.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}, time.Now()))
 }
 
-// benchHandler returns a bare handlers.Handler (no guards, no metrics) for
-// cfg's retry settings, calling the myKaarma at baseURL through hc (nil: the
-// client's own).
+// benchHandler returns the worker's handler of cfg, bare (no guards, no
+// metrics), calling the myKaarma at baseURL through hc (nil: the client's
+// own).
 func benchHandler(cfg worker.Config, baseURL string, hc *http.Client) (*handlers.Handler, error) {
-	client, err := mykaarma.New(baseURL, mykaarma.Options{Username: cfg.Username, Password: cfg.Password,
-		Timeout: cfg.CallTimeout, HTTPClient: hc})
-	if err != nil {
-		return nil, err
-	}
-	return handlers.New(handlers.Options{API: client, MaxResults: cfg.MaxResults, Retry: handlers.RetryOptions{
-		InitialInterval: cfg.RetryInitial, MaxInterval: cfg.RetryMax, MaxElapsed: cfg.RetryMaxElapsed,
-	}})
+	cfg.BaseURL = baseURL
+	return worker.NewHandler(cfg, hc, nil)
 }

@@ -3,13 +3,13 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"github.com/leadworker/leadworker/kafkaadmin"
 	"io"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/leadworker/leadworker/console"
-	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/examples"
 	"github.com/leadworker/leadworker/logmask"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
@@ -56,7 +56,7 @@ func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 	seeded := seedDemoCustomers(fake)
 	// The topics as `leadworker topics create` makes them: the dead-letter
 	// and route topics with room for headers above the input's limit.
-	if _, err := consumer.CreateTopics(ctx, consumer.TopicsSpec{
+	if _, err := kafkaadmin.CreateTopics(ctx, kafkaadmin.TopicsSpec{
 		Brokers: cfg.Brokers, Inputs: cfg.InputTopics, Result: cfg.ResultTopic, DLQ: cfg.DLQTopic, Route: cfg.RouteTopic,
 		Partitions: 3, ReplicationFactor: 1,
 	}); err != nil {
@@ -81,17 +81,11 @@ func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 		defer func() { _ = tp.Shutdown(context.Background()) }()
 		opts = append(opts, worker.WithTracerProvider(tp))
 	}
-	w, err := worker.New(cfg, logmask.New("info", "text", logOut), nil, opts...)
+	p, err := Start(cfg, PipelineOptions{Worker: append(opts, worker.WithLogger(logmask.New("info", "text", logOut)))})
 	if err != nil {
 		return err
 	}
-	runCtx, stopWorker := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { stopped <- w.RunConsumers(runCtx) }()
-	defer func() {
-		stopWorker()
-		<-stopped
-	}()
+	defer func() { _ = p.Stop() }()
 
 	samples, err := console.Samples(examples.Events)
 	if err != nil {

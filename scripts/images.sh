@@ -4,8 +4,8 @@
 #
 #   localhost/leadworker:dev      the Dockerfile's `runtime` stage (FROM scratch, CA certificates,
 #                                 non-root) around static binaries built here with the host's Go
-#                                 (leadworker with -tags lean: no demo, no bench)
-#   localhost/mykaarma-fake:dev   the Dockerfile's `mykaarma-fake` stage (same image, fake's CMD)
+#   localhost/mykaarma-fake:dev   the Dockerfile's `mykaarma-fake` stage (the runtime image plus
+#                                 mykaarma-fake, the fake's CMD)
 #   localhost/kafka:4.4           Apache Kafka from the Maven jars scripts/kafka-local.sh resolves,
 #                                 on localhost/debian-jre:bookworm
 #   localhost/debian-jre:bookworm a debootstrapped Debian with Java 17, built once (cached: skipped
@@ -72,11 +72,11 @@ build_leadworker() {
   mkdir -p "$ctx/out" "$ctx/etc/ssl/certs"
   log "go build (static) leadworker $version ($commit) and mykaarma-fake"
   # The Dockerfile's build stage sets the same -X flags from its VERSION and COMMIT arguments
-  # (mykaarma-fake has no such variables; the linker ignores them there), and the same tag: lean
-  # leaves demo and bench (the embedded broker, the fake, the samples) out of leadworker; no file
-  # of mykaarma-fake depends on it.
+  # (mykaarma-fake has no such variables; the linker ignores them there).
+  # leadworker is built as the Dockerfile builds it: -tags nosandbox leaves demo and bench out.
   (cd "$REPO_ROOT" && CGO_ENABLED=0 GOOS=linux GOFLAGS=-buildvcs=false \
-    go build -tags lean -ldflags="-s -w -X main.version=$version -X main.commit=$commit" -o "$ctx/out/" ./cmd/leadworker ./cmd/mykaarma-fake)
+    go build -tags nosandbox -ldflags="-s -w -X main.version=$version -X main.commit=$commit" -o "$ctx/out/" ./cmd/leadworker &&
+    CGO_ENABLED=0 GOOS=linux GOFLAGS=-buildvcs=false go build -ldflags="-s -w" -o "$ctx/out/" ./cmd/mykaarma-fake)
   local ca=/etc/ssl/certs/ca-certificates.crt
   [[ -s $ca ]] || die "$ca missing (install ca-certificates)"
   cp "$ca" "$ctx/etc/ssl/certs/"

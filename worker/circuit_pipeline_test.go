@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/guard"
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/sandbox"
 	"github.com/leadworker/leadworker/schemas"
-	"github.com/leadworker/leadworker/testkit"
 	"github.com/leadworker/leadworker/worker"
 )
 
@@ -28,16 +28,16 @@ func TestCircuitOutageLosesNothing(t *testing.T) {
 
 	// A healthy start: the metrics must count these too.
 	warm := leadEvents(t, "warm", 3)
-	if err := sandbox.Produce(ctx, p.Config, warm); err != nil {
+	if err := sandbox.Produce(ctx, p.cfg, warm); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Outputs.WaitFor(ctx, len(warm), nil); err != nil {
+	if err := p.outputs.WaitFor(ctx, len(warm), nil); err != nil {
 		t.Fatal(err)
 	}
 
-	remove := p.Fake.AddFault(mykaarmatest.Fault{Status: http.StatusServiceUnavailable})
+	remove := p.fake.AddFault(mykaarmatest.Fault{Status: http.StatusServiceUnavailable})
 	events := leadEvents(t, "outage", 8)
-	if err := sandbox.Produce(ctx, p.Config, events); err != nil {
+	if err := sandbox.Produce(ctx, p.cfg, events); err != nil {
 		t.Fatal(err)
 	}
 	testkit.WaitFor(t, 20*time.Second, "the circuit to open", p.circuitOpen(t))
@@ -54,10 +54,10 @@ func TestCircuitOutageLosesNothing(t *testing.T) {
 	remove()
 
 	total := len(warm) + len(events)
-	if err := p.Outputs.WaitFor(ctx, total, nil); err != nil {
+	if err := p.outputs.WaitFor(ctx, total, nil); err != nil {
 		t.Fatal(err)
 	}
-	results, dead := p.Outputs.Snapshot()
+	results, dead := p.outputs.Snapshot()
 	if len(dead) != 0 {
 		t.Errorf("dead letters = %d; want none from an outage", len(dead))
 	}

@@ -29,7 +29,7 @@ func TestProcessorExhaustedWhileCircuitOpenIsNotDone(t *testing.T) {
 		c.Record(guard.EventOf(ctx), true)
 		return nil, exhausted
 	})
-	p := &processor{match: match, gate: g, circuit: c, log: log, now: time.Now}
+	p := &processor{match: match, gate: g, circuit: c, log: log, now: time.Now, fin: testFinisher(log)}
 	out, err := p.Handle(context.Background(), &consumer.Message{Value: valid})
 	if err == nil || out.DeadLetter != nil {
 		t.Fatalf("Handle() = %+v, %v; want not done (retried later), not a dead letter", out, err)

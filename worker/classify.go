@@ -3,16 +3,10 @@ package worker
 import (
 	"errors"
 
-	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/deadletter"
 	"github.com/leadworker/leadworker/handlers"
 	"github.com/leadworker/leadworker/mykaarma"
 )
-
-// ClassLeadOutcomeUnknown is the dead-letter class (error.class) of a lead event whose
-// lead save was sent and got no answer, under LEAD_UNKNOWN_OUTCOME=dead-letter: myKaarma
-// may hold the lead and it was not sent again. A person checks myKaarma for the leadId and
-// replays the dead letter only when the lead is missing.
-const ClassLeadOutcomeUnknown = "lead-outcome-unknown"
 
 // action is what an event's handler error means for the event.
 type action int
@@ -49,13 +43,13 @@ func classify(err error, stopping, circuitOpened bool) action {
 }
 
 // deadLetterFor classifies a handler error that ends the event.
-func deadLetterFor(err error) *consumer.DeadLetter {
-	d := &consumer.DeadLetter{Class: consumer.ClassExhausted, Message: err.Error(), Attempts: 1}
+func deadLetterFor(err error) *deadletter.Letter {
+	d := &deadletter.Letter{Class: deadletter.ClassExhausted, Message: err.Error(), Attempts: 1}
 	switch {
 	case errors.Is(err, handlers.ErrLeadOutcomeUnknown):
-		d.Class = ClassLeadOutcomeUnknown
+		d.Class = deadletter.ClassLeadOutcomeUnknown
 	case errors.Is(err, mykaarma.ErrRejected) && !errors.Is(err, handlers.ErrExhausted):
-		d.Class = consumer.ClassRejected
+		d.Class = deadletter.ClassRejected
 	}
 	var se *handlers.StepError
 	if errors.As(err, &se) {

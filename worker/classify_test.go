@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/leadworker/leadworker/deadletter"
 	"testing"
 
-	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/handlers"
 	"github.com/leadworker/leadworker/mykaarma"
 )
@@ -57,16 +57,16 @@ func TestDeadLetterFor(t *testing.T) {
 		status   int
 	}{
 		{"rejected by myKaarma", &handlers.StepError{Step: "create", Attempts: 2, Err: errors.Join(mykaarma.ErrRejected, apiErr)},
-			consumer.ClassRejected, "create", 2, 422},
+			deadletter.ClassRejected, "create", 2, 422},
 		{"rejected but exhausted is exhausted", &handlers.StepError{Step: "lead", Attempts: 5, Err: errors.Join(handlers.ErrExhausted, mykaarma.ErrRejected)},
-			consumer.ClassExhausted, "lead", 5, 0},
-		{"plain error", errors.New("boom"), consumer.ClassExhausted, "", 1, 0},
+			deadletter.ClassExhausted, "lead", 5, 0},
+		{"plain error", errors.New("boom"), deadletter.ClassExhausted, "", 1, 0},
 		{"lead outcome unknown", &handlers.StepError{Step: "lead", Attempts: 1,
 			Err: errors.Join(handlers.ErrLeadOutcomeUnknown, mykaarma.ErrTransient, mykaarma.ErrOutcomeUnknown, &mykaarma.Error{Op: "lead"})},
-			ClassLeadOutcomeUnknown, "lead", 1, 0},
+			deadletter.ClassLeadOutcomeUnknown, "lead", 1, 0},
 		{"retried unknown lead outcome, then exhausted", &handlers.StepError{Step: "lead", Attempts: 3, LeadOutcomesUnknown: 3,
 			Err: errors.Join(handlers.ErrExhausted, mykaarma.ErrTransient, mykaarma.ErrOutcomeUnknown)},
-			consumer.ClassExhausted, "lead", 3, 0},
+			deadletter.ClassExhausted, "lead", 3, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,9 +1,11 @@
 package worker
 
 import (
+	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/kafkaadmin"
+	"github.com/leadworker/leadworker/mykaarma"
 	"time"
 
-	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/guard"
 	"github.com/leadworker/leadworker/handlers"
 )
@@ -100,7 +102,7 @@ type Config struct {
 	// bound it.
 	SessionTimeout time.Duration
 
-	Kafka consumer.Security
+	Kafka kafkaadmin.Security
 
 	Guards GuardConfig // circuit breaker, dead-letter flood guard, lag
 }
@@ -108,6 +110,8 @@ type Config struct {
 // DefaultConfig returns the defaults of every setting; README.md lists them
 // with their variables. Brokers and the myKaarma credentials have none.
 func DefaultConfig() Config {
+	c := consumer.DefaultOptions()
+	r := handlers.DefaultRetry()
 	return Config{
 		GroupID:     "leadworker",
 		InputTopics: []string{"crm.events"},
@@ -124,34 +128,34 @@ func DefaultConfig() Config {
 		LogLevel:  "info",
 		LogFormat: "json",
 
-		MaxResults:      25,
-		CallTimeout:     10 * time.Second,
-		RetryInitial:    200 * time.Millisecond,
-		RetryMax:        10 * time.Second,
-		RetryMaxElapsed: 2 * time.Minute,
+		MaxResults:      handlers.DefaultMaxResults,
+		CallTimeout:     mykaarma.DefaultTimeout,
+		RetryInitial:    r.InitialInterval,
+		RetryMax:        r.MaxInterval,
+		RetryMaxElapsed: r.MaxElapsed,
 
 		LeadUnknownOutcome: handlers.LeadUnknownRetry,
 
-		MaxInFlight:         64,
-		MaxBuffered:         128,
+		MaxInFlight:         c.MaxInFlight,
+		MaxBuffered:         c.MaxBuffered,
 		AdaptiveConcurrency: true,
-		MaxRecordBytes:      1 << 20,
-		MaxBufferedBytes:    64 << 20,
-		DLQWriteGiveUp:      10 * time.Minute,
+		MaxRecordBytes:      c.MaxRecordBytes,
+		MaxBufferedBytes:    c.MaxBufferedBytes,
+		DLQWriteGiveUp:      c.DLQWriteGiveUp,
 
-		CommitDelay:            20 * time.Millisecond,
-		CommitMetadataMaxBytes: 4096,
-		AnsweredScanMaxRecords: 100000,
-		AnsweredScanTimeout:    10 * time.Second,
-		DrainTimeout:           15 * time.Second,
-		SessionTimeout:         30 * time.Second,
+		CommitDelay:            c.CommitDelay,
+		CommitMetadataMaxBytes: c.MaxCommitMetadataBytes,
+		AnsweredScanMaxRecords: c.AnsweredScanMaxRecords,
+		AnsweredScanTimeout:    c.AnsweredScanTimeout,
+		DrainTimeout:           c.DrainTimeout,
+		SessionTimeout:         c.SessionTimeout,
 
 		Guards: GuardConfig{
-			Circuit:     guard.CircuitOptions{Consecutive: 10, Ratio: 0.8, WindowCalls: 20, Window: 30 * time.Second, MinEvents: 3},
-			Flood:       guard.FloodOptions{Ratio: 0.5, Window: 100, MinEvents: 20, Consecutive: 50},
+			Circuit:     guard.DefaultCircuitOptions(),
+			Flood:       guard.DefaultFloodOptions(),
 			ProbeMin:    time.Second,
 			ProbeMax:    30 * time.Second,
-			LagInterval: 15 * time.Second,
+			LagInterval: c.TopicCheckInterval,
 		},
 	}
 }

@@ -12,7 +12,8 @@
 //     dead-letters the event, pauses work, or leaves the event to be retried;
 //   - the ordering key of the consumer's lanes, derived from
 //     handlers.Identity;
-//   - the metrics, fed by a consumer.Observer and an http.RoundTripper.
+//   - the metrics and the log line of every event, fed by each outcome's
+//     Done hook (finish.go) and an http.RoundTripper.
 //
 // Config holds every setting; DefaultConfig has the defaults. The worker
 // reads no environment variable itself (cmd/leadworker does) and imports

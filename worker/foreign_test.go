@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"github.com/leadworker/leadworker/deadletter"
 	"os"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ func TestForeignRouteRecord(t *testing.T) {
 		{"ours", consumer.Message{Routed: true, RoutedBy: "prod"}, ""},
 		{"unstamped", consumer.Message{Routed: true}, ""},
 		{"not routed", consumer.Message{RoutedBy: "staging"}, ""},
-		{"another deployment's", consumer.Message{Routed: true, RoutedBy: "staging"}, ClassForeign},
+		{"another deployment's", consumer.Message{Routed: true, RoutedBy: "staging"}, deadletter.ClassForeign},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -38,7 +39,7 @@ func TestForeignRouteRecord(t *testing.T) {
 				calls++
 				return &handlers.Outcome{Outcome: "SAVED", CustomerUUID: "c-1", CustomerAction: "created", MatchRule: "none", Attempts: 1}, nil
 			})
-			p := &processor{match: match, gate: guard.NewGate(time.Now, time.Second, time.Second), log: log, now: time.Now, group: "prod"}
+			p := &processor{match: match, gate: guard.NewGate(time.Now, time.Second, time.Second), log: log, now: time.Now, group: "prod", fin: testFinisher(log)}
 			m := tt.m
 			m.Topic, m.Value = "in", valid
 			out, err := p.Handle(context.Background(), &m)
@@ -51,7 +52,7 @@ func TestForeignRouteRecord(t *testing.T) {
 				}
 				return
 			}
-			if out.DeadLetter == nil || out.DeadLetter.Class != tt.wantClass || calls != 0 {
+			if out.DeadLetter == nil || letterHeader(out.DeadLetter, deadletter.HeaderErrorClass) != tt.wantClass || calls != 0 {
 				t.Errorf("dead letter %+v, %d handler calls; want class %s and no call", out.DeadLetter, calls, tt.wantClass)
 			}
 		})

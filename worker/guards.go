@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"github.com/leadworker/leadworker/kafkaadmin"
 	"net/http"
 	"sync"
 	"time"
@@ -22,7 +23,7 @@ type guards struct {
 	circuit *guard.Circuit
 	flood   *guard.Flood
 	metrics *metrics
-	lags    []*consumer.LagWatcher // one per consumer group; set by watch
+	lags    []*kafkaadmin.LagWatcher // one per consumer group; set by watch
 }
 
 func newGuards(cfg GuardConfig, log logrus.FieldLogger) (*guards, error) {
@@ -57,30 +58,21 @@ func (g *guards) processor(m matcher) *processor {
 	return &processor{match: m, gate: g.gate, circuit: g.circuit, log: g.log, now: time.Now}
 }
 
-// Outcome implements consumer.Observer: metrics, then the flood guard.
-// A routed event (the route stage) is not finished: it is counted as routed
-// only, and neither the flood guard nor the event metrics see it until the
-// process stage finishes it.
-func (g *guards) Outcome(m *consumer.Message, out consumer.Outcome, latency time.Duration) {
-	if out.Route != nil {
-		r, _ := out.Summary.(routed)
-		g.metrics.routed.WithLabelValues(r.By).Inc()
-		return
-	}
-	g.metrics.Outcome(m, out, latency)
-	g.flood.Record(out.DeadLetter != nil)
+// finisher returns the finisher of a stage that logs to log.
+func (g *guards) finisher(log logrus.FieldLogger) *finisher {
+	return &finisher{metrics: g.metrics, flood: g.flood, log: log, now: time.Now}
 }
 
 // watch exports the consumers' state (stats, read at scrape time) and
 // prepares one lag watcher per consumer group; their Report and Logger are
 // the guards' own.
-func (g *guards) watch(stats func() consumer.Stats, lags ...consumer.LagOptions) {
+func (g *guards) watch(stats func() consumer.Stats, lags ...kafkaadmin.LagOptions) {
 	g.metrics.watchConsumer(stats)
 	for _, lag := range lags {
 		lag.Interval = g.cfg.LagInterval
 		lag.Report = g.metrics.reportLag
 		lag.Logger = g.log
-		g.lags = append(g.lags, consumer.NewLagWatcher(lag))
+		g.lags = append(g.lags, kafkaadmin.NewLagWatcher(lag))
 	}
 }
 

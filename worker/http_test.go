@@ -13,7 +13,7 @@ func newTestWorker(t *testing.T, token string) *Worker {
 	cfg := DefaultConfig()
 	cfg.Brokers = []string{"127.0.0.1:1"} // never dialled here
 	cfg.Username, cfg.Password, cfg.AdminToken = "u", "p", token
-	w, err := New(cfg, nil, nil)
+	w, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,15 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/leadworker/leadworker/deadletter"
 	"testing"
 	"time"
 
-	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/sandbox"
 	"github.com/leadworker/leadworker/schemas"
-	"github.com/leadworker/leadworker/testkit"
 	"github.com/leadworker/leadworker/worker"
 )
 
@@ -38,21 +38,21 @@ func TestLeadUnknownOutcome(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			ev := leadEvents(t, "unknown", 1)
-			p.Fake.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpLead, DropAfterApply: true, Times: 1})
-			if err := sandbox.Produce(ctx, p.Config, ev); err != nil {
+			p.fake.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpLead, DropAfterApply: true, Times: 1})
+			if err := sandbox.Produce(ctx, p.cfg, ev); err != nil {
 				t.Fatal(err)
 			}
-			if err := p.Outputs.WaitFor(ctx, 1, nil); err != nil {
+			if err := p.outputs.WaitFor(ctx, 1, nil); err != nil {
 				t.Fatal(err)
 			}
 			n := 0
-			for _, ls := range p.Fake.AllLeads() {
+			for _, ls := range p.fake.AllLeads() {
 				n += len(ls)
 			}
 			if n != tt.leads {
 				t.Errorf("fake holds %d leads; want %d", n, tt.leads)
 			}
-			results, dead := p.Outputs.Snapshot()
+			results, dead := p.outputs.Snapshot()
 			switch tt.mode {
 			case handlers.LeadUnknownRetry:
 				var r schemas.Result
@@ -73,10 +73,10 @@ func TestLeadUnknownOutcome(t *testing.T) {
 					t.Fatalf("outputs = %d results, %d dead letters; want 1 dead letter", len(results), len(dead))
 				}
 				d := dead[0]
-				if c := header(d, consumer.HeaderErrorClass); c != worker.ClassLeadOutcomeUnknown {
-					t.Errorf("error.class = %q; want %q", c, worker.ClassLeadOutcomeUnknown)
+				if c := header(d, deadletter.HeaderErrorClass); c != deadletter.ClassLeadOutcomeUnknown {
+					t.Errorf("error.class = %q; want %q", c, deadletter.ClassLeadOutcomeUnknown)
 				}
-				if s := header(d, consumer.HeaderErrorStep); s != handlers.StepLead {
+				if s := header(d, deadletter.HeaderErrorStep); s != handlers.StepLead {
 					t.Errorf("error.step = %q; want %q", s, handlers.StepLead)
 				}
 				if !bytes.Equal(d.Value, ev[0].Value) || string(d.Key) != ev[0].Key {

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"github.com/leadworker/leadworker/deadletter"
 	"net/http"
 	"strconv"
 	"time"
@@ -89,7 +90,7 @@ func newMetrics() *metrics {
 var (
 	knownRules     = []string{schemas.RuleCustomerKey, schemas.RuleLastNameContact, schemas.RuleLastNameVIN, schemas.RuleNone}
 	knownOutcomes  = []string{schemas.OutcomeQueued, schemas.OutcomeUnprocessed, schemas.OutcomeSaved}
-	knownClasses   = []string{consumer.ClassInvalid, consumer.ClassRejected, consumer.ClassExhausted, ClassForeign, ClassLeadOutcomeUnknown}
+	knownClasses   = []string{deadletter.ClassInvalid, deadletter.ClassRejected, deadletter.ClassExhausted, deadletter.ClassForeign, deadletter.ClassLeadOutcomeUnknown}
 	knownEndpoints = []string{"search", "read", "create", "update", "lead"}
 	// knownStatuses are the answers worth seeing at zero; any other status
 	// still gets its series when it first happens.
@@ -222,16 +223,14 @@ func (m *metrics) watchGuards(g *guard.Gate, c *guard.Circuit) {
 	}, func() float64 { return bool01(c.IsOpen()) }))
 }
 
-// Outcome implements consumer.Observer.
-func (m *metrics) Outcome(_ *consumer.Message, out consumer.Outcome, latency time.Duration) {
-	s, _ := out.Summary.(summary)
+// finished counts an event finished with s (l: dead-lettered) after latency.
+func (m *metrics) finished(s summary, l *deadletter.Letter, latency time.Duration) {
 	if s.LeadRetried > 0 {
 		m.leadUnknown.WithLabelValues(leadRetried).Add(float64(s.LeadRetried))
 	}
-	if d := out.DeadLetter; d != nil {
-		s = summary{Outcome: outcomeDeadLetter, Attempts: d.Attempts}
-		m.deadLetters.WithLabelValues(d.Class).Inc()
-		if d.Class == ClassLeadOutcomeUnknown {
+	if l != nil {
+		m.deadLetters.WithLabelValues(l.Class).Inc()
+		if l.Class == deadletter.ClassLeadOutcomeUnknown {
 			m.leadUnknown.WithLabelValues(leadDeadLettered).Inc()
 		}
 	}

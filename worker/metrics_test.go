@@ -1,40 +1,41 @@
 package worker
 
 import (
+	"github.com/leadworker/leadworker/deadletter"
 	"strings"
 	"testing"
 
-	"github.com/leadworker/leadworker/consumer"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-// TestMetricsReadTheTypedSummary: labels come from Outcome.Summary, so log
-// fields can be renamed or dropped without emptying a label.
+// TestMetricsReadTheTypedSummary: labels come from the typed summary and
+// letter, so log fields can be renamed or dropped without emptying a label.
 func TestMetricsReadTheTypedSummary(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name                  string
-		out                   consumer.Outcome
+		s                     summary
+		l                     *deadletter.Letter
 		outcome, rule, class  string
 		wantRetries, wantDead float64
 	}{
 		{
 			name:    "result",
-			out:     consumer.Outcome{Result: []byte("{}"), Summary: summary{Outcome: "QUEUED", Rule: "customerKey", Attempts: 3}},
+			s:       summary{Outcome: "QUEUED", Rule: "customerKey", Attempts: 3},
 			outcome: "QUEUED", rule: "customerKey", wantRetries: 2,
 		},
 		{
-			name: "dead letter",
-			out: consumer.Outcome{DeadLetter: &consumer.DeadLetter{Class: consumer.ClassRejected, Attempts: 2},
-				Fields: map[string]any{"outcome": "renamed"}},
-			outcome: outcomeDeadLetter, class: consumer.ClassRejected, wantRetries: 1, wantDead: 1,
+			name:    "dead letter",
+			s:       summary{Outcome: outcomeDeadLetter, Attempts: 2},
+			l:       &deadletter.Letter{Class: deadletter.ClassRejected, Attempts: 2},
+			outcome: outcomeDeadLetter, class: deadletter.ClassRejected, wantRetries: 1, wantDead: 1,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newMetrics()
-			m.Outcome(&consumer.Message{}, tt.out, 0)
+			m.finished(tt.s, tt.l, 0)
 			if got := testutil.ToFloat64(m.events.WithLabelValues(tt.outcome, tt.rule)); got != 1 {
 				t.Errorf("leadworker_events_total{outcome=%q,rule=%q} = %v; want 1", tt.outcome, tt.rule, got)
 			}
@@ -65,9 +66,9 @@ func TestLabelledSeriesStartAtZero(t *testing.T) {
 		{"events_total SAVED customerKey", m.events, []string{"SAVED", "customerKey"}},
 		{"events_total UNPROCESSED lastName+vin", m.events, []string{"UNPROCESSED", "lastName+vin"}},
 		{"events_total DEAD_LETTER", m.events, []string{outcomeDeadLetter, ""}},
-		{"dead_letters_total invalid", m.deadLetters, []string{consumer.ClassInvalid}},
-		{"dead_letters_total rejected", m.deadLetters, []string{consumer.ClassRejected}},
-		{"dead_letters_total exhausted", m.deadLetters, []string{consumer.ClassExhausted}},
+		{"dead_letters_total invalid", m.deadLetters, []string{deadletter.ClassInvalid}},
+		{"dead_letters_total rejected", m.deadLetters, []string{deadletter.ClassRejected}},
+		{"dead_letters_total exhausted", m.deadLetters, []string{deadletter.ClassExhausted}},
 		{"mykaarma_requests_total search 200", m.requests, []string{"search", "200"}},
 		{"mykaarma_requests_total lead 503", m.requests, []string{"lead", "503"}},
 		{"mykaarma_requests_total create timeout", m.requests, []string{"create", "timeout"}},

@@ -3,7 +3,6 @@ package worker
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"github.com/leadworker/leadworker/handlers"
 	"github.com/leadworker/leadworker/logmask"
 	"github.com/leadworker/leadworker/mykaarma"
-	"github.com/sirupsen/logrus/hooks/test"
 )
 
 // TestOutcomeLogMasksTheEventsPersonalData: the fields the consumer logs for
@@ -29,20 +27,21 @@ func TestOutcomeLogMasksTheEventsPersonalData(t *testing.T) {
 		t.Fatal(err)
 	}
 	echo := fmt.Errorf("create: %w: customer Alice Nguyen, (415) 555-0142, alice.nguyen@EXAMPLE.com already exists", mykaarma.ErrRejected)
-	silent, _ := test.NewNullLogger()
-	p := &processor{
-		match: stubMatcher{err: &handlers.StepError{Step: "create", Attempts: 1, Err: echo}},
-		gate:  guard.NewGate(time.Now, time.Second, time.Second), log: silent, now: time.Now,
-	}
-	out, err := p.Handle(context.Background(), &consumer.Message{Topic: "in", Value: value})
-	if err != nil || out.DeadLetter == nil {
-		t.Fatalf("Handle() = %+v, %v; want a dead letter", out, err)
-	}
-
 	var buf bytes.Buffer
 	log := logmask.New("info", "json", &buf)
-	log.WithFields(out.Fields).WithError(errors.New(out.DeadLetter.Message)).Warn("dead-lettered")
+	p := &processor{
+		match: stubMatcher{err: &handlers.StepError{Step: "create", Attempts: 1, Err: echo}},
+		gate:  guard.NewGate(time.Now, time.Second, time.Second), log: log, now: time.Now, fin: testFinisher(log),
+	}
+	out, err := p.Handle(context.Background(), &consumer.Message{Topic: "in", Value: value})
+	if err != nil || out.DeadLetter == nil || out.Done == nil {
+		t.Fatalf("Handle() = %+v, %v; want a dead letter", out, err)
+	}
+	out.Done(0) // the output was written: the line is logged
 	line := buf.String()
+	if !strings.Contains(line, "dead-lettered") {
+		t.Fatalf("no dead-lettered line:\n%s", line)
+	}
 	for _, pii := range []string{"Alice", "Nguyen", "555-0142", "4155550142", "alice.nguyen", "Alice.Nguyen"} {
 		if strings.Contains(line, pii) {
 			t.Errorf("log line shows %q:\n%s", pii, line)

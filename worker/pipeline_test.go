@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/sandbox"
-	"github.com/leadworker/leadworker/testkit/workertest"
 	"github.com/leadworker/leadworker/worker"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -18,20 +20,47 @@ import (
 	"github.com/sirupsen/logrus/hooks/test"
 )
 
-// pipeline is a worker on the sandbox (testkit/workertest) whose log the
-// test reads.
+// pipeline is a worker run by sandbox.Start on the embedded broker and the fake.
 type pipeline struct {
-	*workertest.Pipeline
-	hook *test.Hook
+	cfg     worker.Config
+	fake    *mykaarmatest.Server
+	w       *worker.Worker
+	http    *httptest.Server
+	outputs *sandbox.OutputReader
+	hook    *test.Hook
 }
 
 // startPipeline runs a worker until the test ends; tweak adjusts its config.
 func startPipeline(t *testing.T, tweak func(*worker.Config), opts ...worker.Option) *pipeline {
 	t.Helper()
+	cfg := sandbox.Config()
+	cfg.RetryInitial, cfg.RetryMax, cfg.RetryMaxElapsed = 20*time.Millisecond, 100*time.Millisecond, 400*time.Millisecond
+	cfg.Guards.ProbeMin, cfg.Guards.ProbeMax, cfg.Guards.LagInterval = 100*time.Millisecond, 300*time.Millisecond, 100*time.Millisecond
+	cfg.HTTPAddr, cfg.AdminAddr = "127.0.0.1:0", "127.0.0.1:0"
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	box, err := sandbox.New(&cfg, 2, cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic, cfg.RouteTopic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(box.Close)
 	log, hook := test.NewNullLogger()
 	log.SetLevel(logrus.DebugLevel)
-	p := workertest.Start(t, workertest.Options{Config: tweak, Log: log, Worker: opts})
-	return &pipeline{Pipeline: p, hook: hook}
+	run, err := sandbox.Start(cfg, sandbox.PipelineOptions{Serve: true, Worker: append(opts, worker.WithLogger(log))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(run.Worker.Handler())
+	outputs := sandbox.NewOutputReader(cfg)
+	t.Cleanup(func() {
+		outputs.Close()
+		srv.Close()
+		if err := run.Stop(); err != nil {
+			t.Errorf("worker run: %v", err)
+		}
+	})
+	return &pipeline{cfg: cfg, fake: box.Fake, w: run.Worker, http: srv, outputs: outputs, hook: hook}
 }
 
 // leadEvents returns n valid new-customer lead events with distinct customers.
@@ -67,7 +96,7 @@ func leadEvents(t *testing.T, prefix string, n int) []sandbox.Sample {
 // scrape returns /metrics as parsed metric families.
 func (p *pipeline) scrape(t *testing.T) map[string][]metricSample {
 	t.Helper()
-	resp, err := http.Get(p.HTTP.URL + "/metrics")
+	resp, err := http.Get(p.http.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +149,7 @@ next:
 
 func (p *pipeline) readyz(t *testing.T) int {
 	t.Helper()
-	resp, err := http.Get(p.HTTP.URL + "/readyz")
+	resp, err := http.Get(p.http.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/deadletter"
 	"github.com/leadworker/leadworker/guard"
 	"github.com/leadworker/leadworker/handlers"
 	"github.com/leadworker/leadworker/logmask"
@@ -23,20 +24,6 @@ type matcher interface {
 	Handle(ctx context.Context, ev *schemas.Event) (*handlers.Outcome, error)
 }
 
-// summary is the processor's typed account of an outcome, read by the
-// metrics (consumer.Outcome.Summary).
-type summary struct {
-	Outcome  string // QUEUED, UNPROCESSED, SAVED or DEAD_LETTER
-	Rule     string // the match rule; "" for a dead letter
-	Attempts int
-	// LeadRetried counts the lead saves that were sent, got no answer and were
-	// tried again (LEAD_UNKNOWN_OUTCOME=retry).
-	LeadRetried int
-}
-
-// outcomeDeadLetter is the outcome label of a dead-lettered event.
-const outcomeDeadLetter = "DEAD_LETTER"
-
 // processor turns one input record into its result or dead-letter outcome:
 // decode and validate, run the handler behind the pause gate, classify what
 // went wrong.
@@ -48,16 +35,23 @@ type processor struct {
 	now     func() time.Time
 	tracer  trace.Tracer // the decoding span; nil makes none
 	group   string       // KAFKA_GROUP_ID: the deployment whose route records this processor takes
+	fin     *finisher    // the stage's: outcomes and their reports
+	// maxRecord is MAX_RECORD_BYTES: a larger value is dead-lettered as
+	// invalid without being decoded (0: no limit).
+	maxRecord int
 }
 
 // Handle implements consumer.Handler.
 func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.Outcome, error) {
 	if foreign(m, p.group) { // foreign.go
-		return foreignLetter(ctx, m, p.group)
+		return p.fin.foreign(ctx, m, p.group), nil
+	}
+	if err := tooLarge(m, p.maxRecord); err != nil {
+		return p.fin.invalid(ctx, p.gate, m, err)
 	}
 	ev, err := decode(ctx, p.tracer, m)
 	if err != nil {
-		return invalid(ctx, p.gate, m, err)
+		return p.fin.invalid(ctx, p.gate, m, err)
 	}
 
 	probe, err := p.gate.Enter(ctx)
@@ -80,7 +74,7 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 		}
 	}
 
-	fields := logmask.Personal(personalValues(ev)...)
+	fields := logrus.Fields(logmask.Personal(personalValues(ev)...))
 	fields["eventId"], fields["eventType"], fields["department"] = ev.EventID, ev.EventType, ev.DepartmentUUID
 	if ev.Lead != nil && ev.Lead.LeadID != "" {
 		fields["leadId"] = ev.Lead.LeadID
@@ -94,64 +88,46 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 	case actionRetryAfterCircuit:
 		return consumer.Outcome{}, fmt.Errorf("myKaarma is failing for every event (circuit open), retrying later: %w", err)
 	}
-	d := deadLetterFor(err)
-	d.EventID = ev.EventID
-	deadLettered(ctx, d)
-	fields["outcome"] = outcomeDeadLetter
-	fields["attempts"] = d.Attempts
-	s := summary{Outcome: outcomeDeadLetter, Attempts: d.Attempts}
+	l := deadLetterFor(err)
+	l.EventID = ev.EventID
+	var s summary
 	var se *handlers.StepError
 	if errors.As(err, &se) {
 		s.LeadRetried = se.LeadOutcomesUnknown
 	}
-	return consumer.Outcome{DeadLetter: d, Fields: fields, Summary: s}, nil
+	return p.fin.deadLetter(ctx, m, l, s, fields), nil
 }
 
 // invalid dead-letters an event that does not decode, once no pause without
 // probes (a dead-letter flood) is in effect: an invalid event is still
 // dead-lettered while myKaarma is down.
-func invalid(ctx context.Context, gate *guard.Gate, m *consumer.Message, err error) (consumer.Outcome, error) {
+func (f *finisher) invalid(ctx context.Context, gate *guard.Gate, m *consumer.Message, err error) (consumer.Outcome, error) {
 	if err := gate.Await(ctx); err != nil {
 		return consumer.Outcome{}, err
 	}
-	d := &consumer.DeadLetter{Class: consumer.ClassInvalid, Message: err.Error(), EventID: schemas.PeekEventID(m.Value), Attempts: 1}
-	if d.EventID != "" {
-		trace.SpanFromContext(ctx).SetAttributes(AttrEventID.String(d.EventID))
+	l := &deadletter.Letter{Class: deadletter.ClassInvalid, Message: err.Error(), EventID: schemas.PeekEventID(m.Value), Attempts: 1}
+	if l.EventID != "" {
+		trace.SpanFromContext(ctx).SetAttributes(AttrEventID.String(l.EventID))
 	}
-	deadLettered(ctx, d)
-	return consumer.Outcome{
-		DeadLetter: d,
-		Fields:     map[string]any{"outcome": outcomeDeadLetter},
-		Summary:    summary{Outcome: outcomeDeadLetter, Attempts: 1},
-	}, nil
+	return f.deadLetter(ctx, m, l, summary{}, nil), nil
 }
 
-func (p *processor) result(ctx context.Context, ev *schemas.Event, m *consumer.Message, out *handlers.Outcome, fields map[string]any) (consumer.Outcome, error) {
-	r := schemas.Result{
-		EventID:        ev.EventID,
-		EventType:      ev.EventType,
-		Outcome:        out.Outcome,
-		CustomerUUID:   out.CustomerUUID,
-		CustomerAction: out.CustomerAction,
-		MatchRule:      out.MatchRule,
-		RequestID:      out.RequestID,
-		LeadID:         out.LeadID,
-		Warnings:       out.Warnings,
-		Attempts:       out.Attempts,
-		Source:         schemas.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset},
-		ProcessedAt:    p.now().UTC(),
+// tooLarge refuses a value larger than limit bytes (0: no limit).
+func tooLarge(m *consumer.Message, limit int) error {
+	if n := len(m.Value); limit > 0 && n > limit {
+		return errors.New(deadletter.TooLarge(n, limit))
 	}
-	if r.Warnings == nil {
-		r.Warnings = []schemas.Warning{}
-	}
+	return nil
+}
+
+func (p *processor) result(ctx context.Context, ev *schemas.Event, m *consumer.Message, out *handlers.Outcome, fields logrus.Fields) (consumer.Outcome, error) {
+	r := out.Result(ev, schemas.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}, p.now())
 	b, err := json.Marshal(r)
 	if err != nil {
 		return consumer.Outcome{}, fmt.Errorf("marshal result: %w", err)
 	}
-	fields["outcome"] = r.Outcome
 	fields["rule"] = r.MatchRule
 	fields["action"] = r.CustomerAction
-	fields["attempts"] = r.Attempts
 	fields["customerUuid"] = r.CustomerUUID
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		span.SetAttributes(AttrOutcome.String(r.Outcome), AttrMatchRule.String(r.MatchRule),
@@ -163,14 +139,21 @@ func (p *processor) result(ctx context.Context, ev *schemas.Event, m *consumer.M
 			s.LeadRetried++
 		}
 	}
-	return consumer.Outcome{Result: b, Fields: fields, Summary: s}, nil
+	return p.fin.result(ctx, m, b, s, fields), nil
 }
 
-// decode decodes and validates m's value in a "decode" span, and names the
-// event on ctx's span (the event's): eventId, type, leadId, department.
+// decode decodes and validates m's value in a "decode" span (or takes what
+// inspect decoded), and names the event on ctx's span (the event's): eventId,
+// type, leadId, department.
 func decode(ctx context.Context, tracer trace.Tracer, m *consumer.Message) (*schemas.Event, error) {
 	_, span := startSpan(ctx, tracer, "decode")
-	ev, err := decodeEvent(m)
+	var ev *schemas.Event
+	var err error
+	if d, ok := m.Payload.(*decoded); ok {
+		ev, err = d.ev, d.err
+	} else {
+		ev, err = decodeEvent(m)
+	}
 	endDecode(span, err)
 	event := trace.SpanFromContext(ctx)
 	if !event.IsRecording() {
@@ -188,7 +171,7 @@ func decode(ctx context.Context, tracer trace.Tracer, m *consumer.Message) (*sch
 
 // deadLettered marks ctx's span (the event's) failed with the dead letter's
 // class and step; the message may echo the event and is left out.
-func deadLettered(ctx context.Context, d *consumer.DeadLetter) {
+func deadLettered(ctx context.Context, d *deadletter.Letter) {
 	span := trace.SpanFromContext(ctx)
 	if !span.IsRecording() {
 		return

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/leadworker/leadworker/deadletter"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/leadworker/leadworker/handlers"
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/schemas"
+	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
 )
 
@@ -43,17 +46,17 @@ func TestProcessorClassifies(t *testing.T) {
 		wantHTTP  int
 	}{
 		{name: "result", value: valid, match: stubMatcher{out: &handlers.Outcome{Outcome: "SAVED", CustomerUUID: "c-1", CustomerAction: "created", MatchRule: "none", Attempts: 1}}},
-		{name: "not json", value: []byte("nope"), wantClass: consumer.ClassInvalid},
+		{name: "not json", value: []byte("nope"), wantClass: deadletter.ClassInvalid},
 		{name: "rejected", value: valid, match: stubMatcher{err: &handlers.StepError{Step: "create", Attempts: 1, Err: fmt.Errorf("create: %w", errors.Join(mykaarma.ErrRejected, rejected))}},
-			wantClass: consumer.ClassRejected, wantStep: "create", wantHTTP: 400},
+			wantClass: deadletter.ClassRejected, wantStep: "create", wantHTTP: 400},
 		{name: "exhausted", value: valid, match: stubMatcher{err: &handlers.StepError{Step: "search", Attempts: 7, Err: errors.Join(handlers.ErrExhausted, mykaarma.ErrTransient)}},
-			wantClass: consumer.ClassExhausted, wantStep: "search"},
+			wantClass: deadletter.ClassExhausted, wantStep: "search"},
 		{name: "auth is not dead-lettered", value: valid, match: stubMatcher{err: fmt.Errorf("search: %w", mykaarma.ErrAuth)}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			log, _ := test.NewNullLogger()
-			p := &processor{match: tt.match, gate: guard.NewGate(time.Now, time.Second, time.Second), log: log, now: time.Now}
+			p := &processor{match: tt.match, gate: guard.NewGate(time.Now, time.Second, time.Second), log: log, now: time.Now, fin: testFinisher(log)}
 			out, err := p.Handle(context.Background(), &consumer.Message{Topic: "in", Partition: 2, Offset: 9, Value: tt.value})
 			if tt.wantErr {
 				if err == nil {
@@ -81,9 +84,31 @@ func TestProcessorClassifies(t *testing.T) {
 				return
 			}
 			d := out.DeadLetter
-			if d == nil || d.Class != tt.wantClass || d.Step != tt.wantStep || d.HTTPStatus != tt.wantHTTP {
+			status := ""
+			if tt.wantHTTP != 0 {
+				status = strconv.Itoa(tt.wantHTTP)
+			}
+			if d == nil || letterHeader(d, deadletter.HeaderErrorClass) != tt.wantClass || letterHeader(d, deadletter.HeaderErrorStep) != tt.wantStep ||
+				letterHeader(d, deadletter.HeaderHTTPStatus) != status {
 				t.Fatalf("dead letter = %+v; want class %s step %q status %d", d, tt.wantClass, tt.wantStep, tt.wantHTTP)
 			}
 		})
 	}
+}
+
+// testFinisher reports outcomes to fresh metrics and a flood guard that
+// never pauses, logging to log.
+func testFinisher(log logrus.FieldLogger) *finisher {
+	gate := guard.NewGate(time.Now, time.Second, time.Second)
+	return &finisher{metrics: newMetrics(), flood: guard.NewFlood(guard.FloodOptions{Consecutive: -1}, gate, log), log: log, now: time.Now}
+}
+
+// letterHeader is the value of a dead letter's header key ("" when absent).
+func letterHeader(d *consumer.DeadLetter, key string) string {
+	for _, h := range d.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
 }

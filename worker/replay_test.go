@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/leadworker/leadworker/deadletter"
+	"github.com/leadworker/leadworker/replay"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/sandbox"
 	"github.com/leadworker/leadworker/schemas"
@@ -23,23 +24,23 @@ func TestReplay(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	ev := leadEvents(t, "replay", 1)
-	p.Fake.FailNext(mykaarmatest.OpCreate, 2, 400)
-	if err := sandbox.Produce(ctx, p.Config, ev); err != nil {
+	p.fake.FailNext(mykaarmatest.OpCreate, 2, 400)
+	if err := sandbox.Produce(ctx, p.cfg, ev); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Outputs.WaitFor(ctx, 1, nil); err != nil {
+	if err := p.outputs.WaitFor(ctx, 1, nil); err != nil {
 		t.Fatal(err)
 	}
-	_, dead := p.Outputs.Snapshot()
-	if len(dead) != 1 || header(dead[0], consumer.HeaderErrorClass) != consumer.ClassRejected {
-		t.Fatalf("dead letters = %d (class %q); want 1 rejected", len(dead), header(dead[0], consumer.HeaderErrorClass))
+	_, dead := p.outputs.Snapshot()
+	if len(dead) != 1 || header(dead[0], deadletter.HeaderErrorClass) != deadletter.ClassRejected {
+		t.Fatalf("dead letters = %d (class %q); want 1 rejected", len(dead), header(dead[0], deadletter.HeaderErrorClass))
 	}
 
-	opts := consumer.ReplayOptions{Brokers: p.Config.Brokers, DLQTopic: p.Config.DLQTopic, MaxReplays: 3, Group: "replay-test"}
+	opts := replay.Options{Brokers: p.cfg.Brokers, DLQTopic: p.cfg.DLQTopic, MaxReplays: 3, Group: "replay-test"}
 	var out bytes.Buffer
 	dry := opts
 	dry.DryRun = true
-	if sum, err := consumer.Replay(ctx, dry, &out); err != nil || sum != (consumer.ReplaySummary{Matched: 1}) {
+	if sum, err := replay.Replay(ctx, dry, &out); err != nil || sum != (replay.Summary{Matched: 1}) {
 		t.Fatalf("dry run = %+v, %v; want matched=1 and nothing replayed", sum, err)
 	}
 	if !strings.Contains(out.String(), "replay-000") || !strings.Contains(out.String(), "rejected") {
@@ -47,16 +48,16 @@ func TestReplay(t *testing.T) {
 	}
 
 	// Replayed while myKaarma still refuses it: dead-lettered again, count kept.
-	if sum, err := consumer.Replay(ctx, opts, &out); err != nil || sum != (consumer.ReplaySummary{Matched: 1, Replayed: 1}) {
+	if sum, err := replay.Replay(ctx, opts, &out); err != nil || sum != (replay.Summary{Matched: 1, Replayed: 1}) {
 		t.Fatalf("replay = %+v, %v; want the dry run's record replayed (dry runs commit nothing)", sum, err)
 	}
-	if err := p.Outputs.WaitFor(ctx, 2, nil); err != nil {
+	if err := p.outputs.WaitFor(ctx, 2, nil); err != nil {
 		t.Fatal(err)
 	}
-	_, dead = p.Outputs.Snapshot()
+	_, dead = p.outputs.Snapshot()
 	var again bool
 	for _, m := range dead {
-		if header(m, consumer.HeaderReplayCount) == "1" && header(m, consumer.HeaderErrorClass) == consumer.ClassRejected {
+		if header(m, replay.HeaderReplayCount) == "1" && header(m, deadletter.HeaderErrorClass) == deadletter.ClassRejected {
 			again = true
 		}
 	}
@@ -67,7 +68,7 @@ func TestReplay(t *testing.T) {
 	// The group remembers: only the new dead letter is read; the guard skips it.
 	guarded := opts
 	guarded.MaxReplays = 1
-	if sum, err := consumer.Replay(ctx, guarded, &out); err != nil || sum != (consumer.ReplaySummary{Matched: 1, Skipped: 1}) {
+	if sum, err := replay.Replay(ctx, guarded, &out); err != nil || sum != (replay.Summary{Matched: 1, Skipped: 1}) {
 		t.Fatalf("loop-guarded replay = %+v, %v; want matched=1 skipped=1", sum, err)
 	}
 
@@ -75,13 +76,13 @@ func TestReplay(t *testing.T) {
 	fresh := opts
 	fresh.Group, fresh.EventID, fresh.Since = "replay-test-2", "replay-000", time.Now().Add(-time.Hour)
 	fresh.MaxReplays = 1
-	if sum, err := consumer.Replay(ctx, fresh, &out); err != nil || sum != (consumer.ReplaySummary{Matched: 2, Replayed: 1, Skipped: 1}) {
+	if sum, err := replay.Replay(ctx, fresh, &out); err != nil || sum != (replay.Summary{Matched: 2, Replayed: 1, Skipped: 1}) {
 		t.Fatalf("replay after the fault = %+v, %v; want matched=2 replayed=1 skipped=1", sum, err)
 	}
-	if err := p.Outputs.WaitFor(ctx, 3, nil); err != nil {
+	if err := p.outputs.WaitFor(ctx, 3, nil); err != nil {
 		t.Fatal(err)
 	}
-	results, _ := p.Outputs.Snapshot()
+	results, _ := p.outputs.Snapshot()
 	var r schemas.Result
 	if len(results) != 1 || json.Unmarshal(results[0].Value, &r) != nil || r.Outcome != schemas.OutcomeQueued {
 		t.Fatalf("results = %d (%+v); want the replayed event QUEUED", len(results), r)

@@ -5,7 +5,6 @@ import (
 
 	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/guard"
-	"github.com/leadworker/leadworker/handlers"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -15,33 +14,31 @@ import (
 // by its routing key, so that the process stage of one replica gets every
 // event that could be the same customer.
 type router struct {
-	gate   *guard.Gate
-	tracer trace.Tracer // the decoding span; nil makes none
-}
-
-// routed is the router's typed account of a routed event (Outcome.Summary).
-type routed struct {
-	By string // handlers.RouteBy...
+	id        identifier
+	gate      *guard.Gate
+	tracer    trace.Tracer // the decoding span; nil makes none
+	fin       *finisher    // the route stage's
+	maxRecord int          // MAX_RECORD_BYTES (see processor)
 }
 
 // Handle implements consumer.Handler.
 func (r *router) Handle(ctx context.Context, m *consumer.Message) (consumer.Outcome, error) {
+	if err := tooLarge(m, r.maxRecord); err != nil {
+		return r.fin.invalid(ctx, r.gate, m, err)
+	}
 	ev, err := decode(ctx, r.tracer, m)
 	if err != nil {
-		return invalid(ctx, r.gate, m, err)
+		return r.fin.invalid(ctx, r.gate, m, err)
 	}
 	// Nothing is routed while the worker is paused for any reason, so that
 	// work does not pile up on the route topic behind a pause.
 	if err := r.gate.AwaitClear(ctx); err != nil {
 		return consumer.Outcome{}, err
 	}
-	key, by := handlers.RoutingKey(ev)
+	ident := r.id.Identify(ev)
+	key, by := ident.RoutingKey, ident.RoutedBy
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		span.SetAttributes(AttrRoutedBy.String(by))
 	}
-	return consumer.Outcome{
-		Route:   &consumer.Route{Key: key},
-		Fields:  map[string]any{"eventId": ev.EventID, "routedBy": by},
-		Summary: routed{By: by},
-	}, nil
+	return r.fin.routed(ctx, m, key, by, ev.EventID), nil
 }

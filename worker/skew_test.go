@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/internal/testkit"
+	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/sandbox"
 	"github.com/leadworker/leadworker/schemas"
-	"github.com/leadworker/leadworker/testkit"
 	"github.com/leadworker/leadworker/worker"
 )
 
@@ -19,10 +20,9 @@ import (
 // share no customerKey, phone, email or VIN are still handled at the same
 // time there: both are inside myKaarma at once.
 func TestOneLastNameDoesNotSerialiseUnrelatedCustomers(t *testing.T) {
-	// A hang lasts until the test releases it, at most one call timeout: a long one leaves
-	// the second Smith time to arrive while the first is still hanging, however slow the
-	// machine.
-	p := startPipeline(t, func(c *worker.Config) { c.CallTimeout = 30 * time.Second })
+	// A hang lasts until released (or one long call timeout): the second Smith has time to
+	// arrive while the first is still hanging, however slow the machine.
+	p := startPipeline(t, func(c *worker.Config) { c.CallTimeout = time.Minute })
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	smiths := leadEvents(t, "smith", 2)
@@ -46,21 +46,24 @@ func TestOneLastNameDoesNotSerialiseUnrelatedCustomers(t *testing.T) {
 		}
 		evs = append(evs, ev)
 	}
-	k0, _ := handlers.RoutingKey(evs[0])
-	k1, _ := handlers.RoutingKey(evs[1])
+	h, err := handlers.New(handlers.Options{API: &mykaarma.Client{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k0, k1 := h.Identify(evs[0]).RoutingKey, h.Identify(evs[1]).RoutingKey
 	if string(k0) != string(k1) {
 		t.Fatalf("the two Smiths route apart (%s, %s); the test needs them on one route partition", k0, k1)
 	}
 
-	// Both searches hang until released: if the two Smiths ran one after the
-	// other, only one would ever be hanging.
-	p.Fake.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpSearch, Hang: true, Times: 2})
-	if err := sandbox.Produce(ctx, p.Config, smiths); err != nil {
+	// Both searches hang until the client gives up: if the two Smiths ran one
+	// after the other, only one would ever be hanging.
+	p.fake.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpSearch, Hang: true, Times: 2})
+	if err := sandbox.Produce(ctx, p.cfg, smiths); err != nil {
 		t.Fatal(err)
 	}
-	testkit.WaitFor(t, 20*time.Second, "both Smiths to be inside myKaarma at once", func() bool { return p.Fake.Hanging() == 2 })
-	p.Fake.ReleaseHanging()
-	if err := p.Outputs.WaitFor(ctx, 2, nil); err != nil {
+	testkit.WaitFor(t, 20*time.Second, "both Smiths to be inside myKaarma at once", func() bool { return p.fake.Hanging() == 2 })
+	p.fake.ReleaseHanging() // each search is retried, and answered
+	if err := p.outputs.WaitFor(ctx, 2, nil); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"fmt"
+	"github.com/leadworker/leadworker/kafkaadmin"
 
 	"github.com/leadworker/leadworker/consumer"
 )
@@ -11,14 +12,13 @@ import (
 // continues each event's trace in both. conn
 // carries the Dialer and Transport (TLS, SASL) that every consumer uses. It
 // returns what the lag watchers must watch: each stage's group and topics.
-func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]consumer.LagOptions, error) {
+func (w *Worker) stages(proc *processor, id identifier, tr *tracing, conn consumer.Options) ([]kafkaadmin.LagOptions, error) {
 	cfg := w.cfg
 	dialer, transport := conn.Dialer, conn.Transport
 	base := consumer.Options{
 		Brokers:          cfg.Brokers,
 		ResultTopic:      cfg.ResultTopic,
 		DLQTopic:         cfg.DLQTopic,
-		Observer:         w.guards,
 		MaxInFlight:      cfg.MaxInFlight,
 		MaxBuffered:      cfg.MaxBuffered,
 		MaxRecordBytes:   cfg.MaxRecordBytes,
@@ -35,25 +35,28 @@ func (w *Worker) stages(proc *processor, tr *tracing, conn consumer.Options) ([]
 		AnsweredScanTimeout:    cfg.AnsweredScanTimeout,
 		Dialer:                 dialer,
 		Transport:              transport,
+		Describer:              kafkaadmin.NewDescriber(cfg.Brokers, transport),
 	}
-	lag := func(group string, topics []string) consumer.LagOptions {
-		return consumer.LagOptions{Brokers: cfg.Brokers, GroupID: group, Topics: topics, Dialer: dialer, Transport: transport}
+	lag := func(group string, topics []string) kafkaadmin.LagOptions {
+		return kafkaadmin.LagOptions{Brokers: cfg.Brokers, GroupID: group, Topics: topics, Dialer: dialer, Transport: transport}
 	}
+	proc.fin, proc.maxRecord = w.guards.finisher(w.log.WithField("stage", "process")), cfg.MaxRecordBytes
 	p := base
 	p.GroupID, p.Topics = cfg.GroupID, cfg.InputTopics
-	p.Handler, p.OrderKey = tr.stage(proc, "process", cfg.GroupID, ""), orderKey
+	p.Handler, p.Inspect = consumer.Chain(proc, tr.stage("process", cfg.GroupID, "")), inspector(id)
 	p.Logger = w.log.WithField("stage", "process")
-	lags := []consumer.LagOptions{lag(cfg.GroupID, cfg.InputTopics)}
+	lags := []kafkaadmin.LagOptions{lag(cfg.GroupID, cfg.InputTopics)}
 	if cfg.IdentityRouting {
 		// The route stage is cheap (decode and forward): a quarter of the
 		// byte budget is its share, the process stage keeps the rest.
 		r := base
 		r.GroupID, r.Topics, r.RouteTopic, r.RouteGroup = cfg.GroupID, cfg.InputTopics, cfg.RouteTopic, cfg.RouteGroup()
-		r.Handler = tr.stage(&router{gate: w.guards.gate, tracer: tr.tracer}, "route", cfg.GroupID, cfg.RouteTopic)
+		rt := &router{id: id, gate: w.guards.gate, tracer: tr.tracer, fin: w.guards.finisher(w.log.WithField("stage", "route")), maxRecord: cfg.MaxRecordBytes}
+		r.Handler = consumer.Chain(rt, tr.stage("route", cfg.GroupID, cfg.RouteTopic))
 		r.MaxBufferedBytes = max(cfg.MaxBufferedBytes/4, 1)
 		r.Logger = w.log.WithField("stage", "route")
 		p.GroupID, p.Topics, p.Routed = cfg.RouteGroup(), []string{cfg.RouteTopic}, true
-		p.Handler = tr.stage(proc, "process", cfg.RouteGroup(), "")
+		p.Handler = consumer.Chain(proc, tr.stage("process", cfg.RouteGroup(), ""))
 		p.MaxBufferedBytes = max(cfg.MaxBufferedBytes-r.MaxBufferedBytes, 1)
 		var err error
 		if w.router, err = consumer.New(r); err != nil {

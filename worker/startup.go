@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/leadworker/leadworker/kafkaadmin"
 	"time"
 
 	"github.com/leadworker/leadworker/consumer"
@@ -29,7 +30,7 @@ import (
 //     stranded: the worker warns, and keeps reporting their lag.
 
 // routeGroups lists the groups with offsets on a topic; a stub in tests.
-type routeGroups func(ctx context.Context, topic string) ([]consumer.GroupOffsets, error)
+type routeGroups func(ctx context.Context, topic string) ([]kafkaadmin.GroupOffsets, error)
 
 // checkRouteTopic makes the checks above. Its error matches
 // consumer.ErrStartupCheck.

@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"github.com/leadworker/leadworker/kafkaadmin"
 	"strings"
 	"testing"
 
@@ -11,7 +12,7 @@ import (
 )
 
 func TestCheckRouteTopic(t *testing.T) {
-	type on map[string][]consumer.GroupOffsets // topic -> groups with offsets
+	type on map[string][]kafkaadmin.GroupOffsets // topic -> groups with offsets
 	prod := Config{GroupID: "prod", IdentityRouting: true, RouteTopic: "prod.route"}
 	explicit := prod
 	explicit.RouteTopic, explicit.RouteTopicSet = "shared.route", true
@@ -39,7 +40,7 @@ func TestCheckRouteTopic(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			log, hook := test.NewNullLogger()
-			groups := func(_ context.Context, topic string) ([]consumer.GroupOffsets, error) { return tt.groups[topic], nil }
+			groups := func(_ context.Context, topic string) ([]kafkaadmin.GroupOffsets, error) { return tt.groups[topic], nil }
 			err := checkRouteTopic(context.Background(), tt.cfg, groups, log)
 			if len(tt.wantErr) == 0 && err != nil {
 				t.Fatalf("checkRouteTopic() = %v; want nil", err)

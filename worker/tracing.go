@@ -39,15 +39,6 @@ const (
 	AttrRoutedBy       = attribute.Key("leadworker.routed_by")
 )
 
-// Option configures New beyond Config: what is not read from the
-// environment.
-type Option func(*options)
-
-type options struct {
-	tp          trace.TracerProvider
-	propagators []string
-}
-
 // WithTracerProvider makes the worker's spans with tp: one per event, its
 // decoding, each handler step and each myKaarma call. Without it (or with
 // nil) no span is recorded, yet the trace context an input record carries
@@ -162,16 +153,18 @@ func (t *tracing) appendHeaders(ctx context.Context, hs []consumer.Header) []con
 }
 
 // stage wraps one stage's consumer.Handler in the event's span.
-func (t *tracing) stage(next consumer.Handler, name, group, routeTopic string) consumer.Handler {
-	return &tracedStage{next: next, t: t, name: name, group: group, routeTopic: routeTopic}
+func (t *tracing) stage(name, group, routeTopic string) consumer.Middleware {
+	return func(next consumer.Handler) consumer.Handler {
+		return &tracedStage{next: next, t: t, name: name, group: group, routeTopic: routeTopic}
+	}
 }
 
 // tracedStage is a consumer.Handler that continues the trace of the input
 // record: it starts the event's span (SpanKindConsumer, named for the
 // messaging conventions, e.g. "process crm.events"), as a child of the
 // record's traceparent and linked to it, hands the span's context to the
-// stage's handler, and sets traceparent and tracestate on the output record
-// and trace_id and span_id on its log line. A route record gets the context
+// stage's handler (whose log line names trace_id and span_id), and sets
+// traceparent and tracestate on the output record. A route record gets the context
 // of its own producer span ("create leadworker.route"), which the process
 // stage's span then continues.
 type tracedStage struct {
@@ -206,11 +199,6 @@ func (s *tracedStage) Handle(ctx context.Context, m *consumer.Message) (consumer
 		created = s.created(ctx)
 	}
 	out.Headers = s.t.appendHeaders(created, out.Headers)
-	if out.Fields == nil {
-		out.Fields = map[string]any{}
-	}
-	out.Fields["trace_id"] = sc.TraceID().String()
-	out.Fields["span_id"] = sc.SpanID().String()
 	return out, nil
 }
 

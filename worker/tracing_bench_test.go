@@ -71,13 +71,13 @@ func BenchmarkProcessorTracing(b *testing.B) {
 	})
 	b.Run("export-off", func(b *testing.B) {
 		tr := mustTracing(b, nil)
-		run(b, tr.stage(newProcessor(tr.tracer), "process", "leadworker", ""))
+		run(b, consumer.Chain(newProcessor(tr.tracer), tr.stage("process", "leadworker", "")))
 	})
 	b.Run("sampled", func(b *testing.B) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}), sdktrace.WithSampler(sdktrace.AlwaysSample()))
 		defer tp.Shutdown(context.Background())
 		tr := mustTracing(b, tp)
-		run(b, tr.stage(newProcessor(tr.tracer), "process", "leadworker", ""))
+		run(b, consumer.Chain(newProcessor(tr.tracer), tr.stage("process", "leadworker", "")))
 	})
 	// The tracing alone: the event's span around a handler that only does
 	// what the processor does for tracing (a decode span, the event's
@@ -92,7 +92,7 @@ func BenchmarkProcessorTracing(b *testing.B) {
 				span.SetAttributes(AttrOutcome.String("QUEUED"), AttrMatchRule.String("none"),
 					AttrCustomerAction.String("created"), AttrCustomerUUID.String("c-1"), AttrAttempts.Int(1))
 			}
-			return consumer.Outcome{Result: []byte("{}"), Fields: map[string]any{}}, nil
+			return consumer.Outcome{Result: []byte("{}")}, nil
 		})
 	}
 	b.Run("tracing-only/untraced", func(b *testing.B) {
@@ -100,13 +100,13 @@ func BenchmarkProcessorTracing(b *testing.B) {
 	})
 	b.Run("tracing-only/export-off", func(b *testing.B) {
 		tr := mustTracing(b, nil)
-		run(b, tr.stage(tracingOnly(tr.tracer), "process", "leadworker", ""))
+		run(b, consumer.Chain(tracingOnly(tr.tracer), tr.stage("process", "leadworker", "")))
 	})
 	b.Run("tracing-only/sampled", func(b *testing.B) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}), sdktrace.WithSampler(sdktrace.AlwaysSample()))
 		defer tp.Shutdown(context.Background())
 		tr := mustTracing(b, tp)
-		run(b, tr.stage(tracingOnly(tr.tracer), "process", "leadworker", ""))
+		run(b, consumer.Chain(tracingOnly(tr.tracer), tr.stage("process", "leadworker", "")))
 	})
 }
 

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/sandbox"
-	"github.com/leadworker/leadworker/testkit"
 	"github.com/leadworker/leadworker/worker"
 	"github.com/segmentio/kafka-go"
 	"go.opentelemetry.io/otel/attribute"
@@ -49,13 +49,13 @@ func produceAndWait(t *testing.T, p *pipeline, samples ...sandbox.Sample) (resul
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := sandbox.Produce(ctx, p.Config, samples); err != nil {
+	if err := sandbox.Produce(ctx, p.cfg, samples); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Outputs.WaitFor(ctx, len(samples), nil); err != nil {
+	if err := p.outputs.WaitFor(ctx, len(samples), nil); err != nil {
 		t.Fatal(err)
 	}
-	return p.Outputs.Snapshot()
+	return p.outputs.Snapshot()
 }
 
 // traceOf returns the trace id of a traceparent value.
@@ -103,13 +103,13 @@ func TestTraceFollowsTheEvent(t *testing.T) {
 			lead.Headers = traceHeaders()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			if err := sandbox.Produce(ctx, p.Config, []sandbox.Sample{lead, invalidSample(t)}); err != nil {
+			if err := sandbox.Produce(ctx, p.cfg, []sandbox.Sample{lead, invalidSample(t)}); err != nil {
 				t.Fatal(err)
 			}
-			if err := p.Outputs.WaitFor(ctx, 2, nil); err != nil {
+			if err := p.outputs.WaitFor(ctx, 2, nil); err != nil {
 				t.Fatal(err)
 			}
-			results, dead := p.Outputs.Snapshot()
+			results, dead := p.outputs.Snapshot()
 			if len(results) != 1 || len(dead) != 1 {
 				t.Fatalf("%d results, %d dead letters; want 1 and 1", len(results), len(dead))
 			}
@@ -123,7 +123,7 @@ func TestTraceFollowsTheEvent(t *testing.T) {
 			}
 
 			// myKaarma saw the trace on every call, and never the baggage.
-			reqs := p.Fake.Requests()
+			reqs := p.fake.Requests()
 			if len(reqs) == 0 {
 				t.Fatal("no myKaarma calls")
 			}
@@ -253,12 +253,12 @@ func TestTraceContextPassesWithTracingOff(t *testing.T) {
 			t.Errorf("output %s traceparents = %q; want [%s]", m.Key, tps, traceparent)
 		}
 	}
-	for _, r := range p.Fake.Requests() {
+	for _, r := range p.fake.Requests() {
 		if r.Header.Get("traceparent") != traceparent || r.Header.Get("baggage") != "" {
 			t.Errorf("%s %s traceparent = %q baggage = %q; want %s and none", r.Method, r.Path, r.Header.Get("traceparent"), r.Header.Get("baggage"), traceparent)
 		}
 	}
-	if len(p.Fake.Requests()) == 0 {
+	if len(p.fake.Requests()) == 0 {
 		t.Error("no myKaarma calls")
 	}
 }
@@ -297,10 +297,10 @@ func TestTracePropagatorsB3(t *testing.T) {
 	if tps := traceparents(results[0]); len(tps) != 0 {
 		t.Errorf("result traceparents = %q; want none with b3 only", tps)
 	}
-	if len(p.Fake.Requests()) == 0 {
+	if len(p.fake.Requests()) == 0 {
 		t.Fatal("no myKaarma calls")
 	}
-	for _, r := range p.Fake.Requests() {
+	for _, r := range p.fake.Requests() {
 		if !strings.HasPrefix(r.Header.Get("b3"), producerTrace+"-") || r.Header.Get("traceparent") != "" {
 			t.Errorf("%s %s b3 = %q traceparent = %q; want trace %s in b3 only", r.Method, r.Path, r.Header.Get("b3"), r.Header.Get("traceparent"), producerTrace)
 		}
@@ -322,7 +322,7 @@ func TestPropagatorNames(t *testing.T) {
 	} {
 		cfg := sandbox.Config()
 		cfg.Brokers, cfg.BaseURL, cfg.Username, cfg.Password = []string{"127.0.0.1:1"}, "http://127.0.0.1:1", "u", "p"
-		_, err := worker.New(cfg, nil, nil, worker.WithPropagators(tc.names...))
+		_, err := worker.New(cfg, worker.WithPropagators(tc.names...))
 		if (err == nil) != tc.ok {
 			t.Errorf("New with propagators %q: err = %v; want ok %v", tc.names, err, tc.ok)
 		}

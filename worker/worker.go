@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"github.com/leadworker/leadworker/kafkaadmin"
+	"go.opentelemetry.io/otel/trace"
 	"net/http"
 	"time"
 
@@ -31,30 +32,55 @@ type Worker struct {
 	groups     routeGroups
 }
 
-// New wires the pipeline from cfg. httpClient may be nil; its transport
-// (or a pooled one sized for MAX_IN_FLIGHT) is wrapped so that every myKaarma
-// call passes the rate limit, then the metrics and circuit observer, then the
-// adaptive-concurrency observer, then the tracing one (otelhttp). opts add
-// what the environment does not configure (WithTracerProvider).
-func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client, opts ...Option) (*Worker, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
+// New wires the pipeline from cfg. Every myKaarma call passes the rate
+// limit, then the metrics and circuit observer, then the adaptive-concurrency
+// observer, then the tracing one (otelhttp). opts add what is not a setting:
+// the logger, the HTTP client, the tracer provider and propagators.
+func New(cfg Config, opts ...Option) (*Worker, error) {
+	o := newOptions(opts)
+	log, httpClient := o.log, o.httpClient
 	tr, err := newTracing(o.tp, o.propagators)
 	if err != nil {
 		return nil, err
-	}
-	if log == nil {
-		l := logrus.New()
-		l.Out = io.Discard
-		log = l
 	}
 	guards, err := newGuards(cfg.Guards, log)
 	if err != nil {
 		return nil, fmt.Errorf("guards: %w", err)
 	}
 	hc, concurrency := myKaarmaHTTP(cfg, log, httpClient, guards.wrap, tr.traceHTTP)
+	h, err := NewHandler(cfg, hc, tr.tp)
+	if err != nil {
+		return nil, err
+	}
+	dialer, transport, err := kafkaadmin.Connections(cfg.Kafka)
+	if err != nil {
+		return nil, err
+	}
+	wk := &Worker{guards: guards, log: log, cfg: cfg, concurrency: concurrency}
+	wk.autoCreate = func(ctx context.Context) (bool, error) {
+		return kafkaadmin.AutoCreateTopics(ctx, cfg.Brokers, transport)
+	}
+	wk.groups = func(ctx context.Context, topic string) ([]kafkaadmin.GroupOffsets, error) {
+		return kafkaadmin.GroupsOn(ctx, cfg.Brokers, transport, topic)
+	}
+	p := guards.processor(h)
+	p.tracer, p.group = tr.tracer, cfg.GroupID
+	lags, err := wk.stages(p, h, tr, consumer.Options{Dialer: dialer, Transport: transport})
+	if err != nil {
+		return nil, err
+	}
+	if concurrency != nil {
+		concurrency.Setter(wk.consumer.SetMaxInFlight)
+	}
+	guards.watch(wk.Stats, lags...)
+	guards.metrics.reg.MustRegister(newReadyCollector(wk.ready))
+	return wk, nil
+}
+
+// NewHandler returns the business handler of cfg (search-and-match, lead
+// save) calling myKaarma through hc; tp, when not nil, makes its step spans.
+// The worker wraps it in its guards; the bench uses it bare.
+func NewHandler(cfg Config, hc *http.Client, tp trace.TracerProvider) (*handlers.Handler, error) {
 	client, err := mykaarma.New(cfg.BaseURL, mykaarma.Options{
 		Username: cfg.Username, Password: cfg.Password,
 		Timeout: cfg.CallTimeout, HTTPClient: hc,
@@ -63,12 +89,11 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client, opts ...Op
 		return nil, fmt.Errorf("mykaarma client: %w", err)
 	}
 	h, err := handlers.New(handlers.Options{
-		API:              client,
-		MaxResults:       cfg.MaxResults,
-		IgnoreContacts:   cfg.IgnoreContacts,
-		RequireFirstName: cfg.RequireFirstName,
-		TracerProvider:   tr.tp,
-
+		API:                client,
+		MaxResults:         cfg.MaxResults,
+		IgnoreContacts:     cfg.IgnoreContacts,
+		RequireFirstName:   cfg.RequireFirstName,
+		TracerProvider:     tp,
 		LeadUnknownOutcome: cfg.LeadUnknownOutcome,
 		Retry: handlers.RetryOptions{
 			InitialInterval: cfg.RetryInitial,
@@ -79,27 +104,7 @@ func New(cfg Config, log logrus.FieldLogger, httpClient *http.Client, opts ...Op
 	if err != nil {
 		return nil, fmt.Errorf("handler: %w", err)
 	}
-	dialer, transport, err := consumer.Connections(cfg.Kafka)
-	if err != nil {
-		return nil, err
-	}
-	wk := &Worker{guards: guards, log: log, cfg: cfg, concurrency: concurrency}
-	wk.autoCreate = func(ctx context.Context) (bool, error) { return consumer.AutoCreateTopics(ctx, cfg.Brokers, transport) }
-	wk.groups = func(ctx context.Context, topic string) ([]consumer.GroupOffsets, error) {
-		return consumer.GroupsOn(ctx, cfg.Brokers, transport, topic)
-	}
-	p := guards.processor(h)
-	p.tracer, p.group = tr.tracer, cfg.GroupID
-	lags, err := wk.stages(p, tr, consumer.Options{Dialer: dialer, Transport: transport})
-	if err != nil {
-		return nil, err
-	}
-	if concurrency != nil {
-		concurrency.Setter(wk.consumer.SetMaxInFlight)
-	}
-	guards.watch(wk.Stats, lags...)
-	guards.metrics.reg.MustRegister(newReadyCollector(wk.ready))
-	return wk, nil
+	return h, nil
 }
 
 // Stats is the state of the worker's consumers: with identity routing, the

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/leadworker/leadworker/consumer"
 	"net"
 	"net/url"
 	"os"
@@ -110,8 +111,8 @@ func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
 	if s := c.SessionTimeout; s < minSessionTimeout || s > maxSessionTimeout {
 		e.errs = append(e.errs, fmt.Errorf("KAFKA_SESSION_TIMEOUT=%v: want 6s..30m, the brokers' default group.min.session.timeout.ms and group.max.session.timeout.ms: a broker refuses a member outside its bounds", s))
 	}
-	if c.DrainTimeout >= 30*time.Second {
-		e.errs = append(e.errs, fmt.Errorf("DRAIN_TIMEOUT=%v: want less than the 30s rebalance timeout", c.DrainTimeout))
+	if rebalance := consumer.DefaultOptions().RebalanceTimeout; c.DrainTimeout >= rebalance {
+		e.errs = append(e.errs, fmt.Errorf("DRAIN_TIMEOUT=%v: want less than the %v rebalance timeout", c.DrainTimeout, rebalance))
 	}
 	return c, errors.Join(e.errs...)
 }
@@ -141,7 +142,7 @@ func loadGuardConfig(e *env, d worker.GuardConfig) worker.GuardConfig {
 		g.Circuit.Consecutive = -1 // CIRCUIT_FAILURE_THRESHOLD=0 turns the circuit off
 	}
 	if g.Flood.Consecutive == 0 {
-		g.Flood.Disabled = true // DLQ_FLOOD_CONSECUTIVE=0 turns the flood guard off
+		g.Flood.Consecutive = -1 // DLQ_FLOOD_CONSECUTIVE=0 turns the flood guard off
 	}
 	if r := g.Circuit.Ratio; r <= 0 || r > 1 {
 		e.errs = append(e.errs, fmt.Errorf("CIRCUIT_FAILURE_RATIO=%v: want a share in (0, 1]", r))

@@ -3,9 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/leadworker/leadworker/kafkaadmin"
 	"strings"
 
-	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/worker"
 )
 
@@ -30,7 +30,7 @@ func loadKafka(e *env, d worker.Config, c *worker.Config) {
 	if !c.RouteTopicSet {
 		c.RouteTopic = c.DefaultRouteTopic()
 	}
-	c.Kafka = consumer.Security{
+	c.Kafka = kafkaadmin.Security{
 		TLS:                e.boolean("KAFKA_TLS", false),
 		TLSCAFile:          e.str("KAFKA_TLS_CA_FILE", ""),
 		TLSCertFile:        e.str("KAFKA_TLS_CERT_FILE", ""),

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leadworker/leadworker/testkit"
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"go/ast"
-	"go/build/constraint"
+	"bytes"
 	"go/parser"
 	"go/token"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -36,8 +36,15 @@ func TestPackageBoundaries(t *testing.T) {
 		forbidden []string // import paths, or prefixes ending in "/"
 		allowed   []string // exceptions to forbidden
 	}{
-		{"consumer", []string{module}, []string{module + "recovery"}},
+		{"consumer", []string{module}, []string{module + "recovery", module + "route", module + "fetch", module + "budget", module + "watermark"}},
+		{"watermark", []string{module, kafka}, nil},
 		{"recovery", []string{module}, nil},
+		{"route", []string{module}, nil},
+		{"fetch", []string{module}, nil},
+		{"budget", []string{module, kafka}, nil},
+		{"kafkaadmin", []string{module}, []string{module + "consumer"}},
+		{"replay", []string{module}, []string{module + "kafkaadmin", module + "deadletter"}},
+		{"deadletter", []string{module}, []string{module + "recovery", module + "consumer"}},
 		{"guard", []string{module, kafka, "net/http"}, nil},
 		{"throttle", []string{module, kafka}, nil},
 		{"logmask", []string{module, kafka}, nil},
@@ -47,6 +54,15 @@ func TestPackageBoundaries(t *testing.T) {
 		{"worker", []string{module + "sandbox", kafka, "testing"}, nil},
 		{"sandbox", []string{"testing"}, nil},
 		{"console", []string{module + "sandbox", module + "mykaarma/mykaarmatest", "github.com/twmb/franz-go/", "testing"}, nil},
+	}
+	// No package below the worker knows a dead-letter class: the run path
+	// writes the headers it is told.
+	for _, pkg := range []string{"consumer", "recovery", "route", "fetch", "budget", "watermark", "kafkaadmin"} {
+		for _, imp := range imports[pkg] {
+			if imp == module+"deadletter" {
+				t.Errorf("%s imports %s", pkg, imp)
+			}
+		}
 	}
 	for _, tt := range tests {
 		got, ok := imports[tt.pkg]
@@ -89,130 +105,73 @@ func TestPackageBoundaries(t *testing.T) {
 	}
 }
 
-// sandboxOnly are the packages only demo, bench and the sample events need:
-// import paths, or prefixes ending in "/". The image's build links none.
-var sandboxOnly = []string{
-	module + "sandbox",
-	module + "mykaarma/mykaarmatest",
-	module + "examples",
-	module + "testkit",
-	"github.com/twmb/franz-go/", // kfake and its client
-	"go.opentelemetry.io/otel/sdk/trace/tracetest",
-	"testing",
-}
-
-func isSandboxOnly(path string) bool {
-	for _, p := range sandboxOnly {
-		if path == p || (strings.HasSuffix(p, "/") && strings.HasPrefix(path, p)) {
-			return true
-		}
-	}
-	return false
-}
-
-// TestOnlySandboxFilesImportTheSandbox: of this command's files, only those
-// the image's build leaves out (//go:build !lean: sandbox.go for demo and
-// bench, samples.go for produce's sample events) import what only the sandbox
-// needs.
-func TestOnlySandboxFilesImportTheSandbox(t *testing.T) {
+// TestOnlySandboxGoImportsTheSandbox: of this command's files, only
+// sandbox.go (demo, bench, the sample events) reaches the sandbox, and the
+// nosandbox build leaves it out.
+func TestOnlySandboxGoImportsTheSandbox(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	lean := func(tag string) bool { return tag == "lean" }
-	var leanFiles int
 	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
+		if strings.HasSuffix(f, "_test.go") || f == "sandbox.go" {
 			continue
 		}
-		file, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly|parser.ParseComments)
+		ast, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if expr := buildConstraint(t, f, file); expr != nil && !expr.Eval(lean) {
-			continue // not in the image's build
-		}
-		leanFiles++
-		for _, imp := range file.Imports {
+		for _, imp := range ast.Imports {
 			path, _ := strconv.Unquote(imp.Path.Value)
-			if isSandboxOnly(path) {
-				t.Errorf("%s imports %s, and the image's build (-tags lean) compiles it; give the import a //go:build !lean file", f, path)
+			if sandboxPackage(path) {
+				t.Errorf("%s imports %s; only sandbox.go may", f, path)
 			}
 		}
 	}
-	if leanFiles == 0 {
-		t.Error("no file of this command is in the lean build")
-	}
-}
-
-// buildConstraint returns the //go:build line of file (nil: none).
-func buildConstraint(t *testing.T, name string, file *ast.File) constraint.Expr {
-	t.Helper()
-	for _, g := range file.Comments {
-		if g.Pos() > file.Package {
-			break
-		}
-		for _, c := range g.List {
-			if constraint.IsGoBuild(c.Text) {
-				expr, err := constraint.Parse(c.Text)
-				if err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-				return expr
-			}
-		}
-	}
-	return nil
-}
-
-// TestLeanBuildLinksNoSandbox: the image's build (go build -tags lean, as the
-// Dockerfile and scripts/images.sh do it) links no embedded broker, no fake
-// myKaarma, no sample events and no test kit, while a plain build (go run
-// ./cmd/leadworker demo) keeps them.
-func TestLeanBuildLinksNoSandbox(t *testing.T) {
-	lean := depsOf(t, "-tags", "lean")
-	if _, ok := lean[module+"worker"]; !ok {
-		t.Fatalf("the lean build does not link %sworker; is go list listing it? %v", module, lean)
-	}
-	for pkg := range lean {
-		if !isSandboxOnly(pkg) {
-			continue
-		}
-		// OpenTelemetry's console exporter (OTEL_TRACES_EXPORTER=console,
-		// reached through autoexport) prints spans as tracetest's stubs.
-		if pkg == "go.opentelemetry.io/otel/sdk/trace/tracetest" && slices.Equal(lean[pkg], []string{"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"}) {
-			continue
-		}
-		t.Errorf("the lean build links %s, imported by %v", pkg, lean[pkg])
-	}
-
-	plain := depsOf(t)
-	for _, pkg := range []string{module + "sandbox", "github.com/twmb/franz-go/pkg/kfake"} {
-		if _, ok := plain[pkg]; !ok {
-			t.Errorf("a plain build does not link %s: demo and bench need it", pkg)
-		}
-	}
-}
-
-// depsOf returns every package the binary built with flags links, with the
-// packages of that build importing it.
-func depsOf(t *testing.T, flags ...string) map[string][]string {
-	t.Helper()
-	args := append([]string{"list"}, flags...)
-	args = append(args, "-deps", "-f", `{{.ImportPath}} {{join .Imports " "}}`, ".")
-	out, err := exec.Command("go", args...).CombinedOutput()
+	src, err := os.ReadFile("sandbox.go")
 	if err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		t.Fatal(err)
 	}
-	importers := map[string][]string{}
+	if !bytes.HasPrefix(src, []byte("//go:build !nosandbox\n")) {
+		t.Error("sandbox.go does not start with //go:build !nosandbox")
+	}
+}
+
+// TestImageBuildLinksNoSandbox: the binary of the image (go build -tags
+// nosandbox, as the Dockerfile and scripts/images.sh build it) links no
+// embedded broker, fake myKaarma, sample events or test helpers. The
+// OpenTelemetry console exporter (OTEL_TRACES_EXPORTER=console) links the
+// SDK's tracetest for its span records; no package of this module does.
+func TestImageBuildLinksNoSandbox(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-tags", "nosandbox", "-f", `{{.ImportPath}} {{join .Imports " "}}`, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps -tags nosandbox: %v\n%s", err, out)
+	}
+	var n int
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)
-		if _, ok := importers[f[0]]; !ok {
-			importers[f[0]] = nil
+		n++
+		if sandboxPackage(f[0]) || f[0] == "testing" {
+			t.Errorf("the image build links %s", f[0])
 		}
-		for _, imp := range f[1:] {
-			importers[imp] = append(importers[imp], f[0])
+		if strings.HasPrefix(f[0], module) && slices.Contains(f[1:], tracetestPath) {
+			t.Errorf("%s imports %s in the image build", f[0], tracetestPath)
 		}
 	}
-	return importers
+	if n < 50 {
+		t.Fatalf("go list -deps listed %d packages; want the whole binary", n)
+	}
+}
+
+const tracetestPath = "go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+// sandboxPackage reports whether path belongs to what only demo and bench
+// need: the sandbox, the fake myKaarma, the sample events, the embedded
+// broker.
+func sandboxPackage(path string) bool {
+	switch path {
+	case module + "sandbox", module + "mykaarma/mykaarmatest", module + "examples":
+		return true
+	}
+	return strings.HasPrefix(path, "github.com/twmb/franz-go/")
 }

@@ -4,11 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/leadworker/leadworker/kafkaadmin"
+	"github.com/leadworker/leadworker/replay"
 	"io"
 	"strings"
 	"time"
 
-	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/schemas"
 	"github.com/leadworker/leadworker/worker"
 )
@@ -83,7 +84,7 @@ func dlqCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 		}
 		o.Since = t
 	}
-	dialer, transport, err := consumer.Connections(cfg.Kafka)
+	dialer, transport, err := kafkaadmin.Connections(cfg.Kafka)
 	if err != nil {
 		fmt.Fprintf(stderr, "leadworker dlq replay: %v\n", err)
 		return 2
@@ -95,7 +96,7 @@ func dlqCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 		fmt.Fprintf(stderr, "leadworker dlq replay: bad configuration:\n%v\n", maxBytes.errs[0])
 		return 2
 	}
-	sum, err := consumer.Replay(ctx, *o, stdout)
+	sum, err := replay.Replay(ctx, *o, stdout)
 	fmt.Fprintf(stdout, "replayed=%d skipped=%d matched=%d\n", sum.Replayed, sum.Skipped, sum.Matched)
 	if err != nil {
 		fmt.Fprintf(stderr, "leadworker dlq replay: %v\n", err)
@@ -125,9 +126,9 @@ func dlqVariables() []string {
 // dlqFlags are dlq replay's flags. Those whose default comes from the
 // environment default to "" here and are filled in after parsing, so that
 // help shows one default and works without the environment.
-func dlqFlags() (fset *flag.FlagSet, o *consumer.ReplayOptions, brokers, since *string) {
+func dlqFlags() (fset *flag.FlagSet, o *replay.Options, brokers, since *string) {
 	fset = flag.NewFlagSet("dlq replay", flag.ContinueOnError)
-	o = &consumer.ReplayOptions{}
+	o = &replay.Options{}
 	brokers = fset.String("brokers", "", "comma-separated brokers (default $KAFKA_BROKERS)")
 	fset.StringVar(&o.DLQTopic, "dlq-topic", "", "dead-letter topic to read (default $KAFKA_DLQ_TOPIC, else leadworker.dlq)")
 	fset.StringVar(&o.To, "to", "", "topic to publish to (default: the record's source.topic header, else the first of $KAFKA_INPUT_TOPICS)")

@@ -12,9 +12,4 @@
 // This package only reads the environment and the flags, validates them and
 // dispatches; the worker lives in package worker, demo and bench in package
 // sandbox. It holds no policy.
-//
-// The image's build, go build -tags lean, leaves out demo and bench
-// (sandbox.go) and produce's built-in sample events (samples.go), and with
-// them the embedded broker and the fake myKaarma; deps_test.go holds it to
-// that.
 package main

@@ -95,7 +95,7 @@ func realMain(args []string, stdout, stderr io.Writer, lookup func(string) (stri
 func runVariables() []string {
 	return envReads(func(lookup func(string) (string, bool)) {
 		_, _ = loadConfig(lookup)
-		_, _ = worker.TracerProvider(context.Background(), lookup) // nil on an empty environment
+		_, _ = tracerProvider(context.Background(), lookup) // nil on an empty environment
 		_, _ = lookup("OTEL_PROPAGATORS")
 		_, _ = memoryLimit(lookup)
 	})
@@ -120,7 +120,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 	// in any of its escaped forms (the Basic token is base64 of user:password).
 	log := logmask.New(cfg.LogLevel, cfg.LogFormat, stderr,
 		cfg.Password, cfg.Username+":"+cfg.Password, cfg.Kafka.SASLPassword)
-	tp, err := worker.TracerProvider(ctx, lookup)
+	tp, err := tracerProvider(ctx, lookup)
 	if err != nil {
 		fmt.Fprintf(stderr, "leadworker: bad configuration:\n%v\n", err)
 		return 2
@@ -141,7 +141,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 		}()
 		log.Info("tracing: exporting spans (OTEL_* variables)")
 	}
-	w, err := worker.New(cfg, log, nil, opts...)
+	w, err := worker.New(cfg, append(opts, worker.WithLogger(log))...)
 	if err != nil {
 		fmt.Fprintf(stderr, "leadworker: %v\n", err)
 		return 2

@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/leadworker/leadworker/console"
-	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/kafkaadmin"
 )
 
 const produceUsage = `usage: leadworker produce [flags] [FILE...]
@@ -20,8 +20,8 @@ as a CRM producer should: keyed by their eventId, placed on the partition the
 Java client's default partitioner picks for the key (murmur2), acknowledged by
 every in-sync replica. With the same TLS and SASL settings as leadworker run.
 
-Without FILE it sends the sample events of examples/ (built into this binary;
-not into the image's, built with -tags lean).
+Without FILE it sends the sample events of examples/ (built into this binary,
+except the image's, which is built with -tags nosandbox).
 Each FILE is one record, its whole content; "-" reads standard input, one record
 per non-empty line, and sends them when it ends. A record without an eventId
 (not JSON, say) is keyed by its file name, or has no key when read from stdin.
@@ -88,7 +88,11 @@ func produceCommand(ctx context.Context, args []string, stdin io.Reader, stdout,
 // produceRecords reads what produce sends: the samples, the files, stdin.
 func produceRecords(args []string, stdin io.Reader) ([]console.Record, error) {
 	if len(args) == 0 {
-		return sampleEvents()
+		samples := sampleEvents()
+		if samples == nil {
+			return nil, errors.New("this build holds no sample events (built with -tags nosandbox): name files, or - for stdin")
+		}
+		return console.Samples(samples)
 	}
 	var recs []console.Record
 	for _, a := range args {
@@ -119,7 +123,7 @@ func consoleKafka(command string, stderr io.Writer, lookup func(string) (string,
 		fmt.Fprintf(stderr, "leadworker %s: bad configuration:\n%v\n", command, err)
 		return console.Kafka{}, topicNames{}, false
 	}
-	dialer, transport, err := consumer.Connections(cfg.Kafka)
+	dialer, transport, err := kafkaadmin.Connections(cfg.Kafka)
 	if err != nil {
 		fmt.Fprintf(stderr, "leadworker %s: %v\n", command, err)
 		return console.Kafka{}, topicNames{}, false

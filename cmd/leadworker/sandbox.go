@@ -1,8 +1,4 @@
-//go:build !lean
-
-// demo and bench: the only commands that reach the sandbox (an embedded
-// broker, the fake myKaarma, in-memory spans). The image's build (-tags lean)
-// leaves this file out; sandbox_lean.go answers them there.
+//go:build !nosandbox
 
 package main
 
@@ -11,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"time"
 
+	"github.com/leadworker/leadworker/examples"
 	"github.com/leadworker/leadworker/sandbox"
 )
 
@@ -85,3 +83,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	return 0
 }
+
+// sampleEvents returns the sample events of examples/ that produce sends
+// when given no file.
+func sampleEvents() fs.FS { return examples.Events }

@@ -5,12 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/leadworker/leadworker/kafkaadmin"
 	"io"
 	"sort"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/leadworker/leadworker/consumer"
 )
 
 const topicsUsage = `usage: leadworker topics create [flags]
@@ -30,7 +29,7 @@ func topicsCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if len(args) == 0 || args[0] != "create" || (len(args) > 1 && isHelp(args[1])) {
 		return topicsHelp(args, stdout, stderr)
 	}
-	var spec consumer.TopicsSpec
+	var spec kafkaadmin.TopicsSpec
 	fset := topicsFlags(&spec)
 	fset.SetOutput(stderr)
 	fset.Usage = func() { fmt.Fprint(stderr, topicsUsage); fset.PrintDefaults() }
@@ -67,19 +66,19 @@ func topicsCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if cfg.IdentityRouting {
 		spec.Route, spec.RouteGroup = cfg.RouteTopic, cfg.RouteGroup()
 	}
-	_, transport, err := consumer.Connections(cfg.Kafka)
+	_, transport, err := kafkaadmin.Connections(cfg.Kafka)
 	if err != nil {
 		fmt.Fprintf(stderr, "leadworker topics: %v\n", err)
 		return 2
 	}
 	spec.Transport = transport
-	res, err := consumer.CreateTopics(ctx, spec)
+	res, err := kafkaadmin.CreateTopics(ctx, spec)
 	printTopics(stdout, res)
 	if err != nil {
 		fmt.Fprintf(stderr, "leadworker topics: %v\n", err)
 		return 1
 	}
-	shared, err := consumer.SharedTopics(ctx, spec)
+	shared, err := kafkaadmin.SharedTopics(ctx, spec)
 	if err != nil {
 		fmt.Fprintf(stderr, "leadworker topics: warning: cannot tell which other groups consume these topics: %v\n", err)
 	}
@@ -90,7 +89,7 @@ func topicsCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 // printShared warns of the other groups consuming a topic the worker
 // consumes: a warning, not a failure, since another group on an input may be
 // any other consumer.
-func printShared(out io.Writer, shared []consumer.SharedTopic) {
+func printShared(out io.Writer, shared []kafkaadmin.SharedTopic) {
 	for _, s := range shared {
 		for _, g := range s.Others {
 			if s.Route {
@@ -113,13 +112,13 @@ func topicsHelp(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && (isHelp(args[0]) || (args[0] == "create" && len(args) > 1 && isHelp(args[1]))) {
 		w, status = stdout, 0
 	}
-	var spec consumer.TopicsSpec
+	var spec kafkaadmin.TopicsSpec
 	fset := topicsFlags(&spec)
 	printHelp(w, topicsUsage, fset, kafkaVariables(), "")
 	return status
 }
 
-func printTopics(out io.Writer, res []consumer.TopicResult) {
+func printTopics(out io.Writer, res []kafkaadmin.TopicResult) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	defer tw.Flush()
 	fmt.Fprintln(tw, "TOPIC\tACTION\tPARTITIONS\tSETTINGS")
@@ -138,9 +137,9 @@ func printTopics(out io.Writer, res []consumer.TopicResult) {
 }
 
 // topicsFlags are topics create's flags, set into spec.
-func topicsFlags(spec *consumer.TopicsSpec) *flag.FlagSet {
+func topicsFlags(spec *kafkaadmin.TopicsSpec) *flag.FlagSet {
 	fset := flag.NewFlagSet("topics create", flag.ContinueOnError)
-	fset.IntVar(&spec.Partitions, "partitions", consumer.DefaultPartitions, "partitions of new input, result and dead-letter topics (the route topic follows the inputs)")
+	fset.IntVar(&spec.Partitions, "partitions", kafkaadmin.DefaultPartitions, "partitions of new input, result and dead-letter topics (the route topic follows the inputs)")
 	fset.IntVar(&spec.ReplicationFactor, "replication-factor", -1, "replication factor of new topics (-1: the broker's default.replication.factor)")
 	fset.IntVar(&spec.MinInsyncReplicas, "min-insync-replicas", 0, "min.insync.replicas of new topics (0: the broker's default)")
 	return fset

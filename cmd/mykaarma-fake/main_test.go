@@ -14,8 +14,8 @@ import (
 	"github.com/sirupsen/logrus/hooks/test"
 
 	"github.com/leadworker/leadworker/examples"
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma"
-	"github.com/leadworker/leadworker/testkit"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -99,7 +99,7 @@ func TestRunServesAndStops(t *testing.T) {
 		_, err := c.SearchCustomers(context.Background(), "d1", "Doe", 1)
 		hung <- err
 	}()
-	testkit.WaitFor(t, 10*time.Second, "one request to hang", func() bool { return hangingOf(t, base) == 1 })
+	waitForHanging(t, base)
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("run() = %v; want nil after cancel", err)
@@ -118,19 +118,18 @@ func TestRunServesAndStops(t *testing.T) {
 	}
 }
 
-// hangingOf returns the number of hanging requests /_fake/stats reports.
-func hangingOf(t *testing.T, base string) int {
+// waitForHanging polls /_fake/stats until one request hangs, or fails the test after 10s.
+func waitForHanging(t *testing.T, base string) {
 	t.Helper()
-	resp, err := http.Get(base + "/_fake/stats")
-	if err != nil {
-		t.Fatalf("GET stats: %v", err)
-	}
-	defer resp.Body.Close()
-	var stats struct{ Hanging int }
-	if err := json.NewDecoder(resp.Body).Decode(&stats); err != nil {
-		t.Fatalf("GET stats: %v", err)
-	}
-	return stats.Hanging
+	testkit.WaitFor(t, 10*time.Second, "one request to hang (/_fake/stats)", func() bool {
+		resp, err := http.Get(base + "/_fake/stats")
+		if err != nil {
+			t.Fatalf("GET stats: %v", err)
+		}
+		defer resp.Body.Close()
+		var stats struct{ Hanging int }
+		return json.NewDecoder(resp.Body).Decode(&stats) == nil && stats.Hanging == 1
+	})
 }
 
 // TestHelpPrintsFlags: -h prints every flag on stdout and exits 0, not a

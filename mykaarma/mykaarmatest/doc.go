@@ -61,8 +61,7 @@
 //
 // A Fault matches requests by operation ("search", "read", "create", "update", "lead"; "" for
 // any) after authentication and scope checks pass. All matching faults apply: their latencies add
-// up, then the first matching fault with Hang, DropAfterApply or Status decides the outcome (a
-// hang let go by ReleaseHanging passes the decision on to the next one). A
+// up, then the first matching fault with Hang, DropAfterApply or Status decides the outcome. A
 // fault with Times n applies n times and is then removed; Probability p applies it to each
 // matching request with probability p, drawn from a rand seeded by Options.Seed. Requests that got
 // no response (hang, drop) are recorded with Status 0.

@@ -15,7 +15,7 @@ type Fault struct {
 	Body           string        `json:"body"`           // body for Status; default the framework body; HTML when it starts with "<"
 	RetryAfter     string        `json:"retryAfter"`     // Retry-After header value sent with Status
 	Latency        time.Duration `json:"latency"`        // delay before answering (ends early if the client gives up)
-	Hang           bool          `json:"hang"`           // never answer: block until the client gives up or the server closes
+	Hang           bool          `json:"hang"`           // never answer: block until the client gives up, ReleaseHanging or the server closes
 	DropAfterApply bool          `json:"dropAfterApply"` // serve the call (state changes), then close the connection without a response
 	Times          int           `json:"times"`          // apply this many times, then remove; 0 = until removed
 	Probability    float64       `json:"probability"`    // 0 = always; else apply to each matching request with this probability
@@ -123,8 +123,15 @@ func (s *Server) applyFaults(w *statusWriter, r *http.Request, rt route, body []
 	for _, f := range faults {
 		switch {
 		case f.Hang:
-			if !s.hang(r) {
-				continue // released: served as if this fault were not there
+			s.mu.Lock()
+			release := s.release
+			s.mu.Unlock()
+			s.hanging.Add(1)
+			defer s.hanging.Add(-1)
+			select {
+			case <-r.Context().Done():
+			case <-s.closed:
+			case <-release:
 			}
 			drop(w) // never an empty 200
 			return true
@@ -138,36 +145,6 @@ func (s *Server) applyFaults(w *statusWriter, r *http.Request, rt route, body []
 		}
 	}
 	return false
-}
-
-// hang holds r until the client gives up or the server closes (true), or
-// until ReleaseHanging (false).
-func (s *Server) hang(r *http.Request) bool {
-	s.mu.Lock()
-	release := s.release
-	s.mu.Unlock()
-	s.hanging.Add(1)
-	defer s.hanging.Add(-1)
-	select {
-	case <-r.Context().Done():
-		return true
-	case <-s.closed:
-		return true
-	case <-release:
-		return false
-	}
-}
-
-// ReleaseHanging lets go of every request a Hang fault holds now: each goes on
-// as if that fault had not matched it (the next matching fault, else the call
-// is served). Requests that arrive later still hang while the fault lasts. A
-// test that has seen two calls inside the fake at once (Hanging) releases them
-// instead of waiting out the client's timeout.
-func (s *Server) ReleaseHanging() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	close(s.release)
-	s.release = make(chan struct{})
 }
 
 // drop closes the connection without writing a response.

@@ -83,6 +83,7 @@ type Server struct {
 	hanging   atomic.Int64
 
 	mu          sync.Mutex
+	release     chan struct{} // closed by ReleaseHanging
 	username    string
 	password    string
 	denied      map[string]bool
@@ -91,7 +92,6 @@ type Server struct {
 	requests    []Request
 	faults      []*faultEntry
 	nextFault   int
-	release     chan struct{} // closed by ReleaseHanging, then replaced
 	rng         *rand.Rand
 	leadVerdict func(dealerUUID string, l mykaarma.Lead) string
 }
@@ -187,6 +187,16 @@ func (s *Server) SetLeadVerdict(f func(dealerUUID string, l mykaarma.Lead) strin
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.leadVerdict = f
+}
+
+// ReleaseHanging ends the requests Hang faults are holding right now: each
+// connection is closed without a response, as when the client gives up.
+// Faults stay; later requests they match hang again.
+func (s *Server) ReleaseHanging() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(s.release)
+	s.release = make(chan struct{})
 }
 
 // Hanging returns how many requests a Hang fault is holding right now; tests wait on it.

@@ -1,0 +1,63 @@
+package route
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+func TestRouteCountBalance(t *testing.T) {
+	t.Parallel()
+	r := NewCount()
+	msg := kafka.Message{Key: []byte("smith")}
+	all := []int{0, 1, 2, 3, 4, 5, 6, 7}
+	if got, want := r.Balance(msg, all...), (&kafka.Murmur2Balancer{}).Balance(msg, all...); got != want {
+		t.Errorf("Balance() without a count = %d; want murmur2 over every partition, %d", got, want)
+	}
+	r.Set(4)
+	for i := range 50 {
+		msg := kafka.Message{Key: []byte("key-" + strconv.Itoa(i))}
+		got := r.Balance(msg, all...)
+		if want := (&kafka.Murmur2Balancer{}).Balance(msg, all[:4]...); got != want {
+			t.Fatalf("Balance(%s) = %d; want murmur2 over the first 4 partitions, %d", msg.Key, got, want)
+		}
+	}
+	if !r.Hold() || r.Hold() || !r.Held() {
+		t.Fatal("hold() twice: want true, then false, and held")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := r.Wait(ctx); err == nil {
+		t.Error("wait() while held = nil; want the context's error")
+	}
+	r.Set(8)
+	if err := r.Wait(context.Background()); err != nil || r.Held() || r.N() != 8 {
+		t.Errorf("after set(8): wait() = %v, held %v, count %d", err, r.Held(), r.N())
+	}
+}
+
+func TestHeadersRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, c := range []Carried{
+		{Topic: "crm.events", Partition: 4, Offset: 77, Key: []byte("DMS-1"), Group: "prod", Epoch: 1765000000000},
+		{Topic: "crm.events", Partition: 0, Offset: 0, Key: []byte{}, Group: "prod"},
+		{Topic: "crm.events", Partition: 1, Offset: 9},
+	} {
+		hs := Headers(c)
+		keys, values := make([]string, len(hs)), make([][]byte, len(hs))
+		for i, h := range hs {
+			keys[i], values[i] = h.Key, h.Value
+		}
+		got, ok := Parse(keys, values)
+		if !ok || got.Topic != c.Topic || got.Partition != c.Partition || got.Offset != c.Offset || got.Group != c.Group || got.Epoch != c.Epoch ||
+			string(got.Key) != string(c.Key) || (got.Key == nil) != (c.Key == nil) {
+			t.Errorf("Parse(Headers(%+v)) = %+v, %v", c, got, ok)
+		}
+	}
+	if _, ok := Parse([]string{HeaderTopic}, [][]byte{[]byte("t")}); ok {
+		t.Error("Parse() of incomplete headers = ok")
+	}
+}
