@@ -31,7 +31,7 @@ func TestUntil(t *testing.T) {
 		name   string
 		within time.Duration
 		cond   func(call int) error
-		want   error // nil, or what errors.Is finds in Until's error
+		want   error    // nil, or what errors.Is finds in Until's error
 		calls  [2]int32 // how many calls: at least, at most (0: any)
 	}{
 		{"true at once", time.Second, func(int) error { return nil }, nil, [2]int32{1, 1}},
