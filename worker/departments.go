@@ -15,8 +15,8 @@ const maxListedDepartments = 100
 // show it.
 type departmentView struct {
 	Department string     `json:"department"`
-	Reason     string     `json:"reason"`  // the reasons, joined by "+" when both (scope+circuit)
-	Since      time.Time  `json:"since"`   // paused since
+	Reason     string     `json:"reason"` // the reasons, joined by "+" when both (scope+circuit)
+	Since      time.Time  `json:"since"`  // paused since
 	LastProbe  *time.Time `json:"lastProbe,omitempty"`
 	NextProbe  *time.Time `json:"nextProbe,omitempty"` // admin only
 	Probes     int        `json:"probes,omitempty"`    // admin only
