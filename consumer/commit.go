@@ -19,11 +19,11 @@ const positionsRefresh = 5 * time.Second
 // the epoch and the output positions in the commit's metadata. A commit the
 // broker refuses (the generation is gone) only means redelivery.
 func (p *partition) commit() {
-	off, ok := p.wm.commitPoint()
+	off, ok := p.wm.CommitPoint()
 	if !ok {
 		return
 	}
-	md := p.rec.Metadata(off, p.wm.fetchedNext()) // package recovery
+	md := p.rec.Metadata(off, p.wm.FetchedNext()) // package recovery
 	now := p.c.opts.Now()
 	if off == p.committed && (md == p.committedMeta || (now.Sub(p.committedAt) < positionsRefresh && !p.caught.Load())) {
 		return

@@ -20,7 +20,7 @@ func (p *partition) fetch(ctx context.Context, off int64) {
 		Log:     p.log,
 		Skipped: func(from, to int64) {
 			p.c.losses.Skip(p.topic, to-from)
-			p.wm.skipTo(to, p.c.opts.Now())
+			p.wm.SkipTo(to, p.c.opts.Now())
 			p.kick()
 		},
 		PastEnd: func(off, end int64) bool { return p.c.losses.SetPastEnd(p.topic, p.id, off, end) },
@@ -36,7 +36,7 @@ func (p *partition) dispatchAll(ctx context.Context, fetched []fetch.Record) boo
 	for i, f := range fetched {
 		recs[i] = newRecord(f, p.topic, p.id)
 	}
-	if len(recs) > 0 && p.wm.inFlight() == 0 {
+	if len(recs) > 0 && p.wm.InFlight() == 0 {
 		// Caught up: fresh output positions for the commits of what follows.
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		p.rec.Caught(ctx, recs[0].offset)
@@ -57,7 +57,7 @@ func (p *partition) dispatchAll(ctx context.Context, fetched []fetch.Record) boo
 			return false
 		}
 		r.fetched = p.c.opts.Now()
-		p.wm.add(r.offset, r.fetched)
+		p.wm.Add(r.offset, r.fetched)
 		r.insp = p.c.opts.Inspect(&r.msg)
 		p.lanes.dispatch(r.insp.Lane, r)
 	}

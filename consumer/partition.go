@@ -3,6 +3,7 @@ package consumer
 import (
 	"context"
 	"github.com/leadworker/leadworker/recovery"
+	"github.com/leadworker/leadworker/watermark"
 	"sync/atomic"
 	"time"
 
@@ -20,7 +21,7 @@ type partition struct {
 	start int64 // committed offset at assignment, or kafka.FirstOffset
 	log   logrus.FieldLogger
 
-	wm    *watermark
+	wm    *watermark.Offsets
 	lanes *lanes
 
 	// work is the context records are handled under. It outlives the
@@ -47,7 +48,7 @@ func newPartition(c *Consumer, gen *kafka.Generation, topic string, id int, star
 	p := &partition{
 		c: c, gen: gen, topic: topic, id: id, start: start,
 		log:       c.log.WithFields(logrus.Fields{"topic": topic, "partition": id}),
-		wm:        newWatermark(),
+		wm:        watermark.New(),
 		committed: -1,
 		kicked:    make(chan struct{}, 1),
 	}
@@ -80,7 +81,7 @@ func (p *partition) run(shutdown, genCtx context.Context) {
 	if !ok {
 		return
 	}
-	p.wm.begin(start)
+	p.wm.Begin(start)
 	p.commit()
 
 	fetchCtx, stopFetch := context.WithCancel(context.Background())
@@ -119,7 +120,7 @@ loop:
 
 // drain waits for in-flight records up to DrainTimeout, then cancels the rest.
 func (p *partition) drain(reason string) {
-	n := p.wm.inFlight()
+	n := p.wm.InFlight()
 	if n == 0 {
 		return
 	}
@@ -134,7 +135,7 @@ func (p *partition) drain(reason string) {
 	select {
 	case <-finished:
 	case <-timer.C:
-		p.log.WithField("in_flight", p.wm.inFlight()).Warn("drain deadline passed; unfinished records will be redelivered")
+		p.log.WithField("in_flight", p.wm.InFlight()).Warn("drain deadline passed; unfinished records will be redelivered")
 		p.stopWork()
 		<-finished
 	}
@@ -162,7 +163,7 @@ func (p *partition) resolveStart(shutdown, genCtx context.Context) (int64, bool)
 	}
 }
 
-func (p *partition) oldest() (time.Time, bool) { return p.wm.oldest() }
+func (p *partition) oldest() (time.Time, bool) { return p.wm.Oldest() }
 
 func (c *Consumer) retryBackOff() backoff.BackOff {
 	b := backoff.NewExponentialBackOff()

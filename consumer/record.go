@@ -45,7 +45,7 @@ func (p *partition) handle(r *record) {
 	defer p.c.buffered.Release()
 	defer p.c.bytes.Release(r.bytes)
 	if p.rec.Skip(originOf(&r.msg), r.stamp) { // its output is on Kafka already
-		p.wm.finish(r.offset)
+		p.wm.Finish(r.offset)
 		p.kick()
 		return
 	}
@@ -56,7 +56,7 @@ func (p *partition) handle(r *record) {
 	if !p.write(r, out) {
 		return
 	}
-	p.wm.finish(r.offset)
+	p.wm.Finish(r.offset)
 	p.kick() // commit.go
 	if out.Route == nil {
 		p.c.rec.Answered(originOf(&r.msg), r.stamp())

@@ -36,7 +36,8 @@ func TestPackageBoundaries(t *testing.T) {
 		forbidden []string // import paths, or prefixes ending in "/"
 		allowed   []string // exceptions to forbidden
 	}{
-		{"consumer", []string{module}, []string{module + "recovery", module + "route", module + "fetch", module + "budget"}},
+		{"consumer", []string{module}, []string{module + "recovery", module + "route", module + "fetch", module + "budget", module + "watermark"}},
+		{"watermark", []string{module, kafka}, nil},
 		{"recovery", []string{module}, nil},
 		{"route", []string{module}, nil},
 		{"fetch", []string{module}, nil},
@@ -56,7 +57,7 @@ func TestPackageBoundaries(t *testing.T) {
 	}
 	// No package below the worker knows a dead-letter class: the run path
 	// writes the headers it is told.
-	for _, pkg := range []string{"consumer", "recovery", "route", "fetch", "budget", "kafkaadmin"} {
+	for _, pkg := range []string{"consumer", "recovery", "route", "fetch", "budget", "watermark", "kafkaadmin"} {
 		for _, imp := range imports[pkg] {
 			if imp == module+"deadletter" {
 				t.Errorf("%s imports %s", pkg, imp)

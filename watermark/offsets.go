@@ -1,17 +1,17 @@
-package consumer
+package watermark
 
 import (
 	"sync"
 	"time"
 )
 
-// watermark tracks, for one partition, which fetched offsets are still in
+// Offsets tracks, for one partition, which fetched offsets are still in
 // flight and so where it is safe to commit: the lowest unfinished offset, or
 // one past the last finished offset when nothing is in flight.
 //
 // Offsets are added in fetch order, which is increasing within a partition;
 // gaps (compaction, transaction markers) are fine.
-type watermark struct {
+type Offsets struct {
 	mu      sync.Mutex
 	pending []int64        // in-flight offsets in fetch order
 	since   []time.Time    // when each pending offset was fetched
@@ -19,20 +19,21 @@ type watermark struct {
 	next    int64          // commit point when nothing is pending; -1 = nothing finished yet
 }
 
-func newWatermark() *watermark {
-	return &watermark{done: make(map[int64]bool), next: -1}
+// New returns an Offsets with nothing fetched or finished.
+func New() *Offsets {
+	return &Offsets{done: make(map[int64]bool), next: -1}
 }
 
-// add records a fetched offset as in flight.
-func (w *watermark) add(offset int64, at time.Time) {
+// Add records a fetched offset as in flight.
+func (w *Offsets) Add(offset int64, at time.Time) {
 	w.mu.Lock()
 	w.pending = append(w.pending, offset)
 	w.since = append(w.since, at)
 	w.mu.Unlock()
 }
 
-// finish marks an offset's output as durably written.
-func (w *watermark) finish(offset int64) {
+// Finish marks an offset's output as durably written.
+func (w *Offsets) Finish(offset int64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.done[offset] = true
@@ -48,10 +49,10 @@ func (w *watermark) finish(offset int64) {
 	}
 }
 
-// fetchedNext is the offset after the last one fetched, or the commit point
+// FetchedNext is the offset after the last one fetched, or the commit point
 // when nothing is in flight: every record fetched from now on is at or above
 // it.
-func (w *watermark) fetchedNext() int64 {
+func (w *Offsets) FetchedNext() int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if n := len(w.pending); n > 0 {
@@ -60,9 +61,9 @@ func (w *watermark) fetchedNext() int64 {
 	return max(w.next, 0)
 }
 
-// begin sets the commit point to off, where fetching starts, unless
+// Begin sets the commit point to off, where fetching starts, unless
 // something was finished already.
-func (w *watermark) begin(off int64) {
+func (w *Offsets) Begin(off int64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.next < 0 && len(w.pending) == 0 {
@@ -70,17 +71,17 @@ func (w *watermark) begin(off int64) {
 	}
 }
 
-// skipTo lets the commit point pass every offset below next once the
+// SkipTo lets the commit point pass every offset below next once the
 // offsets fetched before it are finished: they no longer exist (deleted by
 // retention before they were read). next must be above every offset added.
-func (w *watermark) skipTo(next int64, at time.Time) {
-	w.add(next-1, at)
-	w.finish(next - 1)
+func (w *Offsets) SkipTo(next int64, at time.Time) {
+	w.Add(next-1, at)
+	w.Finish(next - 1)
 }
 
-// commitPoint returns the offset to commit (the next offset the group should
+// CommitPoint returns the offset to commit (the next offset the group should
 // read) and false when nothing has finished since the partition was assigned.
-func (w *watermark) commitPoint() (int64, bool) {
+func (w *Offsets) CommitPoint() (int64, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.next < 0 {
@@ -89,15 +90,15 @@ func (w *watermark) commitPoint() (int64, bool) {
 	return w.next, true
 }
 
-// inFlight returns how many fetched offsets are not finished.
-func (w *watermark) inFlight() int {
+// InFlight returns how many fetched offsets are not finished.
+func (w *Offsets) InFlight() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return len(w.pending)
 }
 
-// oldest returns when the oldest unfinished offset was fetched.
-func (w *watermark) oldest() (time.Time, bool) {
+// Oldest returns when the oldest unfinished offset was fetched.
+func (w *Offsets) Oldest() (time.Time, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.since) == 0 {

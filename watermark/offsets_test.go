@@ -1,4 +1,4 @@
-package consumer
+package watermark
 
 import (
 	"testing"
@@ -24,18 +24,18 @@ func TestWatermark(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newWatermark()
+			w := New()
 			for _, o := range tt.fetched {
-				w.add(o, time.Time{})
+				w.Add(o, time.Time{})
 			}
 			for _, o := range tt.finished {
-				w.finish(o)
+				w.Finish(o)
 			}
-			got, ok := w.commitPoint()
+			got, ok := w.CommitPoint()
 			if ok != tt.wantOK || (ok && got != tt.want) {
 				t.Errorf("commitPoint() = %d, %v; want %d, %v", got, ok, tt.want, tt.wantOK)
 			}
-			if n := w.inFlight(); n != tt.inFlight {
+			if n := w.InFlight(); n != tt.inFlight {
 				t.Errorf("inFlight() = %d; want %d", n, tt.inFlight)
 			}
 		})
