@@ -171,10 +171,11 @@ func (w *workerProc) listenAddr(t *testing.T, msg string) string {
 
 // readyz is /readyz's answer.
 type readyz struct {
-	Status     int
-	Ready      bool   `json:"ready"`
-	Reason     string `json:"reason"`
-	Partitions int    `json:"partitions"`
+	Status            int
+	Ready             bool   `json:"ready"`
+	Reason            string `json:"reason"`
+	Partitions        int    `json:"partitions"`
+	PausedDepartments int    `json:"pausedDepartments"`
 }
 
 func (w *workerProc) readyz(t *testing.T) (readyz, error) {
