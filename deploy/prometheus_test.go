@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/examples"
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/sandbox"
 	"github.com/leadworker/leadworker/worker"
 )
@@ -79,7 +80,7 @@ scrape_configs:
 	})
 	api := "http://" + addr + "/api/v1/"
 
-	waitFor(t, 30*time.Second, "Prometheus to scrape the worker", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "Prometheus to scrape the worker", func() bool {
 		var r struct {
 			Data struct {
 				ActiveTargets []struct {
@@ -100,7 +101,7 @@ scrape_configs:
 		t.Fatal(err)
 	}
 	var labels map[string]string
-	waitFor(t, 30*time.Second, "LeadworkerPaused to fire", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "LeadworkerPaused to fire", func() bool {
 		labels = firing(t, api, "LeadworkerPaused")
 		return labels != nil
 	})

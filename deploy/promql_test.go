@@ -1,7 +1,6 @@
 package deploy_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -12,14 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/sandbox"
 	"github.com/leadworker/leadworker/worker"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
-	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 // query is one PromQL expression and where it was found.
@@ -301,61 +299,43 @@ func scrapeRunningWorker(t *testing.T) map[string]*dto.MetricFamily {
 	t.Helper()
 	url, _ := startWorker(t, nil)
 	var fams map[string]*dto.MetricFamily
-	waitFor(t, 30*time.Second, "the worker to be ready with lag for both topics", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "the worker to be ready with lag for both topics", func() bool {
 		fams = scrape(t, url)
 		return ready(fams) && len(fams["leadworker_consumer_lag"].GetMetric()) == 4
 	})
 	return fams
 }
 
-// startWorker runs worker.New's worker, identity routing on, on the embedded
-// broker with every topic (two partitions each) and the fake myKaarma until
-// the test ends; tweak may change its config. It returns the URL of the
-// worker's HTTP handler and the config.
+// startWorker runs a worker (sandbox.Start, as leadworker run runs it),
+// identity routing on, on the sandbox's embedded broker with every topic (two
+// partitions each) and its fake myKaarma until the test ends; tweak may change
+// its config once it points at them. It returns the URL of the worker's HTTP
+// handler and the config.
 func startWorker(t *testing.T, tweak func(*worker.Config)) (string, worker.Config) {
 	t.Helper()
 	cfg := sandbox.Config()
 	cfg.HTTPAddr, cfg.AdminAddr = "127.0.0.1:0", ""
 	cfg.Guards.LagInterval = 50 * time.Millisecond
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic, cfg.RouteTopic))
+	box, err := sandbox.New(&cfg, 2, cfg.InputTopics[0], cfg.ResultTopic, cfg.DLQTopic, cfg.RouteTopic)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(cluster.Close)
-	cfg.Brokers = cluster.ListenAddrs()
-	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
-	cfg.BaseURL, cfg.Username, cfg.Password = fake.URL, mykaarmatest.DefaultUsername, mykaarmatest.DefaultPassword
+	t.Cleanup(box.Close)
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	w, err := worker.New(cfg)
+	run, err := sandbox.Start(cfg, sandbox.PipelineOptions{Serve: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { stopped <- w.Run(ctx) }()
-	srv := httptest.NewServer(w.Handler())
+	srv := httptest.NewServer(run.Worker.Handler())
 	t.Cleanup(func() {
 		srv.Close()
-		cancel()
-		if err := <-stopped; err != nil {
+		if err := run.Stop(); err != nil {
 			t.Errorf("worker run: %v", err)
 		}
 	})
 	return srv.URL, cfg
-}
-
-// waitFor polls cond until it holds, or fails the test after d.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		<-time.After(20 * time.Millisecond) // poll interval
-	}
 }
 
 func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {

@@ -1,7 +1,7 @@
 package guard
 
 import (
-	"context"
+	"container/list"
 	"errors"
 	"fmt"
 	"sync"
@@ -23,8 +23,17 @@ type CircuitOptions struct {
 	Window      time.Duration // [30s]
 	// MinEvents: the failures must come from at least this many different
 	// events [3], so that one event that keeps failing while nothing else is
-	// sent is dead-lettered as exhausted instead of pausing the worker.
+	// sent is dead-lettered as exhausted instead of pausing the worker (or
+	// its department).
 	MinEvents int
+	// Failures with an HTTP status open the global circuit only when they
+	// span departments: at least MinDepartments departments [3] failing, and
+	// at least DepartmentRatio [0.5] of the departments called within Window.
+	MinDepartments  int
+	DepartmentRatio float64
+	// MaxDepartments bounds the departments whose calls are counted
+	// [DefaultMaxDepartments]; the least recently called is forgotten first.
+	MaxDepartments int
 }
 
 // Validate reports settings that cannot work; zero fields are defaults.
@@ -33,15 +42,19 @@ func (o CircuitOptions) Validate() error {
 	if o.Ratio < 0 || o.Ratio > 1 {
 		errs = append(errs, fmt.Errorf("circuit failure ratio %v: want a share in (0, 1]", o.Ratio))
 	}
-	if o.WindowCalls < 0 || o.Window < 0 || o.MinEvents < 0 {
-		errs = append(errs, errors.New("circuit window and minimum events must not be negative"))
+	if o.DepartmentRatio < 0 || o.DepartmentRatio > 1 {
+		errs = append(errs, fmt.Errorf("circuit department ratio %v: want a share in (0, 1]", o.DepartmentRatio))
+	}
+	if o.WindowCalls < 0 || o.Window < 0 || o.MinEvents < 0 || o.MinDepartments < 0 || o.MaxDepartments < 0 {
+		errs = append(errs, errors.New("circuit window, minimum events and departments, and maximum departments must not be negative"))
 	}
 	return errors.Join(errs...)
 }
 
 // DefaultCircuitOptions are the circuit's defaults.
 func DefaultCircuitOptions() CircuitOptions {
-	return CircuitOptions{Consecutive: 10, Ratio: 0.8, WindowCalls: 20, Window: 30 * time.Second, MinEvents: 3}
+	return CircuitOptions{Consecutive: 10, Ratio: 0.8, WindowCalls: 20, Window: 30 * time.Second, MinEvents: 3,
+		MinDepartments: 3, DepartmentRatio: 0.5, MaxDepartments: DefaultMaxDepartments}
 }
 
 func (o CircuitOptions) withDefaults() CircuitOptions {
@@ -61,122 +74,176 @@ func (o CircuitOptions) withDefaults() CircuitOptions {
 	if o.MinEvents == 0 {
 		o.MinEvents = d.MinEvents
 	}
+	if o.MinDepartments == 0 {
+		o.MinDepartments = d.MinDepartments
+	}
+	if o.DepartmentRatio == 0 {
+		o.DepartmentRatio = d.DepartmentRatio
+	}
+	if o.MaxDepartments == 0 {
+		o.MaxDepartments = d.MaxDepartments
+	}
 	return o
 }
 
-// circuit watches myKaarma calls (callTransport feeds it). When the calls fail
-// across many events it opens: the pause gate stops new work and lets one
-// probe event through at a time; the first call that does not fail
-// transiently closes it again. Events whose retries ran out while it was open
-// are not dead-lettered (see processor).
+// CallOutcome is how one myKaarma call ended, as the circuit counts it.
+type CallOutcome int
+
+const (
+	// CallOK: myKaarma answered with anything but a transient status (a 2xx,
+	// a 4xx other than 408 and 429).
+	CallOK CallOutcome = iota
+	// CallFailed: myKaarma answered 5xx, 429 or 408. It counts against the
+	// call's department.
+	CallFailed
+	// CallUnanswered: a timeout or a transport error, without a status. It
+	// says nothing of a department and counts globally.
+	CallUnanswered
+)
+
+// Circuit watches myKaarma calls (the worker's call transport feeds it) and
+// opens per department or for everything, as the package doc describes. An
+// open department circuit pauses that department in Departments; the open
+// global circuit pauses the gate. Either lets one probe event through at a
+// time and closes on the first call (of the department, or any call) that
+// does not fail transiently. Events whose retries ran out while their
+// department's circuit or the global one opened are not dead-lettered (see
+// the worker's processor).
 type Circuit struct {
-	opts CircuitOptions
-	now  func() time.Time
-	gate *Gate
-	log  logrus.FieldLogger
+	opts  CircuitOptions
+	now   func() time.Time
+	gate  *Gate
+	depts *Departments
+	log   logrus.FieldLogger
 
-	mu        sync.Mutex
-	open      bool
-	opened    time.Time
-	opens     uint64              // times opened, for openedSince
-	run       int                 // consecutive transient failures
-	runEvents map[string]struct{} // events with a failure in run
-	recent    []call              // the last WindowCalls calls, oldest first
+	mu         sync.Mutex
+	open       bool
+	opened     time.Time
+	closed     time.Time // when it last closed: department failures before it no longer count toward opening it
+	opens      uint64    // times opened, for OpenedSince
+	unanswered counter   // calls without a status: successes and unanswered failures
+	all        counter   // every call
+	seq        uint64    // department circuits opened so far, for DepartmentOpenedSince
+	lru        *list.List
+	byDept     map[string]*list.Element // of lru, *deptCircuit values
 }
 
-type call struct {
-	at     time.Time
-	event  string
-	failed bool
-}
-
-// NewCircuit returns a circuit that pauses gate while it is open. now nil is
+// NewCircuit returns a circuit that pauses gate while it is open, and a
+// department in depts while that department's circuit is open (depts nil:
+// no department is paused, their failures still count). now nil is
 // time.Now; log nil is silent. opts must pass Validate.
-func NewCircuit(opts CircuitOptions, gate *Gate, now func() time.Time, log logrus.FieldLogger) *Circuit {
+func NewCircuit(opts CircuitOptions, gate *Gate, depts *Departments, now func() time.Time, log logrus.FieldLogger) *Circuit {
 	if now == nil {
 		now = time.Now
 	}
-	return &Circuit{opts: opts.withDefaults(), now: now, gate: gate, log: orSilent(log), runEvents: make(map[string]struct{})}
+	return &Circuit{opts: opts.withDefaults(), now: now, gate: gate, depts: depts, log: orSilent(log),
+		lru: list.New(), byDept: make(map[string]*list.Element)}
 }
 
-// record notes the outcome of one myKaarma call made for event.
-func (c *Circuit) Record(event string, transient bool) {
+// Record notes the outcome of one myKaarma call made for event of department
+// dept ("" when unknown: its failures then count globally, as unanswered
+// ones do).
+func (c *Circuit) Record(event, dept string, o CallOutcome) {
 	if c == nil || c.opts.Consecutive < 0 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
-	c.recent = append(c.recent, call{at: now, event: event, failed: transient})
-	if len(c.recent) > c.opts.WindowCalls {
-		c.recent = c.recent[len(c.recent)-c.opts.WindowCalls:]
+	var d *deptCircuit
+	if dept != "" {
+		d = c.touch(dept, now)
 	}
-	if !transient {
-		c.run = 0
-		clear(c.runEvents)
+	if o == CallFailed && d == nil {
+		o = CallUnanswered
+	}
+	c.all.add(now, event, o != CallOK, c.opts.WindowCalls)
+	switch o {
+	case CallOK:
+		c.unanswered.add(now, event, false, c.opts.WindowCalls)
+		if d != nil {
+			d.calls.add(now, event, false, c.opts.WindowCalls)
+			c.closeDepartment(d)
+		}
 		if c.open {
-			c.open = false
+			c.open, c.closed = false, now
 			c.gate.Resume(ReasonCircuit)
 			c.log.WithField("open_for", now.Sub(c.opened).Round(time.Millisecond).String()).
 				Info("circuit closed: myKaarma answers again; resuming work")
 		}
-		return
+	case CallFailed:
+		d.calls.add(now, event, true, c.opts.WindowCalls)
+		d.lastFailure = now
+		if !d.open && d.calls.tripped(now, c.opts) {
+			c.openDepartment(d, now)
+		}
+		if !c.open && c.all.tripped(now, c.opts) {
+			if failing, called := c.spread(now); failing >= c.opts.MinDepartments && float64(failing) >= c.opts.DepartmentRatio*float64(called) {
+				c.openGlobal(now, logrus.Fields{"failing_departments": failing, "departments_called": called})
+			}
+		}
+	default:
+		c.unanswered.add(now, event, true, c.opts.WindowCalls)
+		if !c.open && c.unanswered.tripped(now, c.opts) {
+			c.openGlobal(now, logrus.Fields{"unanswered": true})
+		}
 	}
-	c.run++
-	c.runEvents[event] = struct{}{}
-	if c.open || !c.tripped(now) {
-		return
-	}
+}
+
+// openGlobal opens the global circuit; c.mu is held.
+func (c *Circuit) openGlobal(now time.Time, why logrus.Fields) {
 	c.open, c.opened = true, now
 	c.opens++
 	c.gate.Pause(ReasonCircuit, true)
-	c.log.WithFields(logrus.Fields{"consecutive_failures": c.run, "events": len(c.runEvents)}).
+	c.log.WithFields(why).WithFields(logrus.Fields{"consecutive_failures": c.all.run, "events": len(c.all.runEvents)}).
 		Error("circuit open: myKaarma is failing for every event; new work is paused and /readyz answers 503, " +
 			"events are probed one at a time and nothing is dead-lettered for it; work resumes by itself when a call succeeds")
 }
 
-// tripped applies the thresholds; c.mu is held.
-func (c *Circuit) tripped(now time.Time) bool {
-	if c.run >= c.opts.Consecutive && len(c.runEvents) >= c.opts.MinEvents {
-		return true
-	}
-	var n, failed int
-	events := make(map[string]struct{})
-	for _, k := range c.recent {
-		if now.Sub(k.at) > c.opts.Window {
-			continue
-		}
-		n++
-		if k.failed {
-			failed++
-			events[k.event] = struct{}{}
-		}
-	}
-	return n >= c.opts.WindowCalls && float64(failed) >= c.opts.Ratio*float64(n) && len(events) >= c.opts.MinEvents
-}
+// Generation is a token for OpenedSince and DepartmentOpenedSince, taken
+// before an event's calls.
+type Generation struct{ opens, seq uint64 }
 
-// generation returns a token for openedSince, taken before an event's calls.
-func (c *Circuit) Generation() uint64 {
+// Generation returns the token of now.
+func (c *Circuit) Generation() Generation {
 	if c == nil {
-		return 0
+		return Generation{}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.opens
+	return Generation{opens: c.opens, seq: c.seq}
 }
 
-// openedSince reports whether the circuit is open now or opened after gen
-// was taken: an event that ran out of retries then failed with everyone else.
-func (c *Circuit) OpenedSince(gen uint64) bool {
+// OpenedSince reports whether the global circuit is open now or opened after
+// gen was taken: an event that ran out of retries then failed with everyone
+// else.
+func (c *Circuit) OpenedSince(gen Generation) bool {
 	if c == nil {
 		return false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.open || c.opens != gen
+	return c.open || c.opens != gen.opens
 }
 
-// isOpen reports whether the circuit is open.
+// DepartmentOpenedSince reports whether dept's circuit is open now or opened
+// after gen was taken: an event that ran out of retries then failed with
+// the rest of its department.
+func (c *Circuit) DepartmentOpenedSince(gen Generation, dept string) bool {
+	if c == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.byDept[dept]
+	if !ok {
+		return false
+	}
+	d := e.Value.(*deptCircuit)
+	return d.open || d.openedSeq > gen.seq
+}
+
+// IsOpen reports whether the global circuit is open.
 func (c *Circuit) IsOpen() bool {
 	if c == nil {
 		return false
@@ -186,15 +253,13 @@ func (c *Circuit) IsOpen() bool {
 	return c.open
 }
 
-// eventKey carries the event a myKaarma call is made for, for the circuit's
-// count of distinct failing events.
-type eventKey struct{}
-
-func WithEvent(ctx context.Context, eventID string) context.Context {
-	return context.WithValue(ctx, eventKey{}, eventID)
-}
-
-func EventOf(ctx context.Context) string {
-	id, _ := ctx.Value(eventKey{}).(string)
-	return id
+// DepartmentOpen reports whether dept's own circuit is open.
+func (c *Circuit) DepartmentOpen(dept string) bool {
+	if c == nil || dept == "" {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.byDept[dept]
+	return ok && e.Value.(*deptCircuit).open
 }

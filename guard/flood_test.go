@@ -90,12 +90,12 @@ func TestNilLoggersAreSilent(t *testing.T) {
 	if !g.IsPaused(ReasonFlood) {
 		t.Error("flood guard without a logger did not pause")
 	}
-	c := NewCircuit(CircuitOptions{Consecutive: 1, MinEvents: 1}, g, nil, nil)
-	c.Record("e1", true)
+	c := NewCircuit(CircuitOptions{Consecutive: 1, MinEvents: 1}, g, NewDepartments(nil, time.Second, time.Second, 0, nil), nil, nil)
+	c.Record("e1", "", CallUnanswered)
 	if !c.IsOpen() {
 		t.Fatal("circuit without a logger did not open")
 	}
-	c.Record("e1", false)
+	c.Record("e1", "", CallOK)
 	if c.IsOpen() {
 		t.Error("circuit without a logger did not close")
 	}

@@ -9,8 +9,8 @@ import (
 
 // Pause reasons, as /readyz and leadworker_paused{reason} name them.
 const (
-	ReasonAuth    = "auth"      // myKaarma refuses the credentials (401/403); probed
-	ReasonCircuit = "circuit"   // myKaarma fails for everything; probed
+	ReasonAuth    = "auth"      // myKaarma refuses the credentials (401); probed
+	ReasonCircuit = "circuit"   // myKaarma fails for everything (or, for Departments, for one department); probed
 	ReasonFlood   = "dlq-flood" // too many dead letters; until POST /admin/resume or a restart
 )
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 )
 
@@ -158,7 +159,7 @@ func killAndTakeOver(t *testing.T, c takeover) {
 	if tl.deadLetters != 0 {
 		t.Errorf("dead_letters = %d; want 0", tl.deadLetters)
 	}
-	if err := waitFor(60*time.Second, func() error {
+	if err := testkit.Until(t, 60*time.Second, func() error {
 		if sumCommitted(committedOffsets(t, b, tp)) != int64(len(all)) {
 			return errors.New("not every offset committed")
 		}
@@ -314,7 +315,7 @@ func waitCaughtUp(t *testing.T, b *broker, tp topics, out *collector) {
 			ends[tpart{topic, p.Partition}] = p.LastOffset
 		}
 	}
-	if err := waitFor(30*time.Second, func() error {
+	if err := testkit.Until(t, 30*time.Second, func() error {
 		results, dlq := out.snapshot()
 		read := map[tpart]int64{}
 		for _, o := range append(results, dlq...) {

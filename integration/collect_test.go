@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -166,10 +167,10 @@ func logCounts(t *testing.T, tl tally, customers int) {
 // timeout passes first.
 func (c *collector) waitAll(t *testing.T, ids []string, timeout time.Duration, workers ...*workerProc) tally {
 	t.Helper()
-	err := waitFor(timeout, func() error {
+	err := testkit.Until(t, timeout, func() error {
 		for _, w := range workers {
 			if w.exited() {
-				return errStop{errors.New(w.name + " exited: " + w.exitStatus())}
+				return testkit.Stop(errors.New(w.name + " exited: " + w.exitStatus()))
 			}
 		}
 		if tl := c.tally(ids); len(tl.missing) > 0 {
@@ -187,35 +188,13 @@ func (c *collector) waitAll(t *testing.T, ids []string, timeout time.Duration, w
 // waitOutputs polls until at least n output records exist.
 func (c *collector) waitOutputs(t *testing.T, n int, timeout time.Duration) {
 	t.Helper()
-	if err := waitFor(timeout, func() error {
+	if err := testkit.Until(t, timeout, func() error {
 		if got := c.outputs(); got < n {
 			return errors.New("only " + itoa(got) + " outputs")
 		}
 		return nil
 	}); err != nil {
 		t.Fatalf("waiting for %d outputs: %v", n, err)
-	}
-}
-
-// errStop makes waitFor give up at once.
-type errStop struct{ error }
-
-// waitFor polls cond every 100ms until it returns nil, or returns its last error after timeout.
-func waitFor(timeout time.Duration, cond func() error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	for {
-		err := cond()
-		var stop errStop
-		switch {
-		case err == nil:
-			return nil
-		case errors.As(err, &stop):
-			return stop.error
-		}
-		if pause(ctx, 100*time.Millisecond) != nil {
-			return err
-		}
 	}
 }
 

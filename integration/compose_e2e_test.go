@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/examples"
+	"github.com/leadworker/leadworker/internal/testkit"
 )
 
 // The compose end-to-end test runs docker-compose.yml as users run it, with the images
@@ -191,7 +192,7 @@ func TestComposeEndToEnd(t *testing.T) {
 	step("compose %s returned", strings.Join(tool.up, " "))
 	// Compose may return 0 with a container that could not start (a port taken after the check,
 	// say): every service's container must be running, kafka-init's done or retrying.
-	if err := waitFor(time.Minute, func() error { return tool.allStarted() }); err != nil {
+	if err := testkit.Until(t, time.Minute, func() error { return tool.allStarted() }); err != nil {
 		t.Fatalf("after compose up: %v", err)
 	}
 	step("every container started")
@@ -200,7 +201,7 @@ func TestComposeEndToEnd(t *testing.T) {
 	// it (podman healthcheck run: the configured check, in exec form; podman without systemd
 	// schedules none by itself).
 	for _, port := range []string{ports.worker1, ports.worker2} {
-		if err := waitFor(4*time.Minute, func() error { return readyOK("http://127.0.0.1:" + port + "/readyz") }); err != nil {
+		if err := testkit.Until(t, 4*time.Minute, func() error { return readyOK("http://127.0.0.1:" + port + "/readyz") }); err != nil {
 			t.Fatalf("replica on :%s not ready: %v", port, err)
 		}
 	}
@@ -214,7 +215,7 @@ func TestComposeEndToEnd(t *testing.T) {
 			t.Errorf("%s: health check %q; want a CMD test (a scratch image has no shell)", name, hc.Test)
 			continue
 		}
-		if err := tool.healthy(ctx, name); err != nil {
+		if err := tool.healthy(t, ctx, name); err != nil {
 			t.Errorf("%s health check %q: %v", name, hc.Test[1:], err)
 		} else {
 			step("%s health check %q passes", name, hc.Test[1:])
@@ -239,7 +240,7 @@ func TestComposeEndToEnd(t *testing.T) {
 	}
 	_, ids, raw := exampleEvents(t, tp.Partitions)
 	tl := out.waitAll(t, ids, 2*time.Minute)
-	if err := waitFor(time.Minute, func() error { return out.hasDeadLetter(raw) }); err != nil {
+	if err := testkit.Until(t, time.Minute, func() error { return out.hasDeadLetter(raw) }); err != nil {
 		t.Errorf("the non-JSON example: %v", err)
 	}
 	tailCmd := exec.CommandContext(ctx, workerBin, "tail", "-n", "all")
@@ -335,9 +336,9 @@ func (c composeTool) allStarted() error {
 
 // healthy runs service's configured health check as the engine runs it and returns nil when it
 // passes.
-func (c composeTool) healthy(ctx context.Context, service string) error {
+func (c composeTool) healthy(t *testing.T, ctx context.Context, service string) error {
 	if c.engine == "podman" {
-		return waitFor(time.Minute, func() error {
+		return testkit.Until(t, time.Minute, func() error {
 			out, err := exec.CommandContext(ctx, "podman", "healthcheck", "run", c.container(service)).CombinedOutput()
 			if err != nil {
 				return fmt.Errorf("podman healthcheck run: %v: %s", err, strings.TrimSpace(string(out)))
@@ -345,7 +346,7 @@ func (c composeTool) healthy(ctx context.Context, service string) error {
 			return nil
 		})
 	}
-	return waitFor(2*time.Minute, func() error {
+	return testkit.Until(t, 2*time.Minute, func() error {
 		st, err := c.state(service)
 		if err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 )
 
@@ -114,7 +115,7 @@ func (c takeover) hangOne(t *testing.T, fake *mykaarmatest.Server, out *collecto
 	n := out.outputs()
 	fake.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpSearch, Hang: true, Times: 1})
 	var hung *workerProc
-	err := waitFor(10*time.Second, func() error {
+	err := testkit.Until(t, 10*time.Second, func() error {
 		if got := out.outputs(); fake.Hanging() != 1 || got < n+20 {
 			return fmt.Errorf("%d searches hanging, %d outputs since the fault", fake.Hanging(), got-n)
 		}
@@ -124,7 +125,7 @@ func (c takeover) hangOne(t *testing.T, fake *mykaarmatest.Server, out *collecto
 				continue
 			}
 			if w.exited() {
-				return errStop{errors.New(w.name + " exited: " + w.exitStatus())}
+				return testkit.Stop(errors.New(w.name + " exited: " + w.exitStatus()))
 			}
 			age, err := w.metric(t, "leadworker_oldest_in_flight_seconds")
 			if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/schemas"
@@ -69,12 +70,12 @@ func processLead(t *testing.T, fake *mykaarmatest.Server, rec *kgo.Record, id st
 	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{"MYKAARMA_MAX_RESULTS": itoa(dirtyMaxResults)}))
 	rec.Topic = tp.Input
 	produceRecords(t, b, []*kgo.Record{rec})
-	err := waitFor(60*time.Second, func() error {
+	err := testkit.Until(t, 60*time.Second, func() error {
 		if w.exited() {
-			return errStop{fmt.Errorf("worker exited: %s", w.exitStatus())}
+			return testkit.Stop(fmt.Errorf("worker exited: %s", w.exitStatus()))
 		}
 		if d := out.records(tp.DLQ); len(d) > 0 {
-			return errStop{fmt.Errorf("lead dead-lettered: %s: %s", headerValue(d[0], "error.class"), headerValue(d[0], "error.message"))}
+			return testkit.Stop(fmt.Errorf("lead dead-lettered: %s: %s", headerValue(d[0], "error.class"), headerValue(d[0], "error.message")))
 		}
 		return resultsFor([]string{id})(out.records(tp.Result))
 	})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 )
 
@@ -54,7 +55,7 @@ func TestForgedRouteRecordDoesNotHideTheRealEvent(t *testing.T) {
 		t.Fatalf("input end offset %d after the real event; want %d (it must take offset %d)", got, next+1, next)
 	}
 	// Once both stages have committed the real event, it has been answered or skipped.
-	err := waitFor(60*time.Second, func() error {
+	err := testkit.Until(t, 60*time.Second, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		for _, s := range [][2]string{{tp.Group, tp.Input}, {tp.Group + ".route", tp.Route}} {
@@ -68,7 +69,7 @@ func TestForgedRouteRecordDoesNotHideTheRealEvent(t *testing.T) {
 		t.Fatalf("waiting for both stages to commit the real event: %v", err)
 	}
 	all := append(append(first, forged), real...)
-	if err := waitFor(30*time.Second, func() error {
+	if err := testkit.Until(t, 30*time.Second, func() error {
 		if m := out.tally(IDs(all)).missing; len(m) > 0 {
 			return errors.New(strings.Join(m, ", "))
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -53,10 +54,10 @@ func describeGroup(ctx context.Context, b *broker, group, topic string) (groupVi
 func waitGroup(t *testing.T, b *broker, group, topic string, partitions, members int, timeout time.Duration, workers ...*workerProc) groupView {
 	t.Helper()
 	var v groupView
-	err := waitFor(timeout, func() error {
+	err := testkit.Until(t, timeout, func() error {
 		for _, w := range workers {
 			if w.exited() {
-				return errStop{errors.New(w.name + " exited: " + w.exitStatus())}
+				return testkit.Stop(errors.New(w.name + " exited: " + w.exitStatus()))
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

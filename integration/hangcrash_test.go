@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 )
 
@@ -74,7 +75,7 @@ func runHang(t *testing.T, c hangCase) *hangRun {
 	r.fake.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpSearch, Hang: true, Times: 1})
 	r.hung = r.events(t, 1, 0)
 	produce(t, r.b, r.tp.Input, r.hung, 30*time.Second)
-	if err := waitFor(60*time.Second, func() error {
+	if err := testkit.Until(t, 60*time.Second, func() error {
 		if r.fake.Hanging() != 1 {
 			return fmt.Errorf("%d searches hanging; want 1", r.fake.Hanging())
 		}
@@ -163,10 +164,10 @@ func (r *hangRun) waitRefreshed(t *testing.T, timeout time.Duration, parts ...in
 // which has partitions partitions (part -1: on every partition).
 func waitPartCommitted(t *testing.T, b *broker, group, topic string, partitions, part int, alive ...*workerProc) {
 	t.Helper()
-	err := waitFor(60*time.Second, func() error {
+	err := testkit.Until(t, 60*time.Second, func() error {
 		for _, w := range alive {
 			if w.exited() {
-				return errStop{errors.New(w.name + " exited: " + w.exitStatus())}
+				return testkit.Stop(errors.New(w.name + " exited: " + w.exitStatus()))
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -196,7 +197,7 @@ func waitRecommitted(t *testing.T, b *broker, tp topics, timeout time.Duration, 
 	ends := outputEnds(t, b, tp)
 	var cs map[int]committed
 	began := time.Now()
-	err := waitFor(timeout, func() error {
+	err := testkit.Until(t, timeout, func() error {
 		cs = committedMeta(t, b, group, topic, tp.Partitions)
 		for _, p := range parts {
 			if err := covers(metaPositions(cs[p].Metadata), ends); err != nil {
@@ -245,7 +246,7 @@ func (r *hangRun) check(t *testing.T, wantSkipped int, mayRepeat map[string]bool
 		t.Errorf("leadworker_answered_scan_fallbacks_total = %v (%v); want 0", n, err)
 	}
 	var skipped float64
-	err := waitFor(10*time.Second, func() error {
+	err := testkit.Until(t, 10*time.Second, func() error {
 		var err error
 		if skipped, err = r.next.metric(t, "leadworker_skipped_answered_total"); err != nil {
 			return err

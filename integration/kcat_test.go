@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 )
 
@@ -64,9 +65,9 @@ func TestKcatBlackBox(t *testing.T) {
 	}
 
 	var results, dlq []kcatRecord
-	err = waitFor(90*time.Second, func() error {
+	err = testkit.Until(t, 90*time.Second, func() error {
 		if w.exited() {
-			return errStop{fmt.Errorf("worker exited: %s", w.exitStatus())}
+			return testkit.Stop(fmt.Errorf("worker exited: %s", w.exitStatus()))
 		}
 		var err error
 		if results, err = kcatConsume(kcat, b.String(), tp.Result); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 )
 
@@ -67,7 +68,7 @@ func TestLeadUnknownOutcome(t *testing.T) {
 
 			// Counted once the output is acknowledged, which may trail what the collector saw.
 			addr := "http://" + w.httpAddr(t) + "/metrics"
-			if err := waitFor(30*time.Second, func() error {
+			if err := testkit.Until(t, 30*time.Second, func() error {
 				got, err := metricValue(addr, "leadworker_lead_outcome_unknown_total", "action", tt.action)
 				if err == nil && got != 1 {
 					err = fmt.Errorf("leadworker_lead_outcome_unknown_total{action=%q} = %v; want 1", tt.action, got)

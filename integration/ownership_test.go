@@ -11,6 +11,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 )
 
@@ -132,7 +133,7 @@ func TestRoutingOffReportsStrandedRoute(t *testing.T) {
 	produceRecords(t, b, recs)
 	commitGroup(t, b, tp.Group+".route", tp.Route, 0)
 	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{"IDENTITY_ROUTING": "false", "LAG_INTERVAL": "1s"}))
-	if err := waitFor(30*time.Second, func() error {
+	if err := testkit.Until(t, 30*time.Second, func() error {
 		if !strings.Contains(w.stderr.String(), "identity routing is off") {
 			return fmt.Errorf("no warning yet")
 		}
@@ -141,7 +142,7 @@ func TestRoutingOffReportsStrandedRoute(t *testing.T) {
 		t.Fatalf("no warning of the stranded route records:\n%s", w.stderr.tail(20))
 	}
 	url := "http://" + w.httpAddr(t) + "/metrics"
-	if err := waitFor(30*time.Second, func() error {
+	if err := testkit.Until(t, 30*time.Second, func() error {
 		v, err := metricValue(url, "leadworker_consumer_lag", "topic", tp.Route)
 		if err != nil {
 			return err

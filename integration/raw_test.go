@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -121,9 +122,9 @@ func (c *rawCollector) records(topic string) []*kgo.Record {
 // cond's last complaint.
 func (c *rawCollector) wait(t *testing.T, topic string, timeout time.Duration, w *workerProc, cond func([]*kgo.Record) error) []*kgo.Record {
 	t.Helper()
-	err := waitFor(timeout, func() error {
+	err := testkit.Until(t, timeout, func() error {
 		if w != nil && w.exited() {
-			return errStop{fmt.Errorf("%s exited: %s", w.name, w.exitStatus())}
+			return testkit.Stop(fmt.Errorf("%s exited: %s", w.name, w.exitStatus()))
 		}
 		return cond(c.records(topic))
 	})

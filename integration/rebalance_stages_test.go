@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -72,7 +73,7 @@ func TestRebalanceWithTwoStages(t *testing.T) {
 func (rs *replicas) waitBothStagesBusy(t *testing.T, before string, timeout time.Duration) {
 	t.Helper()
 	var in, routed int64
-	err := waitFor(timeout, func() error {
+	err := testkit.Until(t, timeout, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		var err error

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 )
 
@@ -46,9 +47,9 @@ func TestOffsetResetRedoesEvents(t *testing.T) {
 			}
 
 			second := startWorker(t, "worker-2", env)
-			err := waitFor(90*time.Second, func() error {
+			err := testkit.Until(t, 90*time.Second, func() error {
 				if second.exited() {
-					return errStop{errors.New("worker-2 exited: " + second.exitStatus())}
+					return testkit.Stop(errors.New("worker-2 exited: " + second.exitStatus()))
 				}
 				tl := out.tally(ids)
 				for _, id := range ids {
@@ -111,10 +112,10 @@ func waitStagesCommitted(t *testing.T, b *broker, tp topics, routing bool, timeo
 	if routing {
 		stages = append(stages, stage{tp.Group + ".route", tp.Route})
 	}
-	err := waitFor(timeout, func() error {
+	err := testkit.Until(t, timeout, func() error {
 		for _, w := range alive {
 			if w.exited() {
-				return errStop{errors.New(w.name + " exited: " + w.exitStatus())}
+				return testkit.Stop(errors.New(w.name + " exited: " + w.exitStatus()))
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -139,7 +140,7 @@ func waitStagesCommitted(t *testing.T, b *broker, tp topics, routing bool, timeo
 // resets offsets.
 func waitEmpty(t *testing.T, b *broker, group, topic string) {
 	t.Helper()
-	err := waitFor(30*time.Second, func() error {
+	err := testkit.Until(t, 30*time.Second, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		v, err := describeGroup(ctx, b, group, topic)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 )
 
@@ -106,7 +107,7 @@ func TestTwoReplicasSIGKILLCreateEachCustomerOnce(t *testing.T) {
 // records they are.
 func (rs *replicas) busyProcessStage(t *testing.T, timeout time.Duration) (busy, other *workerProc, pending int64) {
 	t.Helper()
-	err := waitFor(timeout, func() error {
+	err := testkit.Until(t, timeout, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		group, topic := rs.processStage()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 )
 
@@ -71,7 +72,7 @@ func TestMissingInputTopicNotAutoCreated(t *testing.T) {
 	s := suffix(t)
 	canary := "it.canary." + s
 	// Kafka creates the topic asynchronously: ask until it shows up.
-	if err := waitFor(10*time.Second, func() error {
+	if err := testkit.Until(t, 10*time.Second, func() error {
 		if !metadataHas(t, b, canary, true) {
 			return errors.New("canary topic not created")
 		}
@@ -105,9 +106,9 @@ func TestMissingInputTopicNotAutoCreated(t *testing.T) {
 // waitLogCount waits until w has logged msg at least n times.
 func waitLogCount(t *testing.T, w *workerProc, msg string, n int, timeout time.Duration) {
 	t.Helper()
-	err := waitFor(timeout, func() error {
+	err := testkit.Until(t, timeout, func() error {
 		if w.exited() {
-			return errStop{fmt.Errorf("%s exited: %s", w.name, w.exitStatus())}
+			return testkit.Stop(fmt.Errorf("%s exited: %s", w.name, w.exitStatus()))
 		}
 		if got := w.count(msg); got < n {
 			return errors.New(itoa(got) + " log lines " + fmt.Sprintf("%q", msg))

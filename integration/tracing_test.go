@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/twmb/franz-go/pkg/kgo"
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
@@ -164,9 +165,9 @@ func TestTracingExportsOverOTLP(t *testing.T) {
 	// The receiver gets the spans of the traced event, in the producer's trace.
 	want := []string{"route " + tp.Input, "create " + tp.Route, "process " + tp.Input, "decode", "search customer", "myKaarma search", "save lead", "myKaarma lead"}
 	var spans []otlpSpan
-	err := waitFor(30*time.Second, func() error {
+	err := testkit.Until(t, 30*time.Second, func() error {
 		if w.exited() {
-			return errStop{fmt.Errorf("worker exited: %s", w.exitStatus())}
+			return testkit.Stop(fmt.Errorf("worker exited: %s", w.exitStatus()))
 		}
 		spans = otlp.trace(producerTrace)
 		have := map[string]bool{}

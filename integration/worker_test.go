@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 )
 
@@ -150,9 +151,9 @@ func (w *workerProc) httpAddr(t *testing.T) string {
 func (w *workerProc) listenAddr(t *testing.T, msg string) string {
 	t.Helper()
 	var addr string
-	err := waitFor(30*time.Second, func() error {
+	err := testkit.Until(t, 30*time.Second, func() error {
 		if w.exited() {
-			return errStop{fmt.Errorf("%s exited: %s", w.name, w.exitStatus())}
+			return testkit.Stop(fmt.Errorf("%s exited: %s", w.name, w.exitStatus()))
 		}
 		for _, l := range w.stderr.lines() {
 			if m, _ := l["msg"].(string); strings.HasPrefix(m, msg) {
@@ -170,10 +171,11 @@ func (w *workerProc) listenAddr(t *testing.T, msg string) string {
 
 // readyz is /readyz's answer.
 type readyz struct {
-	Status     int
-	Ready      bool   `json:"ready"`
-	Reason     string `json:"reason"`
-	Partitions int    `json:"partitions"`
+	Status            int
+	Ready             bool   `json:"ready"`
+	Reason            string `json:"reason"`
+	Partitions        int    `json:"partitions"`
+	PausedDepartments int    `json:"pausedDepartments"`
 }
 
 func (w *workerProc) readyz(t *testing.T) (readyz, error) {
@@ -196,9 +198,9 @@ func (w *workerProc) readyz(t *testing.T) (readyz, error) {
 func (w *workerProc) waitReady(t *testing.T, timeout time.Duration, what string, cond func(readyz) bool) readyz {
 	t.Helper()
 	var last readyz
-	err := waitFor(timeout, func() error {
+	err := testkit.Until(t, timeout, func() error {
 		if w.exited() {
-			return errStop{fmt.Errorf("exited: %s", w.exitStatus())}
+			return testkit.Stop(fmt.Errorf("exited: %s", w.exitStatus()))
 		}
 		r, err := w.readyz(t)
 		if err != nil {

@@ -4,7 +4,8 @@
 // Every method takes a context, sends HTTP Basic credentials and returns either a decoded result
 // or an error built by one function, checkResponse. Errors are *Error values whose class is reached
 // with errors.Is: ErrTransient (worth retrying later), ErrAuth (credentials or scope; retrying will
-// not help until an operator acts) or ErrRejected (myKaarma refused this request). When the
+// not help until an operator acts; within it ErrCredentials for a 401, which concerns every call,
+// and ErrScope for a 403, which concerns the call's department) or ErrRejected (myKaarma refused this request). When the
 // caller's own context ends, the error wraps context.Canceled or context.DeadlineExceeded and is
 // none of those classes: shutting down is not a myKaarma failure. The client's per-call timeout is
 // ErrTransient.

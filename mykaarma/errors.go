@@ -17,11 +17,28 @@ var (
 	// Retrying later may succeed.
 	ErrTransient = errors.New("mykaarma: transient failure")
 	// ErrAuth: 401 or 403, bad credentials or a missing scope. Retrying will not help.
+	// ErrCredentials and ErrScope tell the two apart; both are also ErrAuth.
 	ErrAuth = errors.New("mykaarma: authentication or authorization failure")
+	// ErrCredentials: 401, the credentials themselves are refused. Every call uses the same
+	// service subscriber, so every department is affected.
+	ErrCredentials error = &subclass{msg: "mykaarma: credentials refused", of: ErrAuth}
+	// ErrScope: 403, a scope is missing (customer.search and customer.update are granted per
+	// dealer department, lead.write per dealer): the department of the call is affected, not
+	// the others.
+	ErrScope error = &subclass{msg: "mykaarma: scope missing", of: ErrAuth}
 	// ErrRejected: myKaarma refused or could not answer this request: other 4XX, a 2xx with a
 	// non-empty errors list, a non-JSON, oversized or undecodable 2xx body, an unknown lead verdict.
 	ErrRejected = errors.New("mykaarma: request rejected")
 )
+
+// subclass is a class sentinel that is also its parent class (errors.Is reaches both).
+type subclass struct {
+	msg string
+	of  error
+}
+
+func (e *subclass) Error() string { return e.msg }
+func (e *subclass) Unwrap() error { return e.of }
 
 // ErrOutcomeUnknown is reached with errors.Is, beside ErrTransient (or the caller's context
 // error), when a create customer or save lead, the POSTs that myKaarma does not make
@@ -36,9 +53,9 @@ var ErrOutcomeUnknown = errors.New("mykaarma: outcome unknown, the request may h
 // maxErrorBody is how much of a response body an Error keeps.
 const maxErrorBody = 1 << 10
 
-// Error is a failed call. Classify it with errors.Is (ErrTransient, ErrAuth, ErrRejected,
-// ErrOutcomeUnknown, context.Canceled, context.DeadlineExceeded) and read details with
-// errors.As.
+// Error is a failed call. Classify it with errors.Is (ErrTransient, ErrAuth and within it
+// ErrCredentials or ErrScope, ErrRejected, ErrOutcomeUnknown, context.Canceled,
+// context.DeadlineExceeded) and read details with errors.As.
 type Error struct {
 	Op         string        // "search", "read", "create", "update" or "lead"
 	StatusCode int           // HTTP status; 0 for transport errors
@@ -49,7 +66,7 @@ type Error struct {
 	RetryAfter time.Duration // from the Retry-After header; 0 if none
 	Err        error         // underlying transport or context error, or nil
 
-	class         error // ErrTransient, ErrAuth, ErrRejected, or nil when the caller's context ended
+	class         error // ErrTransient, ErrCredentials, ErrScope, ErrRejected, or nil when the caller's context ended
 	unknown       bool  // ErrOutcomeUnknown
 	retryAfterSet bool
 	redactor      redactor // applied to the whole of Error(), the underlying error's text included
@@ -66,8 +83,10 @@ func (e *Error) Error() string {
 	switch e.class {
 	case ErrTransient:
 		b.WriteString(": transient")
-	case ErrAuth:
-		b.WriteString(": auth")
+	case ErrCredentials:
+		b.WriteString(": auth: credentials refused")
+	case ErrScope:
+		b.WriteString(": auth: scope missing")
 	case ErrRejected:
 		b.WriteString(": rejected")
 	}
@@ -151,8 +170,10 @@ func checkResponse(op string, resp *http.Response, body []byte, tooLarge bool, n
 
 	var class error
 	switch {
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		class = ErrAuth
+	case status == http.StatusUnauthorized:
+		class = ErrCredentials
+	case status == http.StatusForbidden:
+		class = ErrScope
 	case TransientStatus(status):
 		class = ErrTransient
 	default:

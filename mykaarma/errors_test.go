@@ -186,3 +186,42 @@ func TestRetryAfter(t *testing.T) {
 		t.Errorf("RetryAfter(503 without header) = %v, %v; want 0, false", d, ok)
 	}
 }
+
+// TestAuthSplit: a 401 concerns every call (the credentials), a 403 the
+// call's department (a scope); both stay ErrAuth, and neither is the other.
+func TestAuthSplit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		fault      func(*mykaarmatest.Server)
+		want, not  error
+		status     int
+		errorsText string
+	}{
+		{name: "401", fault: func(s *mykaarmatest.Server) { s.SetCredentials("rotated", "new-pass") },
+			want: mykaarma.ErrCredentials, not: mykaarma.ErrScope, status: 401, errorsText: "credentials refused"},
+		{name: "403", fault: func(s *mykaarmatest.Server) { s.DenyScope(mykaarmatest.ScopeCustomerSearch) },
+			want: mykaarma.ErrScope, not: mykaarma.ErrCredentials, status: 403, errorsText: "scope missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, fake := setup(t, nil)
+			tt.fault(fake)
+			_, err := c.SearchCustomers(context.Background(), dept, "x", 1)
+			if !errors.Is(err, tt.want) || !errors.Is(err, mykaarma.ErrAuth) || errors.Is(err, tt.not) {
+				t.Errorf("SearchCustomers error = %v; want %v and ErrAuth, not %v", err, tt.want, tt.not)
+			}
+			if errors.Is(err, mykaarma.ErrTransient) || errors.Is(err, mykaarma.ErrRejected) {
+				t.Errorf("SearchCustomers error = %v; want no other class", err)
+			}
+			var e *mykaarma.Error
+			if !errors.As(err, &e) || e.StatusCode != tt.status {
+				t.Fatalf("SearchCustomers error = %v; want *mykaarma.Error with status %d", err, tt.status)
+			}
+			if !strings.Contains(err.Error(), tt.errorsText) {
+				t.Errorf("Error() = %q; want it to say %q", err, tt.errorsText)
+			}
+		})
+	}
+}

@@ -46,6 +46,11 @@ type Recovery struct {
 	log    logrus.FieldLogger
 	recent *recentAnswers // nil unless Options.Routed
 
+	// sampling lets one reading of the outputs' ends run at a time, so each
+	// is asked after the one before was answered: readings in flight
+	// together may be answered out of order, and the later one would seem to
+	// have gone back.
+	sampling  chan struct{} // holds one token: the right to read
 	latest    atomic.Pointer[sample]
 	seq       atomic.Uint64
 	skipped   atomic.Int64
@@ -78,7 +83,7 @@ func New(o Options) *Recovery {
 	if o.OnWentBack == nil {
 		o.OnWentBack = func(string, string) {}
 	}
-	r := &Recovery{opts: o, log: o.Logger}
+	r := &Recovery{opts: o, log: o.Logger, sampling: make(chan struct{}, 1)}
 	if o.Routed {
 		r.recent = newRecentAnswers(max(o.MaxRecords, 0))
 	}
@@ -175,6 +180,12 @@ type sample struct {
 // sampleOutputs reads the start and end offsets of every partition of the
 // output topics; it fails unless it has every one.
 func (r *Recovery) sampleOutputs(ctx context.Context) (*sample, error) {
+	select {
+	case r.sampling <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-r.sampling }()
 	topics := r.opts.Outputs
 	meta, err := r.opts.Client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 	if err != nil {

@@ -22,6 +22,9 @@ import (
 //     many as the current limit, one "round" of work) while the EWMA of
 //     successful call latency stays within latencyFactor of its baseline.
 //
+// Failures of a request that SkipFailures' function exempts (a department
+// whose own circuit is open: its trouble is its own) change nothing.
+//
 // The limit starts at, and never exceeds, max (MAX_IN_FLIGHT); it never goes
 // below 1. The baseline is the lowest latency EWMA seen; it creeps up by 1% a
 // window towards the current EWMA so that a lasting change of myKaarma's speed
@@ -29,6 +32,7 @@ import (
 type AIMD struct {
 	next          http.RoundTripper
 	set           func(n int) // consumer.SetMaxInFlight
+	skip          func(*http.Request) bool
 	now           func() time.Time
 	log           logrus.FieldLogger
 	max           int
@@ -66,6 +70,10 @@ func NewAIMD(next http.RoundTripper, maxLimit int, now func() time.Time, log log
 // must be called before the first request.
 func (a *AIMD) Setter(set func(int)) { a.set = set }
 
+// SkipFailures makes the controller ignore the failures of the requests for
+// which skip returns true. It must be called before the first request.
+func (a *AIMD) SkipFailures(skip func(*http.Request) bool) { a.skip = skip }
+
 // Limit is the current in-flight limit (for a gauge).
 func (a *AIMD) Limit() int {
 	a.mu.Lock()
@@ -82,14 +90,22 @@ func (a *AIMD) RoundTrip(req *http.Request) (*http.Response, error) {
 		if errors.Is(req.Context().Err(), context.Canceled) {
 			return resp, err // the caller gave up (shutdown): not myKaarma's fault
 		}
-		a.failed()
+		a.failedFor(req)
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		a.failed()
+		a.failedFor(req)
 	default:
 		// Time to headers: the body is small and read by the caller.
 		a.succeeded(a.now().Sub(start))
 	}
 	return resp, err
+}
+
+// failedFor counts req's failure unless it is exempt.
+func (a *AIMD) failedFor(req *http.Request) {
+	if a.skip != nil && a.skip(req) {
+		return
+	}
+	a.failed()
 }
 
 // failed applies the multiplicative decrease, once per cooldown.

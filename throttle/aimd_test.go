@@ -146,3 +146,27 @@ func TestAIMDLogsChangesRateLimited(t *testing.T) {
 		t.Errorf("after 10s: %d lines, last %v; want 2 lines, limit 36 (previous 32)", len(hook.AllEntries()), e.Data)
 	}
 }
+
+// TestAIMDSkipsExemptFailures: the failures of exempt requests (a department
+// isolated by its own circuit) change nothing; the others still halve.
+func TestAIMDSkipsExemptFailures(t *testing.T) {
+	t.Parallel()
+	clock := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	next := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		clock = clock.Add(10 * time.Millisecond)
+		return &http.Response{StatusCode: http.StatusServiceUnavailable, Body: http.NoBody, Request: r}, nil
+	})
+	a := NewAIMD(next, 8, func() time.Time { return clock }, nil)
+	a.SkipFailures(func(r *http.Request) bool { return r.URL.Path == "/isolated" })
+	for range 3 {
+		clock = clock.Add(time.Second) // past the cooldown each time
+		_, _ = a.RoundTrip(httptest.NewRequest(http.MethodGet, "http://mykaarma.test/isolated", nil))
+	}
+	if got := a.Limit(); got != 8 {
+		t.Fatalf("Limit() after exempt failures = %d; want 8", got)
+	}
+	_, _ = a.RoundTrip(httptest.NewRequest(http.MethodGet, "http://mykaarma.test/other", nil))
+	if got := a.Limit(); got != 4 {
+		t.Errorf("Limit() after a failure that is not exempt = %d; want 4", got)
+	}
+}

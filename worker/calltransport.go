@@ -12,8 +12,10 @@ import (
 )
 
 // callTransport is the http.RoundTripper under the myKaarma client: it counts
-// and times every call by endpoint and status, and tells the circuit whether
-// the call failed transiently (transport error, timeout, 408, 429, 5xx).
+// and times every call by endpoint and status, and tells the circuit how the
+// call ended, for the event and department on the request's context: failed
+// with a transient status (408, 429, 5xx: the department's), unanswered
+// (transport error, timeout: nobody's in particular) or answered.
 type callTransport struct {
 	next    http.RoundTripper
 	metrics *metrics
@@ -27,19 +29,25 @@ func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
 	took := t.now().Sub(start)
 	endpoint := endpointOf(req.Method, req.URL.Path)
+	ctx := req.Context()
+	event, dept := guard.EventOf(ctx), guard.DepartmentOf(ctx)
 	switch {
 	case err == nil:
 		t.metrics.request(endpoint, resp.StatusCode, "", took)
-		t.circuit.Record(guard.EventOf(req.Context()), mykaarma.TransientStatus(resp.StatusCode))
+		o := guard.CallOK
+		if mykaarma.TransientStatus(resp.StatusCode) {
+			o = guard.CallFailed
+		}
+		t.circuit.Record(event, dept, o)
 	case errors.Is(err, context.Canceled):
 		// The caller gave up (shutdown, drain): not myKaarma's failure.
 		t.metrics.request(endpoint, 0, "canceled", took)
 	case errors.Is(err, context.DeadlineExceeded):
 		t.metrics.request(endpoint, 0, "timeout", took)
-		t.circuit.Record(guard.EventOf(req.Context()), true)
+		t.circuit.Record(event, dept, guard.CallUnanswered)
 	default:
 		t.metrics.request(endpoint, 0, "error", took)
-		t.circuit.Record(guard.EventOf(req.Context()), true)
+		t.circuit.Record(event, dept, guard.CallUnanswered)
 	}
 	return resp, err
 }

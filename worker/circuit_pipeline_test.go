@@ -15,8 +15,8 @@ import (
 	"github.com/leadworker/leadworker/worker"
 )
 
-// TestCircuitOutageLosesNothing: myKaarma answers 503 to everything for a
-// while. The circuit opens, work pauses, events that ran out of retries are
+// TestCircuitOutageLosesNothing: myKaarma answers 503 to everything, in
+// every department, for a while. The circuit opens, work pauses, events that ran out of retries are
 // not dead-lettered; after the fault clears every event gets its result. The
 // metrics scraped afterwards count exactly that workload.
 func TestCircuitOutageLosesNothing(t *testing.T) {
@@ -36,7 +36,8 @@ func TestCircuitOutageLosesNothing(t *testing.T) {
 	}
 
 	remove := p.fake.AddFault(mykaarmatest.Fault{Status: http.StatusServiceUnavailable})
-	events := leadEvents(t, "outage", 8)
+	// The outage is myKaarma's, not one department's: it hits three.
+	events, _ := inDepartments(t, leadEvents(t, "outage", 8), "dept-a", "dept-b", "dept-c")
 	if err := sandbox.Produce(ctx, p.cfg, events); err != nil {
 		t.Fatal(err)
 	}

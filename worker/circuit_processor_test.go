@@ -22,11 +22,11 @@ func TestProcessorExhaustedWhileCircuitOpenIsNotDone(t *testing.T) {
 	}
 	log, _ := test.NewNullLogger()
 	g := guard.NewGate(time.Now, time.Hour, time.Hour)
-	c := guard.NewCircuit(guard.CircuitOptions{Consecutive: 1, MinEvents: 1}, g, time.Now, log)
+	c := guard.NewCircuit(guard.CircuitOptions{Consecutive: 1, MinEvents: 1}, g, nil, time.Now, log)
 	exhausted := &handlers.StepError{Step: "search", Attempts: 7, Err: errors.Join(handlers.ErrExhausted, mykaarma.ErrTransient)}
 	// The circuit opens while the event is being retried.
 	match := matcherFunc(func(ctx context.Context) (*handlers.Outcome, error) {
-		c.Record(guard.EventOf(ctx), true)
+		c.Record(guard.EventOf(ctx), "", guard.CallUnanswered)
 		return nil, exhausted
 	})
 	p := &processor{match: match, gate: g, circuit: c, log: log, now: time.Now, fin: testFinisher(log)}

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/leadworker/leadworker/deadletter"
+	"github.com/leadworker/leadworker/guard"
 	"github.com/leadworker/leadworker/handlers"
 	"github.com/leadworker/leadworker/mykaarma"
 )
@@ -14,29 +15,40 @@ type action int
 const (
 	// actionDeadLetter: the event itself failed; it is dead-lettered.
 	actionDeadLetter action = iota
-	// actionPause: myKaarma refuses the credentials; work pauses and the event
-	// is retried, never dead-lettered.
+	// actionPause: myKaarma refuses the credentials (401: work pauses) or a
+	// scope (403: the event's department pauses); the event is retried, never
+	// dead-lettered.
 	actionPause
 	// actionRetry: the worker is stopping or the partition is being given up;
 	// the event is redelivered.
 	actionRetry
 	// actionRetryAfterCircuit: the event ran out of retries while myKaarma
-	// failed for every event (the circuit opened); it is retried once the
-	// circuit closes instead of being dead-lettered.
+	// failed for every event, or for the event's department (a circuit
+	// opened); it is retried once the circuit closes instead of being
+	// dead-lettered.
 	actionRetryAfterCircuit
 )
 
+// circuitOpened tells which circuit, if any, opened while an event ran.
+type circuitOpened int
+
+const (
+	circuitOpenedNone       circuitOpened = iota
+	circuitOpenedDepartment               // the event's department's own
+	circuitOpenedGlobal
+)
+
 // classify decides what err, returned by the handler for one event, means.
-// stopping reports that the consumer's context has ended; circuitOpened that
-// the circuit opened while the event ran. It is a pure function of its
+// stopping reports that the consumer's context has ended; opened which
+// circuit opened while the event ran. It is a pure function of its
 // arguments.
-func classify(err error, stopping, circuitOpened bool) action {
+func classify(err error, stopping bool, opened circuitOpened) action {
 	switch {
-	case errors.Is(err, mykaarma.ErrAuth):
+	case errors.Is(err, mykaarma.ErrAuth), errors.Is(err, guard.ErrDepartmentPaused):
 		return actionPause
 	case stopping:
 		return actionRetry
-	case errors.Is(err, handlers.ErrExhausted) && circuitOpened:
+	case errors.Is(err, handlers.ErrExhausted) && opened != circuitOpenedNone:
 		return actionRetryAfterCircuit
 	}
 	return actionDeadLetter

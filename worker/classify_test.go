@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/leadworker/leadworker/deadletter"
+	"github.com/leadworker/leadworker/guard"
 	"testing"
 
 	"github.com/leadworker/leadworker/handlers"
@@ -13,33 +14,45 @@ import (
 
 func TestClassify(t *testing.T) {
 	t.Parallel()
-	auth := fmt.Errorf("search: %w", mykaarma.ErrAuth)
+	auth := fmt.Errorf("search: %w", mykaarma.ErrCredentials)
+	scope := fmt.Errorf("lead: %w", mykaarma.ErrScope)
+	paused := &guard.DepartmentPausedError{Department: "d1", Reason: guard.ReasonCircuit}
 	exhausted := &handlers.StepError{Step: "search", Attempts: 7, Err: errors.Join(handlers.ErrExhausted, mykaarma.ErrTransient)}
 	rejected := &handlers.StepError{Step: "create", Attempts: 1, Err: fmt.Errorf("create: %w", mykaarma.ErrRejected)}
 	leadUnknown := &handlers.StepError{Step: "lead", Attempts: 1, Err: errors.Join(handlers.ErrLeadOutcomeUnknown, mykaarma.ErrTransient, mykaarma.ErrOutcomeUnknown)}
+	const (
+		none   = circuitOpenedNone
+		dept   = circuitOpenedDepartment
+		global = circuitOpenedGlobal
+	)
 	tests := []struct {
-		name          string
-		err           error
-		stopping      bool
-		circuitOpened bool
-		want          action
+		name     string
+		err      error
+		stopping bool
+		opened   circuitOpened
+		want     action
 	}{
-		{"credentials refused", auth, false, false, actionPause},
-		{"credentials refused while stopping", auth, true, false, actionPause},
-		{"stopping", context.Canceled, true, false, actionRetry},
-		{"exhausted while stopping", exhausted, true, true, actionRetry},
-		{"exhausted while the circuit opened", exhausted, false, true, actionRetryAfterCircuit},
-		{"exhausted alone", exhausted, false, false, actionDeadLetter},
-		{"rejected while the circuit opened", rejected, false, true, actionDeadLetter},
-		{"rejected", rejected, false, false, actionDeadLetter},
-		{"lead outcome unknown", leadUnknown, false, false, actionDeadLetter},
-		{"lead outcome unknown while the circuit opened", leadUnknown, false, true, actionDeadLetter},
-		{"lead outcome unknown while stopping", leadUnknown, true, false, actionRetry},
+		{"credentials refused", auth, false, none, actionPause},
+		{"credentials refused while stopping", auth, true, none, actionPause},
+		{"scope missing", scope, false, none, actionPause},
+		{"scope missing while its department's circuit opened", scope, false, dept, actionPause},
+		{"department paused", paused, false, none, actionPause},
+		{"stopping", context.Canceled, true, none, actionRetry},
+		{"exhausted while stopping", exhausted, true, global, actionRetry},
+		{"exhausted while the circuit opened", exhausted, false, global, actionRetryAfterCircuit},
+		{"exhausted while its department's circuit opened", exhausted, false, dept, actionRetryAfterCircuit},
+		{"exhausted alone", exhausted, false, none, actionDeadLetter},
+		{"rejected while the circuit opened", rejected, false, global, actionDeadLetter},
+		{"rejected while its department's circuit opened", rejected, false, dept, actionDeadLetter},
+		{"rejected", rejected, false, none, actionDeadLetter},
+		{"lead outcome unknown", leadUnknown, false, none, actionDeadLetter},
+		{"lead outcome unknown while the circuit opened", leadUnknown, false, global, actionDeadLetter},
+		{"lead outcome unknown while stopping", leadUnknown, true, none, actionRetry},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := classify(tt.err, tt.stopping, tt.circuitOpened); got != tt.want {
-				t.Errorf("classify(%v, %v, %v) = %d; want %d", tt.err, tt.stopping, tt.circuitOpened, got, tt.want)
+			if got := classify(tt.err, tt.stopping, tt.opened); got != tt.want {
+				t.Errorf("classify(%v, %v, %v) = %d; want %d", tt.err, tt.stopping, tt.opened, got, tt.want)
 			}
 		})
 	}

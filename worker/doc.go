@@ -6,8 +6,10 @@
 // It owns the policy between them:
 //
 //   - the consumer.Handler (processor) that decodes an event, runs the
-//     handler behind the pause gate and turns its outcome into a result or
-//     dead-letter record;
+//     handler behind the pause gate and its department's pause and turns its
+//     outcome into a result or dead-letter record; an event of a paused
+//     department is turned away at once (guard.ErrDepartmentPaused: not done,
+//     tried again later without a handler slot);
 //   - classify, a pure function that decides whether a handler error
 //     dead-letters the event, pauses work, or leaves the event to be retried;
 //   - the ordering key of the consumer's lanes, derived from

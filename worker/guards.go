@@ -14,12 +14,14 @@ import (
 )
 
 // guards is what protects the worker and tells the on-call engineer about it:
-// the pause gate (auth, circuit, dlq-flood), the circuit breaker, the flood
-// guard, the metrics and the consumer-lag watcher.
+// the pause gate (auth, circuit, dlq-flood), the paused departments (scope,
+// circuit), the circuit breaker, the flood guard, the metrics and the
+// consumer-lag watcher.
 type guards struct {
 	cfg     GuardConfig
 	log     logrus.FieldLogger
 	gate    *guard.Gate
+	depts   *guard.Departments
 	circuit *guard.Circuit
 	flood   *guard.Flood
 	metrics *metrics
@@ -32,15 +34,17 @@ func newGuards(cfg GuardConfig, log logrus.FieldLogger) (*guards, error) {
 	}
 	cfg = cfg.withDefaults()
 	gate := guard.NewGate(time.Now, cfg.ProbeMin, cfg.ProbeMax)
+	depts := guard.NewDepartments(time.Now, cfg.ProbeMin, cfg.ProbeMax, cfg.Circuit.MaxDepartments, log)
 	g := &guards{
 		cfg:     cfg,
 		log:     log,
 		gate:    gate,
-		circuit: guard.NewCircuit(cfg.Circuit, gate, time.Now, log),
+		depts:   depts,
+		circuit: guard.NewCircuit(cfg.Circuit, gate, depts, time.Now, log),
 		flood:   guard.NewFlood(cfg.Flood, gate, log),
 		metrics: newMetrics(),
 	}
-	g.metrics.watchGuards(gate, g.circuit)
+	g.metrics.watchGuards(gate, depts, g.circuit)
 	return g, nil
 }
 
@@ -55,7 +59,14 @@ func (g *guards) wrap(rt http.RoundTripper) http.RoundTripper {
 
 // processor returns the consumer.Handler that runs m behind the gate.
 func (g *guards) processor(m matcher) *processor {
-	return &processor{match: m, gate: g.gate, circuit: g.circuit, log: g.log, now: time.Now}
+	return &processor{match: m, gate: g.gate, depts: g.depts, circuit: g.circuit, log: g.log, now: time.Now}
+}
+
+// isolated reports whether req is made for a department whose own circuit is
+// open: its failures are that department's and must not shrink the
+// in-flight limit of every department (throttle.AIMD.SkipFailures).
+func (g *guards) isolated(req *http.Request) bool {
+	return g.circuit.DepartmentOpen(guard.DepartmentOf(req.Context()))
 }
 
 // finisher returns the finisher of a stage that logs to log.
@@ -109,7 +120,7 @@ func (g *guards) runLag(ctx context.Context) <-chan struct{} {
 func pauseReason(reasons []string) string {
 	switch reasons[0] {
 	case guard.ReasonAuth:
-		return "myKaarma refuses the credentials; paused"
+		return "myKaarma refuses the credentials (401); paused"
 	case guard.ReasonCircuit:
 		return "myKaarma is failing for every event (circuit open); paused, probing"
 	default:

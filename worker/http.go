@@ -29,17 +29,29 @@ func (w *Worker) Handler() http.Handler {
 			status = http.StatusServiceUnavailable
 		}
 		s := w.Stats()
-		writeJSON(rw, status, map[string]any{"ready": ok, "reason": r.reason, "partitions": s.Partitions, "inFlight": s.InFlight})
+		depts, paused := pausedDepartments(w.guards.depts, false, maxListedDepartments)
+		writeJSON(rw, status, map[string]any{"ready": ok, "reason": r.reason, "partitions": s.Partitions, "inFlight": s.InFlight,
+			"pausedDepartments": paused, "departments": depts})
 	})
 	return mux
 }
 
-// AdminHandler serves the admin actions (POST /admin/resume). When the
-// config has an AdminToken, every request must carry it as
-// "Authorization: Bearer <token>"; others get 401.
+// AdminHandler serves the admin actions: POST /admin/resume (lift a
+// dead-letter flood pause; with ?department=UUID, let that department's
+// next event through as its probe now) and GET /admin/departments (the
+// paused departments). When the config has an AdminToken, every request
+// must carry it as "Authorization: Bearer <token>"; others get 401.
 func (w *Worker) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /admin/resume", func(rw http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /admin/departments", func(rw http.ResponseWriter, _ *http.Request) {
+		depts, paused := pausedDepartments(w.guards.depts, true, 0)
+		writeJSON(rw, http.StatusOK, map[string]any{"paused": paused, "departments": depts})
+	})
+	mux.HandleFunc("POST /admin/resume", func(rw http.ResponseWriter, r *http.Request) {
+		if dept := r.URL.Query().Get("department"); dept != "" {
+			w.probeDepartment(rw, dept)
+			return
+		}
 		resumed := w.guards.flood.Resume()
 		if resumed {
 			w.log.Warn("dead-letter flood pause lifted by POST /admin/resume")
@@ -59,6 +71,18 @@ func (w *Worker) AdminHandler() http.Handler {
 		}
 		mux.ServeHTTP(rw, r)
 	})
+}
+
+// probeDepartment answers POST /admin/resume?department=UUID: the
+// department's next event goes through as its probe at once, and the
+// department resumes if it succeeds; 404 when it is not paused.
+func (w *Worker) probeDepartment(rw http.ResponseWriter, dept string) {
+	if !w.guards.depts.ProbeNow(dept) {
+		writeJSON(rw, http.StatusNotFound, map[string]any{"department": dept, "error": "department not paused"})
+		return
+	}
+	w.log.WithField("department", dept).Warn("department probe forced by POST /admin/resume: its next event goes through now")
+	writeJSON(rw, http.StatusOK, map[string]any{"department": dept, "probe": "next event"})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

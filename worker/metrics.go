@@ -208,8 +208,8 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// watchGuards exports the pause gate and the circuit.
-func (m *metrics) watchGuards(g *guard.Gate, c *guard.Circuit) {
+// watchGuards exports the pause gate, the paused departments and the circuit.
+func (m *metrics) watchGuards(g *guard.Gate, d *guard.Departments, c *guard.Circuit) {
 	for _, r := range []string{guard.ReasonAuth, guard.ReasonCircuit, guard.ReasonFlood} {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name:        "leadworker_paused",
@@ -221,6 +221,7 @@ func (m *metrics) watchGuards(g *guard.Gate, c *guard.Circuit) {
 		Name: "leadworker_circuit_open",
 		Help: "1 while the myKaarma circuit is open (calls failing for every event), else 0.",
 	}, func() float64 { return bool01(c.IsOpen()) }))
+	m.reg.MustRegister(newDepartmentsCollector(d))
 }
 
 // finished counts an event finished with s (l: dead-lettered) after latency.

@@ -1,9 +1,12 @@
 package worker
 
 import (
+	"fmt"
 	"github.com/leadworker/leadworker/deadletter"
+	"github.com/leadworker/leadworker/guard"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -110,4 +113,34 @@ func fqName(t *testing.T, v *prometheus.CounterVec) string {
 	_, rest, _ := strings.Cut((<-ch).String(), `fqName: "`)
 	name, _, _ := strings.Cut(rest, `"`)
 	return name
+}
+
+// TestDepartmentMetrics: the paused departments are counted by reason, never
+// labelled by department, and every series exists from the start.
+func TestDepartmentMetrics(t *testing.T) {
+	t.Parallel()
+	clk := time.Unix(1000, 0)
+	d := guard.NewDepartments(func() time.Time { return clk }, time.Second, time.Second, 0, nil)
+	c := newDepartmentsCollector(d)
+	want := func(scope, circuit, longest float64) string {
+		return fmt.Sprintf(`
+# HELP leadworker_department_pause_longest_seconds How long the longest department pause of this replica has lasted; 0 when none is paused.
+# TYPE leadworker_department_pause_longest_seconds gauge
+leadworker_department_pause_longest_seconds %v
+# HELP leadworker_departments_paused Departments paused by this replica, by reason (scope: myKaarma answers 403 for the department; circuit: its calls keep failing while others succeed). A department paused for both counts under both.
+# TYPE leadworker_departments_paused gauge
+leadworker_departments_paused{reason="circuit"} %v
+leadworker_departments_paused{reason="scope"} %v
+`, longest, circuit, scope)
+	}
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want(0, 0, 0))); err != nil {
+		t.Errorf("nothing paused: %v", err)
+	}
+	d.Pause("d-1", guard.ReasonScope, nil)
+	clk = clk.Add(90 * time.Second)
+	d.Pause("d-2", guard.ReasonScope, nil)
+	d.Pause("d-2", guard.ReasonCircuit, nil)
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want(2, 1, 90))); err != nil {
+		t.Errorf("two paused: %v", err)
+	}
 }

@@ -25,12 +25,13 @@ type matcher interface {
 }
 
 // processor turns one input record into its result or dead-letter outcome:
-// decode and validate, run the handler behind the pause gate, classify what
-// went wrong.
+// decode and validate, run the handler behind the pause gate and its
+// department's pause, classify what went wrong.
 type processor struct {
 	match   matcher
 	gate    *guard.Gate
-	circuit *guard.Circuit // nil: no circuit breaker
+	depts   *guard.Departments // nil: no department is paused
+	circuit *guard.Circuit     // nil: no circuit breaker
 	log     logrus.FieldLogger
 	now     func() time.Time
 	tracer  trace.Tracer // the decoding span; nil makes none
@@ -41,7 +42,10 @@ type processor struct {
 	maxRecord int
 }
 
-// Handle implements consumer.Handler.
+// Handle implements consumer.Handler. An event of a paused department that
+// is not its department's probe returns at once with an error matching
+// guard.ErrDepartmentPaused (not done: the consumer tries it again later,
+// without a handler slot); a global pause makes it wait here.
 func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.Outcome, error) {
 	if foreign(m, p.group) { // foreign.go
 		return p.fin.foreign(ctx, m, p.group), nil
@@ -54,24 +58,24 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 		return p.fin.invalid(ctx, p.gate, m, err)
 	}
 
-	probe, err := p.gate.Enter(ctx)
+	dept := ev.DepartmentUUID
+	deptProbe, err := p.depts.Enter(dept)
 	if err != nil {
 		return consumer.Outcome{}, err
 	}
+	probe, err := p.gate.Enter(ctx)
+	if err != nil {
+		p.depts.Release(dept, deptProbe)
+		return consumer.Outcome{}, err
+	}
 	gen := p.circuit.Generation()
-	out, err := p.match.Handle(guard.WithEvent(ctx, ev.EventID), ev)
+	out, err := p.match.Handle(guard.WithDepartment(guard.WithEvent(ctx, ev.EventID), dept), ev)
 	p.gate.Exit(probe)
-	refused := errors.Is(err, mykaarma.ErrAuth)
-	switch {
-	case refused:
-		if p.gate.Pause(guard.ReasonAuth, true) {
-			p.log.WithError(err).Error("myKaarma refuses leadworker's credentials (401/403): check MYKAARMA_USERNAME, MYKAARMA_PASSWORD and the account's scopes " +
-				"(customer.search, customer.update, lead.write). Work is paused and /readyz answers 503; leadworker probes and resumes by itself.")
-		}
-	case ctx.Err() == nil:
-		if p.gate.Resume(guard.ReasonAuth) {
-			p.log.Info("myKaarma accepts the credentials again; resuming work")
-		}
+	p.pauses(ctx, err, ev, deptProbe) // pauses.go
+	if ctx.Err() != nil {
+		p.depts.Release(dept, deptProbe)
+	} else {
+		p.depts.Exit(dept, deptProbe)
 	}
 
 	fields := logrus.Fields(logmask.Personal(personalValues(ev)...))
@@ -82,10 +86,26 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 	if err == nil {
 		return p.result(ctx, ev, m, out, fields)
 	}
-	switch classify(err, ctx.Err() != nil, p.circuit.OpenedSince(gen)) {
+	opened := circuitOpenedNone
+	switch {
+	case p.circuit.OpenedSince(gen):
+		opened = circuitOpenedGlobal
+	case p.circuit.DepartmentOpenedSince(gen, dept):
+		opened = circuitOpenedDepartment
+	}
+	switch classify(err, ctx.Err() != nil, opened) {
 	case actionPause, actionRetry:
+		if paused := p.depts.PausedError(dept, err); paused != nil && errors.Is(err, mykaarma.ErrScope) {
+			return consumer.Outcome{}, paused
+		}
 		return consumer.Outcome{}, err // not done: retried, never dead-lettered
 	case actionRetryAfterCircuit:
+		if opened == circuitOpenedDepartment {
+			if paused := p.depts.PausedError(dept, err); paused != nil {
+				return consumer.Outcome{}, paused
+			}
+			return consumer.Outcome{}, fmt.Errorf("myKaarma is failing for department %s (its circuit opened), retrying later: %w", dept, err)
+		}
 		return consumer.Outcome{}, fmt.Errorf("myKaarma is failing for every event (circuit open), retrying later: %w", err)
 	}
 	l := deadLetterFor(err)

@@ -51,7 +51,7 @@ func TestProcessorClassifies(t *testing.T) {
 			wantClass: deadletter.ClassRejected, wantStep: "create", wantHTTP: 400},
 		{name: "exhausted", value: valid, match: stubMatcher{err: &handlers.StepError{Step: "search", Attempts: 7, Err: errors.Join(handlers.ErrExhausted, mykaarma.ErrTransient)}},
 			wantClass: deadletter.ClassExhausted, wantStep: "search"},
-		{name: "auth is not dead-lettered", value: valid, match: stubMatcher{err: fmt.Errorf("search: %w", mykaarma.ErrAuth)}, wantErr: true},
+		{name: "auth is not dead-lettered", value: valid, match: stubMatcher{err: fmt.Errorf("search: %w", mykaarma.ErrCredentials)}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,7 +33,8 @@ type readiness struct {
 }
 
 // ready reports whether the worker can do work, and if not, why. The first
-// failing check wins.
+// failing check wins. Paused departments leave it ready: only global
+// reasons make it not ready.
 func (w *Worker) ready() readiness {
 	s := w.Stats()
 	switch {
@@ -59,6 +60,10 @@ func (w *Worker) ready() readiness {
 			p.Offset, p.Topic, p.Partition, p.LogEnd)}
 	case len(w.guards.gate.Reasons()) > 0:
 		return readiness{readyPaused, pauseReason(w.guards.gate.Reasons())}
+	}
+	if n := w.guards.depts.Len(); n > 0 {
+		// Ready: the other departments work. /readyz lists the paused ones.
+		return readiness{readyOK, fmt.Sprintf("ok; %d department(s) paused, the others work (see departments)", n)}
 	}
 	return readiness{readyOK, "ok"}
 }

@@ -48,6 +48,9 @@ func New(cfg Config, opts ...Option) (*Worker, error) {
 		return nil, fmt.Errorf("guards: %w", err)
 	}
 	hc, concurrency := myKaarmaHTTP(cfg, log, httpClient, guards.wrap, tr.traceHTTP)
+	if concurrency != nil {
+		concurrency.SkipFailures(guards.isolated)
+	}
 	h, err := NewHandler(cfg, hc, tr.tp)
 	if err != nil {
 		return nil, err

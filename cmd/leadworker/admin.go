@@ -2,20 +2,29 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/leadworker/leadworker/worker"
 )
 
-const adminUsage = `usage: leadworker admin resume
+const adminUsage = `usage: leadworker admin resume [--department UUID]
+       leadworker admin departments
 
-Lifts a dead-letter flood pause of the worker running beside this command: it
-sends POST /admin/resume to ADMIN_ADDR (default 127.0.0.1:8081) with
-ADMIN_TOKEN or ADMIN_TOKEN_FILE when set. Run it where the worker runs, for
-example with kubectl exec.
+Admin actions on the worker running beside this command, sent to ADMIN_ADDR
+(default 127.0.0.1:8081) with ADMIN_TOKEN or ADMIN_TOKEN_FILE when set. Run
+it where the worker runs, for example with kubectl exec.
+
+  resume                      lift a dead-letter flood pause (POST /admin/resume)
+  resume --department UUID    let that paused department's next event through
+                              as its probe now (POST /admin/resume?department=UUID);
+                              the department resumes if it succeeds
+  departments                 list the paused departments: reason, since, last
+                              probe (GET /admin/departments)
 `
 
 const probeUsage = `usage: leadworker probe ready|alive
@@ -25,13 +34,29 @@ Asks the worker running beside this command for /readyz (ready) or /healthz
 For container health checks in images without curl or wget.
 `
 
-// adminCommand runs `leadworker admin resume`.
+// adminCommand runs `leadworker admin resume|departments`.
 func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
+	fset := flag.NewFlagSet("leadworker admin resume", flag.ContinueOnError)
+	fset.SetOutput(io.Discard)
+	department := fset.String("department", "", "probe this paused department now instead of lifting a dead-letter flood pause")
 	if len(args) > 0 && (isHelp(args[0]) || (len(args) > 1 && isHelp(args[1]))) {
-		printHelp(stdout, adminUsage, nil, envReads(func(l func(string) (string, bool)) { adminTarget(l) }), "")
+		printHelp(stdout, adminUsage, fset, envReads(func(l func(string) (string, bool)) { adminTarget(l) }), "")
 		return 0
 	}
-	if len(args) != 1 || args[0] != "resume" {
+	var method, path string
+	switch {
+	case len(args) == 1 && args[0] == "departments":
+		method, path = http.MethodGet, "/admin/departments"
+	case len(args) >= 1 && args[0] == "resume":
+		if err := fset.Parse(args[1:]); err != nil || fset.NArg() > 0 {
+			fmt.Fprint(stderr, adminUsage)
+			return 2
+		}
+		method, path = http.MethodPost, "/admin/resume"
+		if *department != "" {
+			path += "?department=" + url.QueryEscape(*department)
+		}
+	default:
 		fmt.Fprint(stderr, adminUsage)
 		return 2
 	}
@@ -44,7 +69,7 @@ func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		fmt.Fprintln(stderr, "leadworker admin: ADMIN_ADDR is off; the worker serves no admin actions")
 		return 2
 	}
-	body, err := worker.Call(ctx, http.MethodPost, addr, "/admin/resume", token)
+	body, err := worker.Call(ctx, method, addr, path, token)
 	return report(body, err, stdout, stderr)
 }
 

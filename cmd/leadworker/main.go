@@ -27,7 +27,7 @@ commands:
   tail     print the results and dead letters, the last few or as they arrive
   dlq      dead-letter topic tools: leadworker dlq replay
   topics   create the topics the worker needs: leadworker topics create
-  admin    admin actions on the worker beside it: leadworker admin resume
+  admin    admin actions on the worker beside it: leadworker admin resume|departments
   probe    health check of the worker beside it: leadworker probe ready|alive
   version  the module version, commit and Go version of this binary
 

@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -31,6 +32,20 @@ func (e errTimeout) Error() string { return "condition not met within " + e.with
 // callers that add what they saw.
 func Poll(tb testing.TB, within time.Duration, cond func() bool) error {
 	tb.Helper()
+	return Until(tb, within, func() error {
+		if cond() {
+			return nil
+		}
+		return errTimeout{within}
+	})
+}
+
+// Until polls cond until it returns nil, as Poll does, for a condition that
+// says what it saw: when time runs out it returns cond's last error. A cond
+// that can no longer come true (the process it waits on exited) returns
+// Stop(err), and Until returns err at once.
+func Until(tb testing.TB, within time.Duration, cond func() error) error {
+	tb.Helper()
 	deadline := time.Now().Add(within)
 	if d, ok := tb.(deadliner); ok {
 		if td, ok := d.Deadline(); ok && td.Add(-time.Second).Before(deadline) {
@@ -38,13 +53,27 @@ func Poll(tb testing.TB, within time.Duration, cond func() bool) error {
 		}
 	}
 	interval := time.Millisecond
-	for !cond() {
-		if time.Now().After(deadline) {
-			return errTimeout{within}
+	for {
+		err := cond()
+		var stop stopError
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &stop):
+			return stop.err
+		case time.Now().After(deadline):
+			return err
 		}
 		t := time.NewTimer(interval)
 		<-t.C // a poll interval, not synchronisation: cond decides
 		interval = min(2*interval, 20*time.Millisecond)
 	}
-	return nil
 }
+
+// Stop wraps err so that Until returns err at once instead of polling on.
+func Stop(err error) error { return stopError{err} }
+
+type stopError struct{ err error }
+
+func (e stopError) Error() string { return e.err.Error() }
+func (e stopError) Unwrap() error { return e.err }

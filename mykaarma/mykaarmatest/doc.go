@@ -60,7 +60,9 @@
 // # Faults
 //
 // A Fault matches requests by operation ("search", "read", "create", "update", "lead"; "" for
-// any) after authentication and scope checks pass. All matching faults apply: their latencies add
+// any) and, when Department is set, by the department (customer calls) or dealer (save lead) UUID
+// in the path, after authentication and scope checks pass. A Fault with Status 403 and Department
+// stands for a scope missing at one department or dealer only (DenyScope denies it everywhere). All matching faults apply: their latencies add
 // up, then the first matching fault with Hang, DropAfterApply or Status decides the outcome. A
 // fault with Times n applies n times and is then removed; Probability p applies it to each
 // matching request with probability p, drawn from a rand seeded by Options.Seed. Requests that got

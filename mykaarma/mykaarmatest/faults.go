@@ -10,7 +10,10 @@ import (
 // Fault is a failure the fake injects into matching requests. See the package doc for how
 // several faults combine.
 type Fault struct {
-	Op             string        `json:"op"`             // OpSearch, ...; "" matches any operation
+	Op string `json:"op"` // OpSearch, ...; "" matches any operation
+	// Department matches the calls whose path names this department UUID (customer calls) or
+	// dealer UUID (save lead); "" matches every department and dealer.
+	Department     string        `json:"department"`
 	Status         int           `json:"status"`         // answer this status instead of serving the call
 	Body           string        `json:"body"`           // body for Status; default the framework body; HTML when it starts with "<"
 	RetryAfter     string        `json:"retryAfter"`     // Retry-After header value sent with Status
@@ -70,14 +73,15 @@ func (s *Server) removeFaultLocked(id int) {
 	}
 }
 
-// pickFaults returns the faults that apply to one request of op, consuming their Times.
-func (s *Server) pickFaults(op string) []Fault {
+// pickFaults returns the faults that apply to one request of op for dept (the department or
+// dealer UUID of its path), consuming their Times.
+func (s *Server) pickFaults(op, dept string) []Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var picked []Fault
 	var spent []int
 	for _, e := range s.faults {
-		if e.f.Op != "" && e.f.Op != op {
+		if (e.f.Op != "" && e.f.Op != op) || (e.f.Department != "" && e.f.Department != dept) {
 			continue
 		}
 		if e.f.Probability > 0 && s.rng.Float64() >= e.f.Probability {
@@ -99,7 +103,7 @@ func (s *Server) pickFaults(op string) []Fault {
 
 // applyFaults injects the faults matching rt; it reports whether the request has been dealt with.
 func (s *Server) applyFaults(w *statusWriter, r *http.Request, rt route, body []byte) bool {
-	faults := s.pickFaults(rt.op)
+	faults := s.pickFaults(rt.op, rt.params[0])
 	if len(faults) == 0 {
 		return false
 	}

@@ -226,3 +226,45 @@ func TestDropNextLead(t *testing.T) {
 		})
 	}
 }
+
+// TestFaultByDepartment: a fault with a Department hits the calls of that
+// department (customer calls) or dealer (save lead) only.
+func TestFaultByDepartment(t *testing.T) {
+	t.Parallel()
+	s := mykaarmatest.NewServer(t, mykaarmatest.Options{})
+	c := newClient(t, s)
+	ctx := context.Background()
+	l := lead("")
+	remove := s.AddFault(mykaarmatest.Fault{Department: "dept-2", Status: http.StatusForbidden})
+	s.AddFault(mykaarmatest.Fault{Department: "dealer-2", Op: mykaarmatest.OpLead, Status: http.StatusServiceUnavailable})
+
+	status := func(err error) int {
+		var e *mykaarma.Error
+		if errors.As(err, &e) {
+			return e.StatusCode
+		}
+		if err != nil {
+			t.Fatalf("error %v is not *mykaarma.Error", err)
+		}
+		return 200
+	}
+	tests := []struct {
+		name string
+		call func() error
+		want int
+	}{
+		{"search elsewhere", func() error { _, err := c.SearchCustomers(ctx, dept, "x", 1); return err }, 200},
+		{"search at the department", func() error { _, err := c.SearchCustomers(ctx, "dept-2", "x", 1); return err }, 403},
+		{"lead elsewhere", func() error { _, err := c.SaveLead(ctx, dealer, &l); return err }, 200},
+		{"lead at the dealer", func() error { _, err := c.SaveLead(ctx, "dealer-2", &l); return err }, 503},
+	}
+	for _, tt := range tests {
+		if got := status(tt.call()); got != tt.want {
+			t.Errorf("%s: status %d; want %d", tt.name, got, tt.want)
+		}
+	}
+	remove()
+	if _, err := c.SearchCustomers(ctx, "dept-2", "x", 1); err != nil {
+		t.Errorf("search at the department after remove: %v; want success", err)
+	}
+}
