@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/leadworker/leadworker/budget"
 	"github.com/leadworker/leadworker/fetch"
+	"github.com/leadworker/leadworker/park"
 	"github.com/leadworker/leadworker/recovery"
 	"github.com/leadworker/leadworker/route"
 	"slices"
@@ -38,10 +39,11 @@ type Consumer struct {
 	fetcher  *kafka.Client // fetches, offsets and commits
 	losses   fetch.Losses  // records deleted before they were read; positions past the log end
 
-	joined     atomic.Bool        // a generation is active
-	assigned   atomic.Int64       // partitions owned by the active generation
-	unwritable atomic.Int64       // reference letters written
-	rec        *recovery.Recovery // crash recovery: commit metadata, answered work
+	joined     atomic.Bool               // a generation is active
+	book       atomic.Pointer[park.Book] // the active generation's parked records (park.go); nil without
+	assigned   atomic.Int64              // partitions owned by the active generation
+	unwritable atomic.Int64              // reference letters written
+	rec        *recovery.Recovery        // crash recovery: commit metadata, answered work
 
 	mu         sync.Mutex
 	partitions map[*partition]struct{} // owned now, for Stats
@@ -227,6 +229,7 @@ func (c *Consumer) startGeneration(shutdown context.Context, gen *kafka.Generati
 	}
 	scan := c.rec.Start(shutdown, gen) // package recovery
 	book, skip := c.parkBook(gen)      // park.go
+	c.book.Store(book)
 	for topic, parts := range gen.Assignments {
 		for _, pa := range parts {
 			if slices.Contains(skip[topic], pa.ID) {

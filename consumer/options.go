@@ -45,6 +45,9 @@ type Options struct {
 	// them together (route.Aligned), and a generation reads none of their
 	// partitions that it is not assigned in all of them.
 	CoPartitioned []string
+	// ParkRetention is the least retention.ms ParkTopic may have: a shorter
+	// one refuses the start (ErrStartupCheck) and is a topic problem.
+	ParkRetention time.Duration
 	// Routed says the input topics hold route records (written by a consumer
 	// with RouteTopic): each is handed to the Handler, and named in results,
 	// dead letters and logs, as the input record it carries. Offsets committed

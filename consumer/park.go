@@ -61,6 +61,23 @@ func (p *partition) fromPark(ctx context.Context, r *record) bool {
 	return p.c.opts.ParkHold == nil || p.c.opts.ParkHold(ctx, &r.msg) == nil
 }
 
+// ParkedTotal returns the parked records of the partitions this member
+// reads from Options.ParkTopic, not yet handed back and finished.
+func (c *Consumer) ParkedTotal() int {
+	if b := c.book.Load(); b != nil {
+		return b.Total()
+	}
+	return 0
+}
+
+// Parked returns ParkedTotal by tenant.
+func (c *Consumer) Parked() map[string]int {
+	if b := c.book.Load(); b != nil {
+		return b.ByTenant()
+	}
+	return nil
+}
+
 // unparked counts a record read back from the parked topic as handed back.
 func (p *partition) unparked(r *record) {
 	if r.msg.Parked && p.book != nil {

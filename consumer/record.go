@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"errors"
 	"github.com/leadworker/leadworker/fetch"
 	"github.com/leadworker/leadworker/recovery"
 	"time"
@@ -83,11 +84,23 @@ func (p *partition) outcome(r *record) (Outcome, bool) {
 		if p.work.Err() != nil {
 			return Outcome{}, false
 		}
-		p.log.WithError(err).WithField("offset", r.msg.Offset).Warn("handler not done, retrying")
+		if log := p.log.WithError(err).WithField("offset", r.msg.Offset); waiting(err) {
+			log.Debug("handler not done, its tenant is paused; retrying")
+		} else {
+			log.Warn("handler not done, retrying")
+		}
 		if !sleep(p.work, bo.NextBackOff()) {
 			return Outcome{}, false
 		}
 	}
+}
+
+// waiting reports whether err says the record waits for its tenant to
+// resume (leadworker: a paused department), which the tenant's own log
+// lines tell; a line per record and retry would drown them.
+func waiting(err error) bool {
+	var w interface{ PausedDepartment() string }
+	return errors.As(err, &w)
 }
 
 // handleOnce calls the Handler once it has a handler slot. Slots are held

@@ -40,6 +40,9 @@ type TopicState struct {
 	Partitions      int
 	CleanupPolicy   string // "" when not reported
 	MaxMessageBytes int    // 0 when not reported
+	// Retention is the topic's retention.ms: negative keeps records for
+	// ever, 0 when not reported.
+	Retention time.Duration
 }
 
 // TopicDescriber tells the consumer about its topics (kafkaadmin.Describer).
@@ -82,6 +85,10 @@ func (o *Options) topicProblems(got map[string]TopicState, joined map[string]int
 			out = append(out, fmt.Sprintf("topic %s has max.message.bytes %d, below input topic %s's %d: a large input could never be routed or parked; raise its limit",
 				t, lim, inTopic, input))
 		}
+	}
+	if r := got[o.ParkTopic].Retention; o.ParkTopic != "" && r > 0 && r < o.ParkRetention {
+		out = append(out, fmt.Sprintf("parked topic %s has retention.ms %d (%v), below the %v it needs: parked records would be deleted before they are handed back or expire; raise its retention.ms",
+			o.ParkTopic, r.Milliseconds(), r, o.ParkRetention))
 	}
 	counts := make(map[string]int, len(got))
 	for t, st := range got {

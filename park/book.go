@@ -111,6 +111,22 @@ func (b *Book) Total() int {
 	return n
 }
 
+// ByTenant returns the parked records of each tenant, over every partition
+// of the book.
+func (b *Book) ByTenant() map[string]int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make(map[string]int)
+	for _, m := range b.counts {
+		for t, c := range m {
+			if c > 0 {
+				out[t] += c
+			}
+		}
+	}
+	return out
+}
+
 // ForGeneration returns the book of a generation assigned these partitions
 // of the parked topic, but those in skip (not read in this generation): it
 // expects each of the others to be counted before Wait returns for its id.
