@@ -22,10 +22,10 @@ import (
 
 // parkMessage is the parked-topic record for m: a route record of it (its
 // origin in route headers, its other headers kept but old park headers)
-// with the tenant, the partition id and p's headers, and the source headers
+// (naming the group that routed m, if any) with the tenant, the partition id and p's headers, and the source headers
 // of what it answers, so that after a crash the record is known to be
 // parked.
-func parkMessage(m *Message, st recovery.Stamp, p *Park, group string, partition int) kafka.Message {
+func parkMessage(m *Message, st recovery.Stamp, p *Park, partition int) kafka.Message {
 	in := make([]Header, 0, len(m.Headers))
 	for _, h := range m.Headers {
 		if !park.Own(h.Key) {
@@ -33,7 +33,7 @@ func parkMessage(m *Message, st recovery.Stamp, p *Park, group string, partition
 		}
 	}
 	km := routeMessage(&Message{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value, Headers: in, Epoch: m.Epoch},
-		&Route{Key: m.Key}, group)
+		&Route{Key: m.Key}, m.RoutedBy) // the route stage's group, which the Handler checks again
 	km.Headers = append(km.Headers,
 		kafka.Header{Key: park.HeaderTenant, Value: []byte(p.Tenant)},
 		kafka.Header{Key: park.HeaderPartition, Value: []byte(strconv.Itoa(partition))})
@@ -57,6 +57,7 @@ func (p *partition) fromPark(ctx context.Context, r *record) bool {
 	if !unroute(&r.msg) {
 		p.log.WithField("offset", r.offset).Warn("parked record without its input position; handled as it is")
 	}
+	r.msg.Routed = p.c.opts.Routed // a parked record is what this consumer read: routed or not
 	r.msg.Parked, r.msg.parked, r.msg.Epoch, r.tenant = true, &own, p.rec.Epoch(), string(tenant)
 	return p.c.opts.ParkHold == nil || p.c.opts.ParkHold(ctx, &r.msg) == nil
 }

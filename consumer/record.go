@@ -147,7 +147,7 @@ func (p *partition) write(r *record, out Outcome) bool {
 			return false
 		}
 		w, topic = p.c.out.park, p.c.opts.ParkTopic
-		m = parkMessage(&r.msg, r.stamp(), out.Park, p.c.opts.GroupID, p.id) // park.go
+		m = parkMessage(&r.msg, r.stamp(), out.Park, p.id) // park.go
 	default:
 		w, topic = p.c.out.result, p.c.opts.ResultTopic
 		m = kafka.Message{Key: r.msg.Key, Value: out.Result, Headers: appendSourceHeaders(nil, &r.msg, r.stamp())} // stamp.go
