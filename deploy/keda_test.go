@@ -223,10 +223,6 @@ type kafkaTrigger struct {
 	brokers, topic, group, parked string
 }
 
-// defaultParkedTopic is the parked topic of a deployment whose
-// KAFKA_PARKED_TOPIC is not set: KAFKA_GROUP_ID + ".parked"
-// (README.md#parking), following the group as the route topic does.
-func defaultParkedTopic(group string) string { return group + ".parked" }
 
 // wantKafkaTrigger derives the trigger from the settings the Deployment's
 // container sees (its ConfigMap, else the worker's defaults).
@@ -239,7 +235,7 @@ func (m *manifests) wantKafkaTrigger(t *testing.T) kafkaTrigger {
 		brokers: setting(env, "KAFKA_BROKERS", ""),
 		topic:   worker.Config{GroupID: group}.DefaultRouteTopic(),
 		group:   worker.Config{GroupID: group}.RouteGroup(),
-		parked:  setting(env, "KAFKA_PARKED_TOPIC", defaultParkedTopic(group)),
+		parked:  setting(env, "KAFKA_PARKED_TOPIC", worker.Config{GroupID: group}.DefaultParkedTopic()),
 	}
 	if routing, _ := strconv.ParseBool(setting(env, "IDENTITY_ROUTING", strconv.FormatBool(def.IdentityRouting))); !routing {
 		want.topic = setting(env, "KAFKA_INPUT_TOPICS", strings.Join(def.InputTopics, ","))
