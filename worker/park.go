@@ -14,7 +14,6 @@ import (
 	"github.com/leadworker/leadworker/park"
 	"github.com/leadworker/leadworker/schemas"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/segmentio/kafka-go"
 	"github.com/sirupsen/logrus"
 )
 
@@ -173,8 +172,8 @@ func (k *parking) forget(m *consumer.Message) {
 // expired reports whether a parked event has been parked longer than
 // PARK_MAX_AGE.
 func (k *parking) expired(m *consumer.Message) (time.Time, bool) {
-	at := park.Time(kafkaHeaders(m.Headers), park.HeaderAt)
-	return at, !at.IsZero() && k.now().Sub(at) > k.maxAge
+	at, err := time.Parse(time.RFC3339Nano, string(header(m, park.HeaderAt)))
+	return at, err == nil && k.now().Sub(at) > k.maxAge
 }
 
 // hold is consumer.Options.ParkHold: it holds a parked event back while its
@@ -182,9 +181,7 @@ func (k *parking) expired(m *consumer.Message) (time.Time, bool) {
 // it), and lets it go at once when the department resumes or an operator
 // asks for a probe (admin resume --department).
 func (k *parking) hold(ctx context.Context, m *consumer.Message) error {
-	hs := kafkaHeaders(m.Headers)
-	tenant, _ := park.Get(hs, park.HeaderTenant)
-	dept := string(tenant)
+	dept := string(header(m, park.HeaderTenant))
 	at, expired := k.expired(m)
 	if expired {
 		return nil
@@ -230,12 +227,14 @@ func (k *parking) oldest() time.Time {
 	return o
 }
 
-func kafkaHeaders(hs []consumer.Header) []kafka.Header {
-	out := make([]kafka.Header, len(hs))
-	for i, h := range hs {
-		out[i] = kafka.Header{Key: h.Key, Value: h.Value}
+// header returns the value of m's last header named key.
+func header(m *consumer.Message, key string) []byte {
+	for i := len(m.Headers) - 1; i >= 0; i-- {
+		if m.Headers[i].Key == key {
+			return m.Headers[i].Value
+		}
 	}
-	return out
+	return nil
 }
 
 // turnedAway is what an event of a paused department gets (err says so):
@@ -256,7 +255,7 @@ func (p *processor) turnedAway(m *consumer.Message, dept string, err error) (con
 // parkExpired dead-letters a parked event whose department stayed paused
 // for longer than PARK_MAX_AGE, for a person to look at.
 func (p *processor) parkExpired(ctx context.Context, m *consumer.Message, ev *schemas.Event, at time.Time) consumer.Outcome {
-	reason, _ := park.Get(kafkaHeaders(m.Headers), park.HeaderReason)
+	reason := header(m, park.HeaderReason)
 	l := &deadletter.Letter{Class: deadletter.ClassParkExpired, EventID: ev.EventID, Attempts: 1,
 		Message: fmt.Sprintf("parked since %s, longer than PARK_MAX_AGE (%v), while department %s stayed paused (%s)",
 			at.UTC().Format(time.RFC3339), p.park.maxAge, ev.DepartmentUUID, reason)}
