@@ -2,9 +2,9 @@ package consumer
 
 import (
 	"context"
+	"github.com/leadworker/leadworker/fetch"
 	"strconv"
 
-	"github.com/leadworker/leadworker/fetch"
 	"github.com/leadworker/leadworker/park"
 	"github.com/leadworker/leadworker/recovery"
 	"github.com/leadworker/leadworker/route"
@@ -99,31 +99,12 @@ func (p *partition) parkReady(shutdown, genCtx context.Context, start int64) boo
 	if p.topic != p.c.opts.ParkTopic {
 		return p.book.Wait(ctx, p.id) == nil
 	}
-	bo := p.c.retryBackOff()
-	for {
-		var tenants []string
-		_, end, err := fetch.Bounds(ctx, p.c.fetcher, p.topic, p.id)
-		if err == nil {
-			err = park.Scan(ctx, p.c.fetcher, p.topic, p.id, start, end, func(t string) { tenants = append(tenants, t) })
-		}
-		if err == nil {
-			for _, t := range tenants {
-				p.book.Add(p.id, t)
-			}
-			if len(tenants) > 0 {
-				p.log.WithField("parked", len(tenants)).Info("parked records taken over")
-			}
-			p.book.Ready(p.id)
-			return true
-		}
-		if ctx.Err() != nil {
-			return false
-		}
-		p.log.WithError(err).Warn("cannot count the parked records, retrying; the partitions of this id wait")
-		if !sleep(ctx, bo.NextBackOff()) {
-			return false
-		}
+	end := func(ctx context.Context) (int64, error) {
+		_, last, err := fetch.Bounds(ctx, p.c.fetcher, p.topic, p.id)
+		return last, err
 	}
+	return park.Count(ctx, park.CountOptions{Client: p.c.fetcher, Topic: p.topic, Partition: p.id, From: start, End: end,
+		BackOff: p.c.retryBackOff(), Log: p.log}, p.book) == nil
 }
 
 // parkBook returns the generation's book of parked records (nil without a

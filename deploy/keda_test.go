@@ -223,7 +223,6 @@ type kafkaTrigger struct {
 	brokers, topic, group, parked string
 }
 
-
 // wantKafkaTrigger derives the trigger from the settings the Deployment's
 // container sees (its ConfigMap, else the worker's defaults).
 func (m *manifests) wantKafkaTrigger(t *testing.T) kafkaTrigger {

@@ -7,8 +7,57 @@ import (
 	"io"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/segmentio/kafka-go"
+	"github.com/sirupsen/logrus"
 )
+
+// CountOptions say which parked partition Count reads, from where, and how
+// it waits between attempts.
+type CountOptions struct {
+	Client    *kafka.Client
+	Topic     string
+	Partition int
+	From      int64                                    // the first offset not yet handed back (the committed one)
+	End       func(ctx context.Context) (int64, error) // the partition's log end offset now
+	BackOff   backoff.BackOff
+	Log       logrus.FieldLogger
+}
+
+// Count counts in b the parked records of a partition taken over, from
+// o.From to its end, and then makes the partition Ready in b: the
+// partitions co-partitioned with it wait for that. It tries again with
+// o.BackOff until it succeeds or ctx ends (its error then).
+func Count(ctx context.Context, o CountOptions, b *Book) error {
+	for {
+		var tenants []string
+		end, err := o.End(ctx)
+		if err == nil {
+			err = Scan(ctx, o.Client, o.Topic, o.Partition, o.From, end, func(t string) { tenants = append(tenants, t) })
+		}
+		if err == nil {
+			for _, t := range tenants {
+				b.Add(o.Partition, t)
+			}
+			if len(tenants) > 0 {
+				o.Log.WithField("parked", len(tenants)).Info("parked records taken over")
+			}
+			b.Ready(o.Partition)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		o.Log.WithError(err).Warn("cannot count the parked records, retrying; the partitions of this id wait")
+		t := time.NewTimer(o.BackOff.NextBackOff())
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
 
 // Scan reads partition p of topic from offset from up to (not including)
 // to, and calls add with the tenant (HeaderTenant) of every record: the
