@@ -59,11 +59,15 @@ func newBroker(t *testing.T, opts ...kfake.Opt) *broker {
 // topics are one test's topic and group names.
 type topics struct {
 	Input, Result, DLQ, Route, Group string
-	Partitions                       int // of the input topic
+	// Parked is the parked topic, Group+".parked" (the worker's default); "" in the tests
+	// that build topics by hand leaves KAFKA_PARKED_TOPIC to that default too.
+	Parked     string
+	Partitions int // of the input topic
 }
 
-// newTopics creates the test's input, result, dead-letter and route topics, all with
-// partitions partitions, and waits until every partition has a leader.
+// newTopics creates the test's input, result, dead-letter, route and parked topics, all with
+// partitions partitions (the parked topic has the route topic's count, as the worker
+// requires), and waits until every partition has a leader.
 func newTopics(t *testing.T, b *broker, partitions int) topics {
 	t.Helper()
 	s := suffix(t)
@@ -75,9 +79,10 @@ func newTopics(t *testing.T, b *broker, partitions int) topics {
 		Group:      "it-leadworker-" + s,
 		Partitions: partitions,
 	}
+	tp.Parked = tp.Group + ".parked"
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := createTopics(ctx, b, partitions, tp.Input, tp.Result, tp.DLQ, tp.Route); err != nil {
+	if err := createTopics(ctx, b, partitions, tp.Input, tp.Result, tp.DLQ, tp.Route, tp.Parked); err != nil {
 		t.Fatalf("create topics: %v", err)
 	}
 	return tp
