@@ -205,13 +205,26 @@ func checkCustomersOnce(t *testing.T, fake *mykaarmatest.Server, wls ...*workloa
 	return n
 }
 
-// resumeDepartment runs `leadworker admin resume --department` against each worker.
+// resumeDepartment runs `leadworker admin resume --department` against each worker, and fails
+// t unless it succeeds on at least one. A worker may answer that the department is not paused
+// there (exit 1, "department not paused"): a replica that took over parked partitions learns of
+// the pause only when it hands one back.
 func resumeDepartment(t *testing.T, dept string, ws ...*workerProc) {
 	t.Helper()
+	resumed := 0
 	for _, w := range ws {
-		if res := runCLI(t, map[string]string{"ADMIN_ADDR": w.adminAddr(t)}, "admin", "resume", "--department", dept); res.Code != 0 {
-			t.Errorf("%s: leadworker admin resume --department %s: %v; want exit 0", w.name, dept, res)
+		res := runCLI(t, map[string]string{"ADMIN_ADDR": w.adminAddr(t)}, "admin", "resume", "--department", dept)
+		switch {
+		case res.Code == 0:
+			resumed++
+		case res.Code == 1 && strings.Contains(res.Stdout, "department not paused"):
+			t.Logf("%s: department %s not paused there", w.name, dept)
+		default:
+			t.Errorf("%s: leadworker admin resume --department %s: %v; want exit 0, or 1 for a department not paused", w.name, dept, res)
 		}
+	}
+	if resumed == 0 {
+		t.Errorf("leadworker admin resume --department %s: paused on none of %d workers; want at least one", dept, len(ws))
 	}
 }
 
@@ -317,7 +330,7 @@ func TestForbiddenDepartmentParkedBuiltWorker(t *testing.T) {
 
 // TestParkedSurvivesKill: a worker is killed with SIGKILL once the forbidden department's
 // events have started to be parked, and its successor again once they are being handed back
-// (the scope granted, some but not all answered). After the last restart every event has an
+// (the scope granted, a quarter or more but not all answered). After the last restart every event has an
 // output and none is dead-lettered, no customer is created twice, and only a lead in flight
 // at the second kill (saved, no result yet) may be saved twice.
 func TestParkedSurvivesKill(t *testing.T) {
@@ -337,7 +350,13 @@ func TestParkedSurvivesKill(t *testing.T) {
 
 	w1 := startWorker(t, "worker-1", env)
 	produce(t, b, tp.Input, interleave(healthy, forbidden), 60*time.Second)
-	parked.wait(t, tp.Parked, 60*time.Second, w1, atLeast(1))
+	// Some events parked, some answered: the kill finds both paths busy.
+	parked.wait(t, tp.Parked, 60*time.Second, w1, func(rs []*kgo.Record) error {
+		if len(rs) == 0 || len(out.tally(IDs(healthy.Events)).missing) == n {
+			return fmt.Errorf("%d parked, %d outputs", len(rs), out.outputs())
+		}
+		return nil
+	})
 	w1.kill()
 	t.Logf("first kill: %d parked records, %d outputs", len(parked.records(tp.Parked)), out.outputs())
 
@@ -348,7 +367,7 @@ func TestParkedSurvivesKill(t *testing.T) {
 	if tl := out.tally(IDs(forbidden.Events)); len(tl.missing) != n || tl.deadLetters != 0 {
 		t.Fatalf("forbidden department: %d answered, %d dead letters while forbidden; want none", n-len(tl.missing), tl.deadLetters)
 	}
-	w2.waitReady(t, 30*time.Second, "ready with the department paused", func(r readyz) bool { return r.Status == http.StatusOK })
+	w2.waitReady(t, 30*time.Second, "ready with the department paused", func(r readyz) bool { return r.Status == http.StatusOK && r.PausedDepartments == 1 })
 
 	grant()
 	resumeDepartment(t, forbidden.Dept, w2)
@@ -358,8 +377,8 @@ func TestParkedSurvivesKill(t *testing.T) {
 			return testkit.Stop(errors.New("worker-2 exited: " + w2.exitStatus()))
 		}
 		atKill = out.tally(IDs(forbidden.Events))
-		if len(atKill.missing) == n {
-			return errors.New("no forbidden event answered yet")
+		if done := n - len(atKill.missing); done < n/4 {
+			return fmt.Errorf("%d of %d forbidden events answered", done, n)
 		}
 		return nil
 	}); err != nil {
@@ -436,6 +455,11 @@ func TestParkedCoPartitionedAcrossReplicas(t *testing.T) {
 	ws = []*workerProc{ws[0], ws[2], startWorker(t, "replica-d", env)}
 	waitJoined(t, ws[2], 60*time.Second)
 	waitAligned(t, b, process, tp, 3, ws...)
+	// The new replica hands back a parked event of partitions it took over, meets the 403 and
+	// pauses the department too.
+	for _, w := range ws {
+		w.waitReady(t, 30*time.Second, "ready with the department paused", func(r readyz) bool { return r.Status == http.StatusOK && r.PausedDepartments == 1 })
+	}
 	got := parkedIDs(t, parked.records(tp.Parked))
 	checkParkedOnly(t, got, forbidden)
 	if tl := out.tally(IDs(forbidden.Events)); len(tl.missing) != n || tl.deadLetters != 0 {
