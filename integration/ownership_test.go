@@ -27,7 +27,10 @@ func newDeployment(t *testing.T, b *broker, name string, partitions int) topics 
 	tp.Route, tp.Parked = tp.Group+".route", tp.Group+".parked"
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := createTopics(ctx, b, partitions, tp.Input, tp.Result, tp.DLQ, tp.Route, tp.Parked); err != nil {
+	if err := createTopics(ctx, b, partitions, tp.Input, tp.Result, tp.DLQ, tp.Route); err != nil {
+		t.Fatalf("create topics: %v", err)
+	}
+	if err := createSpecs(ctx, b, []topicSpec{parkedSpec(tp.Parked, partitions, nil)}); err != nil {
 		t.Fatalf("create topics: %v", err)
 	}
 	return tp

@@ -72,15 +72,16 @@ func TestStartupRefusesAtOnce(t *testing.T) {
 			tp := topics{Input: "it.crm.events." + s, Result: "it.results." + s, DLQ: "it.dlq." + s, Route: "it.route." + s, Group: "it-leadworker-" + s, Partitions: 2}
 			second := "it.crm.more." + s
 			specs := map[string]topicSpec{}
-			for _, n := range []string{tp.Input, second, tp.Result, tp.DLQ, tp.Route, tp.Group + ".parked"} {
+			for _, n := range []string{tp.Input, second, tp.Result, tp.DLQ, tp.Route} {
 				specs[n] = topicSpec{Name: n, Partitions: 2}
 			}
+			parked := tp.Group + ".parked"
+			specs[parked] = parkedSpec(parked, 2, nil)
 			for _, sp := range tt.specs(tp, second) {
 				specs[sp.Name] = sp
 				if sp.Name == tp.Route && sp.Configs["max.message.bytes"] != "" {
 					// The parked topic takes the route topic's limit, as `topics create` does.
-					parked := tp.Group + ".parked"
-					specs[parked] = topicSpec{Name: parked, Partitions: sp.Partitions, Configs: map[string]string{"max.message.bytes": sp.Configs["max.message.bytes"]}}
+					specs[parked] = parkedSpec(parked, sp.Partitions, map[string]string{"max.message.bytes": sp.Configs["max.message.bytes"]})
 				}
 			}
 			var all []topicSpec
@@ -133,7 +134,7 @@ func TestMemoryBoundWithLargeRecords(t *testing.T) {
 		topicSpec{Name: tp.Result, Partitions: 2},
 		topicSpec{Name: tp.DLQ, Partitions: 2, Configs: bigger},
 		topicSpec{Name: tp.Route, Partitions: 2, Configs: bigger},
-		topicSpec{Name: tp.Group + ".parked", Partitions: 2, Configs: bigger},
+		parkedSpec(tp.Group+".parked", 2, bigger),
 	)
 	value := []byte(strings.Repeat("{", size)) // not JSON: dead-lettered whole
 	var recs []*kgo.Record
