@@ -50,6 +50,24 @@ func forbid(fake *mykaarmatest.Server, wl *workload) (grant func()) {
 	}
 }
 
+// parkWorkload is newWorkload without the customers whose key is exactly
+// mykaarmatest.MaxSearchTermLength characters long. The fake finds such a key by its search
+// term and also every longer key beginning with it (CK-…-1 finds CK-…-10 to CK-…-19 and
+// CK-…-100 on), and the worker refuses to create a customer whose own key search returns a
+// full page without it: once parking reorders a department's customers across partitions, the
+// customer of that key can come after 25 of the longer ones and be dead-lettered (rejected).
+func parkWorkload(t *testing.T, tp topics, n int) *workload {
+	t.Helper()
+	return newWorkloadWhere(t, tp, n, func(value []byte) bool {
+		var v struct {
+			Customer struct {
+				CustomerKey string `json:"customerKey"`
+			} `json:"customer"`
+		}
+		return json.Unmarshal(value, &v) == nil && len(v.Customer.CustomerKey) != mykaarmatest.MaxSearchTermLength
+	})
+}
+
 // interleave returns the events of wls taking one of each in turn, as CRMs feeding several
 // departments write them.
 func interleave(wls ...*workload) []event {
@@ -244,8 +262,8 @@ func newDepartmentsRun(t *testing.T, b *broker, partitions, n int) *departmentsR
 	r := &departmentsRun{tp: newTopics(t, b, partitions)}
 	r.out = collect(t, b, r.tp)
 	r.parked = collectRaw(t, b, r.tp.Parked)
-	r.healthy = []*workload{newWorkload(t, r.tp, n), newWorkload(t, r.tp, n)}
-	r.forbidden = newWorkload(t, r.tp, n)
+	r.healthy = []*workload{parkWorkload(t, r.tp, n), parkWorkload(t, r.tp, n)}
+	r.forbidden = parkWorkload(t, r.tp, n)
 	return r
 }
 
@@ -344,7 +362,7 @@ func TestParkedSurvivesKill(t *testing.T) {
 	tp := newTopics(t, b, 3)
 	out := collect(t, b, tp)
 	parked := collectRaw(t, b, tp.Parked)
-	healthy, forbidden := newWorkload(t, tp, n), newWorkload(t, tp, n)
+	healthy, forbidden := parkWorkload(t, tp, n), parkWorkload(t, tp, n)
 	grant := forbid(fake, forbidden)
 	env := workerEnv(b, tp, fake, parkEnv(nil))
 
@@ -437,7 +455,7 @@ func TestParkedCoPartitionedAcrossReplicas(t *testing.T) {
 	tp := newTopics(t, b, partitions)
 	out := collect(t, b, tp)
 	parked := collectRaw(t, b, tp.Parked)
-	healthy, forbidden := newWorkload(t, tp, n), newWorkload(t, tp, n)
+	healthy, forbidden := parkWorkload(t, tp, n), parkWorkload(t, tp, n)
 	grant := forbid(fake, forbidden)
 	env := workerEnv(b, tp, fake, parkEnv(nil))
 	process := tp.Group + ".route"
