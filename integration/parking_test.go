@@ -289,7 +289,7 @@ func (r *departmentsRun) start(t *testing.T, b *broker, fake *mykaarmatest.Serve
 func TestForbiddenDepartmentParkedBuiltWorker(t *testing.T) {
 	n, timeout := 1000, 120*time.Second
 	if testing.Short() {
-		n, timeout = 150, 60*time.Second
+		n, timeout = 90, 60*time.Second
 	}
 	b := newBroker(t)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
@@ -352,10 +352,10 @@ func TestForbiddenDepartmentParkedBuiltWorker(t *testing.T) {
 // output and none is dead-lettered, no customer is created twice, and only a lead in flight
 // at the second kill (saved, no result yet) may be saved twice.
 func TestParkedSurvivesKill(t *testing.T) {
-	n := 300
 	if testing.Short() {
-		n = 100
+		t.Skip("-short: two SIGKILLs and their takeovers (about 17 s)")
 	}
+	const n = 300
 	b := newBroker(t)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
 	fake.AddFault(mykaarmatest.Fault{Latency: 50 * time.Millisecond})
