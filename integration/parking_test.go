@@ -269,81 +269,118 @@ func newDepartmentsRun(t *testing.T, b *broker, partitions, n int) *departmentsR
 
 // start starts the worker, waits until it owns partitions, produces the departments' events
 // interleaved, and returns when the produce began.
-func (r *departmentsRun) start(t *testing.T, b *broker, fake *mykaarmatest.Server, name string) time.Time {
+func (r *departmentsRun) start(t *testing.T, b *broker, fake *mykaarmatest.Server, name string, env map[string]string) time.Time {
 	t.Helper()
-	r.w = startWorker(t, name, workerEnv(b, r.tp, fake, parkEnv(nil)))
+	// 256 in flight: the three departments' 100 ms calls, not the in-flight bound, set the pace.
+	extra := map[string]string{"MAX_IN_FLIGHT": "256"}
+	for k, v := range env {
+		extra[k] = v
+	}
+	r.w = startWorker(t, name, workerEnv(b, r.tp, fake, parkEnv(extra)))
 	waitJoined(t, r.w, 60*time.Second)
 	began := time.Now()
 	produce(t, b, r.tp.Input, interleave(r.healthy[0], r.forbidden, r.healthy[1]), 60*time.Second)
 	return began
 }
 
+// departmentOutage makes the fake answer 503 to every call of wl's department and dealer until the
+// returned function lifts it.
+func departmentOutage(fake *mykaarmatest.Server, wl *workload) (lift func()) {
+	dept := fake.AddFault(mykaarmatest.Fault{Department: wl.Dept, Status: http.StatusServiceUnavailable})
+	dealer := fake.AddFault(mykaarmatest.Fault{Department: wl.Dealer, Status: http.StatusServiceUnavailable})
+	return func() {
+		dept()
+		dealer()
+	}
+}
+
 // TestForbiddenDepartmentParkedBuiltWorker: three departments with n events each at 100 ms
-// per myKaarma call, one answering 403 to every call. The healthy two finish within 1.25× (see
-// below) of their time in a run without the fault, measured first in this test; the worker
-// stays ready; the forbidden department's events, and only they, are parked, none
-// dead-lettered; the input and route groups commit up to the log end within PARK_AFTER + 10 s
-// of the healthy events' answers. Once the fake grants the scope and `admin resume
-// --department` probes, every event has exactly one result, each customer's events in order,
+// per myKaarma call, one failing every call: a 403 (scope not granted) or a 60-second 503
+// outage. The healthy two finish within 1.25× of their time in a run without the fault,
+// measured first in this test; the worker stays ready; the failing department's events, and
+// only they, are parked, none dead-lettered; the input and route groups commit up to the log
+// end within PARK_AFTER + 10 s of the healthy events' answers. Once the fault ends (the fake
+// grants the scope and `admin resume --department` probes; the outage ends and the worker's
+// own probe finds it), every event has exactly one result, each customer's events in order,
 // one customer per identity and each lead saved once.
 func TestForbiddenDepartmentParkedBuiltWorker(t *testing.T) {
-	n, timeout := 1000, 120*time.Second
+	n, timeout, down := 1000, 120*time.Second, 60*time.Second
 	if testing.Short() {
-		n, timeout = 90, 60*time.Second
+		n, timeout, down = 90, 60*time.Second, 5*time.Second
 	}
 	b := newBroker(t)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
 	fake.AddFault(mykaarmatest.Fault{Latency: 100 * time.Millisecond})
 
 	base := newDepartmentsRun(t, b, 3, n)
-	began := base.start(t, b, fake, "worker-no-fault")
+	began := base.start(t, b, fake, "worker-no-fault", nil)
 	base.out.waitAll(t, allIDs(base.healthy...), timeout, base.w)
 	noFault := time.Since(began)
-	base.out.waitAll(t, allIDs(base.forbidden), timeout, base.w)
 	base.w.kill()
 
-	r := newDepartmentsRun(t, b, 3, n)
-	grant := forbid(fake, r.forbidden)
-	began = r.start(t, b, fake, "worker")
-	r.out.waitAll(t, allIDs(r.healthy...), timeout, r.w)
-	withFault := time.Since(began)
-	answered := time.Now()
-	ratio := withFault.Seconds() / noFault.Seconds()
-	t.Logf("healthy departments' %d events: %v without a fault, %v with one department forbidden: %.2f×",
-		2*n, noFault.Round(time.Millisecond), withFault.Round(time.Millisecond), ratio)
-	if ratio > 1.25 {
-		t.Errorf("healthy departments took %.2f× their time without a fault; want at most 1.25×", ratio)
-	}
+	for _, tc := range []struct {
+		name  string
+		fault func(*mykaarmatest.Server, *workload) func()
+		// env: the 403 waits for the operator's probe; the outage's end is found by the
+		// worker's own probes.
+		env   map[string]string
+		until time.Duration // the fault lasts this long from the start; 0: until checked
+	}{
+		{name: "403", fault: forbid},
+		{name: "503 outage", fault: departmentOutage, until: down,
+			env: map[string]string{"CIRCUIT_PROBE_MIN_INTERVAL": "1s", "CIRCUIT_PROBE_MAX_INTERVAL": "2s"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newDepartmentsRun(t, b, 3, n)
+			end := tc.fault(fake, r.forbidden)
+			if tc.until > 0 { // the outage ends by itself
+				defer time.AfterFunc(tc.until, end).Stop()
+			}
+			began := r.start(t, b, fake, "worker-"+strings.ReplaceAll(tc.name, " ", "-"), tc.env)
+			r.out.waitAll(t, allIDs(r.healthy...), timeout, r.w)
+			withFault := time.Since(began)
+			answered := time.Now()
+			ratio := withFault.Seconds() / noFault.Seconds()
+			t.Logf("healthy departments' %d events: %v without a fault, %v with one department failing: %.2f×",
+				2*n, noFault.Round(time.Millisecond), withFault.Round(time.Millisecond), ratio)
+			if ratio > 1.25 {
+				t.Errorf("healthy departments took %.2f× their time without a fault; want at most 1.25×", ratio)
+			}
 
-	waitStagesCommitted(t, b, r.tp, true, parkAfter+10*time.Second, r.w)
-	t.Logf("input and route groups committed to the log end %v after the healthy events were answered", time.Since(answered).Round(time.Millisecond))
-	got := waitParked(t, r.parked, r.tp, r.forbidden, 30*time.Second, r.w)
-	checkParkedOnly(t, got, r.forbidden)
-	if ready, err := r.w.readyz(t); err != nil || ready.Status != http.StatusOK || ready.PausedDepartments != 1 {
-		t.Errorf("/readyz = %+v, %v; want 200 with one paused department", ready, err)
-	}
-	if _, dlq := r.out.snapshot(); len(dlq) != 0 {
-		t.Fatalf("%d dead letters while a department is forbidden; want none", len(dlq))
-	}
-	if tl := r.out.tally(allIDs(r.forbidden)); len(tl.missing) != n {
-		t.Fatalf("%d of the forbidden department's %d events answered while it is forbidden; want none", n-len(tl.missing), n)
-	}
+			waitStagesCommitted(t, b, r.tp, true, parkAfter+10*time.Second, r.w)
+			t.Logf("input and route groups committed to the log end %v after the healthy events were answered", time.Since(answered).Round(time.Millisecond))
+			got := waitParked(t, r.parked, r.tp, r.forbidden, 30*time.Second, r.w)
+			checkParkedOnly(t, got, r.forbidden)
+			if ready, err := r.w.readyz(t); err != nil || ready.Status != http.StatusOK || ready.PausedDepartments != 1 {
+				t.Errorf("/readyz = %+v, %v; want 200 with one paused department", ready, err)
+			}
+			if _, dlq := r.out.snapshot(); len(dlq) != 0 {
+				t.Fatalf("%d dead letters while a department is failing; want none", len(dlq))
+			}
+			if tl := r.out.tally(allIDs(r.forbidden)); len(tl.missing) != n {
+				t.Fatalf("%d of the failing department's %d events answered while it fails; want none", n-len(tl.missing), n)
+			}
 
-	grant()
-	resumeDepartment(t, r.forbidden.Dept, r.w)
-	all := append(allIDs(r.healthy...), allIDs(r.forbidden)...)
-	r.out.waitAll(t, all, timeout, r.w)
-	waitStagesCommitted(t, b, r.tp, true, 30*time.Second, r.w)
-	tl := checkOnce(t, r.out, all)
-	wls := append(slices.Clone(r.healthy), r.forbidden)
-	customers := checkCustomersOnce(t, fake, wls...)
-	logCounts(t, tl, customers)
-	checkIdentityOrder(t, r.out, wls...)
-	checkResults(t, r.out)
-	if twice := leadsTwice(t, fake, wls...); len(twice) > 0 {
-		t.Errorf("%d leads saved twice (%s); want none", len(twice), strings.Join(head(twice, 5), ", "))
+			if tc.until == 0 {
+				end()
+				resumeDepartment(t, r.forbidden.Dept, r.w)
+			}
+			all := append(allIDs(r.healthy...), allIDs(r.forbidden)...)
+			r.out.waitAll(t, all, timeout, r.w)
+			waitStagesCommitted(t, b, r.tp, true, 30*time.Second, r.w)
+			tl := checkOnce(t, r.out, all)
+			wls := append(slices.Clone(r.healthy), r.forbidden)
+			customers := checkCustomersOnce(t, fake, wls...)
+			logCounts(t, tl, customers)
+			checkIdentityOrder(t, r.out, wls...)
+			checkResults(t, r.out)
+			if twice := leadsTwice(t, fake, wls...); len(twice) > 0 {
+				t.Errorf("%d leads saved twice (%s); want none", len(twice), strings.Join(head(twice, 5), ", "))
+			}
+			r.w.waitReady(t, 30*time.Second, "no department paused", func(rz readyz) bool { return rz.Status == http.StatusOK && rz.PausedDepartments == 0 })
+			r.w.kill()
+		})
 	}
-	r.w.waitReady(t, 30*time.Second, "no department paused", func(rz readyz) bool { return rz.Status == http.StatusOK && rz.PausedDepartments == 0 })
 }
 
 // TestParkedSurvivesKill: a worker is killed with SIGKILL once the forbidden department's

@@ -97,9 +97,9 @@ func (p *processor) handle(ctx context.Context, m *consumer.Message) (consumer.O
 	}
 	gen := p.circuit.Generation()
 	hctx := guard.WithDepartment(guard.WithEvent(ctx, ev.EventID), dept)
-	if !deptProbe { // a retry waits outside the handler slot once its department is paused
-		hctx = handlers.WithRetryCheck(hctx, func() error { return p.depts.PausedError(dept, nil) })
-	}
+	// Once its department is paused an event stops retrying and waits outside
+	// the handler slot; a probe so tries once, which is all it asks.
+	hctx = handlers.WithRetryCheck(hctx, func() error { return p.depts.PausedError(dept, nil) })
 	out, err := p.match.Handle(hctx, ev)
 	p.gate.Exit(probe)
 	p.pauses(ctx, err, ev, deptProbe) // pauses.go
