@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/leadworker/leadworker/budget"
 	"github.com/leadworker/leadworker/fetch"
+	"github.com/leadworker/leadworker/park"
 	"github.com/leadworker/leadworker/recovery"
 	"github.com/leadworker/leadworker/route"
 	"slices"
@@ -33,15 +34,16 @@ type Consumer struct {
 	bytes    *budget.Bytes
 	workers  *workers
 	failing  *failing
-	route    *route.Count  // the route writer's partition count and gate (routecount.go)
+	route    *route.Count  // the route writer's partition count and gate (package route, resize.go)
 	rejoin   chan struct{} // asks the active membership to leave and join again (watchTopics)
 	fetcher  *kafka.Client // fetches, offsets and commits
 	losses   fetch.Losses  // records deleted before they were read; positions past the log end
 
-	joined     atomic.Bool        // a generation is active
-	assigned   atomic.Int64       // partitions owned by the active generation
-	unwritable atomic.Int64       // reference letters written
-	rec        *recovery.Recovery // crash recovery: commit metadata, answered work
+	joined     atomic.Bool               // a generation is active
+	book       atomic.Pointer[park.Book] // the active generation's parked records (park.go); nil without
+	assigned   atomic.Int64              // partitions owned by the active generation
+	unwritable atomic.Int64              // reference letters written
+	rec        *recovery.Recovery        // crash recovery: commit metadata, answered work
 
 	mu         sync.Mutex
 	partitions map[*partition]struct{} // owned now, for Stats
@@ -73,7 +75,7 @@ func New(opts Options) (*Consumer, error) {
 		c.losses.Skip(t, 0) // exported at zero from the start
 	}
 	c.rec = recovery.New(recovery.Options{
-		Client: c.fetcher, GroupID: opts.GroupID, Outputs: []string{opts.ResultTopic, opts.DLQTopic}, Routed: opts.Routed,
+		Client: c.fetcher, GroupID: opts.GroupID, Outputs: opts.outputs(), Routed: opts.Routed,
 		MaxRecords: opts.AnsweredScanMaxRecords, Timeout: opts.AnsweredScanTimeout,
 		MaxMetadataBytes: opts.MaxCommitMetadataBytes, SampleEvery: opts.CommitInterval,
 		OnWentBack: c.wentBack, Logger: opts.Logger, Now: opts.Now,
@@ -166,6 +168,7 @@ func (c *Consumer) runGroup(ctx context.Context) (rejoin bool, err error) {
 		RebalanceTimeout:  c.opts.RebalanceTimeout,
 		JoinGroupBackoff:  time.Second,
 		StartOffset:       kafka.FirstOffset,
+		GroupBalancers:    c.opts.balancers(), // park.go
 		Timeout:           10 * time.Second,
 		Logger:            kafka.LoggerFunc(c.log.WithField("component", "kafka-group").Debugf),
 		ErrorLogger:       kafka.LoggerFunc(c.log.WithField("component", "kafka-group").Debugf),
@@ -225,10 +228,15 @@ func (c *Consumer) startGeneration(shutdown context.Context, gen *kafka.Generati
 		n += len(parts)
 	}
 	scan := c.rec.Start(shutdown, gen) // package recovery
+	book, skip := c.parkBook(gen)      // park.go
+	c.book.Store(book)
 	for topic, parts := range gen.Assignments {
 		for _, pa := range parts {
+			if slices.Contains(skip[topic], pa.ID) {
+				continue
+			}
 			p := newPartition(c, gen, topic, pa.ID, pa.Offset)
-			p.scan = scan
+			p.scan, p.book = scan, book
 			gen.Start(func(genCtx context.Context) { p.run(shutdown, genCtx) })
 		}
 	}
@@ -304,7 +312,7 @@ type Stats struct {
 	// not empty.
 	TopicProblems []string
 	// RouteHeld reports that route records are held while the route topic's
-	// new partitions are taken up (routecount.go).
+	// new partitions are taken up (route/resize.go).
 	RouteHeld bool
 	// Skipped counts, by topic, the records deleted (by retention) before
 	// they were read: they were never handled and have no output.

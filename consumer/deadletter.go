@@ -47,7 +47,7 @@ func letterHeaders(m *Message, st recovery.Stamp, d *DeadLetter, set []Header) [
 // record's origin and stamp.
 func isSourceHeader(key string) bool {
 	switch key {
-	case recovery.HeaderSourceTopic, recovery.HeaderSourcePart, recovery.HeaderSourceOffset, recovery.HeaderSourceSHA256, recovery.HeaderSourceEpoch:
+	case recovery.HeaderSourceTopic, recovery.HeaderSourcePart, recovery.HeaderSourceOffset, recovery.HeaderSourceSHA256, recovery.HeaderSourceEpoch, recovery.HeaderSourceParked:
 		return true
 	}
 	return false

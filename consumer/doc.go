@@ -7,8 +7,8 @@
 // kafkaadmin).
 //
 // It imports no leadworker package but the parts of the run path it is made
-// of (recovery, fetch, budget, route): a Handler is all it knows of the
-// business.
+// of (recovery, fetch, budget, route, park, watermark): a Handler is all it
+// knows of the business.
 //
 // Guarantees:
 //
@@ -36,12 +36,13 @@
 //     request that never creates a topic); until then the consumer stays out
 //     of the group and lists them in Stats.MissingTopics. Run refuses to
 //     start (an error matching ErrStartupCheck) when a topic does not have
-//     cleanup.policy=delete, when the dead-letter or route topic's
-//     max.message.bytes is below an input topic's, or when MaxBufferedBytes
+//     cleanup.policy=delete, when the dead-letter, route or parked topic's
+//     max.message.bytes is below an input topic's, when co-partitioned
+//     topics differ in partition count, or when MaxBufferedBytes
 //     cannot hold one fetch; it checks the topics again every
 //     TopicCheckInterval and lists what is wrong in Stats.TopicProblems.
 //     Partitions added to an input topic are taken up by joining the group
-//     again, and to the route topic as routecount.go describes. Each output
+//     again, and to the route topic as route/resize.go describes. Each output
 //     writer's batch limit is its topic's max.message.bytes, so an input as
 //     large as the input topic allows is dead-lettered whole when the
 //     dead-letter topic has room for the headers.
@@ -75,23 +76,16 @@
 //     flushed and closed. A SIGKILL at any moment loses nothing: uncommitted
 //     records are redelivered, so handlers must be idempotent (leadworker's
 //     handler searches before it creates).
-//   - After a crash (answered.go, commitmeta.go, stamp.go). A partition
-//     commits when it is assigned, Options.CommitDelay after its watermark
-//     moves, and every 5 s while it is quiet; every commit records in its
-//     metadata the partition's epoch and where the result and dead-letter
-//     topics ended before any output of a record above the commit could have
-//     been written. The next owner of the partition, this replica or
-//     another, reads the outputs from there (no lower than their log start)
-//     to the end (capped by AnsweredScanMaxRecords and AnsweredScanTimeout)
-//     and commits every redelivered record whose origin already has an
-//     output of the same stamp (the epoch and the value's SHA-256) without
-//     calling the Handler and without a second output
-//     (Stats.SkippedAnswered). What can still repeat: records inside the
-//     Handler or being written at the crash (their myKaarma calls may have
-//     happened, their output had not), and everything uncommitted when the
-//     positions are missing, damaged or do not fit MaxCommitMetadataBytes, or
-//     the window is over a cap (Stats.AnsweredScanFallbacks). A record
-//     without an output is never skipped.
+//   - After a crash (package recovery). Every commit records in its
+//     metadata the partition's epoch and where the outputs ended; the next
+//     owner reads the outputs written since and commits every redelivered
+//     record whose output is there, with the same stamp, without calling the
+//     Handler (Stats.SkippedAnswered). A record without an output is never
+//     skipped.
+//   - Parking (park.go, package park). A Handler may set a record aside on
+//     Options.ParkTopic (Outcome.Park): that write is its output, and the
+//     record comes back later from that topic, to the member that reads the
+//     same partition id of the co-partitioned topics.
 //   - Resets. A committed offset without leadworker's metadata was set by
 //     an operator's tool: the partition starts a new epoch and nothing
 //     answered before is skipped. A route record carries its input

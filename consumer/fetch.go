@@ -45,9 +45,17 @@ func (p *partition) dispatchAll(ctx context.Context, fetched []fetch.Record) boo
 		p.kick()
 	}
 	for i, r := range recs {
-		if !p.c.opts.Routed {
+		switch {
+		case p.topic == p.c.opts.ParkTopic:
+			if !p.fromPark(ctx, r) { // park.go
+				for _, left := range recs[i:] {
+					p.c.bytes.Release(left.bytes)
+				}
+				return false
+			}
+		case !p.c.opts.Routed:
 			r.msg.Epoch = p.rec.Epoch()
-		} else if !unroute(&r.msg) {
+		case !unroute(&r.msg):
 			p.log.WithField("offset", r.offset).Warn("route record without its input position; handled as it is")
 		}
 		if err := p.c.buffered.Acquire(ctx); err != nil {
@@ -59,6 +67,9 @@ func (p *partition) dispatchAll(ctx context.Context, fetched []fetch.Record) boo
 		r.fetched = p.c.opts.Now()
 		p.wm.Add(r.offset, r.fetched)
 		r.insp = p.c.opts.Inspect(&r.msg)
+		if !r.msg.Parked {
+			r.tenant = r.insp.Tenant
+		}
 		p.lanes.dispatch(r.insp.Lane, r)
 	}
 	return true

@@ -24,6 +24,18 @@ type Message struct {
 	// did not say. A route record of another deployment's group does not
 	// belong to this one.
 	RoutedBy string
+	// Parked reports that the record came back from Options.ParkTopic: it
+	// is the input record a parked record carried; its park headers
+	// (package park) are among Headers.
+	Parked bool
+	// ParkedAhead counts the records of the same Inspection.Tenant parked
+	// from this partition id (of the co-partitioned topics) and not yet
+	// handed back and finished, this one included when Parked: set just
+	// before the Handler is called.
+	ParkedAhead int
+	// parked is, for a record read from Options.ParkTopic, its own position:
+	// what its output answers (recovery.HeaderSourceParked).
+	parked *recovery.Origin
 	// Payload is what Options.Inspect decoded of the record, for the
 	// Handler; nil when it decoded nothing. The consumer does not read it.
 	Payload any
@@ -39,6 +51,9 @@ type Inspection struct {
 	// Lane: records of one lane are handled one at a time, in offset order;
 	// records of different lanes concurrently.
 	Lane string
+	// Tenant is whose record it is (for leadworker, the department), for
+	// the count of parked records (Message.ParkedAhead).
+	Tenant string
 }
 
 // Header is a Kafka record header.
@@ -64,6 +79,18 @@ type HandlerFunc func(ctx context.Context, m *Message) (Outcome, error)
 // Handle calls f.
 func (f HandlerFunc) Handle(ctx context.Context, m *Message) (Outcome, error) { return f(ctx, m) }
 
+// Park sets an input record aside on Options.ParkTopic, on the partition
+// it was read from: its key, value and headers unchanged, its origin in
+// route headers (as a route record), Tenant and the partition in park
+// headers, and Headers besides (package park's: when it may come back,
+// why). Written, it counts as the record's output: its offset may be
+// committed, and after a crash it is not handled again. It comes back to
+// the consumer of ParkTopic, once Options.ParkHold lets it.
+type Park struct {
+	Tenant  string
+	Headers []Header
+}
+
 // Middleware wraps a Handler with what every record goes through (tracing,
 // a pause gate).
 type Middleware func(Handler) Handler
@@ -77,7 +104,7 @@ func Chain(h Handler, mws ...Middleware) Handler {
 }
 
 // Outcome is what a Handler decided for a record: exactly one of Result,
-// DeadLetter or Route is set.
+// DeadLetter, Route or Park is set.
 type Outcome struct {
 	// Result is the value of the result-topic record, keyed like the input.
 	Result []byte
@@ -87,6 +114,9 @@ type Outcome struct {
 	// Route, when set, sends the input record on to Options.RouteTopic
 	// (identity routing) instead.
 	Route *Route
+	// Park, when set, sets the input record aside on Options.ParkTopic
+	// instead: it is done here, and comes back later from that topic.
+	Park *Park
 	// Headers are set on the output record, whichever it is (trace context:
 	// traceparent, tracestate). On a dead letter or a route record, which
 	// carry the input's headers, each replaces the input's headers of its key
@@ -128,8 +158,12 @@ func (m *Message) origin() (topic string, partition int, offset int64) {
 	return m.Topic, m.Partition, m.Offset
 }
 
-// originOf is m's origin as a recovery.Origin.
+// originOf is what an output of m answers, as a recovery.Origin: m's
+// origin, or for a record read back from the parked topic its own position.
 func originOf(m *Message) recovery.Origin {
+	if m.parked != nil {
+		return *m.parked
+	}
 	t, p, o := m.origin()
 	return recovery.Origin{Topic: t, Partition: p, Offset: o}
 }

@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -29,8 +30,24 @@ type Options struct {
 	// RouteGroup is the consumer group that reads RouteTopic (the process
 	// stage's): when the route topic gains partitions, routing over the new
 	// count waits until that group has committed everything on the old ones
-	// (routecount.go).
+	// (route/resize.go).
 	RouteGroup string
+	// ParkTopic is where Outcome.Park sets records aside. When it is also
+	// among Topics, the records read from it are handed to the Handler as
+	// the input records they carry (Message.Parked), each once ParkHold
+	// returns nil for it (nil ParkHold: at once). ParkHold may block, and
+	// holds back the records behind it on its partition, but no handler
+	// slot; it must return when ctx ends.
+	ParkTopic string
+	ParkHold  func(ctx context.Context, m *Message) error
+	// CoPartitioned are topics among Topics with one partition count and one
+	// key, whose partition p must be read by one member: the group assigns
+	// them together (route.Aligned), and a generation reads none of their
+	// partitions that it is not assigned in all of them.
+	CoPartitioned []string
+	// ParkRetention is the least retention.ms ParkTopic may have: a shorter
+	// one refuses the start (ErrStartupCheck) and is a topic problem.
+	ParkRetention time.Duration
 	// Routed says the input topics hold route records (written by a consumer
 	// with RouteTopic): each is handed to the Handler, and named in results,
 	// dead letters and logs, as the input record it carries. Offsets committed

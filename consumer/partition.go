@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"context"
+	"github.com/leadworker/leadworker/park"
 	"github.com/leadworker/leadworker/recovery"
 	"github.com/leadworker/leadworker/watermark"
 	"sync/atomic"
@@ -39,6 +40,7 @@ type partition struct {
 	// output positions (recovery.Partition.Caught): commit them at once.
 	caught atomic.Bool
 
+	book   *park.Book          // the generation's count of parked records; nil without Options.ParkTopic
 	scan   *recovery.Scan      // the generation's read of answered work
 	rec    *recovery.Partition // this partition's part in it, from the scan once fetching may start
 	kicked chan struct{}       // the watermark may have moved: commit soon (commit.go)
@@ -83,6 +85,9 @@ func (p *partition) run(shutdown, genCtx context.Context) {
 	}
 	p.wm.Begin(start)
 	p.commit()
+	if !p.parkReady(shutdown, genCtx, start) { // park.go
+		return
+	}
 
 	fetchCtx, stopFetch := context.WithCancel(context.Background())
 	fetched := make(chan struct{})

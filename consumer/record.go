@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"errors"
 	"github.com/leadworker/leadworker/fetch"
 	"github.com/leadworker/leadworker/recovery"
 	"time"
@@ -20,6 +21,7 @@ type record struct {
 	bytes   int64          // held in the consumer's byte budget until handled
 	st      recovery.Stamp // see stamp(); set once stamped
 	stamped bool
+	tenant  string // Inspection.Tenant, or a parked record's park header
 }
 
 // newRecord is the record of a fetched one of topic's partition.
@@ -47,17 +49,22 @@ func (p *partition) handle(r *record) {
 	if p.rec.Skip(originOf(&r.msg), r.stamp) { // its output is on Kafka already
 		p.wm.Finish(r.offset)
 		p.kick()
+		p.unparked(r) // park.go
 		return
 	}
 	out, ok := p.outcome(r)
 	if !ok {
 		return
 	}
+	if out.Park != nil && p.book != nil {
+		p.book.Add(p.id, out.Park.Tenant)
+	}
 	if !p.write(r, out) {
 		return
 	}
 	p.wm.Finish(r.offset)
 	p.kick() // commit.go
+	p.unparked(r)
 	if out.Route == nil {
 		p.c.rec.Answered(originOf(&r.msg), r.stamp())
 	}
@@ -77,11 +84,23 @@ func (p *partition) outcome(r *record) (Outcome, bool) {
 		if p.work.Err() != nil {
 			return Outcome{}, false
 		}
-		p.log.WithError(err).WithField("offset", r.msg.Offset).Warn("handler not done, retrying")
+		if log := p.log.WithError(err).WithField("offset", r.msg.Offset); waiting(err) {
+			log.Debug("handler not done, its tenant is paused; retrying")
+		} else {
+			log.Warn("handler not done, retrying")
+		}
 		if !sleep(p.work, bo.NextBackOff()) {
 			return Outcome{}, false
 		}
 	}
+}
+
+// waiting reports whether err says the record waits for its tenant to
+// resume (leadworker: a paused department), which the tenant's own log
+// lines tell; a line per record and retry would drown them.
+func waiting(err error) bool {
+	var w interface{ PausedDepartment() string }
+	return errors.As(err, &w)
 }
 
 // handleOnce calls the Handler once it has a handler slot. Slots are held
@@ -91,6 +110,9 @@ func (p *partition) handleOnce(r *record) (Outcome, error) {
 		return Outcome{}, err
 	}
 	defer p.c.handling.release(r)
+	if p.book != nil {
+		r.msg.ParkedAhead = p.book.Count(p.id, r.tenant)
+	}
 	return p.c.opts.Handler.Handle(p.work, &r.msg)
 }
 
@@ -116,9 +138,16 @@ func (p *partition) write(r *record, out Outcome) bool {
 		}
 		w, topic = p.c.out.route, p.c.opts.RouteTopic
 		m = routeMessage(&r.msg, out.Route, p.c.opts.GroupID)
-		if p.c.route.Wait(p.work) != nil { // held while the route topic's partitions change (routecount.go)
+		if p.c.route.Wait(p.work) != nil { // held while the route topic's partitions change (route/resize.go)
 			return false
 		}
+	case out.Park != nil:
+		if p.c.out.park == nil {
+			p.log.WithField("offset", r.offset).Error("handler parked a record but Options.ParkTopic is not set; the record stays unfinished")
+			return false
+		}
+		w, topic = p.c.out.park, p.c.opts.ParkTopic
+		m = parkMessage(&r.msg, r.stamp(), out.Park, p.id) // park.go
 	default:
 		w, topic = p.c.out.result, p.c.opts.ResultTopic
 		m = kafka.Message{Key: r.msg.Key, Value: out.Result, Headers: appendSourceHeaders(nil, &r.msg, r.stamp())} // stamp.go
@@ -177,5 +206,6 @@ func (r *record) stamp() recovery.Stamp {
 // dst: a dead letter and a result both carry them, so that answered work is
 // found after a crash whatever the Handler's results look like.
 func appendSourceHeaders(dst []kafka.Header, m *Message, st recovery.Stamp) []kafka.Header {
-	return recovery.SourceHeaders(dst, originOf(m), st)
+	t, part, o := m.origin()
+	return recovery.SourceHeaders(dst, recovery.Origin{Topic: t, Partition: part, Offset: o}, m.parked, st)
 }

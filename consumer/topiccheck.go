@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/leadworker/leadworker/route"
 	"github.com/sirupsen/logrus"
 )
 
@@ -19,7 +20,7 @@ import (
 // dead-letter and route topics at least the input's max.message.bytes),
 // and keep at least the partition count it had when the consumer started
 // (partitions added are taken up: an input's by joining the group again, the
-// route topic's as routecount.go says, an output's by the writers at once).
+// route topic's as route/resize.go says, an output's by the writers at once).
 // Run checks
 // them before it joins its group, and refuses to start (an error matching
 // ErrStartupCheck) when one is wrong; it checks them again every
@@ -39,6 +40,9 @@ type TopicState struct {
 	Partitions      int
 	CleanupPolicy   string // "" when not reported
 	MaxMessageBytes int    // 0 when not reported
+	// Retention is the topic's retention.ms: negative keeps records for
+	// ever, 0 when not reported.
+	Retention time.Duration
 }
 
 // TopicDescriber tells the consumer about its topics (kafkaadmin.Describer).
@@ -76,13 +80,21 @@ func (o *Options) topicProblems(got map[string]TopicState, joined map[string]int
 		out = append(out, fmt.Sprintf("dead-letter topic %s has max.message.bytes %d, below input topic %s's %d: a large input could never be dead-lettered; raise the dead-letter topic's limit",
 			o.DLQTopic, dlq, inTopic, input))
 	}
-	if o.RouteTopic != "" {
-		if route := got[o.RouteTopic].MaxMessageBytes; route > 0 && route < input {
-			out = append(out, fmt.Sprintf("route topic %s has max.message.bytes %d, below input topic %s's %d: a large input could never be routed; raise the route topic's limit",
-				o.RouteTopic, route, inTopic, input))
+	for _, t := range []string{o.RouteTopic, o.ParkTopic} {
+		if lim := got[t].MaxMessageBytes; t != "" && lim > 0 && lim < input {
+			out = append(out, fmt.Sprintf("topic %s has max.message.bytes %d, below input topic %s's %d: a large input could never be routed or parked; raise its limit",
+				t, lim, inTopic, input))
 		}
 	}
-	return out
+	if r := got[o.ParkTopic].Retention; o.ParkTopic != "" && r > 0 && r < o.ParkRetention {
+		out = append(out, fmt.Sprintf("parked topic %s has retention.ms %d (%v), below the %v it needs: parked records would be deleted before they are handed back or expire; raise its retention.ms",
+			o.ParkTopic, r.Milliseconds(), r, o.ParkRetention))
+	}
+	counts := make(map[string]int, len(got))
+	for t, st := range got {
+		counts[t] = st.Partitions
+	}
+	return append(out, route.CountProblems(counts, o.CoPartitioned)...)
 }
 
 // checkAtStart checks the topics and the byte budget before the consumer
@@ -185,7 +197,7 @@ func (w *topicWatch) snapshot() []string {
 func (c *Consumer) watchTopics(ctx context.Context, joined map[string]int) {
 	t := time.NewTicker(c.opts.TopicCheckInterval)
 	defer t.Stop()
-	var resizing sync.WaitGroup // resizeRoute, started by grown
+	var resizing sync.WaitGroup // route.Count.Resize, started by grown
 	defer resizing.Wait()
 	for {
 		select {
@@ -233,7 +245,12 @@ func (c *Consumer) grown(ctx context.Context, got map[string]TopicState, joined 
 		}
 		if t == c.opts.RouteTopic && c.route.Hold() {
 			old := c.route.N()
-			resizing.Go(func() { c.resizeRoute(ctx, old, st.Partitions) })
+			resizing.Go(func() {
+				c.route.Resize(ctx, route.ResizeOptions{
+					Client: c.fetcher, Topic: c.opts.RouteTopic, Group: c.opts.RouteGroup,
+					Settle: c.opts.TopicCheckInterval + c.opts.MaxWait, BackOff: c.retryBackOff(), Log: c.log,
+				}, old, st.Partitions)
+			})
 		}
 	}
 	if rejoin {

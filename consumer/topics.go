@@ -19,6 +19,9 @@ func (o *Options) topics() []string {
 	if o.RouteTopic != "" {
 		all = append(all, o.RouteTopic)
 	}
+	if o.ParkTopic != "" {
+		all = append(all, o.ParkTopic)
+	}
 	all = append(all, o.RequiredTopics...)
 	slices.Sort(all)
 	return slices.Compact(all)

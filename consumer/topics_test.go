@@ -201,3 +201,36 @@ func TestClientMetadataDoesNotCreate(t *testing.T) {
 		t.Fatal("Client.Metadata created the topic")
 	}
 }
+
+// The parked topic must keep records at least Options.ParkRetention: a
+// shorter retention.ms is a topic problem (and refuses the start); for ever
+// (-1) and not reported (0) are not.
+func TestParkedTopicRetention(t *testing.T) {
+	t.Parallel()
+	const day = 24 * time.Hour
+	o := &Options{Topics: []string{inTopic, "p.parked"}, ResultTopic: outTopic, DLQTopic: dlqTopic, ParkTopic: "p.parked", ParkRetention: 6 * day}
+	tests := []struct {
+		retention time.Duration
+		want      bool
+	}{
+		{retention: day, want: true},
+		{retention: 6*day - time.Millisecond, want: true},
+		{retention: 6 * day},
+		{retention: 7 * day},
+		{retention: -time.Millisecond},
+		{retention: 0},
+	}
+	for _, tt := range tests {
+		got := o.topicProblems(map[string]TopicState{
+			inTopic: {Partitions: 1}, outTopic: {Partitions: 1}, dlqTopic: {Partitions: 1},
+			"p.parked": {Partitions: 1, Retention: tt.retention},
+		}, nil)
+		found := false
+		for _, p := range got {
+			found = found || (strings.Contains(p, "p.parked") && strings.Contains(p, "retention.ms"))
+		}
+		if found != tt.want {
+			t.Errorf("retention %v: problems %q; want a retention problem %v", tt.retention, got, tt.want)
+		}
+	}
+}

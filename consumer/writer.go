@@ -2,6 +2,8 @@ package consumer
 
 import (
 	"errors"
+
+	"github.com/leadworker/leadworker/park"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -64,6 +66,7 @@ type outputs struct {
 	result *kafka.Writer
 	dlq    *kafka.Writer
 	route  *kafka.Writer // nil without Options.RouteTopic
+	park   *kafka.Writer // nil without Options.ParkTopic
 }
 
 func newOutputs(o *Options, l limits, route kafka.Balancer) *outputs {
@@ -76,15 +79,21 @@ func newOutputs(o *Options, l limits, route kafka.Balancer) *outputs {
 	}
 	if o.RouteTopic != "" {
 		out.route = newWriter(o, o.RouteTopic, l.route, largest+HeaderRoom)
-		out.route.Balancer = route // murmur2 over the count the stage started with (routecount.go)
+		out.route.Balancer = route // murmur2 over the count the stage started with (route/resize.go)
+	}
+	if o.ParkTopic != "" {
+		out.park = newWriter(o, o.ParkTopic, l.byTopic[o.ParkTopic], largest+HeaderRoom)
+		out.park.Balancer = park.Balancer{} // the partition it was read from
 	}
 	return out
 }
 
 func (w *outputs) close() error {
 	errs := []error{w.result.Close(), w.dlq.Close()}
-	if w.route != nil {
-		errs = append(errs, w.route.Close())
+	for _, x := range []*kafka.Writer{w.route, w.park} {
+		if x != nil {
+			errs = append(errs, x.Close())
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -26,6 +26,10 @@ const (
 	// dead letter for DLQ_WRITE_GIVE_UP, so it names the original record
 	// instead of carrying its value.
 	ClassUnwritable = "unwritable"
+	// ClassParkExpired is an event parked (its department paused) for longer
+	// than PARK_MAX_AGE: dead-lettered for a person, since its department
+	// never resumed.
+	ClassParkExpired = "park-expired"
 )
 
 // maxHeaderBody is how much of a myKaarma response body a dead letter keeps.

@@ -2,9 +2,11 @@ package deploy_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leadworker/leadworker/worker"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -211,4 +214,133 @@ func kafkaScalerParameters(t *testing.T) map[string]bool {
 		t.Fatalf("%s: found %d parameters, not bootstrapServers and lagThreshold: the source changed shape", src, len(known))
 	}
 	return known
+}
+
+// kafkaTrigger is what the ScaledObject's Kafka trigger must say: the
+// brokers, the one topic where the work queues and the group that consumes
+// it, and the parked topic it must not count.
+type kafkaTrigger struct {
+	brokers, topic, group, parked string
+}
+
+// wantKafkaTrigger derives the trigger from the settings the Deployment's
+// container sees (its ConfigMap, else the worker's defaults).
+func (m *manifests) wantKafkaTrigger(t *testing.T) kafkaTrigger {
+	t.Helper()
+	env := m.env(t, m.deployment.Spec.Template.Spec.Containers[0])
+	def := worker.DefaultConfig()
+	group := setting(env, "KAFKA_GROUP_ID", def.GroupID)
+	want := kafkaTrigger{
+		brokers: setting(env, "KAFKA_BROKERS", ""),
+		topic:   worker.Config{GroupID: group}.DefaultRouteTopic(),
+		group:   worker.Config{GroupID: group}.RouteGroup(),
+		parked:  setting(env, "KAFKA_PARKED_TOPIC", worker.Config{GroupID: group}.DefaultParkedTopic()),
+	}
+	if routing, _ := strconv.ParseBool(setting(env, "IDENTITY_ROUTING", strconv.FormatBool(def.IdentityRouting))); !routing {
+		want.topic = setting(env, "KAFKA_INPUT_TOPICS", strings.Join(def.InputTopics, ","))
+		want.group = group
+	}
+	return want
+}
+
+// kafkaTriggerProblems checks one Kafka trigger's metadata against want.
+// The trigger must name its topic: without one, KEDA's Kafka scaler counts
+// the lag of every topic the group has committed offsets for, and the
+// process stage's group also consumes the parked topic, whose records wait
+// on a paused department that no added replica can help (and it would cap
+// replicas at the partitions of both topics, twice the partition count).
+func kafkaTriggerProblems(md map[string]string, want kafkaTrigger) []string {
+	var out []string
+	switch topic := md["topic"]; {
+	case topic == "":
+		out = append(out, fmt.Sprintf("kafka trigger names no topic: KEDA would count every topic of group %s, the parked topic %s too; want topic %q", md["consumerGroup"], want.parked, want.topic))
+	case topic == want.parked:
+		out = append(out, fmt.Sprintf("kafka trigger counts the parked topic %s: parked events wait on a paused department and more replicas cannot help; want topic %q", topic, want.topic))
+	case topic != want.topic:
+		out = append(out, fmt.Sprintf("kafka trigger topic = %q; want %q", topic, want.topic))
+	}
+	for _, kv := range [][2]string{
+		{"bootstrapServers", want.brokers},
+		{"consumerGroup", want.group},
+		{"offsetResetPolicy", "earliest"},
+	} {
+		if md[kv[0]] != kv[1] {
+			out = append(out, fmt.Sprintf("kafka trigger %s = %q; want %q", kv[0], md[kv[0]], kv[1]))
+		}
+	}
+	return out
+}
+
+// TestKafkaTriggerProblems: the trigger check fails a trigger that names no
+// topic, one that names the parked topic, and one on another topic, and
+// passes the right one.
+func TestKafkaTriggerProblems(t *testing.T) {
+	want := kafkaTrigger{brokers: "kafka:9092", topic: "lw.route", group: "lw.route", parked: "lw.parked"}
+	good := map[string]string{"bootstrapServers": "kafka:9092", "topic": "lw.route", "consumerGroup": "lw.route", "offsetResetPolicy": "earliest", "lagThreshold": "1000"}
+	with := func(k, v string) map[string]string {
+		md := maps.Clone(good)
+		md[k] = v
+		return md
+	}
+	without := func(k string) map[string]string {
+		md := maps.Clone(good)
+		delete(md, k)
+		return md
+	}
+	tests := []struct {
+		name string
+		md   map[string]string
+		want string // in the one problem; "" for none
+	}{
+		{"route topic", good, ""},
+		{"no topic", without("topic"), "names no topic"},
+		{"empty topic", with("topic", ""), "names no topic"},
+		{"parked topic", with("topic", "lw.parked"), "counts the parked topic lw.parked"},
+		{"input topic", with("topic", "crm.events"), `topic = "crm.events"`},
+		{"another group", with("consumerGroup", "lw"), `consumerGroup = "lw"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := kafkaTriggerProblems(tt.md, want)
+			switch {
+			case tt.want == "" && len(got) != 0:
+				t.Errorf("problems %q; want none", got)
+			case tt.want != "" && (len(got) != 1 || !strings.Contains(got[0], tt.want)):
+				t.Errorf("problems %q; want one containing %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestKustomizedScaledObjectsCountNoParkedTopic: the ScaledObject as each
+// kustomization builds it (an overlay could patch the trigger) has one
+// Kafka trigger, on the topic where the work queues, never the parked one.
+func TestKustomizedScaledObjectsCountNoParkedTopic(t *testing.T) {
+	want := loadManifests(t).wantKafkaTrigger(t)
+	for _, dir := range manifestDirs {
+		t.Run(dir, func(t *testing.T) {
+			var found int
+			for _, r := range build(t, dir).Resources() {
+				if r.GetKind() != "ScaledObject" {
+					continue
+				}
+				found++
+				b, err := r.AsYAML()
+				if err != nil {
+					t.Fatal(err)
+				}
+				var so scaledObject
+				decodeStrict(t, dir+" ScaledObject/"+r.GetName(), b, &so)
+				if len(so.Spec.Triggers) != 1 || so.Spec.Triggers[0].Type != "kafka" {
+					t.Fatalf("triggers %+v; want one kafka trigger", so.Spec.Triggers)
+				}
+				for _, p := range kafkaTriggerProblems(so.Spec.Triggers[0].Metadata, want) {
+					t.Error(p)
+				}
+			}
+			if found != 1 {
+				t.Errorf("kustomize build %s has %d ScaledObjects; want 1", dir, found)
+			}
+		})
+	}
 }

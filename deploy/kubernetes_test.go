@@ -413,27 +413,15 @@ func TestManifestsAgreeWithTheWorker(t *testing.T) {
 			t.Fatalf("triggers %+v; want one kafka trigger", so.Triggers)
 		}
 		md := so.Triggers[0].Metadata
-		group := setting(env, "KAFKA_GROUP_ID", def.GroupID)
-		// The route topic belongs to one deployment: unset, it follows the
-		// group, and so must the trigger.
-		if _, ok := env["KAFKA_ROUTE_TOPIC"]; ok {
-			t.Error("the manifests set KAFKA_ROUTE_TOPIC; leave it unset so that the route topic follows KAFKA_GROUP_ID")
-		}
-		topic := worker.Config{GroupID: group}.DefaultRouteTopic()
-		if routing, _ := strconv.ParseBool(setting(env, "IDENTITY_ROUTING", strconv.FormatBool(def.IdentityRouting))); routing {
-			group = worker.Config{GroupID: group}.RouteGroup()
-		} else {
-			topic = setting(env, "KAFKA_INPUT_TOPICS", strings.Join(def.InputTopics, ","))
-		}
-		for k, want := range map[string]string{
-			"bootstrapServers":  setting(env, "KAFKA_BROKERS", ""),
-			"topic":             topic,
-			"consumerGroup":     group,
-			"offsetResetPolicy": "earliest",
-		} {
-			if md[k] != want {
-				t.Errorf("kafka trigger %s = %q; want %q", k, md[k], want)
+		// The route and parked topics belong to one deployment: unset, they
+		// follow the group, and so must the trigger.
+		for _, name := range []string{"KAFKA_ROUTE_TOPIC", "KAFKA_PARKED_TOPIC"} {
+			if _, ok := env[name]; ok {
+				t.Errorf("the manifests set %s; leave it unset so that the topic follows KAFKA_GROUP_ID", name)
 			}
+		}
+		for _, p := range kafkaTriggerProblems(md, m.wantKafkaTrigger(t)) {
+			t.Error(p)
 		}
 		known := kafkaScalerParameters(t)
 		for k := range md {
@@ -449,6 +437,15 @@ func TestManifestsAgreeWithTheWorker(t *testing.T) {
 		}
 		if got := strings.Join(c.Command, " "); got != "leadworker run" {
 			t.Errorf("deployment command %q; want leadworker run", got)
+		}
+		// The Job creates the topics the Deployment consumes and writes: the
+		// route and parked topics follow KAFKA_GROUP_ID, so it counts too.
+		jobEnv := m.env(t, jobC)
+		for _, name := range []string{"KAFKA_BROKERS", "KAFKA_GROUP_ID", "KAFKA_INPUT_TOPICS", "KAFKA_RESULT_TOPIC",
+			"KAFKA_DLQ_TOPIC", "KAFKA_ROUTE_TOPIC", "KAFKA_PARKED_TOPIC", "IDENTITY_ROUTING"} {
+			if got, want := setting(jobEnv, name, "(unset)"), setting(env, name, "(unset)"); got != want {
+				t.Errorf("job %s = %q, deployment %q; the Job must create the topics the workers use", name, got, want)
+			}
 		}
 	})
 }

@@ -76,7 +76,8 @@ type Departments struct {
 
 	mu      sync.Mutex
 	paused  map[string]*deptPause
-	refused bool // a pause was refused at the bound and not yet logged as recovered
+	refused bool          // a pause was refused at the bound and not yet logged as recovered
+	changed chan struct{} // closed, and replaced, when a department resumes or is to be probed now
 }
 
 type deptPause struct {
@@ -97,6 +98,7 @@ type DepartmentPause struct {
 	LastProbe  time.Time // zero: not probed yet
 	NextProbe  time.Time
 	Probes     int
+	Probing    bool // an event is probing it now
 }
 
 // NewDepartments returns a set with no paused department whose probes back
@@ -111,7 +113,40 @@ func NewDepartments(now func() time.Time, minBackoff, maxBackoff time.Duration, 
 		maxPaused = DefaultMaxDepartments
 	}
 	return &Departments{now: now, minBackoff: minBackoff, maxBackoff: maxBackoff, max: maxPaused,
-		log: orSilent(log), paused: make(map[string]*deptPause)}
+		log: orSilent(log), paused: make(map[string]*deptPause), changed: make(chan struct{})}
+}
+
+// Changed returns a channel that is closed when a department resumes or
+// ProbeNow brings a probe forward: whoever holds back a paused department's
+// events looks again then.
+func (d *Departments) Changed() <-chan struct{} {
+	if d == nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.changed
+}
+
+// notify closes the current Changed channel; d.mu is held.
+func (d *Departments) notify() {
+	close(d.changed)
+	d.changed = make(chan struct{})
+}
+
+// State returns dept's pause, and false when dept is not paused.
+func (d *Departments) State(dept string) (DepartmentPause, bool) {
+	if d == nil {
+		return DepartmentPause{}, false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p, ok := d.paused[dept]
+	if !ok {
+		return DepartmentPause{}, false
+	}
+	return DepartmentPause{Department: dept, Reasons: p.sorted(), Since: p.since,
+		LastProbe: p.lastProbe, NextProbe: p.nextProbe, Probes: p.probes, Probing: p.probing}, true
 }
 
 // Enter reports whether an event of dept may call myKaarma now. It never
@@ -164,6 +199,7 @@ func (d *Departments) Exit(dept string, probe bool) {
 		p.probing = false
 		p.backoff = min(2*p.backoff, d.maxBackoff)
 		p.nextProbe = d.now().Add(p.backoff)
+		d.notify()
 	}
 }
 
@@ -177,6 +213,7 @@ func (d *Departments) Release(dept string, probe bool) {
 	defer d.mu.Unlock()
 	if p, ok := d.paused[dept]; ok {
 		p.probing = false
+		d.notify()
 	}
 }
 
@@ -250,6 +287,7 @@ func (d *Departments) Resume(dept, reason string) bool {
 		return true
 	}
 	delete(d.paused, dept)
+	d.notify()
 	if len(d.paused) < d.max {
 		d.refused = false
 	}
@@ -272,6 +310,7 @@ func (d *Departments) ProbeNow(dept string) bool {
 		return false
 	}
 	p.backoff, p.nextProbe = d.minBackoff, d.now()
+	d.notify()
 	return true
 }
 

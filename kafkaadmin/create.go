@@ -27,6 +27,12 @@ type TopicsSpec struct {
 	// Route, when set, is created with the largest partition count and the
 	// longest retention of the inputs, and the dead-letter topic's size limit.
 	Route string
+	// Parked, when set, is created with the route topic's partition count
+	// (the largest input's without Route: it is co-partitioned with the
+	// topic the process stage reads), the dead-letter topic's size limit,
+	// and retention.ms of at least ParkedRetention (7 days when 0).
+	Parked          string
+	ParkedRetention time.Duration
 
 	Partitions        int // for topics that take no count from another; 0: DefaultPartitions
 	ReplicationFactor int // -1: the broker's default.replication.factor [-1]
@@ -109,9 +115,28 @@ func CreateTopics(ctx context.Context, spec TopicsSpec) ([]TopicResult, error) {
 			return out, err
 		}
 		out = append(out, r)
+		if p.topic == spec.Route {
+			in.partitions = r.Partitions // the parked topic follows the route topic as it is
+		}
+	}
+	if spec.Parked != "" {
+		keep := max(spec.ParkedRetention, MinParkedRetention)
+		parked := map[string]string{"max.message.bytes": larger["max.message.bytes"], "retention.ms": strconv.FormatInt(keep.Milliseconds(), 10)}
+		if in.retentionMs == "-1" {
+			parked["retention.ms"] = "-1"
+		}
+		r, err := createOne(ctx, c, spec, spec.Parked, in.partitions, parked)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }
+
+// MinParkedRetention is the least retention CreateTopics gives the parked
+// topic: parked records wait there for days.
+const MinParkedRetention = 7 * 24 * time.Hour
 
 // inputSizes is what the topics fed from the inputs are sized by: the
 // largest of every input, not the first one's.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/leadworker/leadworker/consumer"
 	"github.com/segmentio/kafka-go"
@@ -45,7 +46,7 @@ func (d *Describer) Describe(ctx context.Context, topics []string) (map[string]c
 		out[t.Name] = consumer.TopicState{Partitions: len(t.Partitions)}
 		req.Resources = append(req.Resources, kafka.DescribeConfigRequestResource{
 			ResourceType: kafka.ResourceTypeTopic, ResourceName: t.Name,
-			ConfigNames: []string{"cleanup.policy", "max.message.bytes"},
+			ConfigNames: []string{"cleanup.policy", "max.message.bytes", "retention.ms"},
 		})
 	}
 	if len(req.Resources) == 0 {
@@ -70,6 +71,12 @@ func (d *Describer) Describe(ctx context.Context, topics []string) (map[string]c
 					return nil, fmt.Errorf("%s max.message.bytes %q: %w", r.ResourceName, e.ConfigValue, err)
 				}
 				st.MaxMessageBytes = n
+			case "retention.ms":
+				ms, err := strconv.ParseInt(e.ConfigValue, 10, 64)
+				if err != nil {
+					return nil, fmt.Errorf("%s retention.ms %q: %w", r.ResourceName, e.ConfigValue, err)
+				}
+				st.Retention = time.Duration(ms) * time.Millisecond // -1: for ever
 			}
 		}
 		out[r.ResourceName] = st

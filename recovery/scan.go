@@ -358,14 +358,19 @@ func readBatch(rs kafka.RecordReader, off, to int64, result bool, keep func(topi
 	}
 }
 
-// sourceOf returns the input position an output record answers: its
-// source.* headers (dead letters, and results since they carry them), or for
+// sourceOf returns the position an output record answers: its
+// source.parked header, else its source.* headers (dead letters, and results since they carry them), or for
 // a result without them its JSON source ({"source":{"topic","partition",
 // "offset"}}, as leadworker's results have).
 func sourceOf(r *kafka.Record, result bool) (topicPartition, int64, bool) {
 	var topic, part, off string
 	for _, h := range r.Headers {
 		switch h.Key {
+		case HeaderSourceParked:
+			if o, ok := parseOrigin(string(h.Value)); ok {
+				return topicPartition{o.Topic, o.Partition}, o.Offset, true
+			}
+			return topicPartition{}, 0, false
 		case HeaderSourceTopic:
 			topic = string(h.Value)
 		case HeaderSourcePart:

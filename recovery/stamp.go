@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strconv"
+	"strings"
 
 	"github.com/segmentio/kafka-go"
 )
@@ -16,6 +17,11 @@ const (
 	HeaderSourceOffset = "source.offset"
 	HeaderSourceSHA256 = "source.sha256" // hex SHA-256 of the input's value
 	HeaderSourceEpoch  = "source.epoch"  // the input partition's epoch; absent when 0
+	// HeaderSourceParked is on an output that answers a parked record (one
+	// read back from the parked topic): "topic/partition/offset" of that
+	// record, which answered-work matching then uses instead of source.*.
+	// The stamp is the parked record's: its partition's epoch and its value.
+	HeaderSourceParked = "source.parked"
 )
 
 // Origin is an input record's position.
@@ -44,8 +50,13 @@ func (s Stamp) matches(r Stamp) bool {
 	return s.epoch == r.epoch && (!s.hasSum || s.sum == r.sum)
 }
 
-// SourceHeaders appends the headers that name o and st to dst.
-func SourceHeaders(dst []kafka.Header, o Origin, st Stamp) []kafka.Header {
+// SourceHeaders appends the headers that name o and st to dst. For a record
+// read back from the parked topic, parked is its own position (what the
+// output answers); nil otherwise.
+func SourceHeaders(dst []kafka.Header, o Origin, parked *Origin, st Stamp) []kafka.Header {
+	if parked != nil {
+		dst = append(dst, kafka.Header{Key: HeaderSourceParked, Value: []byte(parked.String())})
+	}
 	dst = append(dst,
 		kafka.Header{Key: HeaderSourceTopic, Value: []byte(o.Topic)},
 		kafka.Header{Key: HeaderSourcePart, Value: []byte(strconv.Itoa(o.Partition))},
@@ -78,4 +89,28 @@ func stampOf(hs []kafka.Header) (Stamp, bool) {
 		}
 	}
 	return st, true
+}
+
+// String is "topic/partition/offset".
+func (o Origin) String() string {
+	return o.Topic + "/" + strconv.Itoa(o.Partition) + "/" + strconv.FormatInt(o.Offset, 10)
+}
+
+// parseOrigin reads "topic/partition/offset" (the topic may hold slashes
+// only if Kafka allowed them, which it does not).
+func parseOrigin(s string) (Origin, bool) {
+	i := strings.LastIndexByte(s, '/')
+	if i < 0 {
+		return Origin{}, false
+	}
+	j := strings.LastIndexByte(s[:i], '/')
+	if j <= 0 {
+		return Origin{}, false
+	}
+	p, err1 := strconv.Atoi(s[j+1 : i])
+	off, err2 := strconv.ParseInt(s[i+1:], 10, 64)
+	if err1 != nil || err2 != nil {
+		return Origin{}, false
+	}
+	return Origin{Topic: s[:j], Partition: p, Offset: off}, true
 }

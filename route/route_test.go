@@ -2,6 +2,7 @@ package route
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -59,5 +60,64 @@ func TestHeadersRoundTrip(t *testing.T) {
 	}
 	if _, ok := Parse([]string{HeaderTopic}, [][]byte{[]byte("t")}); ok {
 		t.Error("Parse() of incomplete headers = ok")
+	}
+}
+
+func TestAlignedAssignsOneIdentityToOneMember(t *testing.T) {
+	t.Parallel()
+	var parts []kafka.Partition
+	for _, topic := range []string{"g.route", "g.parked"} {
+		for _, id := range []int{5, 3, 0, 4, 1, 2} { // unsorted, as the broker may list them
+			parts = append(parts, kafka.Partition{Topic: topic, ID: id})
+		}
+	}
+	members := []kafka.GroupMember{
+		{ID: "m-c", Topics: []string{"g.route", "g.parked"}},
+		{ID: "m-a", Topics: []string{"g.route", "g.parked"}},
+		{ID: "m-b", Topics: []string{"g.route", "g.parked"}},
+	}
+	got := Aligned{}.AssignGroups(members, parts)
+	seen := map[int]string{}
+	for member, topics := range got {
+		if m := Misaligned(topics, []string{"g.route", "g.parked"}); len(m) > 0 {
+			t.Errorf("%s: misaligned %v", member, m)
+		}
+		for _, id := range topics["g.route"] {
+			if other, ok := seen[id]; ok {
+				t.Errorf("partition %d assigned to %s and %s", id, other, member)
+			}
+			seen[id] = member
+		}
+	}
+	if len(seen) != 6 {
+		t.Errorf("%d route partitions assigned; want 6", len(seen))
+	}
+}
+
+func TestMisaligned(t *testing.T) {
+	t.Parallel()
+	co := []string{"r", "p"}
+	tests := []struct {
+		name     string
+		assigned map[string][]int
+		want     map[string][]int
+	}{
+		{"aligned", map[string][]int{"r": {0, 1}, "p": {1, 0}}, map[string][]int{}},
+		{"one topic only", map[string][]int{"r": {0, 1}}, map[string][]int{"r": {0, 1}}},
+		{"nothing", map[string][]int{}, map[string][]int{}},
+		{"a rolling deploy", map[string][]int{"r": {0, 1}, "p": {1, 2}}, map[string][]int{"r": {0}, "p": {2}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Misaligned(tt.assigned, co)
+			if len(got) != len(tt.want) {
+				t.Fatalf("Misaligned() = %v; want %v", got, tt.want)
+			}
+			for k, v := range tt.want {
+				if strconv.Quote(fmt.Sprint(got[k])) != strconv.Quote(fmt.Sprint(v)) {
+					t.Errorf("Misaligned()[%s] = %v; want %v", k, got[k], v)
+				}
+			}
+		})
 	}
 }

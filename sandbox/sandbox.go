@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"net/http/httptest"
+	"slices"
 
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"github.com/leadworker/leadworker/worker"
@@ -17,9 +18,12 @@ type Sandbox struct {
 	api     *httptest.Server
 }
 
-// New starts both, seeds the topics with partitions each, and points
-// cfg's brokers, base URL and credentials at them.
+// New starts both, seeds the topics with partitions each (with cfg's parked
+// topic when there are any), and points cfg's brokers, base URL and credentials at them.
 func New(cfg *worker.Config, partitions int, topics ...string) (*Sandbox, error) {
+	if len(topics) > 0 && cfg.ParkedTopic != "" && !slices.Contains(topics, cfg.ParkedTopic) {
+		topics = append(slices.Clone(topics), cfg.ParkedTopic)
+	}
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(int32(partitions), topics...))
 	if err != nil {
 		return nil, fmt.Errorf("embedded kafka: %w", err)

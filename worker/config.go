@@ -33,6 +33,17 @@ type Config struct {
 	// means it was derived from the group. Before the name followed the group
 	// every deployment defaulted to LegacyRouteTopic.
 	RouteTopicSet bool
+	// ParkedTopic (KAFKA_PARKED_TOPIC, default DefaultParkedTopic()) holds
+	// the events of paused departments until they resume (park.go): it has
+	// the route topic's partition count and is read by the process stage's
+	// group. ParkAfter (PARK_AFTER) is how long a newly paused department's
+	// events wait in memory before they are parked; ParkMaxAge
+	// (PARK_MAX_AGE) how long a parked event waits before it is
+	// dead-lettered as park-expired. The parked topic's retention must be at
+	// least twice ParkMaxAge.
+	ParkedTopic string
+	ParkAfter   time.Duration
+	ParkMaxAge  time.Duration
 
 	BaseURL  string
 	Username string
@@ -120,6 +131,9 @@ func DefaultConfig() Config {
 
 		IdentityRouting: true,
 		RouteTopic:      Config{GroupID: "leadworker"}.DefaultRouteTopic(),
+		ParkedTopic:     Config{GroupID: "leadworker"}.DefaultParkedTopic(),
+		ParkAfter:       30 * time.Second,
+		ParkMaxAge:      3 * 24 * time.Hour,
 
 		BaseURL: "https://api.mykaarma.com",
 
@@ -193,6 +207,10 @@ func (c Config) RouteGroup() string { return c.GroupID + ".route" }
 // KAFKA_ROUTE_TOPIC is not set: GroupID + ".route", the same name as its
 // route group, so that each deployment has its own.
 func (c Config) DefaultRouteTopic() string { return c.GroupID + ".route" }
+
+// DefaultParkedTopic is the parked topic of a deployment whose
+// KAFKA_PARKED_TOPIC is not set: GroupID + ".parked".
+func (c Config) DefaultParkedTopic() string { return c.GroupID + ".parked" }
 
 // LegacyRouteTopic is the route topic every deployment defaulted to before
 // the default followed the group. A deployment whose group is "leadworker"

@@ -20,6 +20,9 @@ type departmentView struct {
 	LastProbe  *time.Time `json:"lastProbe,omitempty"`
 	NextProbe  *time.Time `json:"nextProbe,omitempty"` // admin only
 	Probes     int        `json:"probes,omitempty"`    // admin only
+	// Parked counts its events on the parked topic's partitions this
+	// replica reads (admin only).
+	Parked int `json:"parked"`
 }
 
 // pausedDepartments lists the paused departments, longest paused first; full

@@ -45,7 +45,14 @@ func (w *Worker) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /admin/departments", func(rw http.ResponseWriter, _ *http.Request) {
 		depts, paused := pausedDepartments(w.guards.depts, true, 0)
-		writeJSON(rw, http.StatusOK, map[string]any{"paused": paused, "departments": depts})
+		var parked map[string]int
+		if w.consumer != nil {
+			parked = w.consumer.Parked()
+		}
+		for i := range depts {
+			depts[i].Parked = parked[depts[i].Department]
+		}
+		writeJSON(rw, http.StatusOK, map[string]any{"paused": paused, "departments": depts, "parked": parked})
 	})
 	mux.HandleFunc("POST /admin/resume", func(rw http.ResponseWriter, r *http.Request) {
 		if dept := r.URL.Query().Get("department"); dept != "" {

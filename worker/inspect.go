@@ -19,7 +19,7 @@ type identifier interface {
 }
 
 // inspector is the process stage's consumer.Options.Inspect: it decodes m
-// once and names its lane, which keeps events of one customer in order: the
+// once, names its department (the tenant of parked events) and its lane, which keeps events of one customer in order: the
 // Kafka key, or for an unkeyed event the primary token of its customer's
 // identity (the identity lock's first token), or a lane of its own when
 // nothing identifies it (or it does not decode: it is dead-lettered).
@@ -28,14 +28,19 @@ func inspector(id identifier) func(m *consumer.Message) consumer.Inspection {
 		d := &decoded{}
 		d.ev, d.err = decodeEvent(m)
 		m.Payload = d
-		if len(m.Key) > 0 {
-			return consumer.Inspection{Lane: string(m.Key)}
-		}
+		var insp consumer.Inspection
 		if d.err == nil {
-			if lane := id.Identify(d.ev).Lane(); lane != "" {
-				return consumer.Inspection{Lane: lane}
-			}
+			insp.Tenant = d.ev.DepartmentUUID // whose parked events it waits behind (park.go)
 		}
-		return consumer.KafkaKey(m)
+		switch {
+		case len(m.Key) > 0:
+			insp.Lane = string(m.Key)
+		case d.err == nil:
+			insp.Lane = id.Identify(d.ev).Lane()
+		}
+		if insp.Lane == "" {
+			insp.Lane = consumer.KeyLane(m)
+		}
+		return insp
 	}
 }

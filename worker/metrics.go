@@ -224,6 +224,24 @@ func (m *metrics) watchGuards(g *guard.Gate, d *guard.Departments, c *guard.Circ
 	m.reg.MustRegister(newDepartmentsCollector(d))
 }
 
+// watchParking exports the parking's counters, the parked events this
+// replica holds (total: parked records assigned to it not yet handed back)
+// and the age of the oldest one held back.
+func (m *metrics) watchParking(k *parking, total func() int) {
+	m.reg.MustRegister(k.parked, k.unparked,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_parked_events",
+			Help: "Parked events on the parked topic's partitions this replica reads, not yet handed back and answered."},
+			func() float64 { return float64(total()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_parked_oldest_seconds",
+			Help: "How long ago the oldest parked event this replica holds back was first parked; 0 when none."},
+			func() float64 {
+				if o := k.oldest(); !o.IsZero() {
+					return k.now().Sub(o).Seconds()
+				}
+				return 0
+			}))
+}
+
 // finished counts an event finished with s (l: dead-lettered) after latency.
 func (m *metrics) finished(s summary, l *deadletter.Letter, latency time.Duration) {
 	if s.LeadRetried > 0 {

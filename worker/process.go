@@ -37,6 +37,7 @@ type processor struct {
 	tracer  trace.Tracer // the decoding span; nil makes none
 	group   string       // KAFKA_GROUP_ID: the deployment whose route records this processor takes
 	fin     *finisher    // the stage's: outcomes and their reports
+	park    *parking     // nil: nothing is parked (park.go)
 	// maxRecord is MAX_RECORD_BYTES: a larger value is dead-lettered as
 	// invalid without being decoded (0: no limit).
 	maxRecord int
@@ -47,6 +48,24 @@ type processor struct {
 // guard.ErrDepartmentPaused (not done: the consumer tries it again later,
 // without a handler slot); a global pause makes it wait here.
 func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.Outcome, error) {
+	out, err := p.handle(ctx, m)
+	if p.park == nil || err != nil || out.Park != nil {
+		return out, err
+	}
+	p.park.forget(m)
+	if m.Parked {
+		done := out.Done
+		out.Done = func(latency time.Duration) {
+			p.park.unparked.Inc()
+			if done != nil {
+				done(latency)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (p *processor) handle(ctx context.Context, m *consumer.Message) (consumer.Outcome, error) {
 	if foreign(m, p.group) { // foreign.go
 		return p.fin.foreign(ctx, m, p.group), nil
 	}
@@ -59,9 +78,17 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 	}
 
 	dept := ev.DepartmentUUID
+	if p.park != nil {
+		if at, old := p.park.expired(m); m.Parked && old {
+			return p.parkExpired(ctx, m, ev, at), nil
+		}
+		if !m.Parked && m.ParkedAhead > 0 {
+			return p.park.behind(m, dept), nil
+		}
+	}
 	deptProbe, err := p.depts.Enter(dept)
 	if err != nil {
-		return consumer.Outcome{}, err
+		return p.turnedAway(m, dept, err)
 	}
 	probe, err := p.gate.Enter(ctx)
 	if err != nil {
@@ -69,7 +96,11 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 		return consumer.Outcome{}, err
 	}
 	gen := p.circuit.Generation()
-	out, err := p.match.Handle(guard.WithDepartment(guard.WithEvent(ctx, ev.EventID), dept), ev)
+	hctx := guard.WithDepartment(guard.WithEvent(ctx, ev.EventID), dept)
+	// Once its department is paused an event stops retrying and waits outside
+	// the handler slot; a probe so tries once, which is all it asks.
+	hctx = handlers.WithRetryCheck(hctx, func() error { return p.depts.PausedError(dept, nil) })
+	out, err := p.match.Handle(hctx, ev)
 	p.gate.Exit(probe)
 	p.pauses(ctx, err, ev, deptProbe) // pauses.go
 	if ctx.Err() != nil {
@@ -95,14 +126,14 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 	}
 	switch classify(err, ctx.Err() != nil, opened) {
 	case actionPause, actionRetry:
-		if paused := p.depts.PausedError(dept, err); paused != nil && errors.Is(err, mykaarma.ErrScope) {
-			return consumer.Outcome{}, paused
+		if paused := p.depts.PausedError(dept, err); paused != nil && (errors.Is(err, mykaarma.ErrScope) || errors.Is(err, guard.ErrDepartmentPaused)) {
+			return p.turnedAway(m, dept, paused)
 		}
 		return consumer.Outcome{}, err // not done: retried, never dead-lettered
 	case actionRetryAfterCircuit:
 		if opened == circuitOpenedDepartment {
 			if paused := p.depts.PausedError(dept, err); paused != nil {
-				return consumer.Outcome{}, paused
+				return p.turnedAway(m, dept, paused)
 			}
 			return consumer.Outcome{}, fmt.Errorf("myKaarma is failing for department %s (its circuit opened), retrying later: %w", dept, err)
 		}

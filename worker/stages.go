@@ -3,6 +3,7 @@ package worker
 import (
 	"fmt"
 	"github.com/leadworker/leadworker/kafkaadmin"
+	"slices"
 
 	"github.com/leadworker/leadworker/consumer"
 )
@@ -69,6 +70,18 @@ func (w *Worker) stages(proc *processor, id identifier, tr *tracing, conn consum
 		// topic: their lag stays reported (startup.go warns of them).
 		lags = append(lags, lag(cfg.RouteGroup(), []string{cfg.RouteTopic}))
 	}
+	// Parking (park.go): the parked topic is read with the process stage's
+	// topics, co-partitioned with them.
+	proc.park = newParking(w.guards.depts, cfg.ParkAfter, cfg.ParkMaxAge, cfg.MaxBuffered, w.log.WithField("stage", "process"))
+	w.guards.metrics.watchParking(proc.park, func() int {
+		if w.consumer == nil {
+			return 0
+		}
+		return w.consumer.ParkedTotal()
+	})
+	p.CoPartitioned = append(slices.Clone(p.Topics), cfg.ParkedTopic)
+	p.Topics = p.CoPartitioned
+	p.ParkTopic, p.ParkHold, p.ParkRetention = cfg.ParkedTopic, proc.park.hold, 2*cfg.ParkMaxAge
 	var err error
 	if w.consumer, err = consumer.New(p); err != nil {
 		return nil, fmt.Errorf("process stage: %w", err)

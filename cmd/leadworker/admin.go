@@ -21,10 +21,11 @@ it where the worker runs, for example with kubectl exec.
 
   resume                      lift a dead-letter flood pause (POST /admin/resume)
   resume --department UUID    let that paused department's next event through
-                              as its probe now (POST /admin/resume?department=UUID);
-                              the department resumes if it succeeds
+                              as its probe now (POST /admin/resume?department=UUID),
+                              a parked one if all are parked; the department
+                              resumes if it succeeds
   departments                 list the paused departments: reason, since, last
-                              probe (GET /admin/departments)
+                              probe, events parked (GET /admin/departments)
 `
 
 const probeUsage = `usage: leadworker probe ready|alive

@@ -75,6 +75,8 @@ func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
 		AnsweredScanTimeout:    e.duration("ANSWERED_SCAN_TIMEOUT", d.AnsweredScanTimeout, time.Nanosecond),
 		DrainTimeout:           e.duration("DRAIN_TIMEOUT", d.DrainTimeout, minDrainTimeout),
 		SessionTimeout:         e.duration("KAFKA_SESSION_TIMEOUT", d.SessionTimeout, time.Nanosecond),
+
+		ParkAfter: e.duration("PARK_AFTER", d.ParkAfter, time.Millisecond),
 	}
 	loadKafka(e, d, &c)
 	if len(c.Brokers) == 0 {

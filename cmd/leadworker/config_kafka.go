@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"github.com/leadworker/leadworker/kafkaadmin"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/leadworker/leadworker/worker"
 )
@@ -30,6 +32,9 @@ func loadKafka(e *env, d worker.Config, c *worker.Config) {
 	if !c.RouteTopicSet {
 		c.RouteTopic = c.DefaultRouteTopic()
 	}
+	// The parked topic too (PARK_MAX_AGE sizes its retention).
+	c.ParkedTopic = e.str("KAFKA_PARKED_TOPIC", c.DefaultParkedTopic())
+	c.ParkMaxAge = e.duration("PARK_MAX_AGE", d.ParkMaxAge, time.Minute)
 	c.Kafka = kafkaadmin.Security{
 		TLS:                e.boolean("KAFKA_TLS", false),
 		TLSCAFile:          e.str("KAFKA_TLS_CA_FILE", ""),
@@ -47,6 +52,9 @@ func loadKafka(e *env, d worker.Config, c *worker.Config) {
 		if t == c.ResultTopic || t == c.DLQTopic || (c.IdentityRouting && t == c.RouteTopic) {
 			e.errs = append(e.errs, fmt.Errorf("KAFKA_INPUT_TOPICS: %q is also KAFKA_RESULT_TOPIC, KAFKA_DLQ_TOPIC or KAFKA_ROUTE_TOPIC", t))
 		}
+	}
+	if p := c.ParkedTopic; p == c.ResultTopic || p == c.DLQTopic || p == c.RouteTopic || slices.Contains(c.InputTopics, p) {
+		e.errs = append(e.errs, fmt.Errorf("KAFKA_PARKED_TOPIC: %q is also an input, result, dead-letter or route topic", p))
 	}
 	if c.IdentityRouting && (c.RouteTopic == c.ResultTopic || c.RouteTopic == c.DLQTopic) {
 		e.errs = append(e.errs, fmt.Errorf("KAFKA_ROUTE_TOPIC: %q is also KAFKA_RESULT_TOPIC or KAFKA_DLQ_TOPIC", c.RouteTopic))

@@ -64,6 +64,9 @@ func TestRouteTopicFollowsTheGroup(t *testing.T) {
 				if c.RouteTopic != tt.want || c.RouteTopicSet != tt.wantSet {
 					t.Errorf("RouteTopic, RouteTopicSet = %q, %v; want %q, %v", c.RouteTopic, c.RouteTopicSet, tt.want, tt.wantSet)
 				}
+				if group := c.GroupID; c.ParkedTopic != group+".parked" {
+					t.Errorf("ParkedTopic = %q; want %q, following the group", c.ParkedTopic, group+".parked")
+				}
 			}
 		})
 	}
@@ -143,6 +146,12 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		{name: "nanosecond lag interval", set: map[string]string{"LAG_INTERVAL": "1ns"}, want: "LAG_INTERVAL"},
 		{name: "lag interval below a second", set: map[string]string{"LAG_INTERVAL": "999ms"}, want: "LAG_INTERVAL"},
 		{name: "lag interval", set: map[string]string{"LAG_INTERVAL": "1s"}},
+		{name: "park after zero", set: map[string]string{"PARK_AFTER": "0s"}, want: "PARK_AFTER"},
+		{name: "park after", set: map[string]string{"PARK_AFTER": "1ms"}},
+		{name: "park max age below a minute", set: map[string]string{"PARK_MAX_AGE": "59s"}, want: "PARK_MAX_AGE"},
+		{name: "park max age", set: map[string]string{"PARK_MAX_AGE": "240h"}},
+		{name: "parked topic is an input", set: map[string]string{"KAFKA_PARKED_TOPIC": "crm.events"}, want: "KAFKA_PARKED_TOPIC"},
+		{name: "parked topic is the route topic", set: map[string]string{"KAFKA_PARKED_TOPIC": "leadworker.route"}, want: "KAFKA_PARKED_TOPIC"},
 		{name: "nanosecond commit delay", set: map[string]string{"COMMIT_DELAY": "1ns"}, want: "COMMIT_DELAY"},
 		{name: "nanosecond drain", set: map[string]string{"DRAIN_TIMEOUT": "1ns"}, want: "DRAIN_TIMEOUT"},
 		{name: "nanosecond circuit window", set: map[string]string{"CIRCUIT_WINDOW": "1ns"}, want: "CIRCUIT_WINDOW"},

@@ -16,11 +16,13 @@ const topicsUsage = `usage: leadworker topics create [flags]
 
 Creates the topics the worker needs, from the same environment as run
 (KAFKA_BROKERS, KAFKA_GROUP_ID, KAFKA_INPUT_TOPICS, KAFKA_RESULT_TOPIC, KAFKA_DLQ_TOPIC,
-KAFKA_ROUTE_TOPIC, TLS and SASL), with cleanup.policy=delete. Topics that exist
+KAFKA_ROUTE_TOPIC, KAFKA_PARKED_TOPIC, PARK_MAX_AGE, TLS and SASL), with cleanup.policy=delete. Topics that exist
 are left as they are. Other consumer groups on the input or route topics are
 reported as warnings. The dead-letter and route topics allow the largest
 max.message.bytes of the inputs plus 64 KiB for headers; the route topic gets
-their largest partition count and longest retention. The worker itself never
+their largest partition count and longest retention; the parked topic the
+route topic's partitions and a retention of at least 7 days and twice
+PARK_MAX_AGE. The worker itself never
 creates topics.
 `
 
@@ -63,6 +65,7 @@ func topicsCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	}
 	spec.Brokers, spec.Inputs, spec.Result, spec.DLQ = cfg.Brokers, cfg.InputTopics, cfg.ResultTopic, cfg.DLQTopic
 	spec.Group = cfg.GroupID
+	spec.Parked, spec.ParkedRetention = cfg.ParkedTopic, 2*cfg.ParkMaxAge
 	if cfg.IdentityRouting {
 		spec.Route, spec.RouteGroup = cfg.RouteTopic, cfg.RouteGroup()
 	}
