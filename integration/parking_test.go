@@ -299,7 +299,8 @@ func departmentOutage(fake *mykaarmatest.Server, wl *workload) (lift func()) {
 // outage. The healthy two finish within 1.25× of their time in a run without the fault,
 // measured first in this test; the worker stays ready; the failing department's events, and
 // only they, are parked, none dead-lettered; the input and route groups commit up to the log
-// end within PARK_AFTER + 10 s of the healthy events' answers. Once the fault ends (the fake
+// end within PARK_AFTER + 10 s of the healthy events' answers, and its peak RSS stays within
+// the README's memory bound. Once the fault ends (the fake
 // grants the scope and `admin resume --department` probes; the outage ends and the worker's
 // own probe finds it), every event has exactly one result, each customer's events in order,
 // one customer per identity and each lead saved once.
@@ -356,6 +357,14 @@ func TestForbiddenDepartmentParkedBuiltWorker(t *testing.T) {
 			}
 			if _, dlq := r.out.snapshot(); len(dlq) != 0 {
 				t.Fatalf("%d dead letters while a department is failing; want none", len(dlq))
+			}
+			// The failing department's events wait on Kafka, not in memory: the README's bound
+			// for the default MAX_BUFFERED_BYTES (64 MiB) holds.
+			const mb = 1 << 20
+			if hwm, limit := vmHWM(t, r.w), int64(2*64*mb+64*mb); hwm > limit {
+				t.Errorf("peak RSS = %d MiB; want at most 2 × MAX_BUFFERED_BYTES + 64 MiB = %d MiB", hwm>>20, limit>>20)
+			} else {
+				t.Logf("peak RSS %d MiB (bound %d MiB)", hwm>>20, limit>>20)
 			}
 			if tl := r.out.tally(allIDs(r.forbidden)); len(tl.missing) != n {
 				t.Fatalf("%d of the failing department's %d events answered while it fails; want none", n-len(tl.missing), n)
