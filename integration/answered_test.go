@@ -51,9 +51,7 @@ func TestSIGKILLAnsweredLeadsMoveToAnotherReplicaRouted(t *testing.T) {
 // killAndTakeOver runs c: 300 events, a SIGKILL mid-stream, and a takeover (crashvariants_test.go
 // has the idle and trim variants).
 func killAndTakeOver(t *testing.T, c takeover) {
-	if testing.Short() {
-		t.Skip("-short: a SIGKILL and a takeover (about 13 s)")
-	}
+	takeoverTest(t, "a SIGKILL and a takeover (about 13 s)")
 	replicas, routing := c.replicas, c.routing
 	b := newBroker(t)
 	tp := newTopics(t, b, 4)

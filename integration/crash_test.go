@@ -11,9 +11,7 @@ import (
 // nothing is lost (uncommitted records are redelivered) and the redelivered events find the
 // customers the first run created instead of creating them again.
 func TestSIGKILLMidStream(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: two workers, a SIGKILL and a takeover (about 10 s)")
-	}
+	takeoverTest(t, "two workers, a SIGKILL and a takeover (about 10 s)")
 	b := newBroker(t)
 	tp := newTopics(t, b, 4)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
@@ -57,4 +55,15 @@ func checkResults(t *testing.T, out *collector) {
 	if bad := out.badValues(); len(bad) > 0 {
 		t.Errorf("%d result records are not JSON with an eventId, e.g. %q", len(bad), bad[0])
 	}
+}
+
+// takeoverTest skips a SIGKILL-and-takeover test under -short (why says what it does) and lets
+// it run beside the others of its kind: each has its own topics, group and fake, none stops
+// the broker, and most of their time is spent waiting for a dead member's session to end.
+func takeoverTest(t *testing.T, why string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: " + why)
+	}
+	t.Parallel()
 }

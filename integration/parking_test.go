@@ -398,9 +398,7 @@ func TestForbiddenDepartmentParkedBuiltWorker(t *testing.T) {
 // output and none is dead-lettered, no customer is created twice, and only a lead in flight
 // at the second kill (saved, no result yet) may be saved twice.
 func TestParkedSurvivesKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: two SIGKILLs and their takeovers (about 17 s)")
-	}
+	takeoverTest(t, "two SIGKILLs and their takeovers (about 17 s)")
 	const n = 300
 	b := newBroker(t)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
@@ -491,9 +489,7 @@ func TestParkedSurvivesKill(t *testing.T) {
 // topic. Once the scope is granted and each replica probes, every event has exactly one
 // result, no customer is created twice and no lead saved twice.
 func TestParkedCoPartitionedAcrossReplicas(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: three replicas, a SIGKILL and a session timeout (about 30 s)")
-	}
+	takeoverTest(t, "three replicas, a SIGKILL and a session timeout (about 30 s)")
 	const partitions, n = 6, 300
 	b := newBroker(t)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})

@@ -17,9 +17,7 @@ import (
 //
 // With identity routing (the default) the quiet partition is a route partition.
 func TestSIGKILLQuietPartitionKeepsAnsweredSkip(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: answers about 200 events and waits for a quiet partition's refresh")
-	}
+	takeoverTest(t, "answers about 200 events and waits for a quiet partition's refresh")
 	for _, tc := range []struct {
 		name    string
 		routing bool
@@ -42,9 +40,7 @@ func TestSIGKILLQuietPartitionKeepsAnsweredSkip(t *testing.T) {
 // burst's start would open a window of about 205, and the 9 would be handled (their leads
 // saved) again.
 func TestSIGKILLAfterBurstKeepsAnsweredSkip(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: answers about 200 events")
-	}
+	takeoverTest(t, "answers about 200 events")
 	for _, tc := range []struct {
 		name    string
 		routing bool

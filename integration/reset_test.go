@@ -88,9 +88,7 @@ func TestOffsetResetRedoesEvents(t *testing.T) {
 // answered above it, and the worker is killed: the next worker skips the 9, with routing as
 // without, and saves no lead twice.
 func TestSIGKILLWithoutResetStillSkipsAnswered(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: a SIGKILL and a takeover per case (about 13 s)")
-	}
+	takeoverTest(t, "a SIGKILL and a takeover per case (about 13 s)")
 	for _, tc := range []struct {
 		name    string
 		routing bool

@@ -23,9 +23,7 @@ import (
 // offset (the embedded broker sends it), so only a run on Kafka shows a worker that relies on
 // the error's answer.
 func TestSIGKILLResultsDeletedKeepsAnsweredSkip(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: a SIGKILL and a takeover per case (about 13 s)")
-	}
+	takeoverTest(t, "a SIGKILL and a takeover per case (about 13 s)")
 	for _, tc := range []struct {
 		name          string
 		routing, into bool

@@ -70,9 +70,7 @@ func runTwins(t *testing.T, routing bool) (tally, []string) {
 // after about half of the outputs and restarted: nothing is lost and no customer is created
 // twice, although records of both stages are redelivered.
 func TestTwoReplicasSIGKILLCreateEachCustomerOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: two replicas, a SIGKILL and a takeover (about 8 s)")
-	}
+	takeoverTest(t, "two replicas, a SIGKILL and a takeover (about 8 s)")
 	rs := startReplicas(t, true, 20*time.Millisecond, map[string]string{"MAX_IN_FLIGHT": "2"})
 	tw := rs.twins(t, 50, 30)
 	ids := IDs(tw.Events)
