@@ -142,10 +142,11 @@ func benchPipeline(ctx context.Context, cfg worker.Config, o BenchOptions, fake 
 		}
 		pipelines = append(pipelines, p)
 	}
-	// Every partition owned: the input's, and with routing the route topic's.
-	want := o.Partitions
+	// Every partition owned: the input's, the parked topic's (read with the
+	// process stage's topics), and with routing the route topic's.
+	want := 2 * o.Partitions
 	if cfg.IdentityRouting {
-		want *= 2
+		want += o.Partitions
 	}
 	owned := func() bool {
 		n := 0
