@@ -36,7 +36,7 @@ func TestPackageBoundaries(t *testing.T) {
 		forbidden []string // import paths, or prefixes ending in "/"
 		allowed   []string // exceptions to forbidden
 	}{
-		{"consumer", []string{module}, []string{module + "recovery", module + "route", module + "fetch", module + "budget", module + "watermark", module + "park"}},
+		{"consumer", []string{module}, []string{module + "recovery", module + "route", module + "fetch", module + "budget", module + "dispatch", module + "watermark", module + "park"}},
 		{"watermark", []string{module, kafka}, nil},
 		{"park", []string{module}, nil},
 		{"recovery", []string{module}, nil},
