@@ -91,6 +91,12 @@ func (h *Handler) retrying(ctx context.Context, try func(ctx context.Context, at
 		if h.retry.MaxAttempts > 0 && attempt >= h.retry.MaxAttempts {
 			return nil, exhausted(serr, "")
 		}
+		if check := retryCheckOf(ctx); check != nil {
+			if err := check(); err != nil { // the caller would rather try the event again later
+				serr.Err = fmt.Errorf("%w; last failure: %w", err, serr.Err)
+				return nil, serr
+			}
+		}
 		wait := b.NextBackOff()
 		if wait == backoff.Stop {
 			return nil, exhausted(serr, "")
@@ -106,6 +112,22 @@ func (h *Handler) retrying(ctx context.Context, try func(ctx context.Context, at
 			return nil, interrupted(err, serr)
 		}
 	}
+}
+
+type retryCheckKey struct{}
+
+// WithRetryCheck returns ctx with check, which Handle calls before each
+// wait for a retry: a non-nil error ends the handling at once, with a
+// StepError that wraps it and the last failure. The worker uses it to stop
+// retrying an event whose department was paused meanwhile, so that the
+// event gives its handler slot back and waits outside it.
+func WithRetryCheck(ctx context.Context, check func() error) context.Context {
+	return context.WithValue(ctx, retryCheckKey{}, check)
+}
+
+func retryCheckOf(ctx context.Context) func() error {
+	f, _ := ctx.Value(retryCheckKey{}).(func() error)
+	return f
 }
 
 // interrupted is the error when the caller's context ends: it wraps the context's error

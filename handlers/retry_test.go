@@ -1,8 +1,12 @@
 package handlers
 
 import (
+	"net/http"
+
 	"context"
 	"errors"
+	"github.com/leadworker/leadworker/mykaarma"
+	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
 	"testing"
 	"time"
 )
@@ -44,6 +48,41 @@ func TestRetryOptionsDefaultsAndOff(t *testing.T) {
 			got, err := tt.in.withDefaults()
 			if err != nil || got.Jitter != tt.want {
 				t.Errorf("withDefaults() Jitter = %v, %v; want %v", got.Jitter, err, tt.want)
+			}
+		})
+	}
+}
+
+// WithRetryCheck: a check that says stop ends the handling before the next
+// retry wait, with an error wrapping both the check's and the last failure;
+// a check that says go on lets the retry happen.
+func TestRetryCheckStopsBeforeTheWait(t *testing.T) {
+	t.Parallel()
+	stop := errors.New("department paused")
+	for _, tt := range []struct {
+		name  string
+		check func() error
+		want  error // nil: the event succeeds on its second attempt
+	}{
+		{"stop", func() error { return stop }, stop},
+		{"go on", func() error { return nil }, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t, 0, RetryOptions{})
+			f.srv.FailNext(mykaarmatest.OpSearch, 1, http.StatusServiceUnavailable)
+			out, err := f.h.Handle(WithRetryCheck(t.Context(), tt.check), leadEvent())
+			if tt.want == nil {
+				if err != nil || out.Attempts != 2 {
+					t.Fatalf("Handle = %+v, %v; want success after 2 attempts", out, err)
+				}
+				return
+			}
+			var se *StepError
+			if !errors.Is(err, stop) || !errors.Is(err, mykaarma.ErrTransient) || !errors.As(err, &se) || se.Attempts != 1 {
+				t.Fatalf("Handle error = %v; want a StepError after 1 attempt wrapping the check's error and the 503", err)
+			}
+			if w := f.recordedWaits(); len(w) != 0 {
+				t.Errorf("waits = %v; want none", w)
 			}
 		})
 	}

@@ -59,11 +59,15 @@ func newBroker(t *testing.T, opts ...kfake.Opt) *broker {
 // topics are one test's topic and group names.
 type topics struct {
 	Input, Result, DLQ, Route, Group string
-	Partitions                       int // of the input topic
+	// Parked is the parked topic, Group+".parked" (the worker's default); "" in the tests
+	// that build topics by hand leaves KAFKA_PARKED_TOPIC to that default too.
+	Parked     string
+	Partitions int // of the input topic
 }
 
-// newTopics creates the test's input, result, dead-letter and route topics, all with
-// partitions partitions, and waits until every partition has a leader.
+// newTopics creates the test's input, result, dead-letter, route and parked topics, all with
+// partitions partitions (the parked topic has the route topic's count, as the worker
+// requires, and parkedRetention), and waits until every partition has a leader.
 func newTopics(t *testing.T, b *broker, partitions int) topics {
 	t.Helper()
 	s := suffix(t)
@@ -75,12 +79,31 @@ func newTopics(t *testing.T, b *broker, partitions int) topics {
 		Group:      "it-leadworker-" + s,
 		Partitions: partitions,
 	}
+	tp.Parked = tp.Group + ".parked"
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := createTopics(ctx, b, partitions, tp.Input, tp.Result, tp.DLQ, tp.Route); err != nil {
 		t.Fatalf("create topics: %v", err)
 	}
+	if err := createSpecs(ctx, b, []topicSpec{parkedSpec(tp.Parked, partitions, nil)}); err != nil {
+		t.Fatalf("create topics: %v", err)
+	}
 	return tp
+}
+
+// parkedRetention is the parked topic's retention.ms, as `leadworker topics create` sets it:
+// the worker refuses one below 2 × PARK_MAX_AGE (6 days by default), and a broker's default
+// (log.retention.hours) may be shorter.
+const parkedRetention = "604800000" // 7 days
+
+// parkedSpec is a parked topic of partitions partitions with configs (the route topic's
+// limits) and parkedRetention.
+func parkedSpec(name string, partitions int, configs map[string]string) topicSpec {
+	c := map[string]string{"retention.ms": parkedRetention}
+	for k, v := range configs {
+		c[k] = v
+	}
+	return topicSpec{Name: name, Partitions: partitions, Configs: c}
 }
 
 // suffix makes names unique to one test and one run.

@@ -95,6 +95,7 @@ func TestLargeInvalidRecordDeadLetteredWhole(t *testing.T) {
 		topicSpec{Name: tp.Result, Partitions: 1},
 		topicSpec{Name: tp.DLQ, Partitions: 1, Configs: map[string]string{"max.message.bytes": strconv.Itoa(largeDLQLimit)}},
 		topicSpec{Name: tp.Route, Partitions: 1, Configs: map[string]string{"max.message.bytes": strconv.Itoa(largeDLQLimit)}},
+		parkedSpec(tp.Group+".parked", 1, map[string]string{"max.message.bytes": strconv.Itoa(largeDLQLimit)}),
 	)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
 	out := collectRaw(t, b, tp.Result, tp.DLQ)
@@ -215,6 +216,7 @@ func TestResultsOnJavaPartitions(t *testing.T) {
 		topicSpec{Name: tp.Result, Partitions: resultParts},
 		topicSpec{Name: tp.DLQ, Partitions: dlqParts},
 		topicSpec{Name: tp.Route, Partitions: 1},
+		parkedSpec(tp.Group+".parked", 1, nil),
 	)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
 	out := collectRaw(t, b, tp.Result, tp.DLQ)

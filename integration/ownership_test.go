@@ -24,10 +24,13 @@ func newDeployment(t *testing.T, b *broker, name string, partitions int) topics 
 		Input: "it.crm." + name + "." + s, Result: "it.results." + name + "." + s, DLQ: "it.dlq." + name + "." + s,
 		Group: "it-" + name + "-" + s, Partitions: partitions,
 	}
-	tp.Route = tp.Group + ".route"
+	tp.Route, tp.Parked = tp.Group+".route", tp.Group+".parked"
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := createTopics(ctx, b, partitions, tp.Input, tp.Result, tp.DLQ, tp.Route); err != nil {
+		t.Fatalf("create topics: %v", err)
+	}
+	if err := createSpecs(ctx, b, []topicSpec{parkedSpec(tp.Parked, partitions, nil)}); err != nil {
 		t.Fatalf("create topics: %v", err)
 	}
 	return tp

@@ -75,8 +75,14 @@ func TestStartupRefusesAtOnce(t *testing.T) {
 			for _, n := range []string{tp.Input, second, tp.Result, tp.DLQ, tp.Route} {
 				specs[n] = topicSpec{Name: n, Partitions: 2}
 			}
+			parked := tp.Group + ".parked"
+			specs[parked] = parkedSpec(parked, 2, nil)
 			for _, sp := range tt.specs(tp, second) {
 				specs[sp.Name] = sp
+				if sp.Name == tp.Route && sp.Configs["max.message.bytes"] != "" {
+					// The parked topic takes the route topic's limit, as `topics create` does.
+					specs[parked] = parkedSpec(parked, sp.Partitions, map[string]string{"max.message.bytes": sp.Configs["max.message.bytes"]})
+				}
 			}
 			var all []topicSpec
 			for _, sp := range specs {
@@ -128,6 +134,7 @@ func TestMemoryBoundWithLargeRecords(t *testing.T) {
 		topicSpec{Name: tp.Result, Partitions: 2},
 		topicSpec{Name: tp.DLQ, Partitions: 2, Configs: bigger},
 		topicSpec{Name: tp.Route, Partitions: 2, Configs: bigger},
+		parkedSpec(tp.Group+".parked", 2, bigger),
 	)
 	value := []byte(strings.Repeat("{", size)) // not JSON: dead-lettered whole
 	var recs []*kgo.Record

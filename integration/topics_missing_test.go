@@ -28,7 +28,7 @@ func TestMissingResultTopicNotReadyUntilCreated(t *testing.T) {
 	b := newBroker(t)
 	s := suffix(t)
 	tp := topics{Input: "it.crm.events." + s, Result: "it.results.missing." + s, DLQ: "it.dlq." + s, Route: "it.route." + s, Group: "it-leadworker-" + s, Partitions: 1}
-	createTopicSpecs(t, b, topicSpec{Name: tp.Input, Partitions: 1}, topicSpec{Name: tp.DLQ, Partitions: 1}, topicSpec{Name: tp.Route, Partitions: 1})
+	createTopicSpecs(t, b, topicSpec{Name: tp.Input, Partitions: 1}, topicSpec{Name: tp.DLQ, Partitions: 1}, topicSpec{Name: tp.Route, Partitions: 1}, parkedSpec(tp.Group+".parked", 1, nil))
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
 	w := startWorker(t, "worker", workerEnv(b, tp, fake, nil))
 
@@ -81,7 +81,7 @@ func TestMissingInputTopicNotAutoCreated(t *testing.T) {
 		t.Skipf("broker %s does not create topics on demand (auto.create.topics.enable=false): nothing to prove", b)
 	}
 	tp := topics{Input: "it.crm.events.missing." + s, Result: "it.results." + s, DLQ: "it.dlq." + s, Route: "it.route." + s, Group: "it-leadworker-" + s, Partitions: 1}
-	createTopicSpecs(t, b, topicSpec{Name: tp.Result, Partitions: 1}, topicSpec{Name: tp.DLQ, Partitions: 1}, topicSpec{Name: tp.Route, Partitions: 1})
+	createTopicSpecs(t, b, topicSpec{Name: tp.Result, Partitions: 1}, topicSpec{Name: tp.DLQ, Partitions: 1}, topicSpec{Name: tp.Route, Partitions: 1}, parkedSpec(tp.Group+".parked", 1, nil))
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
 	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{"LAG_INTERVAL": "1s"}))
 

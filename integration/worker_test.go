@@ -47,6 +47,9 @@ func workerEnv(b *broker, tp topics, fake *mykaarmatest.Server, extra map[string
 		// embedded broker's smallest allowed session.
 		"KAFKA_SESSION_TIMEOUT": "6s",
 	}
+	if tp.Parked != "" {
+		env["KAFKA_PARKED_TOPIC"] = tp.Parked
+	}
 	for k, v := range extra {
 		if v == "" {
 			delete(env, k)

@@ -54,19 +54,19 @@ func TestAutoCreateTopics(t *testing.T) {
 func TestDescriber(t *testing.T) {
 	t.Parallel()
 	addr := newBareCluster(t)
-	createTopic(t, addr, "in", 3, map[string]string{"max.message.bytes": "2097152"})
-	createTopic(t, addr, "compacted", 1, map[string]string{"cleanup.policy": "compact"})
+	createTopic(t, addr, "in", 3, map[string]string{"max.message.bytes": "2097152", "retention.ms": "86400000"})
+	createTopic(t, addr, "compacted", 1, map[string]string{"cleanup.policy": "compact", "retention.ms": "-1"})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	got, err := NewDescriber([]string{addr}, nil).Describe(ctx, []string{"in", "compacted", "missing"})
 	if err != nil {
 		t.Fatalf("Describe() = %v", err)
 	}
-	if st := got["in"]; st.Partitions != 3 || st.MaxMessageBytes != 2097152 || st.CleanupPolicy != "delete" {
-		t.Errorf("in = %+v; want 3 partitions, 2097152 bytes, delete", st)
+	if st := got["in"]; st.Partitions != 3 || st.MaxMessageBytes != 2097152 || st.CleanupPolicy != "delete" || st.Retention != 24*time.Hour {
+		t.Errorf("in = %+v; want 3 partitions, 2097152 bytes, delete, a day's retention", st)
 	}
-	if st := got["compacted"]; st.CleanupPolicy != "compact" {
-		t.Errorf("compacted = %+v; want cleanup.policy compact", st)
+	if st := got["compacted"]; st.CleanupPolicy != "compact" || st.Retention >= 0 {
+		t.Errorf("compacted = %+v; want cleanup.policy compact, retention for ever (negative)", st)
 	}
 	if _, ok := got["missing"]; ok || len(got) != 2 {
 		t.Errorf("Describe() = %v; want the two topics that exist", got)

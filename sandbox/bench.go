@@ -53,6 +53,10 @@ type BenchOptions struct {
 	// spans without a network. 0 is export off, as `leadworker run` without
 	// a collector. Every bench event carries a producer's traceparent.
 	TraceSample float64
+	// FailingDepartment, when 403 or 503, runs the failing-department
+	// bench instead (benchdept.go): three departments, one answering this
+	// status to every call, against a no-fault run.
+	FailingDepartment int
 }
 
 // benchRun is what one bench measured.
@@ -73,8 +77,12 @@ type benchRun struct {
 // Bench measures the pipeline of `leadworker run` on an embedded broker
 // against the fake myKaarma with injected latency, then the same workload
 // through a plain sequential kafka-go loop and the handler alone, and prints
-// the table and, last, the one-line verdict.
+// the table and, last, the one-line verdict. With o.FailingDepartment it
+// runs the failing-department bench instead.
 func Bench(ctx context.Context, o BenchOptions, out io.Writer) error {
+	if o.FailingDepartment != 0 {
+		return benchFailingDepartment(ctx, o, out)
+	}
 	const in, seqIn, seqOut = "bench.events", "bench.sequential.events", "bench.sequential.results"
 	cfg := Config()
 	cfg.InputTopics = []string{in}
@@ -123,41 +131,11 @@ func benchPipeline(ctx context.Context, cfg worker.Config, o BenchOptions, fake 
 		}()
 		opts = append(opts, worker.WithTracerProvider(tp))
 	}
-	var pipelines []*Pipeline
-	defer func() { // all at once, as a fleet stops: no rebalance between them
-		var wg sync.WaitGroup
-		for _, p := range pipelines {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_ = p.Stop()
-			}()
-		}
-		wg.Wait()
-	}()
-	for range o.Replicas {
-		p, err := Start(cfg, PipelineOptions{Worker: append(opts, worker.WithLogger(logmask.New("warn", "text", io.Discard)))})
-		if err != nil {
-			return r, err
-		}
-		pipelines = append(pipelines, p)
+	_, stop, err := startBenchWorkers(ctx, cfg, o.Replicas, o.Partitions, opts)
+	if err != nil {
+		return r, err
 	}
-	// Every partition owned: the input's, the parked topic's (read with the
-	// process stage's topics), and with routing the route topic's.
-	want := 2 * o.Partitions
-	if cfg.IdentityRouting {
-		want += o.Partitions
-	}
-	owned := func() bool {
-		n := 0
-		for _, p := range pipelines {
-			n += p.Worker.Stats().Partitions
-		}
-		return n == want
-	}
-	if err := waitUntil(ctx, owned); err != nil {
-		return r, fmt.Errorf("waiting for the workers to own %d partitions: %w", want, err)
-	}
+	defer stop()
 	outputs := NewOutputReader(cfg)
 	defer outputs.Close()
 
@@ -211,6 +189,50 @@ func benchPipeline(ctx context.Context, cfg worker.Config, o BenchOptions, fake 
 	return r, nil
 }
 
+// startBenchWorkers starts n workers of cfg in one consumer group, silent
+// but for warnings, and waits until they own every partition (partitions
+// per topic): the input's, with identity routing the route topic's, and the
+// parked topic's. stop stops them all at once, as a fleet stops: no
+// rebalance between them.
+func startBenchWorkers(ctx context.Context, cfg worker.Config, n, partitions int, opts []worker.Option) ([]*Pipeline, func(), error) {
+	var pipelines []*Pipeline
+	stop := func() {
+		var wg sync.WaitGroup
+		for _, p := range pipelines {
+			wg.Go(func() { _ = p.Stop() })
+		}
+		wg.Wait()
+	}
+	for range max(n, 1) {
+		p, err := Start(cfg, PipelineOptions{Worker: append(slices.Clip(opts), worker.WithLogger(logmask.New("warn", "text", io.Discard)))})
+		if err != nil {
+			stop()
+			return nil, nil, err
+		}
+		pipelines = append(pipelines, p)
+	}
+	topics := 1
+	if cfg.IdentityRouting {
+		topics++
+	}
+	if cfg.ParkedTopic != "" {
+		topics++
+	}
+	want := topics * partitions
+	owned := func() bool {
+		n := 0
+		for _, p := range pipelines {
+			n += p.Worker.Stats().Partitions
+		}
+		return n == want
+	}
+	if err := waitUntil(ctx, owned); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("waiting for the workers to own %d partitions: %w", want, err)
+	}
+	return pipelines, stop, nil
+}
+
 // benchDepartments spreads the customers over departments, as a dealer group
 // would: the fake searches a department by scanning it (the real API has an
 // index), so with one department its search cost would grow with -events.
@@ -221,6 +243,14 @@ const benchDepartments = 50
 // Kafka keys; a key stays in one department. The record time is set when
 // produced.
 func benchEvents(first, n, keys int) []kafka.Message {
+	return benchEventsIn(first, n, keys, func(key int) string {
+		return fmt.Sprintf("7d3f0a52-5c1e-4f7a-9a1b-%012d", key%benchDepartments)
+	})
+}
+
+// benchEventsIn is benchEvents with the department of each key given by
+// dept.
+func benchEventsIn(first, n, keys int, dept func(key int) string) []kafka.Message {
 	msgs := make([]kafka.Message, n)
 	for i := range msgs {
 		id := first + i
@@ -228,7 +258,7 @@ func benchEvents(first, n, keys int) []kafka.Message {
 			"eventId":        fmt.Sprintf("bench-%07d", id),
 			"eventType":      "customer",
 			"occurredAt":     "2026-11-20T09:20:00Z",
-			"departmentUuid": fmt.Sprintf("7d3f0a52-5c1e-4f7a-9a1b-%012d", id%keys%benchDepartments),
+			"departmentUuid": dept(id % keys),
 			"customer": map[string]any{
 				"customerKey":  fmt.Sprintf("BENCH%07d", id),
 				"firstName":    "Bench",

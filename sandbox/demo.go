@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/leadworker/leadworker/kafkaadmin"
 	"io"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -47,6 +48,7 @@ type DemoOptions struct {
 // what happened to out.
 func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 	cfg := Config()
+	demoDepartmentConfig(&cfg)
 	box, err := New(&cfg, 0)
 	if err != nil {
 		return err
@@ -54,6 +56,7 @@ func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 	defer box.Close()
 	fake := box.Fake
 	seeded := seedDemoCustomers(fake)
+	grant := fake.AddFault(mykaarmatest.Fault{Department: forbiddenDepartment, Status: http.StatusForbidden, Body: scopeMissing})
 	// The topics as `leadworker topics create` makes them: the dead-letter
 	// and route topics with room for headers above the input's limit.
 	if _, err := kafkaadmin.CreateTopics(ctx, kafkaadmin.TopicsSpec{
@@ -68,7 +71,8 @@ func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 	fmt.Fprintf(out, "    results        %s\n    dead letters   %s\n", cfg.ResultTopic, cfg.DLQTopic)
 	fmt.Fprintf(out, "    parked         %s (a paused department's events)\n", cfg.ParkedTopic)
 	fmt.Fprintf(out, "  fake myKaarma    %s\n", cfg.BaseURL)
-	fmt.Fprintf(out, "  seeded customers %s\n\n", strings.Join(seeded, "; "))
+	fmt.Fprintf(out, "  seeded customers %s\n", strings.Join(seeded, "; "))
+	fmt.Fprintf(out, "  forbidden        department %s: myKaarma answers 403 until the demo grants its scope\n\n", forbiddenDepartment)
 
 	logOut := io.Discard
 	if o.Verbose {
@@ -118,6 +122,10 @@ func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 		return fmt.Errorf("produce samples: %w", err)
 	}
 	fmt.Fprintf(out, "produced %d events to %s\n", len(first), cfg.InputTopics[0])
+	if _, err := console.Produce(ctx, k, cfg.InputTopics[0], forbiddenSamples()); err != nil {
+		return fmt.Errorf("produce the forbidden department's events: %w", err)
+	}
+	fmt.Fprintf(out, "produced %d events of the forbidden department to %s\n", forbiddenEvents, cfg.InputTopics[0])
 	if err := waitRouted(ctx, cfg, schemas.PeekEventID(sampleValue(first, newCustomer))); err != nil {
 		return err
 	}
@@ -128,7 +136,9 @@ func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 	if err := outputs.WaitFor(ctx, len(first)+1, out); err != nil {
 		return err
 	}
-	fake.FailNext(mykaarmatest.OpSearch, 1, 503)
+	// The samples' department only: the forbidden department's probes
+	// must not take the 503 meant for the transient-failure sample.
+	fake.AddFault(mykaarmatest.Fault{Op: mykaarmatest.OpSearch, Department: demoDepartment, Status: http.StatusServiceUnavailable, Times: 1})
 	retried.Headers = map[string]string{"traceparent": demoTraceparent}
 	fmt.Fprintf(out, "myKaarma will answer the next search with 503; produced %s\n", retried.Name)
 	if _, err := console.Produce(ctx, k, cfg.InputTopics[0], []console.Record{retried}); err != nil {
@@ -137,8 +147,17 @@ func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 	if err := outputs.WaitFor(ctx, len(samples), out); err != nil {
 		return err
 	}
+	forbidden, err := awaitParked(ctx, p, outputs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "the forbidden department's %d events are parked on %s; granting its scope\n", forbiddenEvents, cfg.ParkedTopic)
+	if err := grantScope(ctx, grant, outputs, &forbidden); err != nil {
+		return err
+	}
 
 	printOutcomes(out, cfg, outputs, samples, fake)
+	printForbidden(out, cfg, len(samples), forbidden)
 	if spans != nil {
 		// An event's spans end before its output is written: all have ended.
 		printTrace(out, retried.Name, spans.GetSpans())
@@ -183,19 +202,12 @@ func printOutcomes(out io.Writer, cfg worker.Config, o *OutputReader, samples []
 	for _, s := range samples {
 		names[string(s.Key)] = s.Name
 	}
-	results, dead := o.Snapshot()
-	var all []console.Output
-	for _, m := range results {
-		all = append(all, console.Output{Message: m})
-	}
-	for _, m := range dead {
-		all = append(all, console.Output{Message: m, DeadLetter: true})
-	}
+	all, results, dead := sampleOutputs(o, names)
 	name := func(o console.Output) string { return names[string(o.Key)] }
 	sort.SliceStable(all, func(i, j int) bool { return name(all[i]) < name(all[j]) })
 
 	fmt.Fprintf(out, "\nOUTCOMES in sample order: %d results on %s, %d dead letters on %s\n",
-		len(results), cfg.ResultTopic, len(dead), cfg.DLQTopic)
+		results, cfg.ResultTopic, dead, cfg.DLQTopic)
 	console.NewTable(out, console.TableOptions{First: "SAMPLE", Name: name}).Write(all...)
 
 	fmt.Fprintln(out, "\nDEAD LETTERS: the input's key and bytes, untouched, with these headers")
@@ -217,6 +229,25 @@ func printOutcomes(out io.Writer, cfg worker.Config, o *OutputReader, samples []
 	fmt.Fprintf(out, "\nAlice Nguyen was sent twice under two Kafka keys (samples 01 and 09); routed by her identity, both queued on\n"+
 		"one route partition and were handled in order: myKaarma holds %d customer named Nguyen.\n", nguyens)
 	fmt.Fprintf(out, "myKaarma now holds %d customers (4 seeded) and %d queued leads; %d API calls were made.\n",
-		fake.CustomerCount(), leads, len(fake.Requests()))
+		len(fake.Customers(demoDepartment)), leads, len(fake.Requests()))
 	fmt.Fprintln(out, "Every input has exactly one output, and its offset was committed only after that output was acknowledged.")
+}
+
+// sampleOutputs returns the outputs of the samples (names maps their keys
+// to their names), and how many are results and dead letters.
+func sampleOutputs(o *OutputReader, names map[string]string) (all []console.Output, results, dead int) {
+	rs, ds := o.Snapshot()
+	for _, m := range rs {
+		if _, ok := names[string(m.Key)]; ok {
+			all = append(all, console.Output{Message: m})
+			results++
+		}
+	}
+	for _, m := range ds {
+		if _, ok := names[string(m.Key)]; ok {
+			all = append(all, console.Output{Message: m, DeadLetter: true})
+			dead++
+		}
+	}
+	return all, results, dead
 }

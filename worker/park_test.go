@@ -75,7 +75,9 @@ func TestParkingPolicy(t *testing.T) {
 				return &consumer.Message{Topic: "in", Value: inDepartment(t, "forbidden"), ParkedAhead: 2}
 			}, wantPark: true},
 		{name: "a parked event of a paused department waits, never parked again", pausedFor: after + time.Second,
-			msg: func(t *testing.T, now time.Time) *consumer.Message { return parkedMessage(t, "forbidden", now.Add(-time.Hour)) },
+			msg: func(t *testing.T, now time.Time) *consumer.Message {
+				return parkedMessage(t, "forbidden", now.Add(-time.Hour))
+			},
 			wantErr: true},
 		{name: "a parked event older than PARK_MAX_AGE is dead-lettered", pausedFor: after + time.Second,
 			msg: func(t *testing.T, now time.Time) *consumer.Message {

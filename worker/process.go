@@ -96,7 +96,11 @@ func (p *processor) handle(ctx context.Context, m *consumer.Message) (consumer.O
 		return consumer.Outcome{}, err
 	}
 	gen := p.circuit.Generation()
-	out, err := p.match.Handle(guard.WithDepartment(guard.WithEvent(ctx, ev.EventID), dept), ev)
+	hctx := guard.WithDepartment(guard.WithEvent(ctx, ev.EventID), dept)
+	// Once its department is paused an event stops retrying and waits outside
+	// the handler slot; a probe so tries once, which is all it asks.
+	hctx = handlers.WithRetryCheck(hctx, func() error { return p.depts.PausedError(dept, nil) })
+	out, err := p.match.Handle(hctx, ev)
 	p.gate.Exit(probe)
 	p.pauses(ctx, err, ev, deptProbe) // pauses.go
 	if ctx.Err() != nil {
@@ -122,7 +126,7 @@ func (p *processor) handle(ctx context.Context, m *consumer.Message) (consumer.O
 	}
 	switch classify(err, ctx.Err() != nil, opened) {
 	case actionPause, actionRetry:
-		if paused := p.depts.PausedError(dept, err); paused != nil && errors.Is(err, mykaarma.ErrScope) {
+		if paused := p.depts.PausedError(dept, err); paused != nil && (errors.Is(err, mykaarma.ErrScope) || errors.Is(err, guard.ErrDepartmentPaused)) {
 			return p.turnedAway(m, dept, paused)
 		}
 		return consumer.Outcome{}, err // not done: retried, never dead-lettered

@@ -40,6 +40,18 @@ func TestDemo(t *testing.T) {
 		regexp.MustCompile(`8 results on leadworker\.results, 2 dead letters on leadworker\.dlq`),
 		regexp.MustCompile(`error\.message\s+/lead/leadType: missing property`),
 		regexp.MustCompile(`error\.message\s+not JSON`),
+		// One department forbidden: paused alone, its events parked (not
+		// dead-lettered) while the samples went on, answered once granted.
+		regexp.MustCompile(`(?m)^    parked +leadworker\.parked `),
+		regexp.MustCompile(`(?m)^  forbidden +department 5e8a1c3b-2d4f-4a6e-9b7c-0d1e2f3a4b5c: myKaarma answers 403`),
+		regexp.MustCompile(`(?m)^produced 3 events of the forbidden department to crm\.events$`),
+		regexp.MustCompile(`(?m)^the forbidden department's 3 events are parked on leadworker\.parked; granting its scope$`),
+		regexp.MustCompile(`ONE DEPARTMENT FORBIDDEN: department 5e8a1c3b-2d4f-4a6e-9b7c-0d1e2f3a4b5c had no API scope`),
+		regexp.MustCompile(`the worker paused that department alone`),
+		regexp.MustCompile(`The other department's 10 samples went on \(all answered above\); /readyz answered 200 \(ready\), listing 1 paused department`),
+		regexp.MustCompile(`Its 3 events waited PARK_AFTER \(300ms here, 30s by default\), then were parked on leadworker\.parked,`),
+		regexp.MustCompile(`not dead-lettered \(0 dead letters; leadworker_parked_total 3\)`),
+		regexp.MustCompile(`its 3 parked events were handed back and answered, \S+ after the grant:`),
 	} {
 		if !want.MatchString(s) {
 			t.Errorf("demo output lacks %s\n%s", want, s)
@@ -52,6 +64,19 @@ func TestDemo(t *testing.T) {
 	}
 	if got := strings.Join(order, " "); got != "01 02 03 04 05 06 07 08 09 10" {
 		t.Errorf("table rows in order %s; want 01 to 10\n%s", got, s)
+	}
+	// The forbidden department's events, each answered once, after the
+	// account of their parking.
+	account := s[strings.Index(s, "ONE DEPARTMENT FORBIDDEN"):]
+	var answered []string
+	for _, m := range regexp.MustCompile(`(?m)^(demo-forbidden-\d)\s+customer\s+SAVED\s+created\s+none\s+1\s`).FindAllStringSubmatch(account, -1) {
+		answered = append(answered, m[1])
+	}
+	if got := strings.Join(answered, " "); got != "demo-forbidden-1 demo-forbidden-2 demo-forbidden-3" {
+		t.Errorf("forbidden department's rows = %q; want demo-forbidden-1 to 3, each SAVED once\n%s", got, account)
+	}
+	if strings.Contains(s[:strings.Index(s, "ONE DEPARTMENT FORBIDDEN")], "demo-forbidden-") {
+		t.Errorf("the samples' tables list a forbidden department's event:\n%s", s)
 	}
 }
 

@@ -27,6 +27,12 @@ const benchUsage = `usage: leadworker bench [flags]
 Measures the throughput of the pipeline of leadworker run on an embedded Kafka
 broker against a fake myKaarma whose latency it sets, beside a sequential
 baseline and the ceiling of the handler alone (README.md, "Throughput").
+
+With -failing-department 403 or 503 it measures department isolation
+instead: three departments, one answering that status to every call, against
+a no-fault run in the same invocation; it reports the healthy departments'
+events/s and latency, and how many of the failing department's events were
+parked, dead-lettered and answered once the fault was lifted.
 `
 
 // demoCommand parses demo's flags and runs sandbox.Demo.
@@ -67,12 +73,17 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fset.DurationVar(&timeout, "timeout", 2*time.Minute, "give up after this long")
 	fset.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the pipeline phase to this file")
 	fset.Float64Var(&o.TraceSample, "trace-sample", 0, "trace this share of the events (0..1) with an SDK provider exporting to a discarding exporter; 0 = export off")
+	fset.IntVar(&o.FailingDepartment, "failing-department", 0, "403 or 503: run three departments, one answering this status to every call, against a no-fault run (0 = the throughput bench)")
 	help := func(w io.Writer) { printHelp(w, benchUsage, fset, nil, "") }
 	if done, status := parseFlags(fset, args, stdout, stderr, help); done {
 		return status
 	}
 	if o.Latency < 0 || o.Partitions < 1 || o.Keys < 1 || o.Events < 1 || o.MaxInFlight < 1 || o.RateLimit < 0 || o.Sequential < 1 || o.Replicas < 1 || o.TraceSample < 0 || o.TraceSample > 1 {
 		fmt.Fprintln(stderr, "leadworker bench: -partitions, -keys, -events, -max-in-flight and -sequential-sample must be >= 1; -latency and -rate-limit >= 0; -trace-sample 0..1")
+		return 2
+	}
+	if o.FailingDepartment != 0 && o.FailingDepartment != 403 && o.FailingDepartment != 503 {
+		fmt.Fprintf(stderr, "leadworker bench: -failing-department %d: want 403 or 503\n", o.FailingDepartment)
 		return 2
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
