@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/leadworker/leadworker/budget"
+	"github.com/leadworker/leadworker/dispatch"
 	"github.com/leadworker/leadworker/fetch"
 	"github.com/leadworker/leadworker/park"
 	"github.com/leadworker/leadworker/recovery"
@@ -24,12 +25,13 @@ type Consumer struct {
 	log  logrus.FieldLogger
 	out  *outputs // set by Run once the topics' limits are known
 	// handling bounds the records inside the Handler (MaxInFlight, adaptive)
-	// and picks which waiting record goes next (scheduler.go);
+	// and picks which waiting record goes next (package dispatch: in the
+	// order asked, or with Options.Fair by priority and tenant);
 	// buffered bounds the records fetched and not yet finished (MaxBuffered),
 	// so that records waiting behind their key, or for their output write,
 	// take memory but no handler slot; bytes bounds their bytes and the
 	// fetches under way (MaxBufferedBytes, fetch.go).
-	handling scheduler
+	handling *dispatch.Scheduler
 	buffered *budget.Slots
 	bytes    *budget.Bytes
 	workers  *workers
@@ -61,7 +63,7 @@ func New(opts Options) (*Consumer, error) {
 	c := &Consumer{
 		opts:       opts,
 		log:        opts.Logger,
-		handling:   newFIFO(opts.MaxInFlight),
+		handling:   dispatch.New(dispatch.Options{Limit: opts.MaxInFlight, Fair: opts.Fair, MaxDefer: opts.MaxDefer, Now: opts.Now}),
 		buffered:   budget.NewSlots(opts.MaxBuffered),
 		bytes:      budget.NewBytes(opts.MaxBufferedBytes),
 		workers:    newWorkers(),
@@ -272,7 +274,7 @@ func (c *Consumer) SetMaxInFlight(n int) {
 	if n > c.opts.MaxInFlight {
 		n = c.opts.MaxInFlight
 	}
-	c.handling.setLimit(n)
+	c.handling.SetLimit(n)
 }
 
 // PastEnd is a partition whose fetch position is past the end of its log.
@@ -378,7 +380,7 @@ func union(a, b []string) []string {
 
 // Stats returns a snapshot of the consumer's state.
 func (c *Consumer) Stats() Stats {
-	used, limit := c.handling.snapshot()
+	used, limit := c.handling.Snapshot()
 	buffered, _ := c.buffered.Snapshot()
 	s := Stats{InFlight: used, Limit: limit, Buffered: buffered}
 	s.BufferedBytes, s.BufferedBytesLimit, s.BufferedBytesPeak = c.bytes.Snapshot()

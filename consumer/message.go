@@ -52,8 +52,11 @@ type Inspection struct {
 	// records of different lanes concurrently.
 	Lane string
 	// Tenant is whose record it is (for leadworker, the department), for
-	// the count of parked records (Message.ParkedAhead).
+	// the count of parked records (Message.ParkedAhead) and, with
+	// Options.Fair, the share of handler slots.
 	Tenant string
+	// Priority, with Options.Fair: smaller is more urgent; 0 is normal.
+	Priority int
 }
 
 // Header is a Kafka record header.

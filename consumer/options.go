@@ -64,6 +64,16 @@ type Options struct {
 	// MaxInFlight bounds the records inside the Handler at once across all
 	// partitions of this process (default 64): the concurrency myKaarma sees.
 	MaxInFlight int
+	// Fair gives a free handler slot by Inspection.Priority, then to the
+	// Inspection.Tenant holding the fewest (package dispatch), and to a
+	// record fetched MaxDefer ago or more (default 30s; negative: never)
+	// before any other; false: in the order the records asked.
+	Fair     bool
+	MaxDefer time.Duration
+	// Dwell, when set, is called when a record first gets a handler slot,
+	// with its wait since it was written to the route topic (Routed, not
+	// parked) or else fetched. It must be quick and must not block.
+	Dwell func(m *Message, priority int, d time.Duration)
 	// MaxBuffered bounds the records fetched and not yet finished across all
 	// partitions of this process: those in the Handler, those waiting behind
 	// an earlier record of their key or for a handler slot, and those whose

@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"errors"
+	"github.com/leadworker/leadworker/dispatch"
 	"github.com/leadworker/leadworker/fetch"
 	"github.com/leadworker/leadworker/recovery"
 	"time"
@@ -22,6 +23,7 @@ type record struct {
 	st      recovery.Stamp // see stamp(); set once stamped
 	stamped bool
 	tenant  string // Inspection.Tenant, or a parked record's park header
+	started bool   // it has had a handler slot
 }
 
 // newRecord is the record of a fetched one of topic's partition.
@@ -106,10 +108,19 @@ func waiting(err error) bool {
 // handleOnce calls the Handler once it has a handler slot. Slots are held
 // only inside the Handler: not while waiting to retry, nor while writing.
 func (p *partition) handleOnce(r *record) (Outcome, error) {
-	if err := p.c.handling.acquire(p.work, r); err != nil {
+	w := dispatch.Waiter{Tenant: r.tenant, Priority: r.insp.Priority, Since: r.fetched}
+	if err := p.c.handling.Acquire(p.work, w); err != nil {
 		return Outcome{}, err
 	}
-	defer p.c.handling.release(r)
+	defer p.c.handling.Release(w)
+	if !r.started && p.c.opts.Dwell != nil {
+		since := r.fetched
+		if r.msg.Routed && !r.msg.Parked && r.msg.Time.Before(since) {
+			since = r.msg.Time // the route write
+		}
+		p.c.opts.Dwell(&r.msg, r.insp.Priority, p.c.opts.Now().Sub(since))
+	}
+	r.started = true
 	if p.book != nil {
 		r.msg.ParkedAhead = p.book.Count(p.id, r.tenant)
 	}

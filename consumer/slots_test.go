@@ -268,7 +268,7 @@ func TestOptionsBufferLimits(t *testing.T) {
 			if err != nil {
 				t.Fatalf("New() error = %v; want nil", err)
 			}
-			if _, limit := c.handling.snapshot(); limit != tt.wantHandling {
+			if _, limit := c.handling.Snapshot(); limit != tt.wantHandling {
 				t.Errorf("handler limit = %d; want %d", limit, tt.wantHandling)
 			}
 			if _, limit := c.buffered.Snapshot(); limit != tt.wantBuffers {

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/dispatch"
 	"github.com/leadworker/leadworker/kafkaadmin"
 	"github.com/leadworker/leadworker/mykaarma"
 	"time"
@@ -79,6 +80,15 @@ type Config struct {
 	LeadUnknownOutcome handlers.LeadUnknownOutcome
 
 	MaxInFlight int
+	// FairDispatch (FAIR_DISPATCH, default true): the process stage gives a
+	// free in-flight slot to the most urgent event waiting (PriorityRules),
+	// then to the department holding the fewest slots, and to an event that
+	// has waited PriorityMaxDefer (PRIORITY_MAX_DEFER, default 30s) since it
+	// was read before any other; false: in the order events were read
+	// (README.md, "Fair share").
+	FairDispatch     bool
+	PriorityRules    []PriorityRule
+	PriorityMaxDefer time.Duration
 	// MaxBuffered (MAX_BUFFERED, default 2 × MAX_IN_FLIGHT) bounds the events
 	// fetched and not finished: in flight, waiting behind an earlier event of
 	// their key or for an in-flight slot, or having their output written. It
@@ -123,6 +133,7 @@ type Config struct {
 func DefaultConfig() Config {
 	c := consumer.DefaultOptions()
 	r := handlers.DefaultRetry()
+	rules, _ := ParsePriorityRules(DefaultPriorityRules) // valid: TestDefaultPriorityRules
 	return Config{
 		GroupID:     "leadworker",
 		InputTopics: []string{"crm.events"},
@@ -151,6 +162,9 @@ func DefaultConfig() Config {
 		LeadUnknownOutcome: handlers.LeadUnknownRetry,
 
 		MaxInFlight:         c.MaxInFlight,
+		FairDispatch:        true,
+		PriorityRules:       rules,
+		PriorityMaxDefer:    dispatch.DefaultMaxDefer,
 		MaxBuffered:         c.MaxBuffered,
 		AdaptiveConcurrency: true,
 		MaxRecordBytes:      c.MaxRecordBytes,

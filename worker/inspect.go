@@ -19,19 +19,23 @@ type identifier interface {
 }
 
 // inspector is the process stage's consumer.Options.Inspect: it decodes m
-// once, names its department (the tenant of parked events) and its lane, which keeps events of one customer in order: the
+// once, names its department (the tenant of parked events and of fair
+// dispatch), its priority by rules, and its lane, which keeps events of one customer in order: the
 // Kafka key, or for an unkeyed event the primary token of its customer's
 // identity (the identity lock's first token), or a lane of its own when
 // nothing identifies it (or it does not decode: it is dead-lettered).
-func inspector(id identifier) func(m *consumer.Message) consumer.Inspection {
+func inspector(id identifier, rules []PriorityRule) func(m *consumer.Message) consumer.Inspection {
 	return func(m *consumer.Message) consumer.Inspection {
 		d := &decoded{}
 		d.ev, d.err = decodeEvent(m)
 		m.Payload = d
 		var insp consumer.Inspection
+		var ev *schemas.Event // nil when it does not decode
 		if d.err == nil {
-			insp.Tenant = d.ev.DepartmentUUID // whose parked events it waits behind (park.go)
+			ev = d.ev
+			insp.Tenant = ev.DepartmentUUID // whose parked events it waits behind (park.go), whose share of slots it takes
 		}
+		insp.Priority = priorityOf(rules, m, ev)
 		switch {
 		case len(m.Key) > 0:
 			insp.Lane = string(m.Key)

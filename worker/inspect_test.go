@@ -40,7 +40,7 @@ func TestInspectLane(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			inspect := inspector(testIdentifier(t))
+			inspect := inspector(testIdentifier(t), nil)
 			a, b := inspect(tt.a).Lane, inspect(tt.b).Lane
 			if (a == b) != tt.same {
 				t.Errorf("lanes %q and %q; same = %v, want %v", a, b, a == b, tt.same)

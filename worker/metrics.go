@@ -30,7 +30,8 @@ type metrics struct {
 	lag            *prometheus.GaugeVec     // topic, partition
 	routed         *prometheus.CounterVec   // by
 	lagRefreshed   prometheus.Gauge
-	leadUnknown    *prometheus.CounterVec // action
+	leadUnknown    *prometheus.CounterVec   // action
+	dwell          *prometheus.HistogramVec // priority, route
 }
 
 func newMetrics() *metrics {
@@ -78,9 +79,14 @@ func newMetrics() *metrics {
 			Name: "leadworker_lead_outcome_unknown_total",
 			Help: "Lead saves sent without an answer (timeout, dropped connection), so that myKaarma may hold the lead, by what LEAD_UNKNOWN_OUTCOME made of them: retried (saved again; the lead may be saved twice) or dead_lettered (class lead-outcome-unknown). Counted when the event's output is written.",
 		}, []string{"action"}),
+		dwell: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "leadworker_dwell_seconds",
+			Help:    "Process stage: from an event's route write (with identity routing; else its read) to the start of its processing, by priority (high, normal, low) and route (live).",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300},
+		}, []string{"priority", "route"}),
 	}
 	m.initSeries()
-	m.reg.MustRegister(m.routed, m.events, m.deadLetters, m.retries, m.eventLatency, m.requests, m.requestLatency, m.lag, m.lagRefreshed, m.leadUnknown,
+	m.reg.MustRegister(m.routed, m.events, m.deadLetters, m.retries, m.eventLatency, m.requests, m.requestLatency, m.lag, m.lagRefreshed, m.leadUnknown, m.dwell,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -105,6 +111,9 @@ const (
 
 // initSeries creates the labelled series that can be known in advance.
 func (m *metrics) initSeries() {
+	for _, p := range []int{PriorityHigh, PriorityNormal, PriorityLow} {
+		m.dwell.WithLabelValues(priorityName(p), routeLive)
+	}
 	for _, by := range []string{handlers.RouteByLastName, handlers.RouteByCustomerKey, handlers.RouteByContact, handlers.RouteByEventID} {
 		m.routed.WithLabelValues(by)
 	}
@@ -289,4 +298,18 @@ func bool01(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// routeLive is the route label of leadworker_dwell_seconds: the route topic
+// (or with routing off the input topics).
+const routeLive = "live"
+
+// dwelled observes an event's dwell (consumer.Options.Dwell). An event
+// read back from the parked topic waited for its department, not for a
+// slot: it is not counted.
+func (m *metrics) dwelled(msg *consumer.Message, priority int, d time.Duration) {
+	if msg.Parked {
+		return
+	}
+	m.dwell.WithLabelValues(priorityName(priority), routeLive).Observe(d.Seconds())
 }

@@ -44,7 +44,8 @@ func (w *Worker) stages(proc *processor, id identifier, tr *tracing, conn consum
 	proc.fin, proc.maxRecord = w.guards.finisher(w.log.WithField("stage", "process")), cfg.MaxRecordBytes
 	p := base
 	p.GroupID, p.Topics = cfg.GroupID, cfg.InputTopics
-	p.Handler, p.Inspect = consumer.Chain(proc, tr.stage("process", cfg.GroupID, "")), inspector(id)
+	p.Handler, p.Inspect = consumer.Chain(proc, tr.stage("process", cfg.GroupID, "")), inspector(id, cfg.PriorityRules)
+	p.Fair, p.MaxDefer, p.Dwell = cfg.FairDispatch, cfg.PriorityMaxDefer, w.guards.metrics.dwelled
 	p.Logger = w.log.WithField("stage", "process")
 	lags := []kafkaadmin.LagOptions{lag(cfg.GroupID, cfg.InputTopics)}
 	if cfg.IdentityRouting {

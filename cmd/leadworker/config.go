@@ -63,6 +63,9 @@ func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
 			string(handlers.LeadUnknownRetry), string(handlers.LeadUnknownDeadLetter))),
 
 		MaxInFlight:         e.integer("MAX_IN_FLIGHT", d.MaxInFlight, 1),
+		FairDispatch:        e.boolean("FAIR_DISPATCH", d.FairDispatch),
+		PriorityRules:       priorityRules(e),
+		PriorityMaxDefer:    e.duration("PRIORITY_MAX_DEFER", d.PriorityMaxDefer, time.Millisecond),
 		MaxBuffered:         e.integer("MAX_BUFFERED", 0, 1), // 0: 2 × MaxInFlight, below
 		AdaptiveConcurrency: e.boolean("ADAPTIVE_CONCURRENCY", d.AdaptiveConcurrency),
 		MaxRecordBytes:      e.integer("MAX_RECORD_BYTES", d.MaxRecordBytes, 1),
@@ -210,4 +213,15 @@ func checkContacts(e *env, name string, list []string) []string {
 		ok = append(ok, c)
 	}
 	return ok
+}
+
+// priorityRules reads PRIORITY_RULES (grammar: worker.ParsePriorityRules);
+// unset, worker.DefaultPriorityRules.
+func priorityRules(e *env) []worker.PriorityRule {
+	v := e.str("PRIORITY_RULES", worker.DefaultPriorityRules)
+	rules, err := worker.ParsePriorityRules(v)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("PRIORITY_RULES=%q: %w; want comma-separated field=value:level (fields leadType, eventType, department, topic, header.NAME; levels high, normal, low), header.NAME, or none", v, err))
+	}
+	return rules
 }

@@ -29,7 +29,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		c.DLQTopic != "leadworker.dlq" || c.BaseURL != "https://api.mykaarma.com" || c.HTTPAddr != ":8080" ||
 		c.LogFormat != "json" || c.MaxInFlight != 64 || c.MaxBuffered != 128 || c.RetryMaxElapsed != 2*time.Minute || !c.AdaptiveConcurrency || c.RateLimit != 0 ||
 		c.AdminAddr != "127.0.0.1:8081" || c.MaxBufferedBytes != 64<<20 || c.DLQWriteGiveUp != 10*time.Minute ||
-		c.LeadUnknownOutcome != handlers.LeadUnknownRetry {
+		c.LeadUnknownOutcome != handlers.LeadUnknownRetry || !c.FairDispatch || c.PriorityMaxDefer != 30*time.Second ||
+		len(c.PriorityRules) != 1 || c.PriorityRules[0] != (worker.PriorityRule{Field: "leadType", Value: "RECALL", Priority: worker.PriorityLow}) {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -107,6 +108,13 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		{name: "bad adaptive concurrency", set: map[string]string{"ADAPTIVE_CONCURRENCY": "sometimes"}, want: "ADAPTIVE_CONCURRENCY"},
 		{name: "adaptive concurrency off", set: map[string]string{"ADAPTIVE_CONCURRENCY": "false"}},
 		{name: "bad duration", set: map[string]string{"RETRY_MAX_ELAPSED": "soon"}, want: "RETRY_MAX_ELAPSED"},
+		{name: "priority rules", set: map[string]string{"PRIORITY_RULES": "header.leadworker.priority, leadType=RECALL:low, topic=crm.bulk:low"}},
+		{name: "no priority rules", set: map[string]string{"PRIORITY_RULES": "none"}},
+		{name: "bad priority level", set: map[string]string{"PRIORITY_RULES": "leadType=RECALL:later"}, want: "PRIORITY_RULES"},
+		{name: "bad priority field", set: map[string]string{"PRIORITY_RULES": "dealer=d-1:low"}, want: "PRIORITY_RULES"},
+		{name: "bad priority max defer", set: map[string]string{"PRIORITY_MAX_DEFER": "0s"}, want: "PRIORITY_MAX_DEFER"},
+		{name: "bad fair dispatch", set: map[string]string{"FAIR_DISPATCH": "mostly"}, want: "FAIR_DISPATCH"},
+		{name: "fair dispatch off", set: map[string]string{"FAIR_DISPATCH": "false"}},
 		{name: "bad log format", set: map[string]string{"LOG_FORMAT": "xml"}, want: "LOG_FORMAT"},
 		{name: "bad log level", set: map[string]string{"LOG_LEVEL": "loud"}, want: "LOG_LEVEL"},
 		{name: "url with credentials", set: map[string]string{"MYKAARMA_BASE_URL": "https://u:p@api.example.com"}, want: "MYKAARMA_BASE_URL"},
@@ -228,6 +236,13 @@ func TestRunWithBadConfigExits2(t *testing.T) {
 	}
 	if code := realMain([]string{"nope"}, &bytes.Buffer{}, &bytes.Buffer{}, lookupFrom(env)); code != 2 {
 		t.Errorf("unknown command exit = %d; want 2", code)
+	}
+
+	stderr.Reset()
+	env = minimalEnv()
+	env["PRIORITY_RULES"] = "leadType=RECALL"
+	if code := realMain([]string{"run"}, &bytes.Buffer{}, &stderr, lookupFrom(env)); code != 2 || !strings.Contains(stderr.String(), "PRIORITY_RULES") {
+		t.Errorf("PRIORITY_RULES=leadType=RECALL: exit = %d, stderr = %q; want 2 and the variable named", code, stderr.String())
 	}
 
 	stderr.Reset()

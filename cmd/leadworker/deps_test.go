@@ -36,13 +36,14 @@ func TestPackageBoundaries(t *testing.T) {
 		forbidden []string // import paths, or prefixes ending in "/"
 		allowed   []string // exceptions to forbidden
 	}{
-		{"consumer", []string{module}, []string{module + "recovery", module + "route", module + "fetch", module + "budget", module + "watermark", module + "park"}},
+		{"consumer", []string{module}, []string{module + "recovery", module + "route", module + "fetch", module + "budget", module + "dispatch", module + "watermark", module + "park"}},
 		{"watermark", []string{module, kafka}, nil},
 		{"park", []string{module}, nil},
 		{"recovery", []string{module}, nil},
 		{"route", []string{module}, nil},
 		{"fetch", []string{module}, nil},
 		{"budget", []string{module, kafka}, nil},
+		{"dispatch", []string{module, kafka}, nil},
 		{"kafkaadmin", []string{module}, []string{module + "consumer"}},
 		{"replay", []string{module}, []string{module + "kafkaadmin", module + "deadletter"}},
 		{"deadletter", []string{module}, []string{module + "recovery", module + "consumer"}},
@@ -58,7 +59,7 @@ func TestPackageBoundaries(t *testing.T) {
 	}
 	// No package below the worker knows a dead-letter class: the run path
 	// writes the headers it is told.
-	for _, pkg := range []string{"consumer", "recovery", "route", "fetch", "budget", "watermark", "park", "kafkaadmin"} {
+	for _, pkg := range []string{"consumer", "recovery", "route", "fetch", "budget", "dispatch", "watermark", "park", "kafkaadmin"} {
 		for _, imp := range imports[pkg] {
 			if imp == module+"deadletter" {
 				t.Errorf("%s imports %s", pkg, imp)
