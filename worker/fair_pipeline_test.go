@@ -50,9 +50,11 @@ func TestFairShareLiveBeforeBacklog(t *testing.T) {
 		most, least int
 		wantDwell   map[string]float64 // by priority
 	}{
-		{"fair share", true, "dept-live", "RECALL", backlog / 2, 0, map[string]float64{"low": backlog + live}},
-		{"priority", true, "dept-import", "SERVICE_DEMAND", backlog / 2, 0, map[string]float64{"low": backlog, "normal": live}},
-		{"in the order read", false, "dept-live", "RECALL", backlog, backlog/2 + 1, map[string]float64{"low": backlog + live}},
+		{"fair share", true, "dept-live", "RECALL", backlog / 4, 0, map[string]float64{"low": backlog + live}},
+		{"priority", true, "dept-import", "SERVICE_DEMAND", backlog / 4, 0, map[string]float64{"low": backlog, "normal": live}},
+		// The same line the other way: how far the backlog got first depends on how its two
+		// partitions were read (observed 144 to 223), but always past a quarter.
+		{"in the order read", false, "dept-live", "RECALL", backlog, backlog/4 + 1, map[string]float64{"low": backlog + live}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
