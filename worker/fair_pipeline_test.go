@@ -39,6 +39,9 @@ func withLeadType(t *testing.T, events []sandbox.Sample, leadType string) []sand
 // for the backlog. Every event is answered once, and each one's dwell is
 // counted by its priority.
 func TestFairShareLiveBeforeBacklog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: three pipelines of 310 events (about 25 s)")
+	}
 	const backlog, live = 300, 10
 	tests := []struct {
 		name     string
