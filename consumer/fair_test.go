@@ -84,7 +84,9 @@ func TestFairDispatch(t *testing.T) {
 				}
 			}
 			r := start(t, opts)
-			testkit.WaitFor(t, 30*time.Second, "every record fetched", func() bool { return r.c.Stats().Buffered == busy+others })
+			testkit.WaitFor(t, 30*time.Second, "every other record waiting for the slot", func() bool {
+				return r.c.handling.Waiting() == busy+others-1
+			})
 			close(open)
 			readAll(t, addr, outTopic, busy+others, 30*time.Second)
 			r.stop(t)
