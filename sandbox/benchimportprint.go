@@ -63,7 +63,7 @@ func printBenchImport(out io.Writer, o BenchOptions, both, live, alone importRun
 		inputLag = "input lag peak"
 	}
 	row(inputLag, each(func(r importRun) string { return fmt.Sprintf("%.0f", r.inputLag) }, every...),
-		fmt.Sprintf("leadworker_consumer_lag on the input topic; most of %d/%d/%d samples", both.lagSamples, live.lagSamples, alone.lagSamples))
+		fmt.Sprintf("leadworker_consumer_lag on the input topic; peak of %d/%d/%d samples", both.lagSamples, live.lagSamples, alone.lagSamples))
 	if o.Routing {
 		row("route topic lag peak", each(func(r importRun) string { return fmt.Sprintf("%.0f", r.routeLag) }, every...), "the process stage's: what waits routed")
 	}
