@@ -61,6 +61,22 @@ func (h histogram) quantile(q float64) (d time.Duration, ok bool) {
 	return seconds(lower), true
 }
 
+// bucketOf is the bucket that holds the q-quantile of h: its bounds, in
+// seconds (lower exclusive, upper inclusive, upper +Inf for the last).
+func (h histogram) bucketOf(q float64) (lower, upper float64, ok bool) {
+	if h.count() == 0 {
+		return 0, 0, false
+	}
+	rank := q * h.count()
+	for i, upper := range h.bounds {
+		if c := h.counts[i]; c >= rank && (i == 0 || c > h.counts[i-1]) {
+			return lower, upper, true
+		}
+		lower = upper
+	}
+	return lower, math.Inf(1), true
+}
+
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // scrapeHistogram sums over hs the series of the histogram name whose

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"io"
+	"math"
 	"text/tabwriter"
 	"time"
 
@@ -46,6 +47,7 @@ func printBenchImport(out io.Writer, o BenchOptions, both, live, alone importRun
 	row("live leads answered", each(func(r importRun) string { return fmt.Sprintf("%d of %d", r.liveDone, r.live) }, withLive...), "a result or a dead letter")
 	row("live dwell p50", each(func(r importRun) string { return quantile(r.liveDwell, 0.50) }, withLive...), `leadworker_dwell_seconds{priority="normal"}`)
 	row("live dwell p99", each(func(r importRun) string { return quantile(r.liveDwell, 0.99) }, withLive...), "")
+	row("live dwell p99 bucket", each(func(r importRun) string { return bucket(r.liveDwell, 0.99) }, withLive...), "the histogram's bucket holding it: the p99 is no finer")
 	row("live dwell observations", each(func(r importRun) string { return fmt.Sprint(r.liveDwell.count()) }, withLive...), "")
 	row("live wait p50", each(func(r importRun) string { return waitAt(r, 0.50) }, withLive...), "produce to result record")
 	row("live wait p95", each(func(r importRun) string { return waitAt(r, 0.95) }, withLive...), "")
@@ -58,6 +60,7 @@ func printBenchImport(out io.Writer, o BenchOptions, both, live, alone importRun
 	row("import throughput", each(func(r importRun) string { return fmt.Sprintf("%.1f/s", importRate(r)) }, withImport...), "import events / drain time; at most the produce rate")
 	row("import dwell p50", each(func(r importRun) string { return quantile(r.importDwell, 0.50) }, withImport...), `leadworker_dwell_seconds{priority="low"}`)
 	row("import dwell p99", each(func(r importRun) string { return quantile(r.importDwell, 0.99) }, withImport...), "")
+	row("import dwell p99 bucket", each(func(r importRun) string { return bucket(r.importDwell, 0.99) }, withImport...), "")
 	inputLag := "route stage input lag peak"
 	if !o.Routing {
 		inputLag = "input lag peak"
@@ -82,6 +85,18 @@ func quantile(h histogram, q float64) string {
 		return "none"
 	}
 	return d.Round(time.Millisecond).String()
+}
+
+// bucket is the bucket of h holding its q-quantile, as (lower,upper].
+func bucket(h histogram, q float64) string {
+	lower, upper, ok := h.bucketOf(q)
+	if !ok {
+		return "none"
+	}
+	if math.IsInf(upper, 1) {
+		return fmt.Sprintf("(%v,+Inf)", seconds(lower))
+	}
+	return fmt.Sprintf("(%v,%v]", seconds(lower), seconds(upper))
 }
 
 func waitAt(r importRun, q float64) string {

@@ -129,6 +129,7 @@ func TestBenchImport(t *testing.T) {
 		regexp.MustCompile(`(?m)^\s+import \+ live\s+live only\s+import only\s*$`),
 		regexp.MustCompile(`(?m)^live dwell p50\s+\d\S*s\s+\d\S*s\s+-\s`),
 		regexp.MustCompile(`(?m)^live dwell p99\s+\d\S*s\s+\d\S*s\s+-\s`),
+		regexp.MustCompile(`(?m)^live dwell p99 bucket\s+\(\S+,\S+\]\s+\(\S+,\S+\]\s+-\s`),
 		regexp.MustCompile(`(?m)^live dwell observations\s+` + n + `\s+` + n + `\s+-\s`),
 		regexp.MustCompile(`(?m)^live wait p50\s+\d\S*s\s+\d\S*s\s+-\s`),
 		regexp.MustCompile(`(?m)^live wait p95\s+\d\S*s\s+\d\S*s\s+-\s`),
