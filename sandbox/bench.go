@@ -57,6 +57,26 @@ type BenchOptions struct {
 	// bench instead (benchdept.go): three departments, one answering this
 	// status to every call, against a no-fault run.
 	FailingDepartment int
+	// FairDispatch is FAIR_DISPATCH; MaxBuffered is MAX_BUFFERED, 0 for its
+	// default of 2 × MaxInFlight.
+	FairDispatch bool
+	MaxBuffered  int
+	// Import, when above 0, runs the import bench instead (benchimport.go):
+	// Import new-customer RECALL leads at one department produced at
+	// ImportRate per second, and live SERVICE_DEMAND leads at two others,
+	// LiveRate per second, against the live leads alone and the import
+	// alone.
+	Import     int
+	ImportRate float64
+	LiveRate   float64
+}
+
+// maxBuffered is MAX_BUFFERED of o.
+func (o BenchOptions) maxBuffered() int {
+	if o.MaxBuffered > 0 {
+		return o.MaxBuffered
+	}
+	return 2 * o.MaxInFlight // MAX_BUFFERED's default
 }
 
 // benchRun is what one bench measured.
@@ -83,12 +103,16 @@ func Bench(ctx context.Context, o BenchOptions, out io.Writer) error {
 	if o.FailingDepartment != 0 {
 		return benchFailingDepartment(ctx, o, out)
 	}
+	if o.Import > 0 {
+		return benchImport(ctx, o, out)
+	}
 	const in, seqIn, seqOut = "bench.events", "bench.sequential.events", "bench.sequential.results"
 	cfg := Config()
 	cfg.InputTopics = []string{in}
 	cfg.GroupID = "leadworker-bench"
 	cfg.MaxInFlight = o.MaxInFlight
-	cfg.MaxBuffered = 2 * o.MaxInFlight // MAX_BUFFERED's default
+	cfg.MaxBuffered = o.maxBuffered()
+	cfg.FairDispatch = o.FairDispatch
 	cfg.RateLimit = o.RateLimit
 	cfg.AdaptiveConcurrency = o.Adaptive
 	cfg.IdentityRouting = o.Routing
@@ -131,7 +155,7 @@ func benchPipeline(ctx context.Context, cfg worker.Config, o BenchOptions, fake 
 		}()
 		opts = append(opts, worker.WithTracerProvider(tp))
 	}
-	_, stop, err := startBenchWorkers(ctx, cfg, o.Replicas, o.Partitions, opts)
+	_, stop, err := startBenchWorkers(ctx, cfg, o.Replicas, o.Partitions, opts, false)
 	if err != nil {
 		return r, err
 	}
@@ -192,9 +216,10 @@ func benchPipeline(ctx context.Context, cfg worker.Config, o BenchOptions, fake 
 // startBenchWorkers starts n workers of cfg in one consumer group, silent
 // but for warnings, and waits until they own every partition (partitions
 // per topic): the input's, with identity routing the route topic's, and the
-// parked topic's. stop stops them all at once, as a fleet stops: no
-// rebalance between them.
-func startBenchWorkers(ctx context.Context, cfg worker.Config, n, partitions int, opts []worker.Option) ([]*Pipeline, func(), error) {
+// parked topic's. With serve they run as leadworker run does (HTTP servers
+// at cfg's addresses, the lag watcher); else their consumers only. stop
+// stops them all at once, as a fleet stops: no rebalance between them.
+func startBenchWorkers(ctx context.Context, cfg worker.Config, n, partitions int, opts []worker.Option, serve bool) ([]*Pipeline, func(), error) {
 	var pipelines []*Pipeline
 	stop := func() {
 		var wg sync.WaitGroup
@@ -204,7 +229,7 @@ func startBenchWorkers(ctx context.Context, cfg worker.Config, n, partitions int
 		wg.Wait()
 	}
 	for range max(n, 1) {
-		p, err := Start(cfg, PipelineOptions{Worker: append(slices.Clip(opts), worker.WithLogger(logmask.New("warn", "text", io.Discard)))})
+		p, err := Start(cfg, PipelineOptions{Serve: serve, Worker: append(slices.Clip(opts), worker.WithLogger(logmask.New("warn", "text", io.Discard)))})
 		if err != nil {
 			stop()
 			return nil, nil, err

@@ -89,7 +89,8 @@ func benchDepartmentRun(ctx context.Context, o BenchOptions, fault int) (r deptR
 	cfg.ParkedTopic = cfg.DefaultParkedTopic()
 	cfg.ParkAfter = benchParkAfter
 	cfg.MaxInFlight = o.MaxInFlight
-	cfg.MaxBuffered = 2 * o.MaxInFlight // MAX_BUFFERED's default
+	cfg.MaxBuffered = o.maxBuffered()
+	cfg.FairDispatch = o.FairDispatch
 	cfg.RateLimit = o.RateLimit
 	cfg.AdaptiveConcurrency = o.Adaptive
 	cfg.IdentityRouting = o.Routing
@@ -109,7 +110,7 @@ func benchDepartmentRun(ctx context.Context, o BenchOptions, fault int) (r deptR
 		}
 		lift = box.Fake.AddFault(f)
 	}
-	pipelines, stop, err := startBenchWorkers(ctx, cfg, o.Replicas, o.Partitions, nil)
+	pipelines, stop, err := startBenchWorkers(ctx, cfg, o.Replicas, o.Partitions, nil, false)
 	if err != nil {
 		return r, err
 	}

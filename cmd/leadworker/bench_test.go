@@ -87,10 +87,67 @@ func TestBenchRejectsBadFlags(t *testing.T) {
 		{"-events", "0"},
 		{"-failing-department", "404"},
 		{"-failing-department", "-1"},
+		{"-import", "-1"},
+		{"-import", "10", "-import-rate", "0"},
+		{"-import", "10", "-live-rate", "-1"},
+		{"-import", "10", "-failing-department", "403"},
+		{"-live-rate", "2", "-failing-department", "503"},
+		{"-max-buffered", "-1"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := benchCommand(context.Background(), args, &out, &errOut); code != 2 {
 			t.Errorf("bench %s exit = %d; want 2", strings.Join(args, " "), code)
 		}
+	}
+}
+
+// TestBenchImport runs bench -import with tiny sizes and checks the table:
+// the three runs, every live lead answered (none dead-lettered) beside the
+// import and alone, their dwell counted once each, the import answered in
+// both runs that have it, nothing answered twice.
+func TestBenchImport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three embedded brokers")
+	}
+	var out, errOut bytes.Buffer
+	args := []string{"-import", "300", "-import-rate", "300", "-live-rate", "10", "-partitions", "3", "-keys", "60", "-latency", "5ms", "-max-in-flight", "16", "-timeout", "90s"}
+	if code := benchCommand(context.Background(), args, &out, &errOut); code != 0 {
+		t.Fatalf("bench exit = %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+	}
+	s := out.String()
+	live := regexp.MustCompile(`(?m)^live leads answered\s+(\d+) of (\d+)\s+(\d+) of (\d+)\s+-\s`).FindStringSubmatch(s)
+	if live == nil {
+		t.Fatalf("bench -import output lacks the live leads answered row\n%s", s)
+	}
+	n := live[2]
+	if n == "0" || live[1] != n || live[3] != n || live[4] != n {
+		t.Errorf("live leads answered = %s of %s with the import, %s of %s alone; want all, and as many in both runs\n%s", live[1], live[2], live[3], live[4], s)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^leadworker bench -import 300: 300 new-customer RECALL leads at department I produced at 300/s; .* 10/s`),
+		regexp.MustCompile(`(?m)^FAIR_DISPATCH=true MAX_IN_FLIGHT=16 MAX_BUFFERED=32 `),
+		regexp.MustCompile(`(?m)^\s+import \+ live\s+live only\s+import only\s*$`),
+		regexp.MustCompile(`(?m)^live dwell p50\s+\d\S*s\s+\d\S*s\s+-\s`),
+		regexp.MustCompile(`(?m)^live dwell p99\s+\d\S*s\s+\d\S*s\s+-\s`),
+		regexp.MustCompile(`(?m)^live dwell p99 bucket\s+\(\S+,\S+\]\s+\(\S+,\S+\]\s+-\s`),
+		regexp.MustCompile(`(?m)^live dwell observations\s+` + n + `\s+` + n + `\s+-\s`),
+		regexp.MustCompile(`(?m)^live wait p50\s+\d\S*s\s+\d\S*s\s+-\s`),
+		regexp.MustCompile(`(?m)^live wait p95\s+\d\S*s\s+\d\S*s\s+-\s`),
+		regexp.MustCompile(`(?m)^live wait max\s+\d\S*s\s+\d\S*s\s+-\s`),
+		regexp.MustCompile(`(?m)^import answered\s+300 of 300\s+-\s+300 of 300\s`),
+		regexp.MustCompile(`(?m)^import throughput\s+\d+\.\d/s\s+-\s+\d+\.\d/s\s`),
+		regexp.MustCompile(`(?m)^import dwell p99\s+\d\S*s\s+-\s+\d\S*s\s`),
+		regexp.MustCompile(`(?m)^route stage input lag peak\s+\d+\s+\d+\s+\d+\s+leadworker_consumer_lag`),
+		regexp.MustCompile(`(?m)^dead letters\s+0\s+0\s+0\s*$`),
+		regexp.MustCompile(`(?m)^events answered twice\s+0\s+0\s+0\s*$`),
+	} {
+		if !want.MatchString(s) {
+			t.Errorf("bench -import output lacks %s\n%s", want, s)
+		}
+	}
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	last := lines[len(lines)-1]
+	if !regexp.MustCompile(`^live_wait_p95_s=\d+\.\d{3} live_wait_max_s=\d+\.\d{3} live_dwell_p99_s=\d+\.\d{3} import_throughput_ratio=\d+\.\d\d$`).MatchString(last) {
+		t.Errorf("last line = %q; want live_wait_p95_s=… live_wait_max_s=… live_dwell_p99_s=… import_throughput_ratio=…", last)
 	}
 }

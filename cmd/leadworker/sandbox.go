@@ -33,6 +33,15 @@ instead: three departments, one answering that status to every call, against
 a no-fault run in the same invocation; it reports the healthy departments'
 events/s and latency, and how many of the failing department's events were
 parked, dead-lettered and answered once the fault was lifted.
+
+With -import N it measures fair share (README.md, "Fair share"): N
+new-customer RECALL leads at one department produced at -import-rate per
+second, and, from the import's start to its last result, new-customer
+SERVICE_DEMAND leads at two other departments, -live-rate per second. It
+reports the live leads' dwell (leadworker_dwell_seconds) and wait (produce
+to result), the route stage's input lag at its peak, and the import's
+throughput, against the live leads alone and the import alone, each run on
+a fresh broker. -import-rate or -live-rate without -import imports -events.
 `
 
 // demoCommand parses demo's flags and runs sandbox.Demo.
@@ -74,12 +83,30 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fset.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the pipeline phase to this file")
 	fset.Float64Var(&o.TraceSample, "trace-sample", 0, "trace this share of the events (0..1) with an SDK provider exporting to a discarding exporter; 0 = export off")
 	fset.IntVar(&o.FailingDepartment, "failing-department", 0, "403 or 503: run three departments, one answering this status to every call, against a no-fault run (0 = the throughput bench)")
+	fset.BoolVar(&o.FairDispatch, "fair", true, "FAIR_DISPATCH")
+	fset.IntVar(&o.MaxBuffered, "max-buffered", 0, "MAX_BUFFERED (0 = 2 × -max-in-flight, its default)")
+	fset.IntVar(&o.Import, "import", 0, "import this many new-customer RECALL leads at one department beside live leads at two others (0 = not this bench)")
+	fset.Float64Var(&o.ImportRate, "import-rate", 1000, "with -import: import events produced per second")
+	fset.Float64Var(&o.LiveRate, "live-rate", 4, "with -import: live leads produced per second")
 	help := func(w io.Writer) { printHelp(w, benchUsage, fset, nil, "") }
 	if done, status := parseFlags(fset, args, stdout, stderr, help); done {
 		return status
 	}
 	if o.Latency < 0 || o.Partitions < 1 || o.Keys < 1 || o.Events < 1 || o.MaxInFlight < 1 || o.RateLimit < 0 || o.Sequential < 1 || o.Replicas < 1 || o.TraceSample < 0 || o.TraceSample > 1 {
 		fmt.Fprintln(stderr, "leadworker bench: -partitions, -keys, -events, -max-in-flight and -sequential-sample must be >= 1; -latency and -rate-limit >= 0; -trace-sample 0..1")
+		return 2
+	}
+	fset.Visit(func(f *flag.Flag) {
+		if (f.Name == "import-rate" || f.Name == "live-rate") && o.Import == 0 {
+			o.Import = o.Events
+		}
+	})
+	if o.Import < 0 || o.ImportRate <= 0 || o.LiveRate <= 0 || o.MaxBuffered < 0 {
+		fmt.Fprintln(stderr, "leadworker bench: -import and -max-buffered must be >= 0; -import-rate and -live-rate > 0")
+		return 2
+	}
+	if o.Import > 0 && o.FailingDepartment != 0 {
+		fmt.Fprintln(stderr, "leadworker bench: -import and -failing-department are two benches: choose one")
 		return 2
 	}
 	if o.FailingDepartment != 0 && o.FailingDepartment != 403 && o.FailingDepartment != 503 {
