@@ -145,8 +145,7 @@ func (d *Departments) State(dept string) (DepartmentPause, bool) {
 	if !ok {
 		return DepartmentPause{}, false
 	}
-	return DepartmentPause{Department: dept, Reasons: p.sorted(), Since: p.since,
-		LastProbe: p.lastProbe, NextProbe: p.nextProbe, Probes: p.probes, Probing: p.probing}, true
+	return p.view(dept), true
 }
 
 // Enter reports whether an event of dept may call myKaarma now. It never
@@ -343,8 +342,7 @@ func (d *Departments) Paused() []DepartmentPause {
 	d.mu.Lock()
 	out := make([]DepartmentPause, 0, len(d.paused))
 	for id, p := range d.paused {
-		out = append(out, DepartmentPause{Department: id, Reasons: p.sorted(), Since: p.since,
-			LastProbe: p.lastProbe, NextProbe: p.nextProbe, Probes: p.probes})
+		out = append(out, p.view(id))
 	}
 	d.mu.Unlock()
 	slices.SortFunc(out, func(a, b DepartmentPause) int {
@@ -378,6 +376,12 @@ func (d *Departments) Summary() (byReason map[string]int, longest time.Duration)
 // err is a *DepartmentPausedError for p; d.mu is held.
 func (p *deptPause) err(dept string, cause error) *DepartmentPausedError {
 	return &DepartmentPausedError{Department: dept, Reason: p.first(), Since: p.since, NextProbe: p.nextProbe, Err: cause}
+}
+
+// view is p as DepartmentPause shows it; d.mu is held.
+func (p *deptPause) view(dept string) DepartmentPause {
+	return DepartmentPause{Department: dept, Reasons: p.sorted(), Since: p.since,
+		LastProbe: p.lastProbe, NextProbe: p.nextProbe, Probes: p.probes, Probing: p.probing}
 }
 
 // first is the reason that paused p first; d.mu is held.
