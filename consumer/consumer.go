@@ -33,6 +33,7 @@ type Consumer struct {
 	// fetches under way (MaxBufferedBytes, fetch.go).
 	handling *dispatch.Scheduler
 	buffered *budget.Slots
+	bulk     *budget.Slots // the bulk topic's share of buffered (bulk.go)
 	bytes    *budget.Bytes
 	workers  *workers
 	failing  *failing
@@ -65,6 +66,7 @@ func New(opts Options) (*Consumer, error) {
 		log:        opts.Logger,
 		handling:   dispatch.New(dispatch.Options{Limit: opts.MaxInFlight, Fair: opts.Fair, MaxDefer: opts.MaxDefer, Now: opts.Now}),
 		buffered:   budget.NewSlots(opts.MaxBuffered),
+		bulk:       budget.NewSlots(bulkBuffered(&opts)),
 		bytes:      budget.NewBytes(opts.MaxBufferedBytes),
 		workers:    newWorkers(),
 		failing:    newFailing(),

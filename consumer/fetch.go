@@ -58,7 +58,7 @@ func (p *partition) dispatchAll(ctx context.Context, fetched []fetch.Record) boo
 		case !unroute(&r.msg):
 			p.log.WithField("offset", r.offset).Warn("route record without its input position; handled as it is")
 		}
-		if err := p.c.buffered.Acquire(ctx); err != nil {
+		if err := p.acquireBuffered(ctx, r); err != nil { // bulk.go
 			for _, left := range recs[i:] {
 				p.c.bytes.Release(left.bytes)
 			}

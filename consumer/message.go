@@ -33,6 +33,8 @@ type Message struct {
 	// handed back and finished, this one included when Parked: set just
 	// before the Handler is called.
 	ParkedAhead int
+	// Bulk reports that the record was read from Options.BulkTopic.
+	Bulk bool
 	// parked is, for a record read from Options.ParkTopic, its own position:
 	// what its output answers (recovery.HeaderSourceParked).
 	parked *recovery.Origin

@@ -27,6 +27,12 @@ type Options struct {
 	// RouteTopic is where Outcome.Route sends records; required when the
 	// Handler routes.
 	RouteTopic string
+	// BulkTopic is where Outcome.Route sends records with Route.Bulk set:
+	// the bulk route, with RouteTopic's partition count and placement. When
+	// it is among Topics, its records get a handler slot only when no other
+	// record waits for one, and hold at most a quarter of MaxBuffered (at
+	// least MaxInFlight) of the buffered records (bulk.go).
+	BulkTopic string
 	// RouteGroup is the consumer group that reads RouteTopic (the process
 	// stage's): when the route topic gains partitions, routing over the new
 	// count waits until that group has committed everything on the old ones

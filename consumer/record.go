@@ -46,7 +46,7 @@ func newRecord(f fetch.Record, topic string, partition int) *record {
 // marked finished only after the output write was acknowledged; if the work
 // context ends first the record stays unfinished and is redelivered.
 func (p *partition) handle(r *record) {
-	defer p.c.buffered.Release()
+	defer p.releaseBuffered(r)
 	defer p.c.bytes.Release(r.bytes)
 	if p.rec.Skip(originOf(&r.msg), r.stamp) { // its output is on Kafka already
 		p.wm.Finish(r.offset)
@@ -108,7 +108,7 @@ func waiting(err error) bool {
 // handleOnce calls the Handler once it has a handler slot. Slots are held
 // only inside the Handler: not while waiting to retry, nor while writing.
 func (p *partition) handleOnce(r *record) (Outcome, error) {
-	w := dispatch.Waiter{Tenant: r.tenant, Priority: r.insp.Priority, Since: r.fetched}
+	w := dispatch.Waiter{Tenant: r.tenant, Priority: r.insp.Priority, Since: r.fetched, Background: r.msg.Bulk}
 	if err := p.c.handling.Acquire(p.work, w); err != nil {
 		return Outcome{}, err
 	}
@@ -148,6 +148,9 @@ func (p *partition) write(r *record, out Outcome) bool {
 			return false
 		}
 		w, topic = p.c.out.route, p.c.opts.RouteTopic
+		if out.Route.Bulk && p.c.out.bulk != nil {
+			w, topic = p.c.out.bulk, p.c.opts.BulkTopic // bulk.go
+		}
 		m = routeMessage(&r.msg, out.Route, p.c.opts.GroupID)
 		if p.c.route.Wait(p.work) != nil { // held while the route topic's partitions change (route/resize.go)
 			return false

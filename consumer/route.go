@@ -12,6 +12,8 @@ import (
 // record as it was on the input topic.
 type Route struct {
 	Key []byte
+	// Bulk sends it to Options.BulkTopic instead, when that is set (bulk.go).
+	Bulk bool
 }
 
 // Route header names (package route).

@@ -80,7 +80,7 @@ func (o *Options) topicProblems(got map[string]TopicState, joined map[string]int
 		out = append(out, fmt.Sprintf("dead-letter topic %s has max.message.bytes %d, below input topic %s's %d: a large input could never be dead-lettered; raise the dead-letter topic's limit",
 			o.DLQTopic, dlq, inTopic, input))
 	}
-	for _, t := range []string{o.RouteTopic, o.ParkTopic} {
+	for _, t := range []string{o.RouteTopic, o.ParkTopic, o.BulkTopic} {
 		if lim := got[t].MaxMessageBytes; t != "" && lim > 0 && lim < input {
 			out = append(out, fmt.Sprintf("topic %s has max.message.bytes %d, below input topic %s's %d: a large input could never be routed or parked; raise its limit",
 				t, lim, inTopic, input))
@@ -93,6 +93,9 @@ func (o *Options) topicProblems(got map[string]TopicState, joined map[string]int
 	counts := make(map[string]int, len(got))
 	for t, st := range got {
 		counts[t] = st.Partitions
+	}
+	if o.RouteTopic != "" && o.BulkTopic != "" {
+		out = append(out, route.CountProblems(counts, []string{o.RouteTopic, o.BulkTopic})...)
 	}
 	return append(out, route.CountProblems(counts, o.CoPartitioned)...)
 }
@@ -247,7 +250,7 @@ func (c *Consumer) grown(ctx context.Context, got map[string]TopicState, joined 
 			old := c.route.N()
 			resizing.Go(func() {
 				c.route.Resize(ctx, route.ResizeOptions{
-					Client: c.fetcher, Topic: c.opts.RouteTopic, Group: c.opts.RouteGroup,
+					Client: c.fetcher, Topic: c.opts.RouteTopic, Bulk: c.opts.BulkTopic, Group: c.opts.RouteGroup,
 					Settle: c.opts.TopicCheckInterval + c.opts.MaxWait, BackOff: c.retryBackOff(), Log: c.log,
 				}, old, st.Partitions)
 			})

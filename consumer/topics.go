@@ -19,8 +19,10 @@ func (o *Options) topics() []string {
 	if o.RouteTopic != "" {
 		all = append(all, o.RouteTopic)
 	}
-	if o.ParkTopic != "" {
-		all = append(all, o.ParkTopic)
+	for _, t := range []string{o.ParkTopic, o.BulkTopic} {
+		if t != "" {
+			all = append(all, t)
+		}
 	}
 	all = append(all, o.RequiredTopics...)
 	slices.Sort(all)

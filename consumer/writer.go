@@ -67,6 +67,7 @@ type outputs struct {
 	dlq    *kafka.Writer
 	route  *kafka.Writer // nil without Options.RouteTopic
 	park   *kafka.Writer // nil without Options.ParkTopic
+	bulk   *kafka.Writer // nil without Options.BulkTopic (bulk.go)
 }
 
 func newOutputs(o *Options, l limits, route kafka.Balancer) *outputs {
@@ -80,6 +81,7 @@ func newOutputs(o *Options, l limits, route kafka.Balancer) *outputs {
 	if o.RouteTopic != "" {
 		out.route = newWriter(o, o.RouteTopic, l.route, largest+HeaderRoom)
 		out.route.Balancer = route // murmur2 over the count the stage started with (route/resize.go)
+		out.bulk = bulkWriter(o, l, route)
 	}
 	if o.ParkTopic != "" {
 		out.park = newWriter(o, o.ParkTopic, l.byTopic[o.ParkTopic], largest+HeaderRoom)
@@ -90,7 +92,7 @@ func newOutputs(o *Options, l limits, route kafka.Balancer) *outputs {
 
 func (w *outputs) close() error {
 	errs := []error{w.result.Close(), w.dlq.Close()}
-	for _, x := range []*kafka.Writer{w.route, w.park} {
+	for _, x := range []*kafka.Writer{w.route, w.park, w.bulk} {
 		if x != nil {
 			errs = append(errs, x.Close())
 		}

@@ -22,6 +22,10 @@
 //     gets no more until its share is back to theirs.
 //  4. within a tenant and priority, the waiter that asked first.
 //
+// A Background waiter (the consumer's bulk route) is served only when no
+// other waiter waits, with or without Options.Fair, and rule 1 does not
+// apply to it: background work takes what the rest leaves free.
+//
 // Slots already held are never taken back: fairness works on the slots
 // freed. The Scheduler knows nothing of Kafka, keys or lanes; a caller that
 // keeps an order among its waiters (the consumer's key order) asks for a

@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"cmp"
 	"container/heap"
 	"slices"
 	"time"
@@ -113,7 +114,7 @@ func (s *Scheduler) enqueue(t *tenant, w Waiter) *waiter {
 	if wt.since.IsZero() {
 		wt.since = s.now()
 	}
-	i, found := slices.BinarySearchFunc(s.levels, w.Priority, func(lv *level, p int) int { return lv.priority - p })
+	i, found := slices.BinarySearchFunc(s.levels, w.Priority, func(lv *level, p int) int { return cmp.Compare(lv.priority, p) })
 	if !found {
 		s.levels = slices.Insert(s.levels, i, &level{priority: w.Priority})
 	}
@@ -136,7 +137,7 @@ func (s *Scheduler) enqueue(t *tenant, w Waiter) *waiter {
 		q.tail.next, wt.prev = wt, q.tail
 	}
 	q.tail = wt
-	if s.fair && s.maxDefer >= 0 {
+	if s.fair && s.maxDefer >= 0 && !w.Background {
 		heap.Push(&s.aged, wt)
 	}
 	s.waiting++

@@ -37,7 +37,16 @@ type Waiter struct {
 	// Since is when the waiter began to wait, for MaxDefer (for the
 	// consumer, when its record was fetched); zero: when it asked.
 	Since time.Time
+	// Background waiters are served only when no other waiter waits, and
+	// MaxDefer never puts them ahead of one (leadworker: the bulk route).
+	// Among themselves they are served like the others. It holds with or
+	// without Options.Fair.
+	Background bool
 }
+
+// background is the priority level of Background waiters: after every
+// other.
+const background = int(^uint(0) >> 1)
 
 // Scheduler hands out slots to waiters; it is safe for concurrent use.
 type Scheduler struct {
@@ -73,9 +82,7 @@ func New(opts Options) *Scheduler {
 // Acquire waits for a slot for w, or for ctx to end. The slot is given back
 // with Release of the same Waiter.
 func (s *Scheduler) Acquire(ctx context.Context, w Waiter) error {
-	if !s.fair {
-		w = Waiter{}
-	}
+	w = s.waiter(w)
 	s.mu.Lock()
 	t := s.tenant(w.Tenant)
 	if s.waiting == 0 && s.used < s.limit {
@@ -105,9 +112,7 @@ func (s *Scheduler) Acquire(ctx context.Context, w Waiter) error {
 
 // Release gives back a slot that Acquire granted to w.
 func (s *Scheduler) Release(w Waiter) {
-	if !s.fair {
-		w = Waiter{}
-	}
+	w = s.waiter(w)
 	s.mu.Lock()
 	if t, ok := s.tenants[w.Tenant]; ok && t.inflight > 0 {
 		s.give(t)
@@ -116,6 +121,18 @@ func (s *Scheduler) Release(w Waiter) {
 	}
 	s.grant()
 	s.mu.Unlock()
+}
+
+// waiter is w as the Scheduler reads it: without Options.Fair only
+// Background counts.
+func (s *Scheduler) waiter(w Waiter) Waiter {
+	if !s.fair {
+		w = Waiter{Background: w.Background}
+	}
+	if w.Background {
+		w.Priority = background
+	}
+	return w
 }
 
 // SetLimit changes the number of slots (at least 1); slots already held are

@@ -181,6 +181,32 @@ func TestGrantOrder(t *testing.T) {
 			steps: []step{{w("h", 0), "normal"}, {w("A", 0), "ancient-low"}},
 		},
 		{
+			name: "background waiters only when no other waits, never by MaxDefer",
+			opts: Options{Limit: 1, Fair: true, MaxDefer: 10 * time.Second},
+			held: []Waiter{w("h", 0)},
+			asks: []ask{
+				{"bulk-ancient", Waiter{Tenant: "A", Background: true, Since: t0.Add(-time.Hour)}},
+				{"low", Waiter{Tenant: "B", Priority: 1, Since: t0}},
+				{"bulk-b", Waiter{Tenant: "B", Background: true, Since: t0}},
+				{"bulk-a", Waiter{Tenant: "A", Background: true, Since: t0}},
+			},
+			steps: []step{
+				{w("h", 0), "low"},
+				{w("B", 1), "bulk-ancient"},
+				{Waiter{Tenant: "A", Background: true}, "bulk-b"}, // fair among background waiters
+				{Waiter{Tenant: "B", Background: true}, "bulk-a"},
+			},
+		},
+		{
+			name: "not fair: background still last",
+			opts: Options{Limit: 1},
+			held: []Waiter{w("h", 0)},
+			asks: []ask{{"bulk", Waiter{Background: true}}, {"a", w("A", 1)}, {"b", w("B", 0)}},
+			steps: []step{
+				{w("h", 0), "a"}, {w("A", 1), "b"}, {w("B", 0), "bulk"},
+			},
+		},
+		{
 			name:  "a waiter without Since counts from when it asked",
 			opts:  Options{Limit: 1, Fair: true, MaxDefer: time.Second},
 			held:  []Waiter{w("h", 0)},

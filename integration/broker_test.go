@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -106,6 +108,24 @@ func parkedSpec(name string, partitions int, configs map[string]string) topicSpe
 	return topicSpec{Name: name, Partitions: partitions, Configs: c}
 }
 
+// withBulk adds to specs, for each parked topic <group>.parked among them,
+// the deployment's bulk route topic <group>.route.bulk (the worker's default):
+// like the parked topic it has the route topic's partition count and
+// limits, and the default retention.
+func withBulk(specs []topicSpec) []topicSpec {
+	out := slices.Clone(specs)
+	for _, s := range specs {
+		group, ok := strings.CutSuffix(s.Name, ".parked")
+		if !ok || slices.ContainsFunc(specs, func(x topicSpec) bool { return x.Name == group+".route.bulk" }) {
+			continue
+		}
+		c := maps.Clone(s.Configs)
+		delete(c, "retention.ms")
+		out = append(out, topicSpec{Name: group + ".route.bulk", Partitions: s.Partitions, Configs: c})
+	}
+	return out
+}
+
 // suffix makes names unique to one test and one run.
 func suffix(t *testing.T) string {
 	name := strings.Map(func(r rune) rune {
@@ -133,6 +153,7 @@ func createTopics(ctx context.Context, b *broker, partitions int, names ...strin
 // createSpecs creates the topics of specs and waits until every partition of each has a
 // leader. It retries while the broker is still starting.
 func createSpecs(ctx context.Context, b *broker, specs []topicSpec) error {
+	specs = withBulk(specs)
 	var cfgs []kafka.TopicConfig
 	for _, s := range specs {
 		c := kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: 1}

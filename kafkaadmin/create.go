@@ -27,6 +27,9 @@ type TopicsSpec struct {
 	// Route, when set, is created with the largest partition count and the
 	// longest retention of the inputs, and the dead-letter topic's size limit.
 	Route string
+	// Bulk, when set with Route, is the bulk route topic: created like
+	// Route, with the route topic's partition count as it is.
+	Bulk string
 	// Parked, when set, is created with the route topic's partition count
 	// (the largest input's without Route: it is co-partitioned with the
 	// topic the process stage reads), the dead-letter topic's size limit,
@@ -109,6 +112,7 @@ func CreateTopics(ctx context.Context, spec TopicsSpec) ([]TopicResult, error) {
 			configs    map[string]string
 		}{spec.Route, in.partitions, route})
 	}
+	var bulk map[string]string // the route topic's settings
 	for _, p := range plan {
 		r, err := createOne(ctx, c, spec, p.topic, p.partitions, p.configs)
 		if err != nil {
@@ -116,8 +120,16 @@ func CreateTopics(ctx context.Context, spec TopicsSpec) ([]TopicResult, error) {
 		}
 		out = append(out, r)
 		if p.topic == spec.Route {
-			in.partitions = r.Partitions // the parked topic follows the route topic as it is
+			in.partitions = r.Partitions // the bulk and parked topics follow the route topic as it is
+			bulk = p.configs
 		}
+	}
+	if spec.Route != "" && spec.Bulk != "" {
+		r, err := createOne(ctx, c, spec, spec.Bulk, in.partitions, bulk)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
 	}
 	if spec.Parked != "" {
 		keep := max(spec.ParkedRetention, MinParkedRetention)

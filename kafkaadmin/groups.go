@@ -149,6 +149,9 @@ func SharedTopics(ctx context.Context, spec TopicsSpec) ([]SharedTopic, error) {
 	}
 	if spec.Route != "" {
 		topics = append(topics, consumed{spec.Route, spec.RouteGroup, true})
+		if spec.Bulk != "" {
+			topics = append(topics, consumed{spec.Bulk, spec.RouteGroup, true})
+		}
 	}
 	var out []SharedTopic
 	for _, t := range topics {

@@ -19,7 +19,8 @@ import (
 // check sees the route topic grow, the route stage stops writing route
 // records (Count.Hold), waits until every replica has seen the change and
 // stopped too, then until the process stage's group has committed
-// everything on the old partitions (the route backlog is 0), and only then
+// everything on the old partitions of the route topic and of the bulk
+// route topic (the route backlog is 0), and only then
 // routes over the new count (Resize). The process stage, for its part,
 // rejoins its group when its input grows, so the new partitions have an
 // owner.
@@ -28,6 +29,7 @@ import (
 type ResizeOptions struct {
 	Client  *kafka.Client
 	Topic   string        // the route topic
+	Bulk    string        // the bulk route topic, whose backlog is waited for too; "": none
 	Group   string        // the process stage's group; "": no backlog to wait for
 	Settle  time.Duration // how long every replica takes to see the new count
 	BackOff backoff.BackOff
@@ -45,6 +47,9 @@ func (r *Count) Resize(ctx context.Context, o ResizeOptions, old, n int) {
 	}
 	for o.Group != "" {
 		left, err := Backlog(ctx, o.Client, o.Group, o.Topic, old)
+		if o.Bulk != "" && err == nil && left == 0 {
+			left, err = Backlog(ctx, o.Client, o.Group, o.Bulk, old)
+		}
 		if err == nil && left == 0 {
 			break
 		}

@@ -61,7 +61,7 @@ func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 	// and route topics with room for headers above the input's limit.
 	if _, err := kafkaadmin.CreateTopics(ctx, kafkaadmin.TopicsSpec{
 		Brokers: cfg.Brokers, Inputs: cfg.InputTopics, Result: cfg.ResultTopic, DLQ: cfg.DLQTopic, Route: cfg.RouteTopic,
-		Parked: cfg.ParkedTopic, Partitions: 3, ReplicationFactor: 1,
+		Bulk: cfg.BulkRouteTopic, Parked: cfg.ParkedTopic, Partitions: 3, ReplicationFactor: 1,
 	}); err != nil {
 		return fmt.Errorf("create the topics: %w", err)
 	}
@@ -69,6 +69,7 @@ func Demo(ctx context.Context, out, stderr io.Writer, o DemoOptions) error {
 	fmt.Fprintf(out, "leadworker demo\n  embedded Kafka   %s, 3 partitions per topic:\n", cfg.Brokers[0])
 	fmt.Fprintf(out, "    input          %s\n    route          %s (keyed by customer identity)\n", cfg.InputTopics[0], cfg.RouteTopic)
 	fmt.Fprintf(out, "    results        %s\n    dead letters   %s\n", cfg.ResultTopic, cfg.DLQTopic)
+	fmt.Fprintf(out, "    bulk route     %s (a flooding department's events)\n", cfg.BulkRouteTopic)
 	fmt.Fprintf(out, "    parked         %s (a paused department's events)\n", cfg.ParkedTopic)
 	fmt.Fprintf(out, "  fake myKaarma    %s\n", cfg.BaseURL)
 	fmt.Fprintf(out, "  seeded customers %s\n", strings.Join(seeded, "; "))

@@ -19,10 +19,13 @@ type Sandbox struct {
 }
 
 // New starts both, seeds the topics with partitions each (with cfg's parked
-// topic when there are any), and points cfg's brokers, base URL and credentials at them.
+// topic when there are any, and its bulk route topic with its route topic), and points cfg's brokers, base URL and credentials at them.
 func New(cfg *worker.Config, partitions int, topics ...string) (*Sandbox, error) {
 	if len(topics) > 0 && cfg.ParkedTopic != "" && !slices.Contains(topics, cfg.ParkedTopic) {
 		topics = append(slices.Clone(topics), cfg.ParkedTopic)
+	}
+	if cfg.BulkRouteTopic != "" && slices.Contains(topics, cfg.RouteTopic) && !slices.Contains(topics, cfg.BulkRouteTopic) {
+		topics = append(slices.Clone(topics), cfg.BulkRouteTopic)
 	}
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(int32(partitions), topics...))
 	if err != nil {

@@ -118,9 +118,9 @@ func TestCircuitOutageLosesNothing(t *testing.T) {
 	if got := sum(fams, "leadworker_in_flight_limit", nil); got < 1 {
 		t.Errorf("leadworker_in_flight_limit = %v", got)
 	}
-	testkit.WaitFor(t, 10*time.Second, "the lag to reach 0 on every input and route partition", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the lag to reach 0 on every input, route and bulk route partition", func() bool {
 		f := p.scrape(t)
-		return len(f["leadworker_consumer_lag"]) == 4 && sum(f, "leadworker_consumer_lag", nil) == 0
+		return len(f["leadworker_consumer_lag"]) == 6 && sum(f, "leadworker_consumer_lag", nil) == 0
 	})
 }
 

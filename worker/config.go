@@ -45,6 +45,14 @@ type Config struct {
 	ParkedTopic string
 	ParkAfter   time.Duration
 	ParkMaxAge  time.Duration
+	// BulkRouteTopic (KAFKA_BULK_ROUTE_TOPIC, default DefaultBulkRouteTopic())
+	// is the bulk route (bulk.go): where the route stage sends the events of
+	// a department that floods it (Bulk), for the process stage to handle
+	// with the slots the route topic leaves free. It has the route topic's
+	// partition count, placement and headers, and is read by the process
+	// stage's group with the route and parked topics.
+	BulkRouteTopic string
+	Bulk           BulkRule
 
 	BaseURL  string
 	Username string
@@ -89,7 +97,8 @@ type Config struct {
 	FairDispatch     bool
 	PriorityRules    []PriorityRule
 	PriorityMaxDefer time.Duration
-	// MaxBuffered (MAX_BUFFERED, default 2 × MAX_IN_FLIGHT) bounds the events
+	// MaxBuffered (MAX_BUFFERED, default DefaultMaxBuffered or 2 × MAX_IN_FLIGHT
+	// if more) bounds the events
 	// fetched and not finished: in flight, waiting behind an earlier event of
 	// their key or for an in-flight slot, or having their output written. It
 	// is what bounds memory; fetching waits while it is full.
@@ -145,6 +154,8 @@ func DefaultConfig() Config {
 		ParkedTopic:     Config{GroupID: "leadworker"}.DefaultParkedTopic(),
 		ParkAfter:       30 * time.Second,
 		ParkMaxAge:      3 * 24 * time.Hour,
+		BulkRouteTopic:  Config{GroupID: "leadworker"}.DefaultBulkRouteTopic(),
+		Bulk:            BulkRule{Threshold: DefaultMaxBuffered / 2, Window: time.Minute, Share: 0.25},
 
 		BaseURL: "https://api.mykaarma.com",
 
@@ -165,7 +176,7 @@ func DefaultConfig() Config {
 		FairDispatch:        true,
 		PriorityRules:       rules,
 		PriorityMaxDefer:    dispatch.DefaultMaxDefer,
-		MaxBuffered:         c.MaxBuffered,
+		MaxBuffered:         max(DefaultMaxBuffered, c.MaxBuffered),
 		AdaptiveConcurrency: true,
 		MaxRecordBytes:      c.MaxRecordBytes,
 		MaxBufferedBytes:    c.MaxBufferedBytes,
@@ -225,6 +236,16 @@ func (c Config) DefaultRouteTopic() string { return c.GroupID + ".route" }
 // DefaultParkedTopic is the parked topic of a deployment whose
 // KAFKA_PARKED_TOPIC is not set: GroupID + ".parked".
 func (c Config) DefaultParkedTopic() string { return c.GroupID + ".parked" }
+
+// DefaultMaxBuffered is MAX_BUFFERED's default when 2 × MAX_IN_FLIGHT is
+// not more: how far a replica reads ahead, so that fair dispatch sees a
+// live event behind another department's backlog (MAX_BUFFERED_BYTES still
+// bounds the memory).
+const DefaultMaxBuffered = 1000
+
+// DefaultBulkRouteTopic is the bulk route topic of a deployment whose
+// KAFKA_BULK_ROUTE_TOPIC is not set: GroupID + ".route.bulk".
+func (c Config) DefaultBulkRouteTopic() string { return c.GroupID + ".route.bulk" }
 
 // LegacyRouteTopic is the route topic every deployment defaulted to before
 // the default followed the group. A deployment whose group is "leadworker"

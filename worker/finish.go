@@ -50,9 +50,9 @@ func (f *finisher) deadLetter(ctx context.Context, m *consumer.Message, l *deadl
 }
 
 // routed is the outcome of an event sent on to the route topic.
-func (f *finisher) routed(ctx context.Context, m *consumer.Message, key []byte, by, eventID string) consumer.Outcome {
-	fields := withTrace(ctx, logrus.Fields{"eventId": eventID, "routedBy": by})
-	return consumer.Outcome{Route: &consumer.Route{Key: key}, Done: func(latency time.Duration) {
+func (f *finisher) routed(ctx context.Context, m *consumer.Message, key []byte, by, eventID string, bulk bool) consumer.Outcome {
+	fields := withTrace(ctx, logrus.Fields{"eventId": eventID, "routedBy": by, "bulk": bulk})
+	return consumer.Outcome{Route: &consumer.Route{Key: key, Bulk: bulk}, Done: func(latency time.Duration) {
 		f.metrics.routed.WithLabelValues(by).Inc()
 		f.line(m, fields, latency).Debug("routed")
 	}}

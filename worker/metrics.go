@@ -81,7 +81,7 @@ func newMetrics() *metrics {
 		}, []string{"action"}),
 		dwell: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "leadworker_dwell_seconds",
-			Help:    "Process stage: from an event's route write (with identity routing; else its read) to the start of its processing, by priority (high, normal, low) and route (live).",
+			Help:    "Process stage: from an event's route write (with identity routing; else its read) to the start of its processing, by priority (high, normal, low) and route (live, bulk).",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300},
 		}, []string{"priority", "route"}),
 	}
@@ -113,6 +113,7 @@ const (
 func (m *metrics) initSeries() {
 	for _, p := range []int{PriorityHigh, PriorityNormal, PriorityLow} {
 		m.dwell.WithLabelValues(priorityName(p), routeLive)
+		m.dwell.WithLabelValues(priorityName(p), routeBulk)
 	}
 	for _, by := range []string{handlers.RouteByLastName, handlers.RouteByCustomerKey, handlers.RouteByContact, handlers.RouteByEventID} {
 		m.routed.WithLabelValues(by)
@@ -251,6 +252,14 @@ func (m *metrics) watchParking(k *parking, total func() int) {
 			}))
 }
 
+// watchBulk exports how many departments the route stage sends to the bulk
+// route now (bulk.go).
+func (m *metrics) watchBulk(b *bulkCounter) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_bulk_departments",
+		Help: "Departments whose events this replica's route stage sends to the bulk route topic now (BULK_THRESHOLD, BULK_WINDOW, BULK_SHARE)."},
+		func() float64 { return float64(len(b.departments(time.Now()))) }))
+}
+
 // finished counts an event finished with s (l: dead-lettered) after latency.
 func (m *metrics) finished(s summary, l *deadletter.Letter, latency time.Duration) {
 	if s.LeadRetried > 0 {
@@ -300,9 +309,12 @@ func bool01(b bool) float64 {
 	return 0
 }
 
-// routeLive is the route label of leadworker_dwell_seconds: the route topic
-// (or with routing off the input topics).
-const routeLive = "live"
+// The route label of leadworker_dwell_seconds: live is the route topic (or
+// with routing off the input topics), bulk the bulk route topic.
+const (
+	routeLive = "live"
+	routeBulk = "bulk"
+)
 
 // dwelled observes an event's dwell (consumer.Options.Dwell). An event
 // read back from the parked topic waited for its department, not for a
@@ -311,5 +323,9 @@ func (m *metrics) dwelled(msg *consumer.Message, priority int, d time.Duration) 
 	if msg.Parked {
 		return
 	}
-	m.dwell.WithLabelValues(priorityName(priority), routeLive).Observe(d.Seconds())
+	r := routeLive
+	if msg.Bulk {
+		r = routeBulk
+	}
+	m.dwell.WithLabelValues(priorityName(priority), r).Observe(d.Seconds())
 }

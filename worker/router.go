@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"time"
 
 	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/guard"
@@ -19,6 +20,8 @@ type router struct {
 	tracer    trace.Tracer // the decoding span; nil makes none
 	fin       *finisher    // the route stage's
 	maxRecord int          // MAX_RECORD_BYTES (see processor)
+	bulk      *bulkCounter // which departments go to the bulk route (bulk.go)
+	now       func() time.Time
 }
 
 // Handle implements consumer.Handler.
@@ -40,5 +43,6 @@ func (r *router) Handle(ctx context.Context, m *consumer.Message) (consumer.Outc
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		span.SetAttributes(AttrRoutedBy.String(by))
 	}
-	return r.fin.routed(ctx, m, key, by, ev.EventID), nil
+	bulk := r.bulk != nil && r.bulk.bulk(ev.DepartmentUUID, r.now())
+	return r.fin.routed(ctx, m, key, by, ev.EventID, bulk), nil
 }

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"fmt"
+	"time"
 	"github.com/leadworker/leadworker/kafkaadmin"
 	"slices"
 
@@ -53,23 +54,29 @@ func (w *Worker) stages(proc *processor, id identifier, tr *tracing, conn consum
 		// byte budget is its share, the process stage keeps the rest.
 		r := base
 		r.GroupID, r.Topics, r.RouteTopic, r.RouteGroup = cfg.GroupID, cfg.InputTopics, cfg.RouteTopic, cfg.RouteGroup()
-		rt := &router{id: id, gate: w.guards.gate, tracer: tr.tracer, fin: w.guards.finisher(w.log.WithField("stage", "route")), maxRecord: cfg.MaxRecordBytes}
+		r.BulkTopic = cfg.BulkRouteTopic
+		w.bulk = newBulkCounter(cfg.Bulk)
+		w.guards.metrics.watchBulk(w.bulk)
+		rt := &router{id: id, gate: w.guards.gate, tracer: tr.tracer, fin: w.guards.finisher(w.log.WithField("stage", "route")), maxRecord: cfg.MaxRecordBytes,
+			bulk: w.bulk, now: time.Now}
 		r.Handler = consumer.Chain(rt, tr.stage("route", cfg.GroupID, cfg.RouteTopic))
 		r.MaxBufferedBytes = max(cfg.MaxBufferedBytes/4, 1)
 		r.Logger = w.log.WithField("stage", "route")
-		p.GroupID, p.Topics, p.Routed = cfg.RouteGroup(), []string{cfg.RouteTopic}, true
+		// The bulk route is read with the route topic (consumer/bulk.go).
+		p.GroupID, p.Topics, p.Routed = cfg.RouteGroup(), []string{cfg.RouteTopic, cfg.BulkRouteTopic}, true
+		p.BulkTopic = cfg.BulkRouteTopic
 		p.Handler = consumer.Chain(proc, tr.stage("process", cfg.RouteGroup(), ""))
 		p.MaxBufferedBytes = max(cfg.MaxBufferedBytes-r.MaxBufferedBytes, 1)
 		var err error
 		if w.router, err = consumer.New(r); err != nil {
 			return nil, fmt.Errorf("route stage: %w", err)
 		}
-		lags = append(lags, lag(cfg.RouteGroup(), []string{cfg.RouteTopic}))
+		lags = append(lags, lag(cfg.RouteGroup(), []string{cfg.RouteTopic, cfg.BulkRouteTopic}))
 	}
 	if !cfg.IdentityRouting {
 		// Records routed before routing was turned off wait on the route
 		// topic: their lag stays reported (startup.go warns of them).
-		lags = append(lags, lag(cfg.RouteGroup(), []string{cfg.RouteTopic}))
+		lags = append(lags, lag(cfg.RouteGroup(), []string{cfg.RouteTopic, cfg.BulkRouteTopic}))
 	}
 	// Parking (park.go): the parked topic is read with the process stage's
 	// topics, co-partitioned with them.

@@ -32,43 +32,20 @@ import (
 // routeGroups lists the groups with offsets on a topic; a stub in tests.
 type routeGroups func(ctx context.Context, topic string) ([]kafkaadmin.GroupOffsets, error)
 
-// checkRouteTopic makes the checks above. Its error matches
-// consumer.ErrStartupCheck.
+// checkRouteTopic makes the checks above, on the route topic and on the
+// bulk route topic alike. Its error matches consumer.ErrStartupCheck.
 func checkRouteTopic(ctx context.Context, cfg Config, groups routeGroups, log logrus.FieldLogger) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	own := cfg.RouteGroup()
-	if !cfg.IdentityRouting {
-		gs, err := groups(ctx, cfg.RouteTopic)
-		if err != nil {
-			log.WithError(err).Debug("cannot tell whether the route topic holds unprocessed records")
-			return nil
-		}
-		for _, g := range gs {
-			if g.Group == own && g.Lag > 0 {
-				log.WithFields(logrus.Fields{"route_topic": cfg.RouteTopic, "group": own, "records": g.Lag}).
-					Warn("identity routing is off, but the route topic still holds records this deployment routed and has not processed: " +
-						"they stay unprocessed until IDENTITY_ROUTING=true processes them (their lag is reported as leadworker_consumer_lag)")
-			}
-		}
-		return nil
-	}
 	var errs []error
-	gs, err := groups(ctx, cfg.RouteTopic)
-	if err != nil {
-		log.WithError(err).Warn("cannot list the groups reading the route topic; its ownership is not checked")
+	for _, topic := range []string{cfg.RouteTopic, cfg.BulkRouteTopic} {
+		if err := checkOwned(ctx, cfg, topic, groups, log); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	for _, g := range gs {
-		if g.Group == own {
-			continue
-		}
-		if g.Lag > 0 {
-			errs = append(errs, fmt.Errorf("%w: route topic %s is also read by group %s, %d records behind: another deployment shares it and each would handle the other's events; "+
-				"give each deployment its own route topic (leave KAFKA_ROUTE_TOPIC unset: it follows KAFKA_GROUP_ID)", consumer.ErrStartupCheck, cfg.RouteTopic, g.Group, g.Lag))
-			continue
-		}
-		log.WithFields(logrus.Fields{"route_topic": cfg.RouteTopic, "group": g.Group}).
-			Warn("another group has offsets on this deployment's route topic: if it is another deployment, give each its own route topic; if it is gone, delete the group")
+	if !cfg.IdentityRouting {
+		return nil
 	}
 	if !cfg.RouteTopicSet && cfg.RouteTopic != LegacyRouteTopic {
 		legacy, err := groups(ctx, LegacyRouteTopic)
@@ -81,6 +58,43 @@ func checkRouteTopic(ctx context.Context, cfg Config, groups routeGroups, log lo
 					"set KAFKA_ROUTE_TOPIC=%s until its lag is 0, then unset it", consumer.ErrStartupCheck, own, g.Lag, LegacyRouteTopic, LegacyRouteTopic))
 			}
 		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkOwned makes the first and last checks above on one route topic.
+func checkOwned(ctx context.Context, cfg Config, topic string, groups routeGroups, log logrus.FieldLogger) error {
+	own := cfg.RouteGroup()
+	gs, err := groups(ctx, topic)
+	if !cfg.IdentityRouting {
+		if err != nil {
+			log.WithError(err).Debug("cannot tell whether the route topic holds unprocessed records")
+			return nil
+		}
+		for _, g := range gs {
+			if g.Group == own && g.Lag > 0 {
+				log.WithFields(logrus.Fields{"route_topic": topic, "group": own, "records": g.Lag}).
+					Warn("identity routing is off, but the route topic still holds records this deployment routed and has not processed: " +
+						"they stay unprocessed until IDENTITY_ROUTING=true processes them (their lag is reported as leadworker_consumer_lag)")
+			}
+		}
+		return nil
+	}
+	if err != nil {
+		log.WithError(err).WithField("route_topic", topic).Warn("cannot list the groups reading the route topic; its ownership is not checked")
+	}
+	var errs []error
+	for _, g := range gs {
+		if g.Group == own {
+			continue
+		}
+		if g.Lag > 0 {
+			errs = append(errs, fmt.Errorf("%w: route topic %s is also read by group %s, %d records behind: another deployment shares it and each would handle the other's events; "+
+				"give each deployment its own route topics (leave KAFKA_ROUTE_TOPIC and KAFKA_BULK_ROUTE_TOPIC unset: they follow KAFKA_GROUP_ID)", consumer.ErrStartupCheck, topic, g.Group, g.Lag))
+			continue
+		}
+		log.WithFields(logrus.Fields{"route_topic": topic, "group": g.Group}).
+			Warn("another group has offsets on this deployment's route topic: if it is another deployment, give each its own route topic; if it is gone, delete the group")
 	}
 	return errors.Join(errs...)
 }

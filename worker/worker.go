@@ -20,6 +20,7 @@ import (
 type Worker struct {
 	consumer *consumer.Consumer // the process stage
 	router   *consumer.Consumer // the route stage; nil without identity routing
+	bulk     *bulkCounter       // the route stage's bulk rule (bulk.go); nil without identity routing
 	guards   *guards            // pause gate, circuit, flood guard, metrics, lag
 	log      logrus.FieldLogger
 	cfg      Config

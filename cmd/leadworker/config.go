@@ -66,7 +66,7 @@ func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
 		FairDispatch:        e.boolean("FAIR_DISPATCH", d.FairDispatch),
 		PriorityRules:       priorityRules(e),
 		PriorityMaxDefer:    e.duration("PRIORITY_MAX_DEFER", d.PriorityMaxDefer, time.Millisecond),
-		MaxBuffered:         e.integer("MAX_BUFFERED", 0, 1), // 0: 2 × MaxInFlight, below
+		MaxBuffered:         e.integer("MAX_BUFFERED", 0, 1), // 0: the default, below
 		AdaptiveConcurrency: e.boolean("ADAPTIVE_CONCURRENCY", d.AdaptiveConcurrency),
 		MaxRecordBytes:      e.integer("MAX_RECORD_BYTES", d.MaxRecordBytes, 1),
 		MaxBufferedBytes:    int64(e.integer("MAX_BUFFERED_BYTES", int(d.MaxBufferedBytes), 1)),
@@ -105,8 +105,9 @@ func loadConfig(lookup func(string) (string, bool)) (worker.Config, error) {
 		c.AnsweredScanMaxRecords = -1 // ANSWERED_SCAN_MAX_RECORDS=0 turns the read of answered work off
 	}
 	if c.MaxBuffered == 0 {
-		c.MaxBuffered = 2 * c.MaxInFlight
+		c.MaxBuffered = max(worker.DefaultMaxBuffered, 2*c.MaxInFlight)
 	}
+	loadBulk(e, d.Bulk, &c)
 	if c.MaxBuffered < c.MaxInFlight {
 		e.errs = append(e.errs, fmt.Errorf("MAX_BUFFERED=%d: want at least MAX_IN_FLIGHT (%d)", c.MaxBuffered, c.MaxInFlight))
 	}

@@ -32,6 +32,7 @@ func loadKafka(e *env, d worker.Config, c *worker.Config) {
 	if !c.RouteTopicSet {
 		c.RouteTopic = c.DefaultRouteTopic()
 	}
+	c.BulkRouteTopic = e.str("KAFKA_BULK_ROUTE_TOPIC", c.DefaultBulkRouteTopic())
 	// The parked topic too (PARK_MAX_AGE sizes its retention).
 	c.ParkedTopic = e.str("KAFKA_PARKED_TOPIC", c.DefaultParkedTopic())
 	c.ParkMaxAge = e.duration("PARK_MAX_AGE", d.ParkMaxAge, time.Minute)
@@ -55,6 +56,9 @@ func loadKafka(e *env, d worker.Config, c *worker.Config) {
 	}
 	if p := c.ParkedTopic; p == c.ResultTopic || p == c.DLQTopic || p == c.RouteTopic || slices.Contains(c.InputTopics, p) {
 		e.errs = append(e.errs, fmt.Errorf("KAFKA_PARKED_TOPIC: %q is also an input, result, dead-letter or route topic", p))
+	}
+	if b := c.BulkRouteTopic; b == c.ResultTopic || b == c.DLQTopic || b == c.RouteTopic || b == c.ParkedTopic || slices.Contains(c.InputTopics, b) {
+		e.errs = append(e.errs, fmt.Errorf("KAFKA_BULK_ROUTE_TOPIC: %q is also an input, result, dead-letter, route or parked topic", b))
 	}
 	if c.IdentityRouting && (c.RouteTopic == c.ResultTopic || c.RouteTopic == c.DLQTopic) {
 		e.errs = append(e.errs, fmt.Errorf("KAFKA_ROUTE_TOPIC: %q is also KAFKA_RESULT_TOPIC or KAFKA_DLQ_TOPIC", c.RouteTopic))

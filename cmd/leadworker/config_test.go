@@ -27,7 +27,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	}
 	if c.GroupID != "leadworker" || c.InputTopics[0] != "crm.events" || c.ResultTopic != "leadworker.results" ||
 		c.DLQTopic != "leadworker.dlq" || c.BaseURL != "https://api.mykaarma.com" || c.HTTPAddr != ":8080" ||
-		c.LogFormat != "json" || c.MaxInFlight != 64 || c.MaxBuffered != 128 || c.RetryMaxElapsed != 2*time.Minute || !c.AdaptiveConcurrency || c.RateLimit != 0 ||
+		c.LogFormat != "json" || c.MaxInFlight != 64 || c.MaxBuffered != 1000 || c.Bulk != (worker.BulkRule{Threshold: 500, Window: time.Minute, Share: 0.25}) || c.RetryMaxElapsed != 2*time.Minute || !c.AdaptiveConcurrency || c.RateLimit != 0 ||
 		c.AdminAddr != "127.0.0.1:8081" || c.MaxBufferedBytes != 64<<20 || c.DLQWriteGiveUp != 10*time.Minute ||
 		c.LeadUnknownOutcome != handlers.LeadUnknownRetry || !c.FairDispatch || c.PriorityMaxDefer != 30*time.Second ||
 		len(c.PriorityRules) != 1 || c.PriorityRules[0] != (worker.PriorityRule{Field: "leadType", Value: "RECALL", Priority: worker.PriorityLow}) {
@@ -105,6 +105,13 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		{name: "buffered below in-flight", set: map[string]string{"MAX_IN_FLIGHT": "32", "MAX_BUFFERED": "16"}, want: "MAX_BUFFERED=16"},
 		{name: "buffered set", set: map[string]string{"MAX_IN_FLIGHT": "32", "MAX_BUFFERED": "1000"}},
 		{name: "bad buffered", set: map[string]string{"MAX_BUFFERED": "0"}, want: "MAX_BUFFERED"},
+		{name: "bulk threshold follows a smaller read-ahead", set: map[string]string{"MAX_IN_FLIGHT": "8", "MAX_BUFFERED": "40"}},
+		{name: "bulk threshold at read-ahead", set: map[string]string{"MAX_BUFFERED": "1000", "BULK_THRESHOLD": "1000"}, want: "BULK_THRESHOLD=1000"},
+		{name: "bulk route off", set: map[string]string{"BULK_THRESHOLD": "0"}},
+		{name: "bulk share zero", set: map[string]string{"BULK_SHARE": "0"}, want: "BULK_SHARE=0"},
+		{name: "bulk share above one", set: map[string]string{"BULK_SHARE": "1.5"}, want: "BULK_SHARE=1.5"},
+		{name: "bulk window too short", set: map[string]string{"BULK_WINDOW": "10ms"}, want: "BULK_WINDOW"},
+		{name: "bulk topic is the route topic", set: map[string]string{"KAFKA_BULK_ROUTE_TOPIC": "leadworker.route"}, want: "KAFKA_BULK_ROUTE_TOPIC"},
 		{name: "bad adaptive concurrency", set: map[string]string{"ADAPTIVE_CONCURRENCY": "sometimes"}, want: "ADAPTIVE_CONCURRENCY"},
 		{name: "adaptive concurrency off", set: map[string]string{"ADAPTIVE_CONCURRENCY": "false"}},
 		{name: "bad duration", set: map[string]string{"RETRY_MAX_ELAPSED": "soon"}, want: "RETRY_MAX_ELAPSED"},

@@ -67,7 +67,7 @@ func topicsCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	spec.Group = cfg.GroupID
 	spec.Parked, spec.ParkedRetention = cfg.ParkedTopic, 2*cfg.ParkMaxAge
 	if cfg.IdentityRouting {
-		spec.Route, spec.RouteGroup = cfg.RouteTopic, cfg.RouteGroup()
+		spec.Route, spec.Bulk, spec.RouteGroup = cfg.RouteTopic, cfg.BulkRouteTopic, cfg.RouteGroup()
 	}
 	_, transport, err := kafkaadmin.Connections(cfg.Kafka)
 	if err != nil {

@@ -1,0 +1,110 @@
+package worker
+
+import (
+	"sync"
+	"time"
+)
+
+// BulkRule says when the route stage sends a department's events to the
+// bulk route topic instead of the route topic: while, in the last Window of
+// this replica's route stage, the department's events routed (to either
+// route) are more than Threshold and more than Share of all events routed.
+// It is the noisy-neighbour rule of a fair queue: a department that floods
+// the stage, and only such a one, is moved aside, and is moved back once
+// its last Window is quiet again. The process stage serves the bulk route
+// only with the handler slots the route topic leaves free.
+//
+// Threshold 0 sends nothing to the bulk route.
+type BulkRule struct {
+	Threshold int           // BULK_THRESHOLD
+	Window    time.Duration // BULK_WINDOW
+	Share     float64       // BULK_SHARE, in (0, 1]
+}
+
+// bulkBuckets is how many slices a window is counted in: a department's
+// count falls a twelfth of a window at a time.
+const bulkBuckets = 12
+
+// bulkCounter applies a BulkRule to the events one route stage routes. It
+// is safe for concurrent use.
+type bulkCounter struct {
+	rule  BulkRule
+	width time.Duration // one bucket
+
+	mu    sync.Mutex
+	start time.Time          // the beginning of the newest bucket
+	head  int                // index of the newest bucket
+	total [bulkBuckets]int   // events of every department, by bucket
+	depts map[string]*counts // departments with events in the window
+	sum   int                // the sum of total
+}
+
+// counts is one department's events by bucket, and their sum.
+type counts struct {
+	n   [bulkBuckets]int
+	sum int
+}
+
+func newBulkCounter(rule BulkRule) *bulkCounter {
+	return &bulkCounter{rule: rule, width: max(rule.Window/bulkBuckets, time.Millisecond), depts: make(map[string]*counts)}
+}
+
+// bulk counts one event of dept routed at now and reports whether it goes
+// to the bulk route.
+func (b *bulkCounter) bulk(dept string, now time.Time) bool {
+	if b.rule.Threshold <= 0 {
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.advance(now)
+	c := b.depts[dept]
+	if c == nil {
+		c = &counts{}
+		b.depts[dept] = c
+	}
+	c.n[b.head]++
+	c.sum++
+	b.total[b.head]++
+	b.sum++
+	return c.sum > b.rule.Threshold && float64(c.sum) > b.rule.Share*float64(b.sum)
+}
+
+// advance moves the window to now, dropping the buckets that left it.
+func (b *bulkCounter) advance(now time.Time) {
+	if b.start.IsZero() {
+		b.start = now
+		return
+	}
+	steps := int(now.Sub(b.start) / b.width)
+	if steps <= 0 {
+		return
+	}
+	b.start = b.start.Add(time.Duration(steps) * b.width)
+	for range min(steps, bulkBuckets) {
+		b.head = (b.head + 1) % bulkBuckets
+		b.sum -= b.total[b.head]
+		b.total[b.head] = 0
+		for d, c := range b.depts {
+			c.sum -= c.n[b.head]
+			c.n[b.head] = 0
+			if c.sum == 0 {
+				delete(b.depts, d)
+			}
+		}
+	}
+}
+
+// departments returns the departments whose events go to the bulk route now.
+func (b *bulkCounter) departments(now time.Time) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.advance(now)
+	var out []string
+	for d, c := range b.depts {
+		if c.sum > b.rule.Threshold && float64(c.sum) > b.rule.Share*float64(b.sum) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
