@@ -2,9 +2,9 @@ package worker
 
 import (
 	"fmt"
-	"time"
 	"github.com/leadworker/leadworker/kafkaadmin"
 	"slices"
+	"time"
 
 	"github.com/leadworker/leadworker/consumer"
 )
