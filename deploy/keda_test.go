@@ -216,11 +216,33 @@ func kafkaScalerParameters(t *testing.T) map[string]bool {
 	return known
 }
 
-// kafkaTrigger is what the ScaledObject's Kafka trigger must say: the
-// brokers, the one topic where the work queues and the group that consumes
-// it, and the parked topic it must not count.
+// kafkaTrigger is what a Kafka trigger of the ScaledObject must say: the
+// brokers, a topic where the work queues and the group that consumes it,
+// and the parked topic it must not count. topics are all the topics where
+// work queues, one trigger each: the route and bulk route topics with
+// identity routing (KEDA scales on the larger), else the input topic.
 type kafkaTrigger struct {
 	brokers, topic, group, parked string
+	topics                        []string
+}
+
+// kafkaTriggersProblems checks a ScaledObject's triggers against want: one
+// Kafka trigger for each of want.topics, each as kafkaTriggerProblems says.
+func kafkaTriggersProblems(triggers []scaleTriggers, want kafkaTrigger) []string {
+	if len(triggers) != len(want.topics) {
+		return []string{fmt.Sprintf("%d triggers; want one kafka trigger for each of %q", len(triggers), want.topics)}
+	}
+	var out []string
+	for i, tr := range triggers {
+		w := want
+		w.topic = want.topics[i]
+		if tr.Type != "kafka" {
+			out = append(out, fmt.Sprintf("trigger %d is %q; want kafka", i, tr.Type))
+			continue
+		}
+		out = append(out, kafkaTriggerProblems(tr.Metadata, w)...)
+	}
+	return out
 }
 
 // wantKafkaTrigger derives the trigger from the settings the Deployment's
@@ -236,9 +258,11 @@ func (m *manifests) wantKafkaTrigger(t *testing.T) kafkaTrigger {
 		group:   worker.Config{GroupID: group}.RouteGroup(),
 		parked:  setting(env, "KAFKA_PARKED_TOPIC", worker.Config{GroupID: group}.DefaultParkedTopic()),
 	}
+	want.topics = []string{want.topic, setting(env, "KAFKA_BULK_ROUTE_TOPIC", worker.Config{GroupID: group}.DefaultBulkRouteTopic())}
 	if routing, _ := strconv.ParseBool(setting(env, "IDENTITY_ROUTING", strconv.FormatBool(def.IdentityRouting))); !routing {
 		want.topic = setting(env, "KAFKA_INPUT_TOPICS", strings.Join(def.InputTopics, ","))
 		want.group = group
+		want.topics = []string{want.topic}
 	}
 	return want
 }
@@ -314,7 +338,8 @@ func TestKafkaTriggerProblems(t *testing.T) {
 
 // TestKustomizedScaledObjectsCountNoParkedTopic: the ScaledObject as each
 // kustomization builds it (an overlay could patch the trigger) has one
-// Kafka trigger, on the topic where the work queues, never the parked one.
+// Kafka trigger on each topic where the work queues (the route and bulk
+// route topics), never the parked one.
 func TestKustomizedScaledObjectsCountNoParkedTopic(t *testing.T) {
 	want := loadManifests(t).wantKafkaTrigger(t)
 	for _, dir := range manifestDirs {
@@ -331,10 +356,7 @@ func TestKustomizedScaledObjectsCountNoParkedTopic(t *testing.T) {
 				}
 				var so scaledObject
 				decodeStrict(t, dir+" ScaledObject/"+r.GetName(), b, &so)
-				if len(so.Spec.Triggers) != 1 || so.Spec.Triggers[0].Type != "kafka" {
-					t.Fatalf("triggers %+v; want one kafka trigger", so.Spec.Triggers)
-				}
-				for _, p := range kafkaTriggerProblems(so.Spec.Triggers[0].Metadata, want) {
+				for _, p := range kafkaTriggersProblems(so.Spec.Triggers, want) {
 					t.Error(p)
 				}
 			}

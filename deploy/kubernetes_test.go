@@ -409,24 +409,22 @@ func TestManifestsAgreeWithTheWorker(t *testing.T) {
 		if so.MaxReplicaCount == nil || strconv.Itoa(int(*so.MaxReplicaCount)) != partitions {
 			t.Errorf("maxReplicaCount %d; want the partition count %s (topics job)", deref(so.MaxReplicaCount), partitions)
 		}
-		if len(so.Triggers) != 1 || so.Triggers[0].Type != "kafka" {
-			t.Fatalf("triggers %+v; want one kafka trigger", so.Triggers)
-		}
-		md := so.Triggers[0].Metadata
-		// The route and parked topics belong to one deployment: unset, they
-		// follow the group, and so must the trigger.
-		for _, name := range []string{"KAFKA_ROUTE_TOPIC", "KAFKA_PARKED_TOPIC"} {
+		// The route, bulk route and parked topics belong to one deployment:
+		// unset, they follow the group, and so must the triggers.
+		for _, name := range []string{"KAFKA_ROUTE_TOPIC", "KAFKA_BULK_ROUTE_TOPIC", "KAFKA_PARKED_TOPIC"} {
 			if _, ok := env[name]; ok {
 				t.Errorf("the manifests set %s; leave it unset so that the topic follows KAFKA_GROUP_ID", name)
 			}
 		}
-		for _, p := range kafkaTriggerProblems(md, m.wantKafkaTrigger(t)) {
+		for _, p := range kafkaTriggersProblems(so.Triggers, m.wantKafkaTrigger(t)) {
 			t.Error(p)
 		}
 		known := kafkaScalerParameters(t)
-		for k := range md {
-			if !known[k] {
-				t.Errorf("kafka trigger metadata %q is not a parameter of KEDA's Kafka scaler", k)
+		for _, tr := range so.Triggers {
+			for k := range tr.Metadata {
+				if !known[k] {
+					t.Errorf("kafka trigger metadata %q is not a parameter of KEDA's Kafka scaler", k)
+				}
 			}
 		}
 	})
@@ -442,7 +440,7 @@ func TestManifestsAgreeWithTheWorker(t *testing.T) {
 		// route and parked topics follow KAFKA_GROUP_ID, so it counts too.
 		jobEnv := m.env(t, jobC)
 		for _, name := range []string{"KAFKA_BROKERS", "KAFKA_GROUP_ID", "KAFKA_INPUT_TOPICS", "KAFKA_RESULT_TOPIC",
-			"KAFKA_DLQ_TOPIC", "KAFKA_ROUTE_TOPIC", "KAFKA_PARKED_TOPIC", "IDENTITY_ROUTING"} {
+			"KAFKA_DLQ_TOPIC", "KAFKA_ROUTE_TOPIC", "KAFKA_BULK_ROUTE_TOPIC", "KAFKA_PARKED_TOPIC", "IDENTITY_ROUTING"} {
 			if got, want := setting(jobEnv, name, "(unset)"), setting(env, name, "(unset)"); got != want {
 				t.Errorf("job %s = %q, deployment %q; the Job must create the topics the workers use", name, got, want)
 			}

@@ -299,9 +299,9 @@ func scrapeRunningWorker(t *testing.T) map[string]*dto.MetricFamily {
 	t.Helper()
 	url, _ := startWorker(t, nil)
 	var fams map[string]*dto.MetricFamily
-	testkit.WaitFor(t, 30*time.Second, "the worker to be ready with lag for both topics", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "the worker to be ready with lag for the input, route and bulk route topics", func() bool {
 		fams = scrape(t, url)
-		return ready(fams) && len(fams["leadworker_consumer_lag"].GetMetric()) == 4
+		return ready(fams) && len(fams["leadworker_consumer_lag"].GetMetric()) == 6
 	})
 	return fams
 }
