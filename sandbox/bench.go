@@ -58,9 +58,12 @@ type BenchOptions struct {
 	// status to every call, against a no-fault run.
 	FailingDepartment int
 	// FairDispatch is FAIR_DISPATCH; MaxBuffered is MAX_BUFFERED, 0 for its
-	// default of 2 × MaxInFlight.
-	FairDispatch bool
-	MaxBuffered  int
+	// default (worker.DefaultMaxBuffered, or 2 × MaxInFlight if more);
+	// BulkThreshold is BULK_THRESHOLD, negative for its default of half of
+	// MAX_BUFFERED, 0 to send nothing to the bulk route.
+	FairDispatch  bool
+	MaxBuffered   int
+	BulkThreshold int
 	// Import, when above 0, runs the import bench instead (benchimport.go):
 	// Import new-customer RECALL leads at one department produced at
 	// ImportRate per second, and live SERVICE_DEMAND leads at two others,
@@ -76,7 +79,7 @@ func (o BenchOptions) maxBuffered() int {
 	if o.MaxBuffered > 0 {
 		return o.MaxBuffered
 	}
-	return 2 * o.MaxInFlight // MAX_BUFFERED's default
+	return max(worker.DefaultMaxBuffered, 2*o.MaxInFlight) // MAX_BUFFERED's default
 }
 
 // benchRun is what one bench measured.
@@ -238,7 +241,7 @@ func startBenchWorkers(ctx context.Context, cfg worker.Config, n, partitions int
 	}
 	topics := 1
 	if cfg.IdentityRouting {
-		topics++
+		topics += 2 // the route and bulk route topics
 	}
 	if cfg.ParkedTopic != "" {
 		topics++

@@ -40,11 +40,13 @@ type importRun struct {
 	liveDead int             // of them dead-lettered
 	wait     []time.Duration // live: produce to output record time, sorted
 
-	liveDwell   histogram // leadworker_dwell_seconds{priority="normal"} over the run
-	importDwell histogram // {priority="low"}
+	liveDwell   histogram // leadworker_dwell_seconds{priority="normal",route="live"} over the run
+	importDwell histogram // {priority="low"}, both routes
+	bulkDwell   histogram // {route="bulk"}: the import's events sent to the bulk route
 
 	inputLag   float64 // peak of leadworker_consumer_lag on the input topic
 	routeLag   float64 // and on the route topic
+	bulkLag    float64 // and on the bulk route topic
 	lagSamples int
 	twice      int // events with more than one output
 }
@@ -74,6 +76,7 @@ func benchImportConfig(o BenchOptions) worker.Config {
 	cfg.GroupID = "leadworker-bench"
 	cfg.MaxInFlight = o.MaxInFlight
 	cfg.MaxBuffered = o.maxBuffered()
+	cfg.Bulk.Threshold = o.bulkThreshold()
 	cfg.FairDispatch = o.FairDispatch
 	cfg.RateLimit = o.RateLimit
 	cfg.AdaptiveConcurrency = o.Adaptive
@@ -82,6 +85,14 @@ func benchImportConfig(o BenchOptions) worker.Config {
 	cfg.HTTPAddr, cfg.AdminAddr = "127.0.0.1:0", ""
 	cfg.Guards.LagInterval = benchLagEvery
 	return cfg
+}
+
+// bulkThreshold is BULK_THRESHOLD of o.
+func (o BenchOptions) bulkThreshold() int {
+	if o.BulkThreshold >= 0 {
+		return o.BulkThreshold
+	}
+	return o.maxBuffered() / 2 // BULK_THRESHOLD's default
 }
 
 // benchImportRun produces imports import events and live leads: n of them,
@@ -108,11 +119,12 @@ func benchImportRun(ctx context.Context, o BenchOptions, imports, n int) (r impo
 	outputs := NewOutputReader(cfg)
 	defer outputs.Close()
 
-	dwell := func(priority string) histogram {
-		return scrapeHistogram(public, "leadworker_dwell_seconds", map[string]string{"priority": priority, "route": "live"})
+	dwell := func(labels map[string]string) histogram {
+		return scrapeHistogram(public, "leadworker_dwell_seconds", labels)
 	}
-	liveBefore, importBefore := dwell("normal"), dwell("low")
-	lagDone := sampleLag(public, in, cfg.RouteTopic, &r)
+	liveL, importL, bulkL := map[string]string{"priority": "normal", "route": "live"}, map[string]string{"priority": "low"}, map[string]string{"route": "bulk"}
+	liveBefore, importBefore, bulkBefore := dwell(liveL), dwell(importL), dwell(bulkL)
+	lagDone := sampleLag(public, in, cfg.RouteTopic, cfg.BulkRouteTopic, &r)
 
 	// A producer that fails ends the run with its error.
 	runCtx, cancel := context.WithCancelCause(ctx)
@@ -151,7 +163,7 @@ func benchImportRun(ctx context.Context, o BenchOptions, imports, n int) (r impo
 	if waitErr != nil {
 		return r, waitErr
 	}
-	r.liveDwell, r.importDwell = dwell("normal").minus(liveBefore), dwell("low").minus(importBefore)
+	r.liveDwell, r.importDwell, r.bulkDwell = dwell(liveL).minus(liveBefore), dwell(importL).minus(importBefore), dwell(bulkL).minus(bulkBefore)
 	measureImport(&r, outputs, importMsgs, liveMsgs, start)
 	return r, nil
 }
@@ -199,10 +211,10 @@ func measureImport(r *importRun, outputs *OutputReader, importMsgs, liveMsgs []k
 	}
 }
 
-// sampleLag reads leadworker_consumer_lag of the input and the route topic
-// every benchLagEvery until the returned function is called, keeping the
-// peaks of each (summed over partitions and workers) in r.
-func sampleLag(public []http.Handler, input, route string, r *importRun) (stop func()) {
+// sampleLag reads leadworker_consumer_lag of the input, route and bulk
+// route topics every benchLagEvery until the returned function is called,
+// keeping the peaks of each (summed over partitions and workers) in r.
+func sampleLag(public []http.Handler, input, route, bulk string, r *importRun) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -211,6 +223,7 @@ func sampleLag(public []http.Handler, input, route string, r *importRun) (stop f
 		for {
 			r.inputLag = max(r.inputLag, scrapeGauge(public, "leadworker_consumer_lag", map[string]string{"topic": input}))
 			r.routeLag = max(r.routeLag, scrapeGauge(public, "leadworker_consumer_lag", map[string]string{"topic": route}))
+			r.bulkLag = max(r.bulkLag, scrapeGauge(public, "leadworker_consumer_lag", map[string]string{"topic": bulk}))
 			r.lagSamples++
 			select {
 			case <-done:

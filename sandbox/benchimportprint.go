@@ -19,11 +19,11 @@ func printBenchImport(out io.Writer, o BenchOptions, both, live, alone importRun
 	}
 	fmt.Fprintf(out, "leadworker bench -import %d: %d new-customer RECALL leads at department I produced at %g/s; new-customer SERVICE_DEMAND leads at departments A and B (alternating), %g/s, one at a time, from the import's start to its last result\n",
 		o.Import, o.Import, o.ImportRate, o.LiveRate)
-	fmt.Fprintf(out, "FAIR_DISPATCH=%t MAX_IN_FLIGHT=%d MAX_BUFFERED=%d PRIORITY_RULES=%s ADAPTIVE_CONCURRENCY=%t IDENTITY_ROUTING=%t; %d partitions, %d keys, myKaarma latency %v, rate limit %s, %d replica(s)\n",
-		o.FairDispatch, o.MaxInFlight, o.maxBuffered(), worker.DefaultPriorityRules, o.Adaptive, o.Routing, o.Partitions, o.Keys, o.Latency, rate, max(o.Replicas, 1))
+	fmt.Fprintf(out, "FAIR_DISPATCH=%t MAX_IN_FLIGHT=%d MAX_BUFFERED=%d BULK_THRESHOLD=%d PRIORITY_RULES=%s ADAPTIVE_CONCURRENCY=%t IDENTITY_ROUTING=%t; %d partitions, %d keys, myKaarma latency %v, rate limit %s, %d replica(s)\n",
+		o.FairDispatch, o.MaxInFlight, o.maxBuffered(), o.bulkThreshold(), worker.DefaultPriorityRules, o.Adaptive, o.Routing, o.Partitions, o.Keys, o.Latency, rate, max(o.Replicas, 1))
 	fmt.Fprintf(out, "  department I  %s\n  department A  %s\n  department B  %s\n", benchImportDept, benchLiveDepts[0], benchLiveDepts[1])
 	fmt.Fprintln(out, "Three runs, each on a fresh broker and fake: the import with the live leads; the live leads alone (as many, at the same rate); the import alone.")
-	fmt.Fprintln(out, "Dwell (route write to start of processing) is the worker's leadworker_dwell_seconds{route=\"live\"}, scraped before and after each run, its quantiles interpolated within the")
+	fmt.Fprintln(out, "Dwell (route write to start of processing) is the worker's leadworker_dwell_seconds, scraped before and after each run, its quantiles interpolated within the")
 	fmt.Fprintln(out, "histogram's buckets as PromQL's histogram_quantile does: the result records do not carry the start of processing. Live leads are priority normal, the import low.")
 	fmt.Fprintf(out, "Wait is per event: the input record's time (when produced) to its result record's time. Lag is leadworker_consumer_lag summed over partitions, LAG_INTERVAL=%v, read every %v.\n\n", benchLagEvery, benchLagEvery)
 
@@ -61,6 +61,9 @@ func printBenchImport(out io.Writer, o BenchOptions, both, live, alone importRun
 	row("import dwell p50", each(func(r importRun) string { return quantile(r.importDwell, 0.50) }, withImport...), `leadworker_dwell_seconds{priority="low"}`)
 	row("import dwell p99", each(func(r importRun) string { return quantile(r.importDwell, 0.99) }, withImport...), "")
 	row("import dwell p99 bucket", each(func(r importRun) string { return bucket(r.importDwell, 0.99) }, withImport...), "")
+	if o.Routing {
+		row("import via the bulk route", each(func(r importRun) string { return fmt.Sprint(r.bulkDwell.count()) }, withImport...), `leadworker_dwell_seconds_count{route="bulk"}: the rest went live`)
+	}
 	inputLag := "route stage input lag peak"
 	if !o.Routing {
 		inputLag = "input lag peak"
@@ -69,6 +72,7 @@ func printBenchImport(out io.Writer, o BenchOptions, both, live, alone importRun
 		fmt.Sprintf("leadworker_consumer_lag on the input topic; peak of %d/%d/%d samples", both.lagSamples, live.lagSamples, alone.lagSamples))
 	if o.Routing {
 		row("route topic lag peak", each(func(r importRun) string { return fmt.Sprintf("%.0f", r.routeLag) }, every...), "the process stage's: what waits routed")
+		row("bulk route topic lag peak", each(func(r importRun) string { return fmt.Sprintf("%.0f", r.bulkLag) }, every...), "what waits on the bulk route")
 	}
 	row("dead letters", each(func(r importRun) string { return fmt.Sprint(r.liveDead + r.importDead) }, every...), "")
 	row("events answered twice", each(func(r importRun) string { return fmt.Sprint(r.twice) }, every...), "")

@@ -104,13 +104,14 @@ func TestBenchRejectsBadFlags(t *testing.T) {
 // TestBenchImport runs bench -import with tiny sizes and checks the table:
 // the three runs, every live lead answered (none dead-lettered) beside the
 // import and alone, their dwell counted once each, the import answered in
-// both runs that have it, nothing answered twice.
+// both runs that have it, part of it through the bulk route, nothing
+// answered twice.
 func TestBenchImport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three embedded brokers")
 	}
 	var out, errOut bytes.Buffer
-	args := []string{"-import", "300", "-import-rate", "300", "-live-rate", "10", "-partitions", "3", "-keys", "60", "-latency", "5ms", "-max-in-flight", "16", "-timeout", "90s"}
+	args := []string{"-import", "300", "-import-rate", "300", "-live-rate", "10", "-partitions", "3", "-keys", "60", "-latency", "5ms", "-max-in-flight", "16", "-max-buffered", "200", "-timeout", "90s"}
 	if code := benchCommand(context.Background(), args, &out, &errOut); code != 0 {
 		t.Fatalf("bench exit = %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 	}
@@ -125,7 +126,7 @@ func TestBenchImport(t *testing.T) {
 	}
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^leadworker bench -import 300: 300 new-customer RECALL leads at department I produced at 300/s; .* 10/s`),
-		regexp.MustCompile(`(?m)^FAIR_DISPATCH=true MAX_IN_FLIGHT=16 MAX_BUFFERED=32 `),
+		regexp.MustCompile(`(?m)^FAIR_DISPATCH=true MAX_IN_FLIGHT=16 MAX_BUFFERED=200 BULK_THRESHOLD=100 `),
 		regexp.MustCompile(`(?m)^\s+import \+ live\s+live only\s+import only\s*$`),
 		regexp.MustCompile(`(?m)^live dwell p50\s+\d\S*s\s+\d\S*s\s+-\s`),
 		regexp.MustCompile(`(?m)^live dwell p99\s+\d\S*s\s+\d\S*s\s+-\s`),
@@ -137,6 +138,8 @@ func TestBenchImport(t *testing.T) {
 		regexp.MustCompile(`(?m)^import answered\s+300 of 300\s+-\s+300 of 300\s`),
 		regexp.MustCompile(`(?m)^import throughput\s+\d+\.\d/s\s+-\s+\d+\.\d/s\s`),
 		regexp.MustCompile(`(?m)^import dwell p99\s+\d\S*s\s+-\s+\d\S*s\s`),
+		regexp.MustCompile(`(?m)^import via the bulk route\s+[1-9]\d*\s+-\s+[1-9]\d*\s`),
+		regexp.MustCompile(`(?m)^bulk route topic lag peak\s+\d+\s+\d+\s+\d+\s`),
 		regexp.MustCompile(`(?m)^route stage input lag peak\s+\d+\s+\d+\s+\d+\s+leadworker_consumer_lag`),
 		regexp.MustCompile(`(?m)^dead letters\s+0\s+0\s+0\s*$`),
 		regexp.MustCompile(`(?m)^events answered twice\s+0\s+0\s+0\s*$`),
