@@ -16,13 +16,14 @@ const topicsUsage = `usage: leadworker topics create [flags]
 
 Creates the topics the worker needs, from the same environment as run
 (KAFKA_BROKERS, KAFKA_GROUP_ID, KAFKA_INPUT_TOPICS, KAFKA_RESULT_TOPIC, KAFKA_DLQ_TOPIC,
-KAFKA_ROUTE_TOPIC, KAFKA_PARKED_TOPIC, PARK_MAX_AGE, TLS and SASL), with cleanup.policy=delete. Topics that exist
-are left as they are. Other consumer groups on the input or route topics are
-reported as warnings. The dead-letter and route topics allow the largest
-max.message.bytes of the inputs plus 64 KiB for headers; the route topic gets
-their largest partition count and longest retention; the parked topic the
-route topic's partitions and a retention of at least 7 days and twice
-PARK_MAX_AGE. The worker itself never
+KAFKA_ROUTE_TOPIC, KAFKA_BULK_ROUTE_TOPIC, KAFKA_PARKED_TOPIC, PARK_MAX_AGE, TLS
+and SASL), with cleanup.policy=delete. Topics that exist are left as they are.
+Other consumer groups on the input or route topics are reported as warnings.
+The dead-letter and route topics allow the largest max.message.bytes of the
+inputs plus 64 KiB for headers; the route topic gets their largest partition
+count and longest retention; the bulk route topic the route topic's partitions
+and settings; the parked topic the route topic's partitions and a retention of
+at least 7 days and twice PARK_MAX_AGE. The worker itself never
 creates topics.
 `
 
@@ -97,7 +98,7 @@ func printShared(out io.Writer, shared []kafkaadmin.SharedTopic) {
 		for _, g := range s.Others {
 			if s.Route {
 				fmt.Fprintf(out, "leadworker topics: warning: route topic %s is also consumed by group %s (%d records behind): "+
-					"the two deployments process each other's events; give each its own route topic (unset, KAFKA_ROUTE_TOPIC is <KAFKA_GROUP_ID>.route)\n",
+					"the two deployments process each other's events; give each its own route topics (unset, KAFKA_ROUTE_TOPIC is <KAFKA_GROUP_ID>.route and KAFKA_BULK_ROUTE_TOPIC <KAFKA_GROUP_ID>.route.bulk)\n",
 					s.Topic, g.Group, g.Lag)
 				continue
 			}

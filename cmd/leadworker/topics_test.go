@@ -28,14 +28,14 @@ func TestTopicsCreate(t *testing.T) {
 	env := map[string]string{
 		"KAFKA_BROKERS": strings.Join(cluster.ListenAddrs(), ","), "KAFKA_INPUT_TOPICS": "crm.existing",
 		"KAFKA_RESULT_TOPIC": "out.results", "KAFKA_DLQ_TOPIC": "out.dlq", "KAFKA_ROUTE_TOPIC": "out.route",
-		"KAFKA_PARKED_TOPIC": "out.parked", "PARK_MAX_AGE": "96h",
+		"KAFKA_PARKED_TOPIC": "out.parked", "PARK_MAX_AGE": "96h", "KAFKA_BULK_ROUTE_TOPIC": "out.bulk",
 	}
 	var out, errOut bytes.Buffer
 	if code := topicsCommand(ctx, []string{"create", "--partitions", "3", "--replication-factor", "1"}, &out, &errOut, lookupFrom(env)); code != 0 {
 		t.Fatalf("topics create = %d\n%s%s", code, out.String(), errOut.String())
 	}
 	client := &kafka.Client{Addr: kafka.TCP(cluster.ListenAddrs()...)}
-	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{"crm.existing", "out.results", "out.dlq", "out.route", "out.parked"}})
+	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{"crm.existing", "out.results", "out.dlq", "out.route", "out.bulk", "out.parked"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestTopicsCreate(t *testing.T) {
 			parts[tp.Name] = len(tp.Partitions)
 		}
 	}
-	want := map[string]int{"crm.existing": 5, "out.results": 3, "out.dlq": 3, "out.route": 5, "out.parked": 5}
+	want := map[string]int{"crm.existing": 5, "out.results": 3, "out.dlq": 3, "out.route": 5, "out.bulk": 5, "out.parked": 5}
 	for topic, n := range want {
 		if parts[topic] != n {
 			t.Errorf("%s has %d partitions; want %d", topic, parts[topic], n)
@@ -55,6 +55,7 @@ func TestTopicsCreate(t *testing.T) {
 		{ResourceType: kafka.ResourceTypeTopic, ResourceName: "crm.existing", ConfigNames: []string{"max.message.bytes"}},
 		{ResourceType: kafka.ResourceTypeTopic, ResourceName: "out.dlq", ConfigNames: []string{"max.message.bytes", "cleanup.policy"}},
 		{ResourceType: kafka.ResourceTypeTopic, ResourceName: "out.route", ConfigNames: []string{"max.message.bytes"}},
+		{ResourceType: kafka.ResourceTypeTopic, ResourceName: "out.bulk", ConfigNames: []string{"max.message.bytes"}},
 		{ResourceType: kafka.ResourceTypeTopic, ResourceName: "out.parked", ConfigNames: []string{"max.message.bytes", "retention.ms"}},
 	}})
 	if err != nil {
@@ -73,7 +74,7 @@ func TestTopicsCreate(t *testing.T) {
 	if got["out.parked retention.ms"] != strconv.FormatInt((8*24*time.Hour).Milliseconds(), 10) {
 		t.Errorf("out.parked retention.ms = %s; want twice PARK_MAX_AGE (8 days)", got["out.parked retention.ms"])
 	}
-	for _, topic := range []string{"out.dlq", "out.route", "out.parked"} {
+	for _, topic := range []string{"out.dlq", "out.route", "out.bulk", "out.parked"} {
 		if got[topic+" max.message.bytes"] != strconv.Itoa(in+64<<10) {
 			t.Errorf("%s max.message.bytes = %s; want the input's %d + 64 KiB", topic, got[topic+" max.message.bytes"], in)
 		}
