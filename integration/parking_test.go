@@ -485,8 +485,8 @@ func TestParkedSurvivesKill(t *testing.T) {
 
 // TestParkedCoPartitionedAcrossReplicas: three replicas, a forbidden department whose events
 // are parked; one replica is killed with SIGKILL and a new one joins. In every generation the
-// process stage's group gives each member the same partition ids of the route and the parked
-// topic. Once the scope is granted and each replica probes, every event has exactly one
+// process stage's group gives each member the same partition ids of the route, bulk route and
+// parked topics. Once the scope is granted and each replica probes, every event has exactly one
 // result, no customer is created twice and no lead saved twice.
 func TestParkedCoPartitionedAcrossReplicas(t *testing.T) {
 	takeoverTest(t, "three replicas, a SIGKILL and a session timeout (about 30 s)")
@@ -542,15 +542,17 @@ func TestParkedCoPartitionedAcrossReplicas(t *testing.T) {
 }
 
 // waitAligned waits until group is stable with members members sharing the route topic's
-// partitions, and fails t unless each member holds the same partition ids of the parked topic.
+// partitions, and fails t unless each member holds the same partition ids of the bulk route
+// and parked topics.
 func waitAligned(t *testing.T, b *broker, group string, tp topics, members int, ws ...*workerProc) {
 	t.Helper()
 	route := waitGroup(t, b, group, tp.Route, tp.Partitions, members, 90*time.Second, ws...)
+	bulk := waitGroup(t, b, group, tp.Group+".route.bulk", tp.Partitions, members, 10*time.Second, ws...)
 	parked := waitGroup(t, b, group, tp.Parked, tp.Partitions, members, 10*time.Second, ws...)
-	t.Logf("group %s: route partitions %v, parked partitions %v", group, route.Owners, parked.Owners)
+	t.Logf("group %s: route partitions %v, bulk route partitions %v, parked partitions %v", group, route.Owners, bulk.Owners, parked.Owners)
 	for id, ps := range route.Owners {
-		if !slices.Equal(ps, parked.Owners[id]) {
-			t.Errorf("member %s holds route partitions %v and parked partitions %v; want the same ids", id, ps, parked.Owners[id])
+		if !slices.Equal(ps, parked.Owners[id]) || !slices.Equal(ps, bulk.Owners[id]) {
+			t.Errorf("member %s holds route partitions %v, bulk route partitions %v and parked partitions %v; want the same ids", id, ps, bulk.Owners[id], parked.Owners[id])
 		}
 	}
 }
