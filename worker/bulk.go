@@ -14,11 +14,28 @@ import (
 // its last Window is quiet again. The process stage serves the bulk route
 // only with the handler slots the route topic leaves free.
 //
+// An identity keeps its route while it is active: an event whose routing
+// key took one route within the last Window takes it again, whatever its
+// department's state, so that a customer's events stay in one route, in
+// order, when the department becomes bulk or stops being bulk. The route
+// stage remembers at most maxStickyKeys keys; beyond that, new keys follow
+// their department alone.
+//
 // Threshold 0 sends nothing to the bulk route.
 type BulkRule struct {
 	Threshold int           // BULK_THRESHOLD
 	Window    time.Duration // BULK_WINDOW
 	Share     float64       // BULK_SHARE, in (0, 1]
+}
+
+// maxStickyKeys bounds the routing keys a route stage remembers the route
+// of (about 100 bytes each).
+const maxStickyKeys = 200_000
+
+// keyRoute is the route a routing key took last, and when.
+type keyRoute struct {
+	bulk bool
+	seen time.Time
 }
 
 // bulkBuckets is how many slices a window is counted in: a department's
@@ -32,11 +49,12 @@ type bulkCounter struct {
 	width time.Duration // one bucket
 
 	mu    sync.Mutex
-	start time.Time          // the beginning of the newest bucket
-	head  int                // index of the newest bucket
-	total [bulkBuckets]int   // events of every department, by bucket
-	depts map[string]*counts // departments with events in the window
-	sum   int                // the sum of total
+	start time.Time           // the beginning of the newest bucket
+	head  int                 // index of the newest bucket
+	total [bulkBuckets]int    // events of every department, by bucket
+	depts map[string]*counts  // departments with events in the window
+	sum   int                 // the sum of total
+	keys  map[string]keyRoute // routing keys seen in the window
 }
 
 // counts is one department's events by bucket, and their sum.
@@ -46,12 +64,12 @@ type counts struct {
 }
 
 func newBulkCounter(rule BulkRule) *bulkCounter {
-	return &bulkCounter{rule: rule, width: max(rule.Window/bulkBuckets, time.Millisecond), depts: make(map[string]*counts)}
+	return &bulkCounter{rule: rule, width: max(rule.Window/bulkBuckets, time.Millisecond), depts: make(map[string]*counts), keys: make(map[string]keyRoute)}
 }
 
-// bulk counts one event of dept routed at now and reports whether it goes
-// to the bulk route.
-func (b *bulkCounter) bulk(dept string, now time.Time) bool {
+// bulk counts one event of dept with routing key key, routed at now, and
+// reports whether it goes to the bulk route.
+func (b *bulkCounter) bulk(dept, key string, now time.Time) bool {
 	if b.rule.Threshold <= 0 {
 		return false
 	}
@@ -67,7 +85,18 @@ func (b *bulkCounter) bulk(dept string, now time.Time) bool {
 	c.sum++
 	b.total[b.head]++
 	b.sum++
-	return c.sum > b.rule.Threshold && float64(c.sum) > b.rule.Share*float64(b.sum)
+	bulk := c.sum > b.rule.Threshold && float64(c.sum) > b.rule.Share*float64(b.sum)
+	if key == "" {
+		return bulk
+	}
+	k, known := b.keys[key]
+	if known {
+		bulk = k.bulk
+	}
+	if known || len(b.keys) < maxStickyKeys {
+		b.keys[key] = keyRoute{bulk: bulk, seen: now}
+	}
+	return bulk
 }
 
 // advance moves the window to now, dropping the buckets that left it.
@@ -81,6 +110,11 @@ func (b *bulkCounter) advance(now time.Time) {
 		return
 	}
 	b.start = b.start.Add(time.Duration(steps) * b.width)
+	for k, r := range b.keys {
+		if now.Sub(r.seen) >= b.rule.Window {
+			delete(b.keys, k)
+		}
+	}
 	for range min(steps, bulkBuckets) {
 		b.head = (b.head + 1) % bulkBuckets
 		b.sum -= b.total[b.head]

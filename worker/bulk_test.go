@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -17,37 +18,52 @@ func TestBulkRule(t *testing.T) {
 		at    time.Duration // since t0
 		dept  string
 		n     int
-		wantN int // how many of the n go to the bulk route
+		wantN int    // how many of the n go to the bulk route
+		key   string // the routing key of all n; "": each its own
 	}
 	tests := []struct {
 		name   string
 		rule   BulkRule
 		bursts []burst
 	}{
-		{"below the threshold", rule, []burst{{0, "A", 10, 0}}},
-		{"past the threshold", rule, []burst{{0, "A", 15, 5}}},
+		{"below the threshold", rule, []burst{{0, "A", 10, 0, ""}}},
+		{"past the threshold", rule, []burst{{0, "A", 15, 5, ""}}},
 		{"past the threshold but not the share", rule, []burst{
-			{0, "B", 60, 50}, {time.Second, "A", 15, 0},
+			{0, "B", 60, 50, ""}, {time.Second, "A", 15, 0, ""},
 		}},
 		{"two floods share the bulk route", rule, []burst{
-			{0, "A", 20, 10}, {time.Second, "B", 20, 10},
+			{0, "A", 20, 10, ""}, {time.Second, "B", 20, 10, ""},
 		}},
 		{"back to live once the window moved on", rule, []burst{
-			{0, "A", 20, 10}, {30 * time.Second, "A", 1, 1}, {61 * time.Second, "A", 5, 0},
+			{0, "A", 20, 10, ""}, {30 * time.Second, "A", 1, 1, ""}, {61 * time.Second, "A", 5, 0, ""},
 		}},
 		{"a window's count falls a twelfth at a time", rule, []burst{
-			{0, "A", 8, 0}, {30 * time.Second, "A", 8, 6}, {65 * time.Second, "A", 3, 1},
+			{0, "A", 8, 0, ""}, {30 * time.Second, "A", 8, 6, ""}, {65 * time.Second, "A", 3, 1, ""},
 		}},
-		{"threshold 0: off", BulkRule{Window: time.Minute, Share: 0.25}, []burst{{0, "A", 1000, 0}}},
+		{"threshold 0: off", BulkRule{Window: time.Minute, Share: 0.25}, []burst{{0, "A", 1000, 0, ""}}},
+		{"an identity stays live when its department turns bulk", rule, []burst{
+			{0, "A", 1, 0, "X"}, {0, "A", 10, 1, ""}, {time.Second, "A", 2, 0, "X"}, {time.Second, "A", 1, 1, "Y"},
+		}},
+		{"an identity stays bulk when its department stops being bulk", rule, []burst{
+			{0, "A", 14, 4, ""}, {0, "A", 1, 1, "Y"}, {50 * time.Second, "A", 1, 1, "Y"},
+			{65 * time.Second, "A", 1, 0, ""}, {65 * time.Second, "A", 1, 1, "Y"},
+			{126 * time.Second, "A", 1, 0, "Y"}, // Y idle for a window: it follows its department again
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			b := newBulkCounter(tt.rule)
+			unique := 0
 			for i, bu := range tt.bursts {
 				got := 0
 				for range bu.n {
-					if b.bulk(bu.dept, t0.Add(bu.at)) {
+					key := bu.key
+					if key == "" {
+						unique++
+						key = fmt.Sprint("k", unique)
+					}
+					if b.bulk(bu.dept, key, t0.Add(bu.at)) {
 						got++
 					}
 				}
@@ -64,9 +80,9 @@ func TestBulkDepartments(t *testing.T) {
 	b := newBulkCounter(BulkRule{Threshold: 2, Window: time.Minute, Share: 0.5})
 	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	for range 5 {
-		b.bulk("A", t0)
+		b.bulk("A", "", t0)
 	}
-	b.bulk("B", t0)
+	b.bulk("B", "", t0)
 	if got := b.departments(t0); !slices.Equal(got, []string{"A"}) {
 		t.Errorf("departments() = %v; want [A]", got)
 	}

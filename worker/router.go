@@ -43,6 +43,6 @@ func (r *router) Handle(ctx context.Context, m *consumer.Message) (consumer.Outc
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		span.SetAttributes(AttrRoutedBy.String(by))
 	}
-	bulk := r.bulk != nil && r.bulk.bulk(ev.DepartmentUUID, r.now())
+	bulk := r.bulk != nil && r.bulk.bulk(ev.DepartmentUUID, string(key), r.now())
 	return r.fin.routed(ctx, m, key, by, ev.EventID, bulk), nil
 }
