@@ -135,7 +135,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, dept string, bod
 		c.Vehicles[i].UUID = uuid.NewString()
 	}
 	s.mu.Lock()
-	s.depts[dept] = append(s.depts[dept], &c)
+	s.storeLocked(dept, &c)
 	s.mu.Unlock()
 	env.CustomerUUID = c.Customer.UUID
 	writeJSON(w, http.StatusOK, env)
@@ -196,6 +196,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, dept, id string,
 	for _, v := range in.Vehicles {
 		mergeVehicle(c, v)
 	}
+	s.reindexLocked(dept, c)
 	env.CustomerUUID = cu.UUID
 	writeJSON(w, http.StatusOK, env)
 }

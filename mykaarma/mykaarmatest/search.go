@@ -34,20 +34,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, dept string) {
 	tokens := searchTokens(term)
 
 	s.mu.Lock()
-	hits := []mykaarma.MinimalCustomer{}
-	stored := s.depts[dept]
-	for i := range stored {
-		if len(hits) == max {
-			break
-		}
-		c := stored[i]
-		if s.opts.NewestFirst {
-			c = stored[len(stored)-1-i]
-		}
-		if candidate(c, tokens, fields) {
-			hits = append(hits, minimal(c))
-		}
-	}
+	hits := s.searchLocked(dept, tokens, fields, max)
 	s.mu.Unlock()
 
 	env := newEnvelope()
@@ -58,6 +45,37 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, dept string) {
 		})
 	}
 	writeJSON(w, http.StatusOK, env)
+}
+
+// searchLocked returns the first max customers of a department that
+// tokens find in fields, in creation order or with Options.NewestFirst the
+// reverse: those of the index's candidates that candidate accepts, or of
+// every customer when the index cannot narrow the search.
+func (s *Server) searchLocked(dept string, tokens []searchToken, fields fieldSet, max int) []mykaarma.MinimalCustomer {
+	stored := s.depts[dept]
+	var pos []int
+	all := true
+	if x := s.index[dept]; x != nil {
+		pos, all = x.candidates(tokens, fields)
+	}
+	n := len(pos)
+	if all {
+		n = len(stored)
+	}
+	hits := []mykaarma.MinimalCustomer{}
+	for i := 0; i < n && len(hits) < max; i++ {
+		j := i
+		if s.opts.NewestFirst {
+			j = n - 1 - i
+		}
+		if !all {
+			j = pos[j]
+		}
+		if c := stored[j]; candidate(c, tokens, fields) {
+			hits = append(hits, minimal(c))
+		}
+	}
+	return hits
 }
 
 // searchToken is one token of a search term, prepared once per search rather
@@ -153,13 +171,8 @@ func keyHit(key string, tok searchToken) bool {
 	case tok.runes != MaxSearchTermLength:
 		return false
 	}
-	i, n := 0, 0
-	for i < len(key) && n < MaxSearchTermLength {
-		_, size := utf8.DecodeRuneInString(key[i:])
-		i += size
-		n++
-	}
-	return n == MaxSearchTermLength && i < len(key) && strings.EqualFold(tok.raw, key[:i])
+	p, long := keyPrefix(key) // index.go
+	return long && strings.EqualFold(tok.raw, p)
 }
 
 func digits(s string) string {

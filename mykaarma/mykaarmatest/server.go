@@ -88,6 +88,7 @@ type Server struct {
 	password    string
 	denied      map[string]bool
 	depts       map[string][]*mykaarma.CustomerWithVehicles // creation order
+	index       map[string]*index                           // by department (index.go)
 	leads       map[string][]mykaarma.Lead
 	requests    []Request
 	faults      []*faultEntry
@@ -152,6 +153,7 @@ func (s *Server) resetLocked() {
 	s.username, s.password = s.opts.Username, s.opts.Password
 	s.denied = map[string]bool{}
 	s.depts = map[string][]*mykaarma.CustomerWithVehicles{}
+	s.index = map[string]*index{}
 	s.leads = map[string][]mykaarma.Lead{}
 	s.requests = nil
 	s.faults = nil

@@ -23,7 +23,7 @@ func (s *Server) AddCustomer(departmentUUID string, c mykaarma.CustomerWithVehic
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.depts[departmentUUID] = append(s.depts[departmentUUID], &c)
+	s.storeLocked(departmentUUID, &c)
 	return c.Customer.UUID
 }
 
@@ -99,10 +99,28 @@ func (s *Server) AllLeads() map[string][]mykaarma.Lead {
 	return out
 }
 
+// storeLocked appends c to a department's customers and indexes it.
+func (s *Server) storeLocked(departmentUUID string, c *mykaarma.CustomerWithVehicles) {
+	s.depts[departmentUUID] = append(s.depts[departmentUUID], c)
+	x := s.index[departmentUUID]
+	if x == nil {
+		x = newIndex()
+		s.index[departmentUUID] = x
+	}
+	x.add(len(s.depts[departmentUUID])-1, c)
+}
+
+// reindexLocked indexes a stored customer again after an update.
+func (s *Server) reindexLocked(departmentUUID string, c *mykaarma.CustomerWithVehicles) {
+	if x := s.index[departmentUUID]; x != nil {
+		x.add(x.uuid[c.Customer.UUID], c)
+	}
+}
+
 func (s *Server) findLocked(departmentUUID, customerUUID string) *mykaarma.CustomerWithVehicles {
-	for _, c := range s.depts[departmentUUID] {
-		if c.Customer.UUID == customerUUID {
-			return c
+	if x := s.index[departmentUUID]; x != nil {
+		if i, ok := x.uuid[customerUUID]; ok {
+			return s.depts[departmentUUID][i]
 		}
 	}
 	return nil
@@ -110,8 +128,8 @@ func (s *Server) findLocked(departmentUUID, customerUUID string) *mykaarma.Custo
 
 // knownAnywhereLocked reports whether any department holds the customer.
 func (s *Server) knownAnywhereLocked(customerUUID string) bool {
-	for d := range s.depts {
-		if s.findLocked(d, customerUUID) != nil {
+	for _, x := range s.index {
+		if _, ok := x.uuid[customerUUID]; ok {
 			return true
 		}
 	}
