@@ -86,6 +86,10 @@
 //     Options.ParkTopic (Outcome.Park): that write is its output, and the
 //     record comes back later from that topic, to the member that reads the
 //     same partition id of the co-partitioned topics.
+//   - The bulk route (bulk.go). A Handler that routes may send a record to
+//     Options.BulkTopic instead (Route.Bulk), placed as on the route topic;
+//     a consumer that reads that topic gives its records only the handler
+//     slots no other record waits for, and a bounded share of MaxBuffered.
 //   - Resets. A committed offset without leadworker's metadata was set by
 //     an operator's tool: the partition starts a new epoch and nothing
 //     answered before is skipped. A route record carries its input
