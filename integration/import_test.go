@@ -1,12 +1,16 @@
 package integration
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/mykaarma/mykaarmatest"
+	"github.com/leadworker/leadworker/schemas"
 )
 
 // Fair share, from the outside: a department importing thousands of new customers at once and
@@ -119,4 +123,146 @@ func TestFairShareImport(t *testing.T) {
 	if twice := leadsTwice(t, fake, baseA, baseB, imp, liveA, liveB); len(twice) > 0 {
 		t.Errorf("%d leads saved twice (%s); want none", len(twice), strings.Join(head(twice, 5), ", "))
 	}
+}
+
+// TestImportSurvivesRebalanceAndKill: an import of 1,500 new customers at one department and
+// live traffic at another, on one worker; a second worker joins while the import drains (a
+// rebalance of both stages, the bulk route topic's partitions moving with the route and
+// parked topics'), then the first is killed with SIGKILL and a third takes its place. Every
+// event has exactly one output, no customer is created twice, and only a lead in flight at
+// the kill (saved, no output yet) may be saved twice.
+func TestImportSurvivesRebalanceAndKill(t *testing.T) {
+	takeoverTest(t, "a rebalance and a SIGKILL during an import (about 60 s)")
+	const partitions, customers = 6, 1500
+	b := newBroker(t)
+	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
+	fake.AddFault(mykaarmatest.Fault{Latency: 50 * time.Millisecond})
+	tp := newTopics(t, b, partitions)
+	out := collect(t, b, tp)
+	bulk := collectRaw(t, b, tp.Group+".route.bulk")
+	imp, live := parkWorkload(t, tp, 2*customers), parkWorkload(t, tp, 200)
+	env := workerEnv(b, tp, fake, map[string]string{"MAX_IN_FLIGHT": "16"})
+
+	w1 := startWorker(t, "worker-1", env)
+	waitJoined(t, w1, 60*time.Second)
+	produce(t, b, tp.Input, imp.Events, 60*time.Second)
+	produce(t, b, tp.Input, live.Events, 60*time.Second)
+	answered := func(n int, ws ...*workerProc) {
+		t.Helper()
+		if err := testkit.Until(t, 90*time.Second, func() error {
+			for _, w := range ws {
+				if w.exited() {
+					return testkit.Stop(errors.New(w.name + " exited: " + w.exitStatus()))
+				}
+			}
+			if got := len(imp.Events) - len(out.tally(IDs(imp.Events)).missing); got < n {
+				return fmt.Errorf("%d of the import's events answered", got)
+			}
+			if len(bulk.records(tp.Group+".route.bulk")) == 0 {
+				return errors.New("nothing on the bulk route topic yet")
+			}
+			return nil
+		}); err != nil {
+			t.Fatalf("waiting for %d of the import's events to be answered: %v", n, err)
+		}
+	}
+	answered(len(imp.Events)/5, w1)
+	w2 := startWorker(t, "worker-2", env)
+	waitJoined(t, w2, 60*time.Second)
+	waitAligned(t, b, tp.Group+".route", tp, 2, w1, w2)
+	answered(len(imp.Events)/2, w1, w2)
+	killed := time.Now()
+	w1.kill()
+	done := out.tally(allIDs(imp, live)).byID
+	var inFlight []string
+	before := savedLeadsBefore(fake, killed)
+	for _, wl := range []*workload{imp, live} {
+		for id, e := range leadEvents(t, wl) {
+			if before[id] > 0 && done[e.ID] == 0 {
+				inFlight = append(inFlight, id)
+			}
+		}
+	}
+	t.Logf("SIGKILL worker-1 with %d outputs, %d leads in flight, %d records on the bulk route topic",
+		out.outputs(), len(inFlight), len(bulk.records(tp.Group+".route.bulk")))
+
+	w3 := startWorker(t, "worker-3", env)
+	all := allIDs(imp, live)
+	out.waitAll(t, all, 3*time.Minute, w2, w3)
+	waitStagesCommitted(t, b, tp, true, 60*time.Second, w2, w3)
+	tl := out.tally(all)
+	created := checkCustomersOnce(t, fake, imp, live)
+	logCounts(t, tl, created)
+	if tl.deadLetters != 0 {
+		t.Errorf("dead_letters = %d; want 0", tl.deadLetters)
+	}
+	missing := 0
+	for _, id := range all {
+		if tl.byID[id] == 0 {
+			missing++
+		}
+	}
+	if missing != 0 {
+		t.Errorf("%d events without an output; want none", missing)
+	}
+	checkResults(t, out)
+	for _, id := range leadsTwice(t, fake, imp, live) {
+		if !slices.Contains(inFlight, id) {
+			t.Errorf("lead %s saved twice; it was not in flight at the kill", id)
+		}
+	}
+}
+
+// TestOneCustomerAcrossRoutes: a customer's first event goes to the route topic; once its
+// route is forgotten (BULK_WINDOW after it), its department floods the route stage and the
+// customer's lead goes to the bulk route topic behind the flood. The customer is created once,
+// and every event has exactly one output.
+func TestOneCustomerAcrossRoutes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a department flooding the route stage (about 20 s)")
+	}
+	const partitions, window = 3, time.Second
+	b := newBroker(t)
+	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
+	fake.AddFault(mykaarmatest.Fault{Latency: 100 * time.Millisecond})
+	tp := newTopics(t, b, partitions)
+	out := collect(t, b, tp)
+	bulk := collectRaw(t, b, tp.Group+".route.bulk")
+	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{
+		"MAX_IN_FLIGHT": "2", "MAX_BUFFERED": "100", "BULK_THRESHOLD": "30", "BULK_WINDOW": window.String(),
+	}))
+	waitJoined(t, w, 60*time.Second)
+
+	const before, flood = 20, 120
+	wl := parkWorkload(t, tp, 2*(1+before+flood)) // pairs: a customer event, then its lead
+	x := wl.Events[0:2]                           // the customer in both routes
+	var first, burst []event
+	for i := 1; i <= before; i++ {
+		first = append(first, wl.Events[2*i]) // customer events of new customers: below the threshold
+	}
+	first = append(first, x[0])
+	for i := before + 1; i <= before+flood; i++ {
+		burst = append(burst, wl.Events[2*i]) // far past the threshold
+	}
+	burst = append(burst, x[1]) // behind the others of its partition: past the threshold too
+	produce(t, b, tp.Input, first, 30*time.Second)
+	// The route stage remembers an identity's route for BULK_WINDOW after its last event, and
+	// the department's count covers the same window: the flood comes after both have passed.
+	time.Sleep(window + window/2)
+	produce(t, b, tp.Input, burst, 30*time.Second)
+
+	ids := append(IDs(first), IDs(burst)...)
+	out.waitAll(t, ids, 2*time.Minute, w)
+	checkOnce(t, out, ids)
+	if n := checkCustomers(t, fake, wl.Dept, identities(append(slices.Clone(first), burst...))); n != 1+before+flood {
+		t.Errorf("%d customers in the department; want %d", n, 1+before+flood)
+	}
+	viaBulk := map[string]bool{}
+	for _, r := range bulk.records(tp.Group + ".route.bulk") {
+		viaBulk[schemas.PeekEventID(r.Value)] = true
+	}
+	if viaBulk[x[0].ID] || !viaBulk[x[1].ID] {
+		t.Errorf("customer %s: its customer event on the bulk route %v, its lead %v; want the lead only", x[0].Identity, viaBulk[x[0].ID], viaBulk[x[1].ID])
+	}
+	t.Logf("%d of %d events took the bulk route", len(viaBulk), len(ids))
 }
