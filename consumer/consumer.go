@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/leadworker/leadworker/topiccheck"
 	"github.com/segmentio/kafka-go"
 	"github.com/sirupsen/logrus"
 )
@@ -51,7 +52,7 @@ type Consumer struct {
 	mu         sync.Mutex
 	partitions map[*partition]struct{} // owned now, for Stats
 	missing    []string                // needed topics the cluster lacks
-	topics     topicWatch              // what the periodic topic check finds wrong (topiccheck.go)
+	topics     topiccheck.Watch        // what the periodic topic check finds wrong (topiccheck.go)
 	limits     map[string]int          // max.message.bytes by topic, as read at startup
 }
 
@@ -252,7 +253,7 @@ func (c *Consumer) startGeneration(shutdown context.Context, gen *kafka.Generati
 // wentBack lists an output topic whose end offset went back (deleted and
 // created again) in Stats.TopicProblems until the consumer is restarted.
 func (c *Consumer) wentBack(topic, problem string) {
-	if c.topics.recreated(topic, problem) {
+	if c.topics.Recreated(topic, problem) {
 		c.log.WithField("problem", problem).Error("topic check: not ready until this is mended")
 	}
 }
@@ -389,7 +390,7 @@ func (c *Consumer) Stats() Stats {
 	s.OutputFailing = c.failing.snapshot()
 	s.Unwritable = c.unwritable.Load()
 	s.Skipped = c.losses.Skipped()
-	s.TopicProblems = c.topics.snapshot()
+	s.TopicProblems = c.topics.Snapshot()
 	s.RouteHeld = c.route.Held()
 	s.PastEnd = c.losses.PastEnd()
 	rs := c.rec.Stats()

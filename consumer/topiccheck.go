@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/route"
+	"github.com/leadworker/leadworker/topiccheck"
 	"github.com/sirupsen/logrus"
 )
 
@@ -22,7 +23,7 @@ import (
 // (partitions added are taken up: an input's by joining the group again, the
 // route topic's as route/resize.go says, an output's by the writers at once).
 // Run checks
-// them before it joins its group, and refuses to start (an error matching
+// them (package topiccheck) before it joins its group, and refuses to start (an error matching
 // ErrStartupCheck) when one is wrong; it checks them again every
 // Options.TopicCheckInterval while it runs, and lists what is wrong in
 // Stats.TopicProblems (readiness should fail) until it is mended. A topic
@@ -35,15 +36,8 @@ import (
 // MaxBufferedBytes too small for one fetch. The message says what to change.
 var ErrStartupCheck = errors.New("startup check failed")
 
-// TopicState is what the broker says of one topic.
-type TopicState struct {
-	Partitions      int
-	CleanupPolicy   string // "" when not reported
-	MaxMessageBytes int    // 0 when not reported
-	// Retention is the topic's retention.ms: negative keeps records for
-	// ever, 0 when not reported.
-	Retention time.Duration
-}
+// TopicState is what the broker says of one topic (package topiccheck).
+type TopicState = topiccheck.State
 
 // TopicDescriber tells the consumer about its topics (kafkaadmin.Describer).
 type TopicDescriber interface {
@@ -56,48 +50,10 @@ type TopicDescriber interface {
 // sentence naming the topic and what to change. joined, when not nil, are
 // the partition counts the consumer started with.
 func (o *Options) topicProblems(got map[string]TopicState, joined map[string]int) []string {
-	var out []string
-	for _, t := range o.topics() {
-		st, ok := got[t]
-		if !ok {
-			out = append(out, fmt.Sprintf("topic %s does not exist", t))
-			continue
-		}
-		if st.CleanupPolicy != "" && st.CleanupPolicy != "delete" {
-			out = append(out, fmt.Sprintf("topic %s has cleanup.policy=%s: leadworker needs cleanup.policy=delete (compaction deletes all but the newest record of a key, and unanswered events with them)", t, st.CleanupPolicy))
-		}
-		if n, ok := joined[t]; ok && st.Partitions < n {
-			out = append(out, fmt.Sprintf("topic %s has %d partitions, %d when leadworker started: it was deleted and created again; restart leadworker once it is as it should be", t, st.Partitions, n))
-		}
-	}
-	input, inTopic := 0, ""
-	for _, t := range o.Topics {
-		if got[t].MaxMessageBytes > input {
-			input, inTopic = got[t].MaxMessageBytes, t
-		}
-	}
-	if dlq := got[o.DLQTopic].MaxMessageBytes; dlq > 0 && dlq < input {
-		out = append(out, fmt.Sprintf("dead-letter topic %s has max.message.bytes %d, below input topic %s's %d: a large input could never be dead-lettered; raise the dead-letter topic's limit",
-			o.DLQTopic, dlq, inTopic, input))
-	}
-	for _, t := range []string{o.RouteTopic, o.ParkTopic, o.BulkTopic} {
-		if lim := got[t].MaxMessageBytes; t != "" && lim > 0 && lim < input {
-			out = append(out, fmt.Sprintf("topic %s has max.message.bytes %d, below input topic %s's %d: a large input could never be routed or parked; raise its limit",
-				t, lim, inTopic, input))
-		}
-	}
-	if r := got[o.ParkTopic].Retention; o.ParkTopic != "" && r > 0 && r < o.ParkRetention {
-		out = append(out, fmt.Sprintf("parked topic %s has retention.ms %d (%v), below the %v it needs: parked records would be deleted before they are handed back or expire; raise its retention.ms",
-			o.ParkTopic, r.Milliseconds(), r, o.ParkRetention))
-	}
-	counts := make(map[string]int, len(got))
-	for t, st := range got {
-		counts[t] = st.Partitions
-	}
-	if o.RouteTopic != "" && o.BulkTopic != "" {
-		out = append(out, route.CountProblems(counts, []string{o.RouteTopic, o.BulkTopic})...)
-	}
-	return append(out, route.CountProblems(counts, o.CoPartitioned)...)
+	return topiccheck.Problems(topiccheck.Want{
+		All: o.topics(), Inputs: o.Topics, DLQ: o.DLQTopic, Route: o.RouteTopic, Park: o.ParkTopic, Bulk: o.BulkTopic,
+		ParkRetention: o.ParkRetention, CoPartitioned: o.CoPartitioned,
+	}, got, joined)
 }
 
 // checkAtStart checks the topics and the byte budget before the consumer
@@ -157,44 +113,6 @@ func (e *BudgetError) Error() string {
 // Unwrap lets errors.Is match ErrStartupCheck.
 func (e *BudgetError) Unwrap() error { return ErrStartupCheck }
 
-// topicWatch is the periodic check's findings.
-type topicWatch struct {
-	mu       sync.Mutex
-	problems []string
-	gone     map[string]string // output topics seen re-created, until a restart
-}
-
-func (w *topicWatch) set(p []string) {
-	w.mu.Lock()
-	w.problems = p
-	w.mu.Unlock()
-}
-
-// recreated lists topic as re-created; it reports whether it was not
-// listed yet.
-func (w *topicWatch) recreated(topic, problem string) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.gone == nil {
-		w.gone = make(map[string]string)
-	}
-	if _, ok := w.gone[topic]; ok {
-		return false
-	}
-	w.gone[topic] = problem
-	return true
-}
-
-func (w *topicWatch) snapshot() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	out := slices.Clone(w.problems)
-	for _, p := range w.gone {
-		out = append(out, p)
-	}
-	return out
-}
-
 // watchTopics checks the topics every TopicCheckInterval until ctx ends,
 // logging each problem when it appears and when it is mended.
 func (c *Consumer) watchTopics(ctx context.Context, joined map[string]int) {
@@ -217,7 +135,7 @@ func (c *Consumer) watchTopics(ctx context.Context, joined map[string]int) {
 		}
 		c.grown(ctx, got, joined, &resizing)
 		now := c.opts.topicProblems(got, joined)
-		was := c.topics.snapshot()
+		was := c.topics.Snapshot()
 		for _, p := range now {
 			if !slices.Contains(was, p) {
 				c.log.WithField("problem", p).Error("topic check: not ready until this is mended")
@@ -226,7 +144,7 @@ func (c *Consumer) watchTopics(ctx context.Context, joined map[string]int) {
 		if len(was) > 0 && len(now) == 0 {
 			c.log.Info("topic check: the topics are as they should be again")
 		}
-		c.topics.set(now)
+		c.topics.Set(now)
 	}
 }
 

@@ -36,7 +36,8 @@ func TestPackageBoundaries(t *testing.T) {
 		forbidden []string // import paths, or prefixes ending in "/"
 		allowed   []string // exceptions to forbidden
 	}{
-		{"consumer", []string{module}, []string{module + "recovery", module + "route", module + "fetch", module + "budget", module + "dispatch", module + "watermark", module + "park"}},
+		{"consumer", []string{module}, []string{module + "recovery", module + "route", module + "fetch", module + "budget", module + "dispatch", module + "watermark", module + "park", module + "topiccheck"}},
+		{"topiccheck", []string{module, kafka}, []string{module + "route"}},
 		{"watermark", []string{module, kafka}, nil},
 		{"park", []string{module}, nil},
 		{"recovery", []string{module}, nil},
@@ -59,7 +60,7 @@ func TestPackageBoundaries(t *testing.T) {
 	}
 	// No package below the worker knows a dead-letter class: the run path
 	// writes the headers it is told.
-	for _, pkg := range []string{"consumer", "recovery", "route", "fetch", "budget", "dispatch", "watermark", "park", "kafkaadmin"} {
+	for _, pkg := range []string{"consumer", "recovery", "route", "fetch", "budget", "dispatch", "watermark", "park", "topiccheck", "kafkaadmin"} {
 		for _, imp := range imports[pkg] {
 			if imp == module+"deadletter" {
 				t.Errorf("%s imports %s", pkg, imp)
