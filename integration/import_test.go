@@ -64,7 +64,7 @@ func waitAt(waits []time.Duration, q float64) time.Duration {
 	return waits[min(max(i, 0), len(waits)-1)]
 }
 
-// TestFairShareImport: one worker (MAX_IN_FLIGHT=16, myKaarma answering in 50 ms, 6
+// TestFairShareImport: one worker (MAX_IN_FLIGHT=32, myKaarma answering in 50 ms, 6
 // partitions). First live traffic alone at two departments, one event every 250 ms; then an
 // import of 2,000 new customers (a customer event and a lead each) at a third department,
 // produced at once, with the same live traffic at two other departments while it drains. The
@@ -73,7 +73,7 @@ func waitAt(waits []time.Duration, q float64) time.Duration {
 // created and no lead saved twice.
 func TestFairShareImport(t *testing.T) {
 	if testing.Short() {
-		t.Skip("an import of 2,000 customers beside live traffic (about 60 s)")
+		t.Skip("an import of 2,000 customers beside live traffic (about 45 s)")
 	}
 	const partitions, customers, live = 6, 2000, 40
 	b := newBroker(t)
@@ -81,10 +81,10 @@ func TestFairShareImport(t *testing.T) {
 	fake.AddFault(mykaarmatest.Fault{Latency: 50 * time.Millisecond})
 	tp := newTopics(t, b, partitions)
 	out := collect(t, b, tp)
-	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{"MAX_IN_FLIGHT": "16"}))
+	w := startWorker(t, "worker", workerEnv(b, tp, fake, map[string]string{"MAX_IN_FLIGHT": "32"}))
 	waitJoined(t, w, 60*time.Second)
 
-	baseA, baseB := parkWorkload(t, tp, live), parkWorkload(t, tp, live)
+	baseA, baseB := parkWorkload(t, tp, live/2), parkWorkload(t, tp, live/2)
 	alone := produceLive(t, b, tp.Input, interleave(baseA, baseB))
 	out.waitAll(t, allIDs(baseA, baseB), 60*time.Second, w)
 	base := liveWaits(t, out, alone)
@@ -221,6 +221,7 @@ func TestOneCustomerAcrossRoutes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a department flooding the route stage (about 20 s)")
 	}
+	t.Parallel()
 	const partitions, window = 3, time.Second
 	b := newBroker(t)
 	fake := mykaarmatest.NewServer(t, mykaarmatest.Options{})
