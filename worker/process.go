@@ -14,6 +14,7 @@ import (
 	"github.com/leadworker/leadworker/logmask"
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/schemas"
+	"github.com/leadworker/leadworker/tracing"
 	"github.com/sirupsen/logrus"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -158,7 +159,7 @@ func (f *finisher) invalid(ctx context.Context, gate *guard.Gate, m *consumer.Me
 	}
 	l := &deadletter.Letter{Class: deadletter.ClassInvalid, Message: err.Error(), EventID: schemas.PeekEventID(m.Value), Attempts: 1}
 	if l.EventID != "" {
-		trace.SpanFromContext(ctx).SetAttributes(AttrEventID.String(l.EventID))
+		trace.SpanFromContext(ctx).SetAttributes(tracing.AttrEventID.String(l.EventID))
 	}
 	return f.deadLetter(ctx, m, l, summary{}, nil), nil
 }
@@ -181,8 +182,8 @@ func (p *processor) result(ctx context.Context, ev *schemas.Event, m *consumer.M
 	fields["action"] = r.CustomerAction
 	fields["customerUuid"] = r.CustomerUUID
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
-		span.SetAttributes(AttrOutcome.String(r.Outcome), AttrMatchRule.String(r.MatchRule),
-			AttrCustomerAction.String(r.CustomerAction), AttrCustomerUUID.String(r.CustomerUUID), AttrAttempts.Int(r.Attempts))
+		span.SetAttributes(tracing.AttrOutcome.String(r.Outcome), tracing.AttrMatchRule.String(r.MatchRule),
+			tracing.AttrCustomerAction.String(r.CustomerAction), tracing.AttrCustomerUUID.String(r.CustomerUUID), tracing.AttrAttempts.Int(r.Attempts))
 	}
 	s := summary{Outcome: r.Outcome, Rule: r.MatchRule, Attempts: r.Attempts}
 	for _, w := range r.Warnings {
@@ -197,7 +198,7 @@ func (p *processor) result(ctx context.Context, ev *schemas.Event, m *consumer.M
 // inspect decoded), and names the event on ctx's span (the event's): eventId,
 // type, leadId, department.
 func decode(ctx context.Context, tracer trace.Tracer, m *consumer.Message) (*schemas.Event, error) {
-	_, span := startSpan(ctx, tracer, "decode")
+	_, span := tracing.StartSpan(ctx, tracer, "decode")
 	var ev *schemas.Event
 	var err error
 	if d, ok := m.Payload.(*decoded); ok {
@@ -205,7 +206,7 @@ func decode(ctx context.Context, tracer trace.Tracer, m *consumer.Message) (*sch
 	} else {
 		ev, err = decodeEvent(m)
 	}
-	endDecode(span, err)
+	tracing.EndDecode(span, err)
 	event := trace.SpanFromContext(ctx)
 	if !event.IsRecording() {
 		return ev, err
@@ -213,9 +214,9 @@ func decode(ctx context.Context, tracer trace.Tracer, m *consumer.Message) (*sch
 	if err != nil {
 		return nil, err // invalid names the event on its span, if it has an id
 	}
-	event.SetAttributes(AttrEventID.String(ev.EventID), AttrEventType.String(ev.EventType), AttrDepartment.String(ev.DepartmentUUID))
+	event.SetAttributes(tracing.AttrEventID.String(ev.EventID), tracing.AttrEventType.String(ev.EventType), tracing.AttrDepartment.String(ev.DepartmentUUID))
 	if ev.Lead != nil && ev.Lead.LeadID != "" {
-		event.SetAttributes(AttrLeadID.String(ev.Lead.LeadID))
+		event.SetAttributes(tracing.AttrLeadID.String(ev.Lead.LeadID))
 	}
 	return ev, nil
 }
@@ -227,7 +228,7 @@ func deadLettered(ctx context.Context, d *deadletter.Letter) {
 	if !span.IsRecording() {
 		return
 	}
-	span.SetAttributes(AttrOutcome.String(outcomeDeadLetter), AttrDeadLetter.String(d.Class), AttrAttempts.Int(d.Attempts))
+	span.SetAttributes(tracing.AttrOutcome.String(outcomeDeadLetter), tracing.AttrDeadLetter.String(d.Class), tracing.AttrAttempts.Int(d.Attempts))
 	if d.Step != "" {
 		span.SetAttributes(handlers.AttrStep.String(d.Step))
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/guard"
+	"github.com/leadworker/leadworker/tracing"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -41,7 +42,7 @@ func (r *router) Handle(ctx context.Context, m *consumer.Message) (consumer.Outc
 	ident := r.id.Identify(ev)
 	key, by := ident.RoutingKey, ident.RoutedBy
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
-		span.SetAttributes(AttrRoutedBy.String(by))
+		span.SetAttributes(tracing.AttrRoutedBy.String(by))
 	}
 	bulk := r.bulk != nil && r.bulk.bulk(ev.DepartmentUUID, string(key), r.now())
 	return r.fin.routed(ctx, m, key, by, ev.EventID, bulk), nil

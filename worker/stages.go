@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/tracing"
 )
 
 // stages builds the worker's consumers: the process stage, which runs proc
@@ -14,7 +15,7 @@ import (
 // continues each event's trace in both. conn
 // carries the Dialer and Transport (TLS, SASL) that every consumer uses. It
 // returns what the lag watchers must watch: each stage's group and topics.
-func (w *Worker) stages(proc *processor, id identifier, tr *tracing, conn consumer.Options) ([]kafkaadmin.LagOptions, error) {
+func (w *Worker) stages(proc *processor, id identifier, tr *tracing.Tracing, conn consumer.Options) ([]kafkaadmin.LagOptions, error) {
 	cfg := w.cfg
 	dialer, transport := conn.Dialer, conn.Transport
 	base := consumer.Options{
@@ -45,7 +46,7 @@ func (w *Worker) stages(proc *processor, id identifier, tr *tracing, conn consum
 	proc.fin, proc.maxRecord = w.guards.finisher(w.log.WithField("stage", "process")), cfg.MaxRecordBytes
 	p := base
 	p.GroupID, p.Topics = cfg.GroupID, cfg.InputTopics
-	p.Handler, p.Inspect = consumer.Chain(proc, tr.stage("process", cfg.GroupID, "")), inspector(id, cfg.PriorityRules)
+	p.Handler, p.Inspect = consumer.Chain(proc, tr.Stage("process", cfg.GroupID, "")), inspector(id, cfg.PriorityRules)
 	p.Fair, p.MaxDefer, p.Dwell = cfg.FairDispatch, cfg.PriorityMaxDefer, w.guards.metrics.dwelled
 	p.Logger = w.log.WithField("stage", "process")
 	lags := []kafkaadmin.LagOptions{lag(cfg.GroupID, cfg.InputTopics)}
@@ -57,15 +58,15 @@ func (w *Worker) stages(proc *processor, id identifier, tr *tracing, conn consum
 		r.BulkTopic = cfg.BulkRouteTopic
 		w.bulk = newBulkCounter(cfg.Bulk)
 		w.guards.metrics.watchBulk(w.bulk)
-		rt := &router{id: id, gate: w.guards.gate, tracer: tr.tracer, fin: w.guards.finisher(w.log.WithField("stage", "route")), maxRecord: cfg.MaxRecordBytes,
+		rt := &router{id: id, gate: w.guards.gate, tracer: tr.Tracer(), fin: w.guards.finisher(w.log.WithField("stage", "route")), maxRecord: cfg.MaxRecordBytes,
 			bulk: w.bulk, now: time.Now}
-		r.Handler = consumer.Chain(rt, tr.stage("route", cfg.GroupID, cfg.RouteTopic))
+		r.Handler = consumer.Chain(rt, tr.Stage("route", cfg.GroupID, cfg.RouteTopic))
 		r.MaxBufferedBytes = max(cfg.MaxBufferedBytes/4, 1)
 		r.Logger = w.log.WithField("stage", "route")
 		// The bulk route is read with the route topic (consumer/bulk.go).
 		p.GroupID, p.Topics, p.Routed = cfg.RouteGroup(), []string{cfg.RouteTopic, cfg.BulkRouteTopic}, true
 		p.BulkTopic = cfg.BulkRouteTopic
-		p.Handler = consumer.Chain(proc, tr.stage("process", cfg.RouteGroup(), ""))
+		p.Handler = consumer.Chain(proc, tr.Stage("process", cfg.RouteGroup(), ""))
 		p.MaxBufferedBytes = max(cfg.MaxBufferedBytes-r.MaxBufferedBytes, 1)
 		var err error
 		if w.router, err = consumer.New(r); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/leadworker/leadworker/consumer"
 	"github.com/leadworker/leadworker/guard"
 	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/tracing"
 	"github.com/sirupsen/logrus"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -71,13 +72,13 @@ func BenchmarkProcessorTracing(b *testing.B) {
 	})
 	b.Run("export-off", func(b *testing.B) {
 		tr := mustTracing(b, nil)
-		run(b, consumer.Chain(newProcessor(tr.tracer), tr.stage("process", "leadworker", "")))
+		run(b, consumer.Chain(newProcessor(tr.Tracer()), tr.Stage("process", "leadworker", "")))
 	})
 	b.Run("sampled", func(b *testing.B) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}), sdktrace.WithSampler(sdktrace.AlwaysSample()))
 		defer tp.Shutdown(context.Background())
 		tr := mustTracing(b, tp)
-		run(b, consumer.Chain(newProcessor(tr.tracer), tr.stage("process", "leadworker", "")))
+		run(b, consumer.Chain(newProcessor(tr.Tracer()), tr.Stage("process", "leadworker", "")))
 	})
 	// The tracing alone: the event's span around a handler that only does
 	// what the processor does for tracing (a decode span, the event's
@@ -85,12 +86,12 @@ func BenchmarkProcessorTracing(b *testing.B) {
 	// overhead, measured without the noise of decoding.
 	tracingOnly := func(tracer trace.Tracer) consumer.Handler {
 		return consumer.HandlerFunc(func(ctx context.Context, m *consumer.Message) (consumer.Outcome, error) {
-			_, span := startSpan(ctx, tracer, "decode")
-			endDecode(span, nil)
+			_, span := tracing.StartSpan(ctx, tracer, "decode")
+			tracing.EndDecode(span, nil)
 			if span := trace.SpanFromContext(ctx); span.IsRecording() {
-				span.SetAttributes(AttrEventID.String("ev-1"), AttrEventType.String("lead"), AttrDepartment.String("d-1"), AttrLeadID.String("L-1"))
-				span.SetAttributes(AttrOutcome.String("QUEUED"), AttrMatchRule.String("none"),
-					AttrCustomerAction.String("created"), AttrCustomerUUID.String("c-1"), AttrAttempts.Int(1))
+				span.SetAttributes(tracing.AttrEventID.String("ev-1"), tracing.AttrEventType.String("lead"), tracing.AttrDepartment.String("d-1"), tracing.AttrLeadID.String("L-1"))
+				span.SetAttributes(tracing.AttrOutcome.String("QUEUED"), tracing.AttrMatchRule.String("none"),
+					tracing.AttrCustomerAction.String("created"), tracing.AttrCustomerUUID.String("c-1"), tracing.AttrAttempts.Int(1))
 			}
 			return consumer.Outcome{Result: []byte("{}")}, nil
 		})
@@ -100,13 +101,13 @@ func BenchmarkProcessorTracing(b *testing.B) {
 	})
 	b.Run("tracing-only/export-off", func(b *testing.B) {
 		tr := mustTracing(b, nil)
-		run(b, consumer.Chain(tracingOnly(tr.tracer), tr.stage("process", "leadworker", "")))
+		run(b, consumer.Chain(tracingOnly(tr.Tracer()), tr.Stage("process", "leadworker", "")))
 	})
 	b.Run("tracing-only/sampled", func(b *testing.B) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}), sdktrace.WithSampler(sdktrace.AlwaysSample()))
 		defer tp.Shutdown(context.Background())
 		tr := mustTracing(b, tp)
-		run(b, consumer.Chain(tracingOnly(tr.tracer), tr.stage("process", "leadworker", "")))
+		run(b, consumer.Chain(tracingOnly(tr.Tracer()), tr.Stage("process", "leadworker", "")))
 	})
 }
 
@@ -119,10 +120,10 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// mustTracing is newTracing with the default propagators.
-func mustTracing(b *testing.B, tp trace.TracerProvider) *tracing {
+// mustTracing is tracing.New with the default propagators.
+func mustTracing(b *testing.B, tp trace.TracerProvider) *tracing.Tracing {
 	b.Helper()
-	tr, err := newTracing(tp, nil)
+	tr, err := tracing.New(tp, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/leadworker/leadworker/internal/testkit"
 	"github.com/leadworker/leadworker/sandbox"
+	"github.com/leadworker/leadworker/tracing"
 	"github.com/leadworker/leadworker/worker"
 	"github.com/segmentio/kafka-go"
 	"go.opentelemetry.io/otel/attribute"
@@ -145,7 +146,7 @@ func TestTraceFollowsTheEvent(t *testing.T) {
 			testkit.WaitFor(t, 10*time.Second, "the spans of both outcomes", func() bool {
 				n := 0
 				for _, s := range exp.GetSpans().Snapshots() {
-					if attrOf(s, worker.AttrOutcome) != "" {
+					if attrOf(s, tracing.AttrOutcome) != "" {
 						n++
 					}
 				}
@@ -210,7 +211,7 @@ func checkRouteHop(t *testing.T, spans []sdktrace.ReadOnlySpan, byID map[trace.S
 	t.Helper()
 	var process sdktrace.ReadOnlySpan
 	for _, s := range spans {
-		if s.Name() == "process crm.events" && attrOf(s, worker.AttrEventID) == eventID {
+		if s.Name() == "process crm.events" && attrOf(s, tracing.AttrEventID) == eventID {
 			process = s
 		}
 	}
@@ -230,7 +231,7 @@ func checkRouteHop(t *testing.T, spans []sdktrace.ReadOnlySpan, byID map[trace.S
 	}
 	for k, want := range map[attribute.Key]string{
 		"messaging.system": "kafka", "messaging.destination.name": "crm.events", "messaging.consumer.group.name": "leadworker.route",
-		"messaging.operation.type": "process", worker.AttrLeadID: "LEAD-" + eventID,
+		"messaging.operation.type": "process", tracing.AttrLeadID: "LEAD-" + eventID,
 	} {
 		if got := attrOf(process, k); got != want {
 			t.Errorf("process span %s = %q; want %q", k, got, want)

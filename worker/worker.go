@@ -13,6 +13,7 @@ import (
 	"github.com/leadworker/leadworker/handlers"
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/throttle"
+	"github.com/leadworker/leadworker/tracing"
 	"github.com/sirupsen/logrus"
 )
 
@@ -40,7 +41,7 @@ type Worker struct {
 func New(cfg Config, opts ...Option) (*Worker, error) {
 	o := newOptions(opts)
 	log, httpClient := o.log, o.httpClient
-	tr, err := newTracing(o.tp, o.propagators)
+	tr, err := tracing.New(o.tp, o.propagators)
 	if err != nil {
 		return nil, err
 	}
@@ -48,11 +49,14 @@ func New(cfg Config, opts ...Option) (*Worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("guards: %w", err)
 	}
-	hc, concurrency := myKaarmaHTTP(cfg, log, httpClient, guards.wrap, tr.traceHTTP)
+	traced := func(rt http.RoundTripper) http.RoundTripper {
+		return tr.HTTP(rt, func(r *http.Request) string { return "myKaarma " + endpointOf(r.Method, r.URL.Path) })
+	}
+	hc, concurrency := myKaarmaHTTP(cfg, log, httpClient, guards.wrap, traced)
 	if concurrency != nil {
 		concurrency.SkipFailures(guards.isolated)
 	}
-	h, err := NewHandler(cfg, hc, tr.tp)
+	h, err := NewHandler(cfg, hc, tr.Provider())
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +72,7 @@ func New(cfg Config, opts ...Option) (*Worker, error) {
 		return kafkaadmin.GroupsOn(ctx, cfg.Brokers, transport, topic)
 	}
 	p := guards.processor(h)
-	p.tracer, p.group = tr.tracer, cfg.GroupID
+	p.tracer, p.group = tr.Tracer(), cfg.GroupID
 	lags, err := wk.stages(p, h, tr, consumer.Options{Dialer: dialer, Transport: transport})
 	if err != nil {
 		return nil, err

@@ -38,6 +38,7 @@ func TestPackageBoundaries(t *testing.T) {
 	}{
 		{"consumer", []string{module}, []string{module + "recovery", module + "route", module + "fetch", module + "budget", module + "dispatch", module + "watermark", module + "park", module + "topiccheck"}},
 		{"topiccheck", []string{module, kafka}, []string{module + "route"}},
+		{"tracing", []string{module, kafka}, []string{module + "consumer", module + "handlers"}},
 		{"watermark", []string{module, kafka}, nil},
 		{"park", []string{module}, nil},
 		{"recovery", []string{module}, nil},
