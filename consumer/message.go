@@ -20,7 +20,7 @@ type Message struct {
 	// the route stage's Handler already accepted.
 	Routed bool
 	// RoutedBy is the consumer group of the route stage that routed the
-	// record (HeaderRouteGroup); "" for a record routed by a version that
+	// record (route.HeaderGroup); "" for a record routed by a version that
 	// did not say. A route record of another deployment's group does not
 	// belong to this one.
 	RoutedBy string
@@ -171,4 +171,15 @@ func originOf(m *Message) recovery.Origin {
 	}
 	t, p, o := m.origin()
 	return recovery.Origin{Topic: t, Partition: p, Offset: o}
+}
+
+// Header returns the value of m's last header named key; nil when it has
+// none.
+func (m *Message) Header(key string) []byte {
+	for i := len(m.Headers) - 1; i >= 0; i-- {
+		if m.Headers[i].Key == key {
+			return m.Headers[i].Value
+		}
+	}
+	return nil
 }

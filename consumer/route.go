@@ -16,16 +16,6 @@ type Route struct {
 	Bulk bool
 }
 
-// Route header names (package route).
-const (
-	HeaderRouteTopic     = route.HeaderTopic
-	HeaderRoutePartition = route.HeaderPartition
-	HeaderRouteOffset    = route.HeaderOffset
-	HeaderRouteKey       = route.HeaderKey
-	HeaderRouteGroup     = route.HeaderGroup
-	HeaderRouteEpoch     = route.HeaderEpoch
-)
-
 // routeMessage is the route-topic record for m, routed by group: its value
 // unchanged, keyed by r.Key, with the input's headers and route headers.
 func routeMessage(m *Message, r *Route, group string) kafka.Message {

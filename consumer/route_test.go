@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/leadworker/leadworker/route"
 )
 
 func TestRouteRoundTrip(t *testing.T) {
@@ -23,7 +25,7 @@ func TestRouteRoundTrip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := Message{Topic: "crm.events", Partition: 4, Offset: 77, Key: tt.key, Value: []byte(`{"a":1}`),
-				Headers: []Header{{Key: "traceparent", Value: []byte("00-x-y-01")}, {Key: HeaderRouteOffset, Value: []byte("stale")}}}
+				Headers: []Header{{Key: "traceparent", Value: []byte("00-x-y-01")}, {Key: route.HeaderOffset, Value: []byte("stale")}}}
 			km := routeMessage(&in, &Route{Key: []byte("route-key")}, "g")
 			if string(km.Key) != "route-key" || !bytes.Equal(km.Value, in.Value) {
 				t.Fatalf("route record key %q value %q", km.Key, km.Value)
@@ -112,7 +114,7 @@ func TestTwoStagesNameTheInput(t *testing.T) {
 		for _, h := range d.Headers {
 			hs[h.Key] = string(h.Value)
 		}
-		if hs[HeaderSourceTopic] != inTopic || hs[HeaderRouteTopic] != "" {
+		if hs[HeaderSourceTopic] != inTopic || hs[route.HeaderTopic] != "" {
 			t.Errorf("dead letter headers = %v; want source.topic %s and no route headers", hs, inTopic)
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/leadworker/leadworker/worker"
+	"github.com/leadworker/leadworker/fairshare"
 )
 
 // printBenchImport prints the import bench's table, the three runs side by
@@ -20,7 +20,7 @@ func printBenchImport(out io.Writer, o BenchOptions, both, live, alone importRun
 	fmt.Fprintf(out, "leadworker bench -import %d: %d new-customer RECALL leads at department I produced at %g/s; new-customer SERVICE_DEMAND leads at departments A and B (alternating), %g/s, one at a time, from the import's start to its last result\n",
 		o.Import, o.Import, o.ImportRate, o.LiveRate)
 	fmt.Fprintf(out, "FAIR_DISPATCH=%t MAX_IN_FLIGHT=%d MAX_BUFFERED=%d BULK_THRESHOLD=%d PRIORITY_RULES=%s ADAPTIVE_CONCURRENCY=%t IDENTITY_ROUTING=%t; %d partitions, %d keys, myKaarma latency %v, rate limit %s, %d replica(s)\n",
-		o.FairDispatch, o.MaxInFlight, o.maxBuffered(), o.bulkThreshold(), worker.DefaultPriorityRules, o.Adaptive, o.Routing, o.Partitions, o.Keys, o.Latency, rate, max(o.Replicas, 1))
+		o.FairDispatch, o.MaxInFlight, o.maxBuffered(), o.bulkThreshold(), fairshare.DefaultPriorityRules, o.Adaptive, o.Routing, o.Partitions, o.Keys, o.Latency, rate, max(o.Replicas, 1))
 	fmt.Fprintf(out, "  department I  %s\n  department A  %s\n  department B  %s\n", benchImportDept, benchLiveDepts[0], benchLiveDepts[1])
 	fmt.Fprintln(out, "Three runs, each on a fresh broker and fake: the import with the live leads; the live leads alone (as many, at the same rate); the import alone.")
 	fmt.Fprintln(out, "Dwell (route write to start of processing) is the worker's leadworker_dwell_seconds, scraped before and after each run, its quantiles interpolated within the")

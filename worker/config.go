@@ -7,6 +7,7 @@ import (
 	"github.com/leadworker/leadworker/mykaarma"
 	"time"
 
+	"github.com/leadworker/leadworker/fairshare"
 	"github.com/leadworker/leadworker/guard"
 	"github.com/leadworker/leadworker/handlers"
 )
@@ -52,7 +53,7 @@ type Config struct {
 	// partition count, placement and headers, and is read by the process
 	// stage's group with the route and parked topics.
 	BulkRouteTopic string
-	Bulk           BulkRule
+	Bulk           fairshare.BulkRule
 
 	BaseURL  string
 	Username string
@@ -95,7 +96,7 @@ type Config struct {
 	// was read before any other; false: in the order events were read
 	// (README.md, "Fair share").
 	FairDispatch     bool
-	PriorityRules    []PriorityRule
+	PriorityRules    []fairshare.PriorityRule
 	PriorityMaxDefer time.Duration
 	// MaxBuffered (MAX_BUFFERED, default DefaultMaxBuffered or 2 × MAX_IN_FLIGHT
 	// if more) bounds the events
@@ -142,7 +143,7 @@ type Config struct {
 func DefaultConfig() Config {
 	c := consumer.DefaultOptions()
 	r := handlers.DefaultRetry()
-	rules, _ := ParsePriorityRules(DefaultPriorityRules) // valid: TestDefaultPriorityRules
+	rules, _ := fairshare.ParsePriorityRules(fairshare.DefaultPriorityRules) // valid: TestDefaultPriorityRules
 	return Config{
 		GroupID:     "leadworker",
 		InputTopics: []string{"crm.events"},
@@ -155,7 +156,7 @@ func DefaultConfig() Config {
 		ParkAfter:       30 * time.Second,
 		ParkMaxAge:      3 * 24 * time.Hour,
 		BulkRouteTopic:  Config{GroupID: "leadworker"}.DefaultBulkRouteTopic(),
-		Bulk:            BulkRule{Threshold: DefaultMaxBuffered / 2, Window: time.Minute, Share: 0.25},
+		Bulk:            fairshare.BulkRule{Threshold: DefaultMaxBuffered / 2, Window: time.Minute, Share: 0.25},
 
 		BaseURL: "https://api.mykaarma.com",
 

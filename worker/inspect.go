@@ -2,6 +2,7 @@ package worker
 
 import (
 	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/fairshare"
 	"github.com/leadworker/leadworker/handlers"
 	"github.com/leadworker/leadworker/schemas"
 )
@@ -24,7 +25,7 @@ type identifier interface {
 // Kafka key, or for an unkeyed event the primary token of its customer's
 // identity (the identity lock's first token), or a lane of its own when
 // nothing identifies it (or it does not decode: it is dead-lettered).
-func inspector(id identifier, rules []PriorityRule) func(m *consumer.Message) consumer.Inspection {
+func inspector(id identifier, rules []fairshare.PriorityRule) func(m *consumer.Message) consumer.Inspection {
 	return func(m *consumer.Message) consumer.Inspection {
 		d := &decoded{}
 		d.ev, d.err = decodeEvent(m)
@@ -35,7 +36,7 @@ func inspector(id identifier, rules []PriorityRule) func(m *consumer.Message) co
 			ev = d.ev
 			insp.Tenant = ev.DepartmentUUID // whose parked events it waits behind (park.go), whose share of slots it takes
 		}
-		insp.Priority = priorityOf(rules, m, ev)
+		insp.Priority = fairshare.Priority(rules, m, ev)
 		switch {
 		case len(m.Key) > 0:
 			insp.Lane = string(m.Key)

@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/fairshare"
 	"github.com/leadworker/leadworker/guard"
 	"github.com/leadworker/leadworker/handlers"
+	"github.com/leadworker/leadworker/parking"
 	"github.com/leadworker/leadworker/schemas"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -111,9 +113,9 @@ const (
 
 // initSeries creates the labelled series that can be known in advance.
 func (m *metrics) initSeries() {
-	for _, p := range []int{PriorityHigh, PriorityNormal, PriorityLow} {
-		m.dwell.WithLabelValues(priorityName(p), routeLive)
-		m.dwell.WithLabelValues(priorityName(p), routeBulk)
+	for _, p := range []int{fairshare.PriorityHigh, fairshare.PriorityNormal, fairshare.PriorityLow} {
+		m.dwell.WithLabelValues(fairshare.PriorityName(p), routeLive)
+		m.dwell.WithLabelValues(fairshare.PriorityName(p), routeBulk)
 	}
 	for _, by := range []string{handlers.RouteByLastName, handlers.RouteByCustomerKey, handlers.RouteByContact, handlers.RouteByEventID} {
 		m.routed.WithLabelValues(by)
@@ -237,16 +239,16 @@ func (m *metrics) watchGuards(g *guard.Gate, d *guard.Departments, c *guard.Circ
 // watchParking exports the parking's counters, the parked events this
 // replica holds (total: parked records assigned to it not yet handed back)
 // and the age of the oldest one held back.
-func (m *metrics) watchParking(k *parking, total func() int) {
-	m.reg.MustRegister(k.parked, k.unparked,
+func (m *metrics) watchParking(k *parking.Policy, total func() int) {
+	m.reg.MustRegister(k.Parked, k.Unparked,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_parked_events",
 			Help: "Parked events on the parked topic's partitions this replica reads, not yet handed back and answered."},
 			func() float64 { return float64(total()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_parked_oldest_seconds",
 			Help: "How long ago the oldest parked event this replica holds back was first parked; 0 when none."},
 			func() float64 {
-				if o := k.oldest(); !o.IsZero() {
-					return k.now().Sub(o).Seconds()
+				if o := k.Oldest(); !o.IsZero() {
+					return k.Now().Sub(o).Seconds()
 				}
 				return 0
 			}))
@@ -254,10 +256,10 @@ func (m *metrics) watchParking(k *parking, total func() int) {
 
 // watchBulk exports how many departments the route stage sends to the bulk
 // route now (bulk.go).
-func (m *metrics) watchBulk(b *bulkCounter) {
+func (m *metrics) watchBulk(b *fairshare.Bulk) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "leadworker_bulk_departments",
 		Help: "Departments whose events this replica's route stage sends to the bulk route topic now (BULK_THRESHOLD, BULK_WINDOW, BULK_SHARE)."},
-		func() float64 { return float64(len(b.departments(time.Now()))) }))
+		func() float64 { return float64(len(b.Departments(time.Now()))) }))
 }
 
 // finished counts an event finished with s (l: dead-lettered) after latency.
@@ -327,5 +329,5 @@ func (m *metrics) dwelled(msg *consumer.Message, priority int, d time.Duration) 
 	if msg.Bulk {
 		r = routeBulk
 	}
-	m.dwell.WithLabelValues(priorityName(priority), r).Observe(d.Seconds())
+	m.dwell.WithLabelValues(fairshare.PriorityName(priority), r).Observe(d.Seconds())
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/leadworker/leadworker/handlers"
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/park"
+	"github.com/leadworker/leadworker/parking"
 	"github.com/sirupsen/logrus/hooks/test"
 )
 
@@ -89,8 +90,7 @@ func TestParkingPolicy(t *testing.T) {
 			log, _ := test.NewNullLogger()
 			clk := &clock{now: time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)}
 			depts := guard.NewDepartments(clk.Now, time.Hour, time.Hour, 0, log)
-			k := newParking(depts, after, maxAge, 16, log)
-			k.now = clk.Now
+			k := parking.New(parking.Options{Departments: depts, After: after, MaxAge: maxAge, MaxBuffered: 16, Log: log, Now: clk.Now})
 			m := &deptMatcher{errs: map[string]error{"forbidden": forbidden}}
 			p := &processor{match: m, gate: guard.NewGate(clk.Now, time.Hour, time.Hour), depts: depts, log: log, now: clk.Now,
 				fin: testFinisher(log), park: k}
@@ -99,7 +99,7 @@ func TestParkingPolicy(t *testing.T) {
 				clk.Add(tt.pausedFor)
 			}
 			for range tt.waiting {
-				if !k.wait(&consumer.Message{}, "forbidden", time.Time{}) {
+				if !k.Wait(&consumer.Message{}, "forbidden", time.Time{}) {
 					t.Fatal("no room for the events already waiting")
 				}
 			}
@@ -143,55 +143,4 @@ func headerOf(hs []consumer.Header, key string) string {
 		}
 	}
 	return ""
-}
-
-// TestParkHold: a parked event is held back while its department is
-// paused, and let go when it resumes or an operator asks for a probe; an
-// event of a department not paused, or one past PARK_MAX_AGE, goes at once.
-func TestParkHold(t *testing.T) {
-	log, _ := test.NewNullLogger()
-	depts := guard.NewDepartments(time.Now, time.Hour, time.Hour, 0, log)
-	k := newParking(depts, time.Second, time.Hour, 16, log)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-
-	if err := k.hold(ctx, parkedMessage(t, "fine", time.Now())); err != nil {
-		t.Fatalf("hold of a department not paused = %v; want nil at once", err)
-	}
-	depts.Pause("forbidden", guard.ReasonScope, nil)
-	if err := k.hold(ctx, parkedMessage(t, "forbidden", time.Now().Add(-2*time.Hour))); err != nil {
-		t.Fatalf("hold of an expired parked event = %v; want nil at once", err)
-	}
-
-	for _, release := range []struct {
-		name string
-		do   func()
-	}{
-		{"admin resume --department", func() { depts.ProbeNow("forbidden") }},
-		{"the department resumes", func() { depts.Resume("forbidden", guard.ReasonScope) }},
-	} {
-		t.Run(release.name, func(t *testing.T) {
-			depts.Pause("forbidden", guard.ReasonScope, nil)
-			held, msg := make(chan error, 1), parkedMessage(t, "forbidden", time.Now())
-			go func() { held <- k.hold(ctx, msg) }()
-			select {
-			case err := <-held:
-				t.Fatalf("hold returned %v while the department is paused and its probe an hour away", err)
-			case <-time.After(200 * time.Millisecond): // not a synchronisation: hold must still be waiting
-			}
-			if k.oldest().IsZero() {
-				t.Error("oldest() is zero while a parked event is held back")
-			}
-			release.do()
-			select {
-			case err := <-held:
-				if err != nil {
-					t.Fatalf("hold = %v; want nil", err)
-				}
-			case <-ctx.Done():
-				t.Fatal("hold did not return after " + release.name)
-			}
-			depts.Resume("forbidden", guard.ReasonScope)
-		})
-	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/leadworker/leadworker/handlers"
 	"github.com/leadworker/leadworker/logmask"
 	"github.com/leadworker/leadworker/mykaarma"
+	"github.com/leadworker/leadworker/parking"
 	"github.com/leadworker/leadworker/schemas"
 	"github.com/leadworker/leadworker/tracing"
 	"github.com/sirupsen/logrus"
@@ -35,10 +36,10 @@ type processor struct {
 	circuit *guard.Circuit     // nil: no circuit breaker
 	log     logrus.FieldLogger
 	now     func() time.Time
-	tracer  trace.Tracer // the decoding span; nil makes none
-	group   string       // KAFKA_GROUP_ID: the deployment whose route records this processor takes
-	fin     *finisher    // the stage's: outcomes and their reports
-	park    *parking     // nil: nothing is parked (park.go)
+	tracer  trace.Tracer    // the decoding span; nil makes none
+	group   string          // KAFKA_GROUP_ID: the deployment whose route records this processor takes
+	fin     *finisher       // the stage's: outcomes and their reports
+	park    *parking.Policy // nil: nothing is parked (park.go)
 	// maxRecord is MAX_RECORD_BYTES: a larger value is dead-lettered as
 	// invalid without being decoded (0: no limit).
 	maxRecord int
@@ -53,11 +54,11 @@ func (p *processor) Handle(ctx context.Context, m *consumer.Message) (consumer.O
 	if p.park == nil || err != nil || out.Park != nil {
 		return out, err
 	}
-	p.park.forget(m)
+	p.park.Forget(m)
 	if m.Parked {
 		done := out.Done
 		out.Done = func(latency time.Duration) {
-			p.park.unparked.Inc()
+			p.park.Unparked.Inc()
 			if done != nil {
 				done(latency)
 			}
@@ -80,11 +81,11 @@ func (p *processor) handle(ctx context.Context, m *consumer.Message) (consumer.O
 
 	dept := ev.DepartmentUUID
 	if p.park != nil {
-		if at, old := p.park.expired(m); m.Parked && old {
+		if at, old := p.park.Expired(m); m.Parked && old {
 			return p.parkExpired(ctx, m, ev, at), nil
 		}
 		if !m.Parked && m.ParkedAhead > 0 {
-			return p.park.behind(m, dept), nil
+			return p.park.Behind(m, dept), nil
 		}
 	}
 	deptProbe, err := p.depts.Enter(dept)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/fairshare"
 	"github.com/leadworker/leadworker/guard"
 	"github.com/leadworker/leadworker/tracing"
 	"go.opentelemetry.io/otel/trace"
@@ -18,10 +19,10 @@ import (
 type router struct {
 	id        identifier
 	gate      *guard.Gate
-	tracer    trace.Tracer // the decoding span; nil makes none
-	fin       *finisher    // the route stage's
-	maxRecord int          // MAX_RECORD_BYTES (see processor)
-	bulk      *bulkCounter // which departments go to the bulk route (bulk.go)
+	tracer    trace.Tracer    // the decoding span; nil makes none
+	fin       *finisher       // the route stage's
+	maxRecord int             // MAX_RECORD_BYTES (see processor)
+	bulk      *fairshare.Bulk // which departments go to the bulk route (bulk.go)
 	now       func() time.Time
 }
 
@@ -44,6 +45,6 @@ func (r *router) Handle(ctx context.Context, m *consumer.Message) (consumer.Outc
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		span.SetAttributes(tracing.AttrRoutedBy.String(by))
 	}
-	bulk := r.bulk != nil && r.bulk.bulk(ev.DepartmentUUID, string(key), r.now())
+	bulk := r.bulk != nil && r.bulk.Route(ev.DepartmentUUID, string(key), r.now())
 	return r.fin.routed(ctx, m, key, by, ev.EventID, bulk), nil
 }

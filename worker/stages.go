@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/fairshare"
+	"github.com/leadworker/leadworker/parking"
 	"github.com/leadworker/leadworker/tracing"
 )
 
@@ -56,7 +58,7 @@ func (w *Worker) stages(proc *processor, id identifier, tr *tracing.Tracing, con
 		r := base
 		r.GroupID, r.Topics, r.RouteTopic, r.RouteGroup = cfg.GroupID, cfg.InputTopics, cfg.RouteTopic, cfg.RouteGroup()
 		r.BulkTopic = cfg.BulkRouteTopic
-		w.bulk = newBulkCounter(cfg.Bulk)
+		w.bulk = fairshare.NewBulk(cfg.Bulk)
 		w.guards.metrics.watchBulk(w.bulk)
 		rt := &router{id: id, gate: w.guards.gate, tracer: tr.Tracer(), fin: w.guards.finisher(w.log.WithField("stage", "route")), maxRecord: cfg.MaxRecordBytes,
 			bulk: w.bulk, now: time.Now}
@@ -81,7 +83,7 @@ func (w *Worker) stages(proc *processor, id identifier, tr *tracing.Tracing, con
 	}
 	// Parking (park.go): the parked topic is read with the process stage's
 	// topics, co-partitioned with them.
-	proc.park = newParking(w.guards.depts, cfg.ParkAfter, cfg.ParkMaxAge, cfg.MaxBuffered, w.log.WithField("stage", "process"))
+	proc.park = parking.New(parking.Options{Departments: w.guards.depts, After: cfg.ParkAfter, MaxAge: cfg.ParkMaxAge, MaxBuffered: cfg.MaxBuffered, Log: w.log.WithField("stage", "process")})
 	w.guards.metrics.watchParking(proc.park, func() int {
 		if w.consumer == nil {
 			return 0
@@ -90,7 +92,7 @@ func (w *Worker) stages(proc *processor, id identifier, tr *tracing.Tracing, con
 	})
 	p.CoPartitioned = append(slices.Clone(p.Topics), cfg.ParkedTopic)
 	p.Topics = p.CoPartitioned
-	p.ParkTopic, p.ParkHold, p.ParkRetention = cfg.ParkedTopic, proc.park.hold, 2*cfg.ParkMaxAge
+	p.ParkTopic, p.ParkHold, p.ParkRetention = cfg.ParkedTopic, proc.park.Hold, 2*cfg.ParkMaxAge
 	var err error
 	if w.consumer, err = consumer.New(p); err != nil {
 		return nil, fmt.Errorf("process stage: %w", err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leadworker/leadworker/consumer"
+	"github.com/leadworker/leadworker/fairshare"
 	"github.com/leadworker/leadworker/handlers"
 	"github.com/leadworker/leadworker/mykaarma"
 	"github.com/leadworker/leadworker/throttle"
@@ -21,7 +22,7 @@ import (
 type Worker struct {
 	consumer *consumer.Consumer // the process stage
 	router   *consumer.Consumer // the route stage; nil without identity routing
-	bulk     *bulkCounter       // the route stage's bulk rule (bulk.go); nil without identity routing
+	bulk     *fairshare.Bulk    // the route stage's bulk rule (bulk.go); nil without identity routing
 	guards   *guards            // pause gate, circuit, flood guard, metrics, lag
 	log      logrus.FieldLogger
 	cfg      Config

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadworker/leadworker/fairshare"
 	"github.com/leadworker/leadworker/guard"
 	"github.com/leadworker/leadworker/handlers"
 	"github.com/leadworker/leadworker/worker"
@@ -216,11 +217,11 @@ func checkContacts(e *env, name string, list []string) []string {
 	return ok
 }
 
-// priorityRules reads PRIORITY_RULES (grammar: worker.ParsePriorityRules);
-// unset, worker.DefaultPriorityRules.
-func priorityRules(e *env) []worker.PriorityRule {
-	v := e.str("PRIORITY_RULES", worker.DefaultPriorityRules)
-	rules, err := worker.ParsePriorityRules(v)
+// priorityRules reads PRIORITY_RULES (grammar: fairshare.ParsePriorityRules);
+// unset, fairshare.DefaultPriorityRules.
+func priorityRules(e *env) []fairshare.PriorityRule {
+	v := e.str("PRIORITY_RULES", fairshare.DefaultPriorityRules)
+	rules, err := fairshare.ParsePriorityRules(v)
 	if err != nil {
 		e.errs = append(e.errs, fmt.Errorf("PRIORITY_RULES=%q: %w; want comma-separated field=value:level (fields leadType, eventType, department, topic, header.NAME; levels high, normal, low), header.NAME, or none", v, err))
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/leadworker/leadworker/fairshare"
 	"github.com/leadworker/leadworker/worker"
 )
 
@@ -11,8 +12,8 @@ import (
 // BULK_SHARE) once c.MaxBuffered is known: the threshold defaults to half
 // of it, and must stay below it, or the process stage could not read past
 // a department's backlog on the route topic to the live events behind it.
-func loadBulk(e *env, d worker.BulkRule, c *worker.Config) {
-	c.Bulk = worker.BulkRule{
+func loadBulk(e *env, d fairshare.BulkRule, c *worker.Config) {
+	c.Bulk = fairshare.BulkRule{
 		Threshold: e.integer("BULK_THRESHOLD", c.MaxBuffered/2, 0),
 		Window:    e.duration("BULK_WINDOW", d.Window, time.Second),
 		Share:     e.float("BULK_SHARE", d.Share),

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadworker/leadworker/fairshare"
 	"github.com/leadworker/leadworker/handlers"
 	"github.com/leadworker/leadworker/worker"
 )
@@ -27,10 +28,10 @@ func TestLoadConfigDefaults(t *testing.T) {
 	}
 	if c.GroupID != "leadworker" || c.InputTopics[0] != "crm.events" || c.ResultTopic != "leadworker.results" ||
 		c.DLQTopic != "leadworker.dlq" || c.BaseURL != "https://api.mykaarma.com" || c.HTTPAddr != ":8080" ||
-		c.LogFormat != "json" || c.MaxInFlight != 64 || c.MaxBuffered != 1000 || c.Bulk != (worker.BulkRule{Threshold: 500, Window: time.Minute, Share: 0.25}) || c.RetryMaxElapsed != 2*time.Minute || !c.AdaptiveConcurrency || c.RateLimit != 0 ||
+		c.LogFormat != "json" || c.MaxInFlight != 64 || c.MaxBuffered != 1000 || c.Bulk != (fairshare.BulkRule{Threshold: 500, Window: time.Minute, Share: 0.25}) || c.RetryMaxElapsed != 2*time.Minute || !c.AdaptiveConcurrency || c.RateLimit != 0 ||
 		c.AdminAddr != "127.0.0.1:8081" || c.MaxBufferedBytes != 64<<20 || c.DLQWriteGiveUp != 10*time.Minute ||
 		c.LeadUnknownOutcome != handlers.LeadUnknownRetry || !c.FairDispatch || c.PriorityMaxDefer != 30*time.Second ||
-		len(c.PriorityRules) != 1 || c.PriorityRules[0] != (worker.PriorityRule{Field: "leadType", Value: "RECALL", Priority: worker.PriorityLow}) {
+		len(c.PriorityRules) != 1 || c.PriorityRules[0] != (fairshare.PriorityRule{Field: "leadType", Value: "RECALL", Priority: fairshare.PriorityLow}) {
 		t.Errorf("defaults = %+v", c)
 	}
 }

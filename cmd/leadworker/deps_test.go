@@ -39,6 +39,8 @@ func TestPackageBoundaries(t *testing.T) {
 		{"consumer", []string{module}, []string{module + "recovery", module + "route", module + "fetch", module + "budget", module + "dispatch", module + "watermark", module + "park", module + "topiccheck"}},
 		{"topiccheck", []string{module, kafka}, []string{module + "route"}},
 		{"tracing", []string{module, kafka}, []string{module + "consumer", module + "handlers"}},
+		{"fairshare", []string{module, kafka}, []string{module + "consumer", module + "schemas"}},
+		{"parking", []string{module, kafka}, []string{module + "consumer", module + "guard", module + "park"}},
 		{"watermark", []string{module, kafka}, nil},
 		{"park", []string{module}, nil},
 		{"recovery", []string{module}, nil},

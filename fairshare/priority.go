@@ -1,4 +1,4 @@
-package worker
+package fairshare
 
 import (
 	"errors"
@@ -120,14 +120,14 @@ func cutLast(s, sep string) (before, after string, ok bool) {
 	return s[:i], s[i+len(sep):], true
 }
 
-// priorityOf is the priority rules give m, whose event is ev (nil when it
+// Priority is the priority rules give m, whose event is ev (nil when it
 // did not decode: only topic and header rules can match it).
-func priorityOf(rules []PriorityRule, m *consumer.Message, ev *schemas.Event) int {
+func Priority(rules []PriorityRule, m *consumer.Message, ev *schemas.Event) int {
 	for _, r := range rules {
 		var got string
 		switch name, isHeader := strings.CutPrefix(r.Field, "header."); {
 		case isHeader:
-			h := header(m, name)
+			h := m.Header(name)
 			if h == nil {
 				continue
 			}
@@ -170,9 +170,9 @@ func priorityByName(s string) (int, bool) {
 	return 0, false
 }
 
-// priorityName is the label of a priority in metrics: high, normal or low
+// PriorityName is the label of a priority in metrics: high, normal or low
 // (anything more urgent than high is high, less urgent than low is low).
-func priorityName(p int) string {
+func PriorityName(p int) string {
 	switch {
 	case p <= PriorityHigh:
 		return "high"

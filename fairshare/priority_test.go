@@ -1,4 +1,4 @@
-package worker
+package fairshare
 
 import (
 	"strings"
@@ -13,8 +13,8 @@ func TestDefaultPriorityRules(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ParsePriorityRules(%q) = %v", DefaultPriorityRules, err)
 	}
-	if got := DefaultConfig().PriorityRules; len(got) != len(rules) || got[0] != rules[0] {
-		t.Errorf("DefaultConfig().PriorityRules = %v; want %v", got, rules)
+	if len(rules) != 1 || rules[0] != (PriorityRule{Field: "leadType", Value: "RECALL", Priority: PriorityLow}) {
+		t.Errorf("ParsePriorityRules(%q) = %v; want RECALL leads low", DefaultPriorityRules, rules)
 	}
 }
 
@@ -102,8 +102,8 @@ func TestPriorityOf(t *testing.T) {
 		{"no rules", nil, msg("crm.events"), lead("RECALL", "d-1"), PriorityNormal},
 	}
 	for _, tt := range tests {
-		if got := priorityOf(tt.rules, tt.m, tt.ev); got != tt.want {
-			t.Errorf("%s: priorityOf() = %d; want %d", tt.name, got, tt.want)
+		if got := Priority(tt.rules, tt.m, tt.ev); got != tt.want {
+			t.Errorf("%s: Priority() = %d; want %d", tt.name, got, tt.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package worker
+package fairshare
 
 import (
 	"fmt"
@@ -53,7 +53,7 @@ func TestBulkRule(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b := newBulkCounter(tt.rule)
+			b := NewBulk(tt.rule)
 			unique := 0
 			for i, bu := range tt.bursts {
 				got := 0
@@ -63,7 +63,7 @@ func TestBulkRule(t *testing.T) {
 						unique++
 						key = fmt.Sprint("k", unique)
 					}
-					if b.bulk(bu.dept, key, t0.Add(bu.at)) {
+					if b.Route(bu.dept, key, t0.Add(bu.at)) {
 						got++
 					}
 				}
@@ -77,16 +77,16 @@ func TestBulkRule(t *testing.T) {
 
 func TestBulkDepartments(t *testing.T) {
 	t.Parallel()
-	b := newBulkCounter(BulkRule{Threshold: 2, Window: time.Minute, Share: 0.5})
+	b := NewBulk(BulkRule{Threshold: 2, Window: time.Minute, Share: 0.5})
 	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	for range 5 {
-		b.bulk("A", "", t0)
+		b.Route("A", "", t0)
 	}
-	b.bulk("B", "", t0)
-	if got := b.departments(t0); !slices.Equal(got, []string{"A"}) {
+	b.Route("B", "", t0)
+	if got := b.Departments(t0); !slices.Equal(got, []string{"A"}) {
 		t.Errorf("departments() = %v; want [A]", got)
 	}
-	if got := b.departments(t0.Add(2 * time.Minute)); len(got) != 0 {
+	if got := b.Departments(t0.Add(2 * time.Minute)); len(got) != 0 {
 		t.Errorf("departments() two windows later = %v; want none", got)
 	}
 	if len(b.depts) != 0 {

@@ -1,4 +1,4 @@
-package worker
+package fairshare
 
 import (
 	"sync"
@@ -42,9 +42,9 @@ type keyRoute struct {
 // count falls a twelfth of a window at a time.
 const bulkBuckets = 12
 
-// bulkCounter applies a BulkRule to the events one route stage routes. It
+// Bulk applies a BulkRule to the events one route stage routes. It
 // is safe for concurrent use.
-type bulkCounter struct {
+type Bulk struct {
 	rule  BulkRule
 	width time.Duration // one bucket
 
@@ -63,13 +63,13 @@ type counts struct {
 	sum int
 }
 
-func newBulkCounter(rule BulkRule) *bulkCounter {
-	return &bulkCounter{rule: rule, width: max(rule.Window/bulkBuckets, time.Millisecond), depts: make(map[string]*counts), keys: make(map[string]keyRoute)}
+func NewBulk(rule BulkRule) *Bulk {
+	return &Bulk{rule: rule, width: max(rule.Window/bulkBuckets, time.Millisecond), depts: make(map[string]*counts), keys: make(map[string]keyRoute)}
 }
 
-// bulk counts one event of dept with routing key key, routed at now, and
+// Route counts one event of dept with routing key key, routed at now, and
 // reports whether it goes to the bulk route.
-func (b *bulkCounter) bulk(dept, key string, now time.Time) bool {
+func (b *Bulk) Route(dept, key string, now time.Time) bool {
 	if b.rule.Threshold <= 0 {
 		return false
 	}
@@ -100,7 +100,7 @@ func (b *bulkCounter) bulk(dept, key string, now time.Time) bool {
 }
 
 // advance moves the window to now, dropping the buckets that left it.
-func (b *bulkCounter) advance(now time.Time) {
+func (b *Bulk) advance(now time.Time) {
 	if b.start.IsZero() {
 		b.start = now
 		return
@@ -129,8 +129,8 @@ func (b *bulkCounter) advance(now time.Time) {
 	}
 }
 
-// departments returns the departments whose events go to the bulk route now.
-func (b *bulkCounter) departments(now time.Time) []string {
+// Departments returns the departments whose events go to the bulk route now.
+func (b *Bulk) Departments(now time.Time) []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.advance(now)
