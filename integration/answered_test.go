@@ -61,10 +61,12 @@ func killAndTakeOver(t *testing.T, c takeover) {
 	out := collect(t, b, tp)
 	wl, quiet := c.workload(t, tp, 300)
 	all := append(slices.Clone(quiet), wl.Events...)
-	// One priority: low-priority events (RECALL leads) may hold a partition's commit for up to
-	// PRIORITY_MAX_DEFER behind normal ones read after them, and a survivor whose own commits lag
-	// so skips its own answered events after the rebalance too, which this count leaves out.
-	extra := map[string]string{"MAX_IN_FLIGHT": "4", "IDENTITY_ROUTING": strconv.FormatBool(routing), "PRIORITY_RULES": "none"}
+	// A short read-ahead (2 × MAX_IN_FLIGHT): a partition's commit waits behind a hung call, and
+	// a survivor that read far ahead of its own held commits would skip its own answered events
+	// after the rebalance too, which this count of the dead worker's leaves out. No bulk route
+	// (its threshold would follow the short read-ahead down to 4): the results deleted below
+	// are chosen from the route topic's commit windows.
+	extra := map[string]string{"MAX_IN_FLIGHT": "4", "MAX_BUFFERED": "8", "BULK_THRESHOLD": "0", "IDENTITY_ROUTING": strconv.FormatBool(routing)}
 	if c.idle {
 		// The window a stale position of the quiet partition would open (about 300 records)
 		// is above this bound; the one fresh positions open (the events after the first 240,
