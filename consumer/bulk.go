@@ -12,9 +12,9 @@ import (
 // partition count, so that an identity has one partition id in both. A
 // consumer that reads the bulk topic among its Topics gives its records a
 // handler slot only when no record of another topic waits for one
-// (dispatch.Waiter.Background), and fetches at most bulkShare of
-// MaxBuffered of them, so that a deep bulk backlog neither delays nor
-// crowds out what the other topics bring.
+// (dispatch.Waiter.Background), and holds at most bulkBuffered of them
+// among the buffered records, so that a deep bulk backlog neither delays
+// nor crowds out what the other topics bring.
 
 // bulkBuffered is how many of MaxBuffered the bulk topic's records may
 // hold: a quarter, and at least MaxInFlight so that they can fill every

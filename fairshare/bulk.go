@@ -63,6 +63,7 @@ type counts struct {
 	sum int
 }
 
+// NewBulk returns a Bulk applying rule, its window empty.
 func NewBulk(rule BulkRule) *Bulk {
 	return &Bulk{rule: rule, width: max(rule.Window/bulkBuckets, time.Millisecond), depts: make(map[string]*counts), keys: make(map[string]keyRoute)}
 }
@@ -85,7 +86,7 @@ func (b *Bulk) Route(dept, key string, now time.Time) bool {
 	c.sum++
 	b.total[b.head]++
 	b.sum++
-	bulk := c.sum > b.rule.Threshold && float64(c.sum) > b.rule.Share*float64(b.sum)
+	bulk := b.flooding(c)
 	if key == "" {
 		return bulk
 	}
@@ -136,9 +137,15 @@ func (b *Bulk) Departments(now time.Time) []string {
 	b.advance(now)
 	var out []string
 	for d, c := range b.depts {
-		if c.sum > b.rule.Threshold && float64(c.sum) > b.rule.Share*float64(b.sum) {
+		if b.flooding(c) {
 			out = append(out, d)
 		}
 	}
 	return out
+}
+
+// flooding reports whether the department counted in c is past the rule's
+// threshold and share in the window; b.mu must be held.
+func (b *Bulk) flooding(c *counts) bool {
+	return c.sum > b.rule.Threshold && float64(c.sum) > b.rule.Share*float64(b.sum)
 }

@@ -101,8 +101,9 @@ func CreateTopics(ctx context.Context, spec TopicsSpec) ([]TopicResult, error) {
 		{spec.Result, spec.Partitions, nil},
 		{spec.DLQ, spec.Partitions, larger},
 	}
+	var route map[string]string // the route topic's settings, the bulk route topic's too
 	if spec.Route != "" {
-		route := map[string]string{"max.message.bytes": larger["max.message.bytes"]}
+		route = map[string]string{"max.message.bytes": larger["max.message.bytes"]}
 		if in.retentionMs != "" {
 			route["retention.ms"] = in.retentionMs
 		}
@@ -112,7 +113,6 @@ func CreateTopics(ctx context.Context, spec TopicsSpec) ([]TopicResult, error) {
 			configs    map[string]string
 		}{spec.Route, in.partitions, route})
 	}
-	var bulk map[string]string // the route topic's settings
 	for _, p := range plan {
 		r, err := createOne(ctx, c, spec, p.topic, p.partitions, p.configs)
 		if err != nil {
@@ -121,11 +121,10 @@ func CreateTopics(ctx context.Context, spec TopicsSpec) ([]TopicResult, error) {
 		out = append(out, r)
 		if p.topic == spec.Route {
 			in.partitions = r.Partitions // the bulk and parked topics follow the route topic as it is
-			bulk = p.configs
 		}
 	}
 	if spec.Route != "" && spec.Bulk != "" {
-		r, err := createOne(ctx, c, spec, spec.Bulk, in.partitions, bulk)
+		r, err := createOne(ctx, c, spec, spec.Bulk, in.partitions, route)
 		if err != nil {
 			return out, err
 		}
