@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -74,27 +73,10 @@ func TestBulkTakesWhatIsLeft(t *testing.T) {
 			produce(t, addr, bulkTopic, bulk...)
 			produce(t, addr, inTopic, live...)
 
-			var (
-				mu    sync.Mutex
-				order []string
-			)
-			open := make(chan struct{})
-			handler := HandlerFunc(func(ctx context.Context, m *Message) (Outcome, error) {
-				mu.Lock()
-				order = append(order, string(m.Value))
-				first := len(order) == 1
-				mu.Unlock()
+			handler := newFirstHeld(func(m *Message) { // holds the one slot until every record waits for it
 				if m.Bulk != strings.HasPrefix(string(m.Value), "bulk-") {
 					t.Errorf("%s: Message.Bulk = %v", m.Value, m.Bulk)
 				}
-				if first { // hold the one slot until every record waits for it
-					select {
-					case <-open:
-					case <-ctx.Done():
-						return Outcome{}, ctx.Err()
-					}
-				}
-				return Outcome{Result: m.Value}, nil
 			})
 			opts := baseOptions(addr, fmt.Sprint("g-bulk-left-", i), handler)
 			opts.Topics = []string{inTopic, bulkTopic}
@@ -104,12 +86,11 @@ func TestBulkTakesWhatIsLeft(t *testing.T) {
 			testkit.WaitFor(t, 30*time.Second, "every other record waiting for the slot", func() bool {
 				return r.c.handling.Waiting() == bulkN+liveN-1
 			})
-			close(open)
+			handler.release()
 			readAll(t, addr, outTopic, bulkN+liveN, 30*time.Second)
 			r.stop(t)
 
-			mu.Lock()
-			defer mu.Unlock()
+			order := handler.handled()
 			lastLive, firstBulk := -1, len(order)
 			for i, v := range order[1:] { // the first held the slot before anyone waited
 				switch {

@@ -1,7 +1,6 @@
 package consumer
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -46,25 +45,10 @@ func TestFairDispatch(t *testing.T) {
 
 			var (
 				mu     sync.Mutex
-				order  []string
 				dwells = map[string]int{}
 				prios  = map[string]int{}
 			)
-			open := make(chan struct{})
-			handler := HandlerFunc(func(ctx context.Context, m *Message) (Outcome, error) {
-				mu.Lock()
-				order = append(order, string(m.Value))
-				first := len(order) == 1
-				mu.Unlock()
-				if first { // hold the one slot until every record waits for it
-					select {
-					case <-open:
-					case <-ctx.Done():
-						return Outcome{}, ctx.Err()
-					}
-				}
-				return Outcome{Result: m.Value}, nil
-			})
+			handler := newFirstHeld(nil) // holds the one slot until every record waits for it
 			opts := baseOptions(addr, fmt.Sprint("g-fair-", i), handler)
 			opts.MaxInFlight, opts.MaxBuffered, opts.Fair = 1, 64, tt.fair
 			opts.Inspect = func(m *Message) Inspection {
@@ -87,12 +71,13 @@ func TestFairDispatch(t *testing.T) {
 			testkit.WaitFor(t, 30*time.Second, "every other record waiting for the slot", func() bool {
 				return r.c.handling.Waiting() == busy+others-1
 			})
-			close(open)
+			handler.release()
 			readAll(t, addr, outTopic, busy+others, 30*time.Second)
 			r.stop(t)
 
 			mu.Lock()
 			defer mu.Unlock()
+			order := handler.handled()
 			if len(order) != busy+others {
 				t.Fatalf("handled %d records; want %d", len(order), busy+others)
 			}

@@ -3,6 +3,7 @@ package consumer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -291,4 +292,46 @@ func letter(class, message string) *DeadLetter {
 			}
 		},
 	}
+}
+
+// firstHeld is a Handler that records the values it handles, in order, and
+// holds the first until release: with one handler slot, every other record
+// then waits for it. each, when set, is called with every record.
+type firstHeld struct {
+	mu    sync.Mutex
+	order []string
+	open  chan struct{}
+	each  func(m *Message)
+}
+
+func newFirstHeld(each func(m *Message)) *firstHeld {
+	return &firstHeld{open: make(chan struct{}), each: each}
+}
+
+func (h *firstHeld) Handle(ctx context.Context, m *Message) (Outcome, error) {
+	h.mu.Lock()
+	h.order = append(h.order, string(m.Value))
+	first := len(h.order) == 1
+	h.mu.Unlock()
+	if h.each != nil {
+		h.each(m)
+	}
+	if first {
+		select {
+		case <-h.open:
+		case <-ctx.Done():
+			return Outcome{}, ctx.Err()
+		}
+	}
+	return Outcome{Result: m.Value}, nil
+}
+
+// release lets the first record finish.
+func (h *firstHeld) release() { close(h.open) }
+
+// handled returns the values handled, in order.
+func (h *firstHeld) handled() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.order)
 }
