@@ -13,7 +13,9 @@ import (
 
 func TestCheckRouteTopic(t *testing.T) {
 	type on map[string][]kafkaadmin.GroupOffsets // topic -> groups with offsets
-	prod := Config{GroupID: "prod", IdentityRouting: true, RouteTopic: "prod.route"}
+	prod := Config{GroupID: "prod", IdentityRouting: true, RouteTopic: "prod.route", BulkRouteTopic: "prod.route.bulk"}
+	sharedBulk := prod
+	sharedBulk.BulkRouteTopic = "shared.route.bulk"
 	explicit := prod
 	explicit.RouteTopic, explicit.RouteTopicSet = "shared.route", true
 	off := prod
@@ -36,6 +38,9 @@ func TestCheckRouteTopic(t *testing.T) {
 			groups: on{LegacyRouteTopic: {{Group: "prod.route", Lag: 7}}}},
 		{name: "routing off with records left", cfg: off, groups: on{"prod.route": {{Group: "prod.route", Lag: 4}}}, warn: "identity routing is off"},
 		{name: "routing off, nothing left", cfg: off, groups: on{"prod.route": {{Group: "prod.route"}}}},
+		{name: "bulk route shared with a backlog", cfg: sharedBulk, groups: on{"shared.route.bulk": {{Group: "prod.route"}, {Group: "staging.route", Lag: 9}}},
+			wantErr: []string{"shared.route.bulk", "staging.route", "9 records", "KAFKA_BULK_ROUTE_TOPIC"}},
+		{name: "routing off with bulk records left", cfg: off, groups: on{"prod.route.bulk": {{Group: "prod.route", Lag: 2}}}, warn: "identity routing is off"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
